@@ -1,0 +1,23 @@
+//! Newsdesk's domain: pure types and the rules that hold for them, with no I/O.
+//!
+//! Input from forms, the API, the CLI and the importer becomes one of these types through a `parse()` that can fail
+//! with a [`ValidationError`]; code further down never checks the same thing again.
+
+pub mod author;
+pub mod email;
+pub mod error;
+pub mod post;
+pub mod role;
+pub mod site;
+pub mod slug;
+pub mod text;
+pub mod timezone;
+
+pub use author::AuthorKind;
+pub use email::EmailAddress;
+pub use error::ValidationError;
+pub use post::{PostStatus, Title, byline_names, reading_time_minutes};
+pub use role::Role;
+pub use site::SiteSettings;
+pub use slug::Slug;
+pub use timezone::Timezone;

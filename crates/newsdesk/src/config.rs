@@ -1,0 +1,262 @@
+//! Configuration: one typed struct, built from defaults, then `<data>/newsdesk.toml`, then environment variables
+//! `NEWSDESK_<SECTION>__<KEY>` (and the short forms `NEWSDESK_DATA`, `NEWSDESK_LISTEN`, `NEWSDESK_DATABASE_URL`).
+//! Unknown keys are an error, so a typo never silently does nothing. Secrets (database passwords) are redacted
+//! whenever the configuration is logged.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use newsdesk_domain::{SiteSettings, Timezone};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub site: SiteConfig,
+    pub log: LogConfig,
+    /// The data directory (not a config key: from `--data` or `NEWSDESK_DATA`).
+    #[serde(skip)]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://…` or `postgres://…`; empty means `sqlite://<data>/newsdesk.db`.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteConfig {
+    pub title: String,
+    pub description: String,
+    /// Public base URL; empty means `http://<listen address>`.
+    pub url: String,
+    /// IANA time zone for dates on the site.
+    pub timezone: String,
+    /// BCP 47 language tag.
+    pub language: String,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            title: "Newsdesk".into(),
+            description: "Independent news.".into(),
+            url: String::new(),
+            timezone: "UTC".into(),
+            language: "en".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// "text" or "json".
+    pub format: String,
+    /// A tracing filter, e.g. "info" or "newsdesk=debug,info". `RUST_LOG` overrides it.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: "text".into(),
+            level: "info".into(),
+        }
+    }
+}
+
+pub const CONFIG_FILE: &str = "newsdesk.toml";
+
+impl Config {
+    /// Loads the configuration for `data_dir`, reading the process environment.
+    pub fn load(data_dir: &Path) -> anyhow::Result<Config> {
+        Config::load_with_env(data_dir, std::env::vars())
+    }
+
+    pub fn load_with_env(
+        data_dir: &Path,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> anyhow::Result<Config> {
+        let path = data_dir.join(CONFIG_FILE);
+        let mut table: toml::Table = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text)
+                .with_context(|| format!("{} is not valid TOML", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        for (key, value) in env {
+            let Some(rest) = key.strip_prefix("NEWSDESK_") else {
+                continue;
+            };
+            let (section, field) = match rest {
+                "LISTEN" => ("server".to_owned(), "listen".to_owned()),
+                "DATABASE_URL" => ("database".to_owned(), "url".to_owned()),
+                _ => match rest.split_once("__") {
+                    Some((s, f)) => (s.to_lowercase(), f.to_lowercase()),
+                    None => continue,
+                },
+            };
+            let section = table
+                .entry(section)
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(t) = section {
+                t.insert(field, toml::Value::String(value));
+            }
+        }
+        let mut config: Config =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| {
+                    anyhow::anyhow!("configuration ({}): {}", path.display(), e.message())
+                })?;
+        config.data_dir = data_dir.to_path_buf();
+        Ok(config)
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("newsdesk.db").display())
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.server.listen.parse().with_context(|| {
+            format!(
+                "[server] listen: \"{}\" is not an address like 127.0.0.1:8080",
+                self.server.listen
+            )
+        })
+    }
+
+    /// Site settings, checked. `bound` is the address actually listened on, for the default URL.
+    pub fn site_settings(&self, bound: Option<SocketAddr>) -> anyhow::Result<SiteSettings> {
+        let timezone = Timezone::parse("timezone", &self.site.timezone)
+            .map_err(|e| anyhow::anyhow!("[site] timezone: {}", e.message))?;
+        let url = if self.site.url.is_empty() {
+            match bound {
+                Some(addr) => format!("http://{addr}"),
+                None => format!("http://{}", self.server.listen),
+            }
+        } else {
+            SiteSettings::parse_url("url", &self.site.url)
+                .map_err(|e| anyhow::anyhow!("[site] url: {}", e.message))?
+        };
+        if self.site.title.trim().is_empty() {
+            bail!("[site] title cannot be empty");
+        }
+        Ok(SiteSettings {
+            title: self.site.title.clone(),
+            description: self.site.description.clone(),
+            url,
+            timezone,
+            language: self.site.language.clone(),
+        })
+    }
+}
+
+/// The commented `newsdesk.toml` written into a new data directory.
+pub fn default_file(title: &str, timezone: &str) -> String {
+    format!(
+        r#"# Newsdesk configuration. Every key is optional; the values shown are the defaults unless noted.
+# Environment variables override this file: NEWSDESK_<SECTION>__<KEY>, e.g. NEWSDESK_SITE__TIMEZONE=Europe/London,
+# plus the short forms NEWSDESK_LISTEN and NEWSDESK_DATABASE_URL.
+
+[site]
+title = "{title}"
+description = "Independent local news, funded by our readers."
+# Public base URL, used in links, feeds and e-mails. Empty: http://<listen address>.
+url = ""
+# IANA time zone for dates and times shown on the site.
+timezone = "{timezone}"
+# Language of the site (BCP 47), for <html lang>.
+language = "en-GB"
+
+[server]
+listen = "127.0.0.1:8080"
+
+[database]
+# Empty: SQLite in this directory (newsdesk.db). For several nodes use PostgreSQL:
+# url = "postgres://newsdesk:secret@db.internal:5432/newsdesk"
+url = ""
+
+[log]
+# "text" for people, "json" for log collectors.
+format = "text"
+level = "info"
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        let dir = std::env::temp_dir().join(format!("nd-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(CONFIG_FILE),
+            "[site]\ntitle = \"From file\"\ntimezone = \"Europe/Paris\"\n",
+        )
+        .unwrap();
+        let c = Config::load_with_env(
+            &dir,
+            env(&[
+                ("NEWSDESK_SITE__TIMEZONE", "Asia/Tokyo"),
+                ("NEWSDESK_LISTEN", "0.0.0.0:9"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.site.title, "From file");
+        assert_eq!(c.site.timezone, "Asia/Tokyo");
+        assert_eq!(c.server.listen, "0.0.0.0:9");
+        assert_eq!(c.log.format, "text");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_time_zones_are_errors() {
+        let dir = std::env::temp_dir().join(format!("nd-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let err = Config::load_with_env(&dir, env(&[("NEWSDESK_SITE__TITEL", "x")])).unwrap_err();
+        assert!(format!("{err:#}").contains("titel"), "{err:#}");
+        let c = Config::load_with_env(&dir, env(&[("NEWSDESK_SITE__TIMEZONE", "Mars/Olympus")]))
+            .unwrap();
+        let err = c.site_settings(None).unwrap_err();
+        assert!(err.to_string().contains("Mars/Olympus"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -1,0 +1,287 @@
+//! `newsdesk import markdown PATH`: Markdown files with YAML front matter become posts.
+//!
+//! All files are read and checked first (front matter, dates, status, images); if any is wrong, the command stops
+//! with one line naming the file and the field, and nothing is imported. A post whose slug already exists is
+//! updated, so re-running an import is safe. Authors named in front matter are created when missing.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use newsdesk_domain::{AuthorKind, PostStatus, Role, SiteSettings, Slug};
+use newsdesk_store::Store;
+use newsdesk_store::authors::AuthorInput;
+use newsdesk_web::auth::Actor;
+use newsdesk_web::content::{self, Action, PostDraft, SaveError};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum AuthorSpec {
+    Name(String),
+    Full { name: String, kind: Option<String> },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    title: String,
+    slug: Option<String>,
+    excerpt: Option<String>,
+    #[serde(default)]
+    authors: Vec<AuthorSpec>,
+    #[serde(default)]
+    tags: Vec<String>,
+    status: Option<String>,
+    published_at: Option<String>,
+    feature_image: Option<String>,
+    feature_image_alt: Option<String>,
+    feature_image_caption: Option<String>,
+    feature_image_credit: Option<String>,
+}
+
+/// One file, parsed and checked.
+struct Prepared {
+    path: PathBuf,
+    fm: FrontMatter,
+    status: PostStatus,
+    authors: Vec<(String, AuthorKind)>,
+    body: String,
+    image: Option<(String, Vec<u8>)>,
+}
+
+fn markdown_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    if !path.is_dir() {
+        bail!("{}: no such file or directory", path.display());
+    }
+    let mut files = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
+        {
+            let p = entry?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "md" || e == "markdown") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        bail!("{}: no .md files found", path.display());
+    }
+    Ok(files)
+}
+
+/// Splits `---\nyaml\n---\nbody`.
+fn split_front_matter(text: &str) -> Option<(&str, &str)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))?;
+    let end = rest
+        .find("\n---\n")
+        .or_else(|| rest.find("\n---\r\n"))
+        .or_else(|| rest.strip_suffix("\n---").map(|r| r.len()))?;
+    let yaml = &rest[..end];
+    let body = rest[end..]
+        .trim_start_matches('\n')
+        .trim_start_matches("---")
+        .trim_start_matches(['\r', '\n']);
+    Some((yaml, body))
+}
+
+fn prepare(path: &Path, tz: &jiff::tz::TimeZone) -> anyhow::Result<Prepared> {
+    let text = std::fs::read_to_string(path).context("cannot read file")?;
+    let (yaml, body) = split_front_matter(&text)
+        .context("no YAML front matter (the file must start with a line of ---)")?;
+    let fm: FrontMatter =
+        serde_yaml::from_str(yaml).map_err(|e| anyhow::anyhow!("front matter: {e}"))?;
+    newsdesk_domain::Title::parse("title", &fm.title)
+        .map_err(|e| anyhow::anyhow!("title: {}", e.message))?;
+    if let Some(s) = &fm.slug {
+        Slug::parse("slug", s).map_err(|e| anyhow::anyhow!("slug: {}", e.message))?;
+    }
+    let status = PostStatus::parse("status", fm.status.as_deref().unwrap_or("published"))
+        .map_err(|e| anyhow::anyhow!("status: {}", e.message))?;
+    if let Some(d) = &fm.published_at {
+        // Front matter dates must carry their offset: RFC 3339.
+        d.trim().parse::<jiff::Timestamp>().map_err(|_| {
+            anyhow::anyhow!("published_at: \"{d}\" is not an RFC 3339 date-time (e.g. 2026-10-07T09:30:00+01:00)")
+        })?;
+        content::parse_time("published_at", d, tz)
+            .map_err(|e| anyhow::anyhow!("published_at: {}", e.message))?;
+    } else if status == PostStatus::Scheduled {
+        bail!("published_at: a scheduled post needs a publication time");
+    }
+    let mut authors = Vec::new();
+    for a in &fm.authors {
+        let (name, kind) = match a {
+            AuthorSpec::Name(n) => (n.clone(), AuthorKind::Person),
+            AuthorSpec::Full { name, kind } => (
+                name.clone(),
+                AuthorKind::parse("kind", kind.as_deref().unwrap_or("person"))
+                    .map_err(|e| anyhow::anyhow!("authors: {}", e.message))?,
+            ),
+        };
+        newsdesk_domain::author::parse_name("authors", &name)
+            .map_err(|e| anyhow::anyhow!("authors: {}", e.message))?;
+        authors.push((name, kind));
+    }
+    if authors.is_empty() {
+        bail!("authors: at least one author is required");
+    }
+    let image = match &fm.feature_image {
+        Some(rel) => {
+            let p = path.parent().unwrap_or(Path::new(".")).join(rel);
+            let bytes = std::fs::read(&p)
+                .with_context(|| format!("feature_image: cannot read {}", p.display()))?;
+            image::guess_format(&bytes)
+                .map_err(|_| anyhow::anyhow!("feature_image: {} is not an image", p.display()))?;
+            Some((rel.clone(), bytes))
+        }
+        None => None,
+    };
+    Ok(Prepared {
+        path: path.to_path_buf(),
+        fm,
+        status,
+        authors,
+        body: body.to_owned(),
+        image,
+    })
+}
+
+/// Imports every Markdown file under `path`. Returns the number of posts created or updated.
+pub async fn run(
+    store: &Store,
+    site: &SiteSettings,
+    media_dir: &Path,
+    path: &Path,
+) -> anyhow::Result<usize> {
+    let tz = site.timezone.tz();
+    let files = markdown_files(path)?;
+    let mut prepared = Vec::with_capacity(files.len());
+    for f in &files {
+        prepared.push(prepare(f, tz).with_context(|| f.display().to_string())?);
+    }
+    let actor = Actor {
+        user_id: None,
+        role: Role::Owner,
+        author_id: None,
+    };
+    let total = prepared.len();
+    for (i, p) in prepared.into_iter().enumerate() {
+        let name = p.path.display().to_string();
+        let mut author_keys = Vec::new();
+        for (a, kind) in &p.authors {
+            let found = store.author_by_slug_or_name(a).await?;
+            let author = match found {
+                Some(x) => x,
+                None => {
+                    let slug = Slug::from_text(a).with_context(|| {
+                        format!("{name}: authors: cannot make a slug from \"{a}\"")
+                    })?;
+                    store
+                        .create_author(AuthorInput {
+                            slug: slug.as_str(),
+                            name: a,
+                            kind: kind.as_str(),
+                            bio: None,
+                            image_id: None,
+                        })
+                        .await?
+                }
+            };
+            author_keys.push(author.id.to_string());
+        }
+        let image_id = match p.image {
+            Some((rel, bytes)) => match newsdesk_web::media::store_image(
+                store,
+                media_dir,
+                &rel,
+                bytes,
+                "feature_image",
+            )
+            .await
+            {
+                Ok(m) => Some(m.id),
+                Err(newsdesk_web::media::UploadError::Invalid(e)) => {
+                    bail!("{name}: feature_image: {}", e.message)
+                }
+                Err(newsdesk_web::media::UploadError::Internal(e)) => return Err(e.context(name)),
+            },
+            None => None,
+        };
+        let slug =
+            p.fm.slug
+                .clone()
+                .or_else(|| Slug::from_text(&p.fm.title).map(Slug::into_string));
+        let existing = match &slug {
+            Some(s) => store.post_by_slug(s).await?,
+            None => None,
+        };
+        let draft = PostDraft {
+            kind: Some("post".into()),
+            title: p.fm.title,
+            slug,
+            excerpt: p.fm.excerpt,
+            body: p.body,
+            authors: author_keys,
+            tags: p.fm.tags,
+            publish_at: p.fm.published_at,
+            feature_image_id: image_id.or(existing.as_ref().and_then(|e| e.row.feature_image_id)),
+            feature_image_alt: p.fm.feature_image_alt,
+            feature_image_caption: p.fm.feature_image_caption,
+            feature_image_credit: p.fm.feature_image_credit,
+            revision: None,
+        };
+        let result = content::save_post(
+            store,
+            tz,
+            &actor,
+            existing.as_ref(),
+            draft,
+            Action::Status(p.status),
+        )
+        .await;
+        match result {
+            Ok(id) => eprintln!(
+                "[{}/{total}] {} {name} → post {id}",
+                i + 1,
+                if existing.is_some() {
+                    "updated"
+                } else {
+                    "imported"
+                }
+            ),
+            Err(SaveError::Invalid(errs, _)) => {
+                let msg = errs
+                    .iter()
+                    .map(|(f, m)| format!("{f}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                bail!("{name}: {msg}");
+            }
+            Err(SaveError::Forbidden(m)) => bail!("{name}: {m}"),
+            Err(SaveError::NotFound) => bail!("{name}: post vanished during import"),
+            Err(SaveError::Internal(e)) => return Err(e.context(name)),
+        }
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn splits_front_matter() {
+        let (y, b) = super::split_front_matter("---\ntitle: A\n---\nBody text\n").unwrap();
+        assert_eq!(y, "title: A");
+        assert_eq!(b, "Body text\n");
+        assert!(super::split_front_matter("no front matter").is_none());
+    }
+}

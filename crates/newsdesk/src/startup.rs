@@ -1,0 +1,113 @@
+//! `Application`: build the server (and optionally its worker) from a config, report its port, run until stopped.
+//! Tests build it on port 0; `newsdesk serve` builds it on the configured address.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use newsdesk_store::Store;
+use newsdesk_web::AppState;
+use newsdesk_worker::Worker;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Config;
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    store: Store,
+    run_worker: bool,
+}
+
+impl Application {
+    /// Binds the listener and opens the (already initialised) database.
+    pub async fn build(config: &Config, run_worker: bool) -> anyhow::Result<Application> {
+        let addr = config.listen_addr()?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let bound = listener.local_addr()?;
+        let site = config.site_settings(Some(bound))?;
+        let store = Store::open(&config.database_url()).await?;
+        let state = AppState::new(store.clone(), site, config.data_dir.clone());
+        state.refresh_version().await;
+        Ok(Application {
+            listener,
+            state,
+            store,
+            run_worker,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address().port()
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, finishes in-flight requests and the job in
+    /// progress, and closes the database pool.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let worker = self
+            .run_worker
+            .then(|| tokio::spawn(Worker::new(self.store.clone()).run(stop_rx.clone())));
+        let watcher = self.state.spawn_version_watch(Duration::from_secs(1));
+        let app = newsdesk_web::router(self.state.clone())
+            .into_make_service_with_connect_info::<SocketAddr>();
+        tracing::info!(address = %self.address(), site.url = %self.state.site.url, "serving");
+        let mut rx = stop_rx.clone();
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests and jobs");
+            let _ = stop_tx.send(true);
+        };
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(signal)
+            .await
+            .context("server error")?;
+        let _ = rx.wait_for(|v| *v).await;
+        watcher.abort();
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
+        self.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,44 @@
+//! Static assets embedded in the binary (theme CSS, admin CSS and JS), served under `/assets/`.
+
+use std::sync::LazyLock;
+
+pub struct Asset {
+    pub name: &'static str,
+    pub content_type: &'static str,
+    pub body: &'static str,
+}
+
+pub const ASSETS: &[Asset] = &[
+    Asset {
+        name: "theme.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../assets/theme.css"),
+    },
+    Asset {
+        name: "admin.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../assets/admin.css"),
+    },
+    Asset {
+        name: "editor.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../assets/editor.js"),
+    },
+];
+
+/// A short hash of all assets, appended to asset URLs so they can be cached for a year.
+pub static VERSION: LazyLock<String> = LazyLock::new(|| {
+    // FNV-1a: stable across builds and platforms, no dependency needed.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for a in ASSETS {
+        for b in a.body.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{:08x}", h as u32)
+});
+
+pub fn find(name: &str) -> Option<&'static Asset> {
+    ASSETS.iter().find(|a| a.name == name)
+}

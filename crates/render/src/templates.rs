@@ -1,0 +1,215 @@
+//! The template environment: one minijinja `Environment` per process, with filters for dates in the site's time
+//! zone and image `srcset`s.
+//!
+//! Lookup order for public templates is **site > built-in**: a file at `<data>/theme/<name>` replaces the built-in
+//! template of the same name (read once, at first use). Admin templates (`admin/…`) and e-mail cannot be overridden
+//! from the site directory, so a theme can never break the editor.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use minijinja::{Environment, Error, ErrorKind, Value};
+use newsdesk_domain::{SiteSettings, Timezone};
+
+/// Built-in templates, embedded in the binary.
+const BUILTIN: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/theme/base.html")),
+    ("home.html", include_str!("../templates/theme/home.html")),
+    ("post.html", include_str!("../templates/theme/post.html")),
+    ("page.html", include_str!("../templates/theme/page.html")),
+    ("tag.html", include_str!("../templates/theme/tag.html")),
+    (
+        "author.html",
+        include_str!("../templates/theme/author.html"),
+    ),
+    ("404.html", include_str!("../templates/theme/404.html")),
+    (
+        "partials/card.html",
+        include_str!("../templates/theme/partials/card.html"),
+    ),
+    (
+        "partials/pagination.html",
+        include_str!("../templates/theme/partials/pagination.html"),
+    ),
+    (
+        "admin/layout.html",
+        include_str!("../templates/admin/layout.html"),
+    ),
+    (
+        "admin/macros.html",
+        include_str!("../templates/admin/macros.html"),
+    ),
+    (
+        "admin/signin.html",
+        include_str!("../templates/admin/signin.html"),
+    ),
+    (
+        "admin/setup.html",
+        include_str!("../templates/admin/setup.html"),
+    ),
+    (
+        "admin/posts.html",
+        include_str!("../templates/admin/posts.html"),
+    ),
+    (
+        "admin/editor.html",
+        include_str!("../templates/admin/editor.html"),
+    ),
+    (
+        "admin/authors.html",
+        include_str!("../templates/admin/authors.html"),
+    ),
+    (
+        "admin/tags.html",
+        include_str!("../templates/admin/tags.html"),
+    ),
+    (
+        "admin/users.html",
+        include_str!("../templates/admin/users.html"),
+    ),
+    (
+        "admin/jobs.html",
+        include_str!("../templates/admin/jobs.html"),
+    ),
+    (
+        "admin/tokens.html",
+        include_str!("../templates/admin/tokens.html"),
+    ),
+    (
+        "admin/account.html",
+        include_str!("../templates/admin/account.html"),
+    ),
+    (
+        "admin/message.html",
+        include_str!("../templates/admin/message.html"),
+    ),
+];
+
+/// Renders templates; shared by every request (cheap to clone).
+#[derive(Clone)]
+pub struct Templates {
+    env: Arc<Environment<'static>>,
+}
+
+impl Templates {
+    /// `theme_dir` is `<data>/theme`; missing is fine.
+    pub fn new(site: &SiteSettings, theme_dir: Option<PathBuf>) -> Templates {
+        let mut env = Environment::new();
+        env.set_loader(move |name: &str| {
+            if !name.starts_with("admin/") && !name.contains("..") {
+                if let Some(dir) = &theme_dir {
+                    let path = dir.join(name);
+                    if path.is_file() {
+                        return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                            Error::new(
+                                ErrorKind::InvalidOperation,
+                                format!("cannot read {}: {e}", path.display()),
+                            )
+                        });
+                    }
+                }
+            }
+            Ok(BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, src)| (*src).to_owned()))
+        });
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                minijinja::AutoEscape::Html
+            } else {
+                minijinja::AutoEscape::None
+            }
+        });
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        env.set_formatter(format_value);
+        let tz = site.timezone.clone();
+        let tz2 = tz.clone();
+        let tz3 = tz.clone();
+        env.add_filter("date", move |ts: i64| fmt_ts(&tz, ts, "%-d %B %Y"));
+        env.add_filter("datetime", move |ts: i64| {
+            fmt_ts(&tz2, ts, "%-d %B %Y, %-I:%M %p %Z")
+        });
+        env.add_filter("iso", move |ts: i64| {
+            fmt_ts(&tz3, ts, "%Y-%m-%dT%H:%M:%S%:z")
+        });
+        env.add_filter("local_input", {
+            let tz = site.timezone.clone();
+            move |ts: i64| fmt_ts(&tz, ts, "%Y-%m-%dT%H:%M")
+        });
+        env.add_global("site", Value::from_serialize(SiteView::from(site)));
+        env.add_global(
+            "asset_version",
+            Value::from(crate::assets::VERSION.as_str()),
+        );
+        Templates { env: Arc::new(env) }
+    }
+
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, Error> {
+        self.env.get_template(name)?.render(ctx)
+    }
+
+    /// Whether a template exists (built in or in the theme directory).
+    pub fn has(&self, name: &str) -> bool {
+        self.env.get_template(name).is_ok()
+    }
+}
+
+/// Writes a value into a template. HTML-escapes only `& < > " '` (minijinja's default also escapes `/`, which
+/// bloats every URL); `none` and undefined print nothing.
+fn format_value(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &Value,
+) -> Result<(), Error> {
+    if value.is_undefined() || value.is_none() {
+        return Ok(());
+    }
+    let text = value.to_string();
+    if value.is_safe() || !matches!(state.auto_escape(), minijinja::AutoEscape::Html) {
+        return out.write_str(&text).map_err(Error::from);
+    }
+    let mut last = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&text[last..i]).map_err(Error::from)?;
+        out.write_str(rep).map_err(Error::from)?;
+        last = i + 1;
+    }
+    out.write_str(&text[last..]).map_err(Error::from)
+}
+
+fn fmt_ts(tz: &Timezone, ts: i64, fmt: &str) -> String {
+    match jiff::Timestamp::from_second(ts) {
+        Ok(t) => tz.local(t).strftime(fmt).to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+#[derive(serde::Serialize)]
+struct SiteView {
+    title: String,
+    description: String,
+    url: String,
+    timezone: String,
+    language: String,
+}
+
+impl From<&SiteSettings> for SiteView {
+    fn from(s: &SiteSettings) -> Self {
+        SiteView {
+            title: s.title.clone(),
+            description: s.description.clone(),
+            url: s.url.clone(),
+            timezone: s.timezone.name().to_owned(),
+            language: s.language.clone(),
+        }
+    }
+}

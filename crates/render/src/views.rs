@@ -1,0 +1,117 @@
+//! View structs: what templates and the JSON API see of a post, built from store rows without further queries.
+
+use newsdesk_domain::{byline_names, reading_time_minutes};
+use serde::Serialize;
+
+/// Widths (px) a feature image is rendered at, for `srcset`.
+pub const IMAGE_WIDTHS: [u32; 4] = [480, 960, 1440, 2000];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthorView {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub kind: String,
+    pub bio: Option<String>,
+    pub url: String,
+    /// The name as a byline reads it: desks take "the" ("By Ana Okafor and the Metro desk").
+    pub byline_name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TagView {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageView {
+    pub id: i64,
+    /// The largest rendered width, used as `src`.
+    pub src: String,
+    pub srcset: String,
+    pub width: i64,
+    pub height: i64,
+    pub alt: String,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PostView {
+    pub id: i64,
+    pub kind: String,
+    pub slug: String,
+    pub url: String,
+    pub title: String,
+    pub excerpt: Option<String>,
+    pub html: String,
+    pub status: String,
+    pub published_at: Option<i64>,
+    pub updated_at: i64,
+    pub reading_time: u32,
+    pub word_count: i64,
+    pub authors: Vec<AuthorView>,
+    /// "Ana Okafor and the Harbourside news desk", for plain-text places (feeds, meta tags).
+    pub byline: String,
+    pub tags: Vec<TagView>,
+    pub primary_tag: Option<TagView>,
+    pub feature_image: Option<ImageView>,
+}
+
+/// Public URL of one rendered width of an image, addressed by the SHA-256 of its original bytes.
+pub fn media_url(sha256: &str, width: u32) -> String {
+    format!("/media/{sha256}/{width}.jpg")
+}
+
+/// An image as templates use it. `widths` are the rendered widths, ascending.
+pub fn image_view(
+    id: i64,
+    sha256: &str,
+    size: (i64, i64),
+    widths: &[u32],
+    alt: Option<&str>,
+    caption: Option<&str>,
+    credit: Option<&str>,
+) -> ImageView {
+    let largest = widths.last().copied().unwrap_or(0);
+    ImageView {
+        id,
+        src: media_url(sha256, largest),
+        srcset: widths
+            .iter()
+            .map(|w| format!("{} {w}w", media_url(sha256, *w)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        width: size.0,
+        height: size.1,
+        alt: alt.unwrap_or_default().to_owned(),
+        caption: caption.map(str::to_owned),
+        credit: credit.map(str::to_owned),
+    }
+}
+
+/// Builds the plain byline text from author names in order.
+pub fn byline(authors: &[AuthorView]) -> String {
+    byline_names(
+        &authors
+            .iter()
+            .map(|a| a.byline_name.as_str())
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// A desk's byline name: "Metro desk" reads "the Metro desk"; names that already start with "the" are kept.
+pub fn byline_name(name: &str, kind: &str) -> String {
+    if kind == "desk" && !name.to_lowercase().starts_with("the ") {
+        format!("the {name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+pub fn reading_time(word_count: i64) -> u32 {
+    reading_time_minutes(word_count.max(0) as usize)
+}

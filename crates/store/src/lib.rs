@@ -1,0 +1,198 @@
+//! Newsdesk's storage: one API over SQLite (the embedded default) and PostgreSQL (for several nodes).
+//!
+//! Queries go through sqlx's `Any` driver, so one SQL text serves both engines; it is written in the dialect both
+//! share (`$1` placeholders, `RETURNING`, `ON CONFLICT`). Where the engines differ for a reason — migrations, and
+//! claiming jobs (`FOR UPDATE SKIP LOCKED` on PostgreSQL) — the SQL is written per [`Backend`].
+//!
+//! Times are UTC Unix seconds in `BIGINT`/`INTEGER` columns; the site's time zone is applied when rendering.
+
+pub mod authors;
+pub mod error;
+pub mod jobs;
+pub mod media;
+pub mod posts;
+pub mod site;
+pub mod tags;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions};
+
+pub use error::{StoreError, StoreResult};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Config(format!(
+                "database URL must start with sqlite: or postgres:, got \"{}\"",
+                redact_url(url)
+            )))
+        }
+    }
+}
+
+/// Handle to the database; cheap to clone (the pool is shared).
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// The connection pool, shared by every request and job of this process.
+    pub pool: AnyPool,
+    /// Which engine is behind the pool, for the few queries that differ.
+    pub backend: Backend,
+}
+
+impl Store {
+    /// Connects (creating a SQLite file if needed) without running migrations.
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { "&" } else { "?" })
+            }
+            _ => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|e| {
+                StoreError::Config(format!("invalid database URL {}: {e}", redact_url(&url)))
+            })?
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+        let max = match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        sqlx::query("PRAGMA foreign_keys = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                StoreError::Config(format!("cannot connect to {}: {e}", redact_url(&url)))
+            })?;
+        if backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+        }
+        Ok(Store { pool, backend })
+    }
+
+    /// Connects and brings the schema up to date.
+    pub async fn open(url: &str) -> StoreResult<Store> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Runs the embedded migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migrate(e.to_string()))
+    }
+
+    /// Cheap liveness check for `/healthz`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Current time as UTC Unix seconds.
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// `$start, $start+1, …` for an `IN (…)` list of `n` values.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A database URL with any password replaced, fit for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Random URL-safe token with 256 bits of entropy, and its SHA-256 for storage.
+pub fn new_token() -> (String, String) {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+/// What is stored for a token: its SHA-256 in hex. Tokens are random, so no salt is needed.
+pub fn hash_token(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(
+            super::redact_url("postgres://nd:secret@db:5432/x"),
+            "postgres://nd:***@db:5432/x"
+        );
+        assert_eq!(
+            super::redact_url("sqlite://data/newsdesk.db"),
+            "sqlite://data/newsdesk.db"
+        );
+    }
+}

@@ -1,0 +1,544 @@
+//! Posts and pages with their ordered authors and tags.
+//!
+//! Lists load relations in three batched queries (authors, tags, images) whatever the page size: no N+1.
+//! Every write runs in one transaction that also enqueues the jobs it causes (scheduled publishing) and bumps the
+//! content version when public content changed.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use crate::authors::Author;
+use crate::jobs::{self, NewJob};
+use crate::media::Media;
+use crate::site::bump_content_version;
+use crate::tags::Tag;
+use sqlx::AssertSqlSafe;
+
+use crate::{Store, StoreError, StoreResult, now, placeholders};
+
+/// Job kind that publishes a scheduled post when its time comes.
+pub const JOB_PUBLISH_SCHEDULED: &str = "publish_scheduled";
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct PostRow {
+    pub id: i64,
+    /// "post" or "page".
+    pub kind: String,
+    pub slug: String,
+    pub title: String,
+    pub excerpt: Option<String>,
+    pub body_md: String,
+    /// Sanitised HTML rendered from `body_md` when the post was saved.
+    pub body_html: String,
+    pub word_count: i64,
+    /// "draft", "scheduled" or "published".
+    pub status: String,
+    pub published_at: Option<i64>,
+    pub feature_image_id: Option<i64>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    pub feature_image_credit: Option<String>,
+    pub created_by: Option<i64>,
+    /// Incremented on every save; lets a save detect that someone else saved in between.
+    pub revision: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A post with everything a page or API response shows about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Post {
+    #[serde(flatten)]
+    pub row: PostRow,
+    pub authors: Vec<Author>,
+    pub tags: Vec<Tag>,
+    pub feature_image: Option<Media>,
+}
+
+impl Post {
+    pub fn primary_tag(&self) -> Option<&Tag> {
+        self.tags.first()
+    }
+}
+
+/// Everything a save writes. Built by the caller from parsed input; `body_html` is already rendered and sanitised.
+#[derive(Debug, Clone)]
+pub struct PostInput {
+    pub kind: String,
+    pub slug: String,
+    pub title: String,
+    pub excerpt: Option<String>,
+    pub body_md: String,
+    pub body_html: String,
+    pub word_count: i64,
+    pub status: String,
+    pub published_at: Option<i64>,
+    pub feature_image_id: Option<i64>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    pub feature_image_credit: Option<String>,
+    pub author_ids: Vec<i64>,
+    pub tag_ids: Vec<i64>,
+}
+
+/// Filters for lists. Public lists set `status = Some("published")`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PostFilter {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub tag_id: Option<i64>,
+    pub author_id: Option<i64>,
+    /// Only posts whose byline includes the author linked to this user, or that this user created.
+    pub owned_by_user: Option<(i64, Option<i64>)>,
+    pub search: Option<String>,
+}
+
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+const COLS: &str = "p.id, p.kind, p.slug, p.title, p.excerpt, p.body_md, p.body_html, p.word_count, p.status, p.published_at,
+    p.feature_image_id, p.feature_image_alt, p.feature_image_caption, p.feature_image_credit, p.created_by, p.revision,
+    p.created_at, p.updated_at";
+
+/// Binds stay in one Vec so the WHERE clause and its arguments cannot drift apart.
+enum Arg {
+    I(i64),
+    S(String),
+}
+
+fn where_clause(f: &PostFilter) -> (String, Vec<Arg>) {
+    let mut sql = vec!["1 = 1".to_owned()];
+    let mut args = Vec::new();
+    fn next(args: &mut Vec<Arg>, arg: Arg) -> String {
+        args.push(arg);
+        format!("${}", args.len())
+    }
+    if let Some(k) = &f.kind {
+        sql.push(format!("p.kind = {}", next(&mut args, Arg::S(k.clone()))));
+    }
+    if let Some(s) = &f.status {
+        sql.push(format!("p.status = {}", next(&mut args, Arg::S(s.clone()))));
+    }
+    if let Some(t) = f.tag_id {
+        let p = next(&mut args, Arg::I(t));
+        sql.push(format!(
+            "EXISTS (SELECT 1 FROM post_tags pt WHERE pt.post_id = p.id AND pt.tag_id = {p})"
+        ));
+    }
+    if let Some(a) = f.author_id {
+        let p = next(&mut args, Arg::I(a));
+        sql.push(format!(
+            "EXISTS (SELECT 1 FROM post_authors pa WHERE pa.post_id = p.id AND pa.author_id = {p})"
+        ));
+    }
+    if let Some((user_id, author_id)) = f.owned_by_user {
+        let u = next(&mut args, Arg::I(user_id));
+        let a = next(&mut args, Arg::I(author_id.unwrap_or(-1)));
+        sql.push(format!(
+            "(p.created_by = {u} OR EXISTS (SELECT 1 FROM post_authors pa2 WHERE pa2.post_id = p.id AND pa2.author_id = {a}))"
+        ));
+    }
+    if let Some(q) = f.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let p = next(&mut args, Arg::S(format!("%{}%", q.to_lowercase())));
+        sql.push(format!("lower(p.title) LIKE {p}"));
+    }
+    (sql.join(" AND "), args)
+}
+
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::I(i) => q.bind(*i),
+                Arg::S(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }};
+}
+
+impl Store {
+    /// A page of posts, newest first (by publication time, then by last edit for unpublished ones).
+    pub async fn list_posts(
+        &self,
+        filter: &PostFilter,
+        page: i64,
+        per_page: i64,
+    ) -> StoreResult<Page<Post>> {
+        let page = page.max(1);
+        let (cond, args) = where_clause(filter);
+        let count_sql = format!("SELECT COUNT(*) FROM posts p WHERE {cond}");
+        let total: i64 = bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql.clone())), &args)
+            .fetch_one(&self.pool)
+            .await?;
+        let sql = format!(
+            "SELECT {COLS} FROM posts p WHERE {cond}
+             ORDER BY COALESCE(p.published_at, p.updated_at) DESC, p.id DESC LIMIT {per_page} OFFSET {}",
+            (page - 1) * per_page
+        );
+        let rows: Vec<PostRow> = bind_args!(sqlx::query_as(AssertSqlSafe(sql.clone())), &args)
+            .fetch_all(&self.pool)
+            .await?;
+        let items = self.with_relations(rows).await?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    /// The published post or page at `slug`.
+    pub async fn published_by_slug(&self, slug: &str) -> StoreResult<Option<Post>> {
+        let row: Option<PostRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLS} FROM posts p WHERE p.slug = $1 AND p.status = 'published'"
+        )))
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(self.with_relations(row.into_iter().collect()).await?.pop())
+    }
+
+    /// Any post at `slug`, whatever its status (staff preview).
+    pub async fn post_by_slug(&self, slug: &str) -> StoreResult<Option<Post>> {
+        let row: Option<PostRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLS} FROM posts p WHERE p.slug = $1"
+        )))
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(self.with_relations(row.into_iter().collect()).await?.pop())
+    }
+
+    pub async fn post(&self, id: i64) -> StoreResult<Option<Post>> {
+        let row: Option<PostRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLS} FROM posts p WHERE p.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(self.with_relations(row.into_iter().collect()).await?.pop())
+    }
+
+    /// Attaches authors, tags and feature images to rows with one query each.
+    pub async fn with_relations(&self, rows: Vec<PostRow>) -> StoreResult<Vec<Post>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let list = placeholders(1, ids.len());
+
+        #[derive(sqlx::FromRow)]
+        struct AuthorLink {
+            post_id: i64,
+            #[sqlx(flatten)]
+            author: Author,
+        }
+        let sql = format!(
+            "SELECT pa.post_id, a.* FROM post_authors pa JOIN authors a ON a.id = pa.author_id
+             WHERE pa.post_id IN ({list}) ORDER BY pa.post_id, pa.position"
+        );
+        let mut q = sqlx::query_as::<_, AuthorLink>(AssertSqlSafe(sql.clone()));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let mut authors: HashMap<i64, Vec<Author>> = HashMap::new();
+        for l in q.fetch_all(&self.pool).await? {
+            authors.entry(l.post_id).or_default().push(l.author);
+        }
+
+        #[derive(sqlx::FromRow)]
+        struct TagLink {
+            post_id: i64,
+            #[sqlx(flatten)]
+            tag: Tag,
+        }
+        let sql = format!(
+            "SELECT pt.post_id, t.* FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
+             WHERE pt.post_id IN ({list}) ORDER BY pt.post_id, pt.position"
+        );
+        let mut q = sqlx::query_as::<_, TagLink>(AssertSqlSafe(sql.clone()));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let mut tags: HashMap<i64, Vec<Tag>> = HashMap::new();
+        for l in q.fetch_all(&self.pool).await? {
+            tags.entry(l.post_id).or_default().push(l.tag);
+        }
+
+        let mut image_ids: Vec<i64> = rows.iter().filter_map(|r| r.feature_image_id).collect();
+        image_ids.sort_unstable();
+        image_ids.dedup();
+        let images: HashMap<i64, Media> = self
+            .media_many(&image_ids)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+
+        Ok(rows
+            .into_iter()
+            .map(|row| Post {
+                authors: authors.remove(&row.id).unwrap_or_default(),
+                tags: tags.remove(&row.id).unwrap_or_default(),
+                feature_image: row.feature_image_id.and_then(|i| images.get(&i).cloned()),
+                row,
+            })
+            .collect())
+    }
+
+    /// Creates a post; returns its id.
+    pub async fn create_post(
+        &self,
+        input: &PostInput,
+        created_by: Option<i64>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.pool.begin().await?;
+        let t = now();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO posts (kind, slug, title, excerpt, body_md, body_html, word_count, status, published_at,
+                feature_image_id, feature_image_alt, feature_image_caption, feature_image_credit, created_by, revision,
+                created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15) RETURNING id",
+        )
+        .bind(&input.kind)
+        .bind(&input.slug)
+        .bind(&input.title)
+        .bind(&input.excerpt)
+        .bind(&input.body_md)
+        .bind(&input.body_html)
+        .bind(input.word_count)
+        .bind(&input.status)
+        .bind(input.published_at)
+        .bind(input.feature_image_id)
+        .bind(&input.feature_image_alt)
+        .bind(&input.feature_image_caption)
+        .bind(&input.feature_image_credit)
+        .bind(created_by)
+        .bind(t)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(slug_conflict(&input.slug))?;
+        write_relations(&mut tx, id, input).await?;
+        after_write(&mut tx, id, input, false).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Saves a post. With `expected_revision`, refuses (with [`StoreError::Conflict`] on `revision`) when someone
+    /// else saved since that revision was read.
+    pub async fn update_post(
+        &self,
+        id: i64,
+        input: &PostInput,
+        expected_revision: Option<i64>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let (old_status, revision): (String, i64) =
+            sqlx::query_as("SELECT status, revision FROM posts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        if let Some(expected) = expected_revision.filter(|e| *e != revision) {
+            return Err(StoreError::Conflict {
+                field: "revision",
+                message: format!(
+                    "This post was changed by someone else since you opened it (revision {expected}, now {revision}). \
+                     Your text is kept below; reload to see their changes."
+                ),
+            });
+        }
+        sqlx::query(
+            "UPDATE posts SET kind = $1, slug = $2, title = $3, excerpt = $4, body_md = $5, body_html = $6, word_count = $7,
+                status = $8, published_at = $9, feature_image_id = $10, feature_image_alt = $11, feature_image_caption = $12,
+                feature_image_credit = $13, revision = revision + 1, updated_at = $14
+             WHERE id = $15",
+        )
+        .bind(&input.kind)
+        .bind(&input.slug)
+        .bind(&input.title)
+        .bind(&input.excerpt)
+        .bind(&input.body_md)
+        .bind(&input.body_html)
+        .bind(input.word_count)
+        .bind(&input.status)
+        .bind(input.published_at)
+        .bind(input.feature_image_id)
+        .bind(&input.feature_image_alt)
+        .bind(&input.feature_image_caption)
+        .bind(&input.feature_image_credit)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(slug_conflict(&input.slug))?;
+        sqlx::query("DELETE FROM post_authors WHERE post_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM post_tags WHERE post_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        write_relations(&mut tx, id, input).await?;
+        after_write(&mut tx, id, input, old_status == "published").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets only the status (and publication time), e.g. publish now, unpublish, or a scheduled post going live.
+    pub async fn set_post_status(
+        &self,
+        id: i64,
+        status: &str,
+        published_at: Option<i64>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let old: Option<String> = sqlx::query_scalar("SELECT status FROM posts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let old = old.ok_or(StoreError::NotFound)?;
+        sqlx::query("UPDATE posts SET status = $1, published_at = $2, revision = revision + 1, updated_at = $3 WHERE id = $4")
+            .bind(status)
+            .bind(published_at)
+            .bind(now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if status == "scheduled" {
+            enqueue_publish(&mut tx, id, published_at.unwrap_or_else(now)).await?;
+        }
+        if old == "published" || status == "published" {
+            bump_content_version(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Publishes a scheduled post whose time has come. Idempotent: does nothing when the post was rescheduled,
+    /// unpublished or deleted since the job was queued. Returns whether it published.
+    pub async fn publish_if_due(&self, id: i64, scheduled_for: i64) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE posts SET status = 'published', updated_at = $1
+             WHERE id = $2 AND status = 'scheduled' AND published_at = $3 AND published_at <= $1",
+        )
+        .bind(now())
+        .bind(id)
+        .bind(scheduled_for)
+        .execute(&mut *tx)
+        .await?;
+        let published = done.rows_affected() > 0;
+        if published {
+            bump_content_version(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(published)
+    }
+
+    pub async fn delete_post(&self, id: i64) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM posts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let status = status.ok_or(StoreError::NotFound)?;
+        sqlx::query("DELETE FROM posts WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if status == "published" {
+            bump_content_version(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn slug_taken(&self, slug: &str, except_id: Option<i64>) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts WHERE slug = $1 AND id <> $2")
+            .bind(slug)
+            .bind(except_id.unwrap_or(-1))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Counts per status, for the admin's filter tabs.
+    pub async fn post_counts(&self) -> StoreResult<Vec<(String, i64)>> {
+        Ok(sqlx::query_as("SELECT status, COUNT(*) FROM posts WHERE kind = 'post' GROUP BY status ORDER BY status")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}
+
+fn slug_conflict(slug: &str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    StoreError::conflict_on(
+        "slug",
+        format!("Another post already uses the slug \"{slug}\"."),
+    )
+}
+
+async fn write_relations(conn: &mut AnyConnection, id: i64, input: &PostInput) -> StoreResult<()> {
+    for (pos, author_id) in input.author_ids.iter().enumerate() {
+        sqlx::query("INSERT INTO post_authors (post_id, author_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(*author_id)
+            .bind(pos as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (pos, tag_id) in input.tag_ids.iter().enumerate() {
+        sqlx::query("INSERT INTO post_tags (post_id, tag_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(*tag_id)
+            .bind(pos as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn after_write(
+    conn: &mut AnyConnection,
+    id: i64,
+    input: &PostInput,
+    was_published: bool,
+) -> StoreResult<()> {
+    if input.status == "scheduled" {
+        enqueue_publish(conn, id, input.published_at.unwrap_or_else(now)).await?;
+    }
+    if was_published || input.status == "published" {
+        bump_content_version(conn).await?;
+    }
+    Ok(())
+}
+
+async fn enqueue_publish(conn: &mut AnyConnection, id: i64, at: i64) -> StoreResult<()> {
+    jobs::enqueue(
+        conn,
+        &NewJob {
+            kind: JOB_PUBLISH_SCHEDULED,
+            payload: serde_json::json!({ "post_id": id, "scheduled_for": at }),
+            run_at: at,
+            dedupe_key: Some(format!("publish:{id}:{at}")),
+            max_attempts: 10,
+        },
+    )
+    .await?;
+    Ok(())
+}

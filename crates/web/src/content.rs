@@ -1,0 +1,415 @@
+//! Saving posts: the one path by which the editor, the JSON API and the Markdown importer create and change posts.
+//!
+//! Input arrives as a [`PostDraft`] of raw strings; this module parses it into domain types, applies the role rules,
+//! renders the Markdown once, and hands a finished `PostInput` to the store. Every refusal names a field, so forms
+//! can show it beside that field and the API can return it as a code.
+
+use jiff::civil::DateTime;
+use newsdesk_domain::text::optional;
+use newsdesk_domain::{PostStatus, Role, Slug, Title, ValidationError};
+use newsdesk_render::render_markdown;
+use newsdesk_store::posts::{Post, PostInput};
+use newsdesk_store::{Store, StoreError};
+
+use crate::auth::Actor;
+use crate::forms::FieldErrors;
+
+/// What the caller wants done with the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Keep the status (a new post is a draft).
+    Save,
+    /// Publish now, or schedule when `publish_at` is in the future.
+    Publish,
+    /// Back to draft.
+    Unpublish,
+    /// Set exactly this status (API and importer).
+    Status(PostStatus),
+}
+
+/// Raw input for a save.
+#[derive(Debug, Clone, Default)]
+pub struct PostDraft {
+    pub kind: Option<String>,
+    pub title: String,
+    pub slug: Option<String>,
+    pub excerpt: Option<String>,
+    pub body: String,
+    /// Author ids, slugs or names, in byline order.
+    pub authors: Vec<String>,
+    /// Tag names; the first is the primary tag.
+    pub tags: Vec<String>,
+    /// When given: RFC 3339, or `YYYY-MM-DDTHH:MM` in the site's time zone.
+    pub publish_at: Option<String>,
+    pub feature_image_id: Option<i64>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    pub feature_image_credit: Option<String>,
+    /// The revision the editor started from; a save is refused when the post changed since.
+    pub revision: Option<i64>,
+}
+
+#[derive(Debug)]
+pub enum SaveError {
+    Invalid(FieldErrors, &'static str),
+    Forbidden(String),
+    NotFound,
+    Internal(anyhow::Error),
+}
+
+impl From<StoreError> for SaveError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => SaveError::NotFound,
+            StoreError::Conflict { field, message } => {
+                let mut errs = FieldErrors::new();
+                errs.insert(field, message);
+                SaveError::Invalid(
+                    errs,
+                    if field == "revision" {
+                        "revision_conflict"
+                    } else {
+                        "slug_taken"
+                    },
+                )
+            }
+            other => SaveError::Internal(other.into()),
+        }
+    }
+}
+
+impl SaveError {
+    fn field(e: ValidationError) -> SaveError {
+        let mut errs = FieldErrors::new();
+        let code = e.code;
+        errs.insert(e.field, e.message);
+        SaveError::Invalid(errs, code)
+    }
+}
+
+/// Whether `actor` may edit `post` at all. Editors and above edit anything; authors their own posts;
+/// contributors their own posts that are not published.
+pub fn can_edit(actor: &Actor, post: &Post) -> bool {
+    if actor.role.can_edit_others() {
+        return true;
+    }
+    let own = actor.user_id.is_some() && post.row.created_by == actor.user_id
+        || actor
+            .author_id
+            .is_some_and(|a| post.authors.iter().any(|x| x.id == a));
+    own && (actor.role.can_publish() || post.row.status == "draft")
+}
+
+/// Parses a publication time: RFC 3339 with offset, or a local `YYYY-MM-DDTHH:MM[:SS]` in the site's zone.
+pub fn parse_time(
+    field: &'static str,
+    s: &str,
+    tz: &jiff::tz::TimeZone,
+) -> Result<i64, ValidationError> {
+    let s = s.trim();
+    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+        return Ok(ts.as_second());
+    }
+    match s.parse::<DateTime>() {
+        Ok(dt) => dt
+            .to_zoned(tz.clone())
+            .map(|z| z.timestamp().as_second())
+            .map_err(|e| {
+                ValidationError::new(
+                    field,
+                    "date_invalid",
+                    format!("\"{s}\" is not a valid time here: {e}"),
+                )
+            }),
+        Err(_) => Err(ValidationError::new(
+            field,
+            "date_invalid",
+            format!(
+                "\"{s}\" is not a date and time; use RFC 3339, e.g. 2026-10-07T09:30:00+01:00."
+            ),
+        )),
+    }
+}
+
+/// Creates (`existing = None`) or updates a post. Returns the post id.
+pub async fn save_post(
+    store: &Store,
+    tz: &jiff::tz::TimeZone,
+    actor: &Actor,
+    existing: Option<&Post>,
+    draft: PostDraft,
+    action: Action,
+) -> Result<i64, SaveError> {
+    if let Some(p) = existing {
+        if !can_edit(actor, p) {
+            return Err(SaveError::Forbidden(format!(
+                "Your role ({}) cannot edit this post.",
+                actor.role.as_str()
+            )));
+        }
+    }
+    let mut errors = FieldErrors::new();
+    let mut first_code: Option<&'static str> = None;
+    let mut note = |errors: &mut FieldErrors, e: ValidationError| {
+        first_code.get_or_insert(e.code);
+        errors.entry(e.field).or_insert(e.message);
+    };
+
+    let title = Title::parse("title", &draft.title)
+        .map_err(|e| note(&mut errors, e))
+        .ok();
+    let excerpt = optional("excerpt", draft.excerpt.as_deref(), 500)
+        .map_err(|e| note(&mut errors, e))
+        .ok()
+        .flatten();
+    let alt = optional("feature_image_alt", draft.feature_image_alt.as_deref(), 500)
+        .map_err(|e| note(&mut errors, e))
+        .ok()
+        .flatten();
+    let caption = optional(
+        "feature_image_caption",
+        draft.feature_image_caption.as_deref(),
+        1000,
+    )
+    .map_err(|e| note(&mut errors, e))
+    .ok()
+    .flatten();
+    let credit = optional(
+        "feature_image_credit",
+        draft.feature_image_credit.as_deref(),
+        200,
+    )
+    .map_err(|e| note(&mut errors, e))
+    .ok()
+    .flatten();
+    let kind = match draft.kind.as_deref().map(str::trim) {
+        None | Some("") => existing
+            .map(|p| p.row.kind.clone())
+            .unwrap_or_else(|| "post".into()),
+        Some(k @ ("post" | "page")) => k.to_owned(),
+        Some(other) => {
+            note(
+                &mut errors,
+                ValidationError::new(
+                    "kind",
+                    "kind_invalid",
+                    format!("Type must be post or page, not \"{other}\"."),
+                ),
+            );
+            "post".into()
+        }
+    };
+
+    // Slug: given → must be well-formed and free; derived from the title → made unique with a counter.
+    let explicit_slug = draft
+        .slug
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let mut slug: Option<String> = None;
+    if let Some(s) = explicit_slug {
+        match Slug::parse("slug", s) {
+            Ok(s) => slug = Some(s.into_string()),
+            Err(e) => note(&mut errors, e),
+        }
+    } else if let Some(p) = existing {
+        slug = Some(p.row.slug.clone());
+    } else if let Some(t) = &title {
+        let base = Slug::from_text(t.as_str())
+            .map(Slug::into_string)
+            .unwrap_or_else(|| "post".into());
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while store.slug_taken(&candidate, None).await? {
+            candidate = format!("{base}-{n}");
+            n += 1;
+        }
+        slug = Some(candidate);
+    }
+    if let (Some(s), Some(_)) = (&slug, explicit_slug) {
+        if store.slug_taken(s, existing.map(|p| p.row.id)).await? {
+            note(
+                &mut errors,
+                ValidationError::new(
+                    "slug",
+                    "slug_taken",
+                    format!("Another post already uses the slug \"{s}\"."),
+                ),
+            );
+        }
+    }
+
+    // Byline: every name must be a known author; none given means the actor's own byline.
+    let mut author_ids = Vec::new();
+    for key in draft
+        .authors
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        let found = match key.parse::<i64>() {
+            Ok(id) => store.author(id).await?,
+            Err(_) => store.author_by_slug_or_name(key).await?,
+        };
+        match found {
+            Some(a) if !author_ids.contains(&a.id) => author_ids.push(a.id),
+            Some(_) => {}
+            None => note(
+                &mut errors,
+                ValidationError::new(
+                    "authors",
+                    "author_unknown",
+                    format!("There is no author \"{key}\"."),
+                ),
+            ),
+        }
+    }
+    if author_ids.is_empty() && !errors.contains_key("authors") {
+        match actor.author_id {
+            Some(a) => author_ids.push(a),
+            None => note(
+                &mut errors,
+                ValidationError::new(
+                    "authors",
+                    "authors_required",
+                    "Choose at least one author for the byline.",
+                ),
+            ),
+        }
+    }
+
+    let publish_at = match draft
+        .publish_at
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => parse_time("publish_at", s, tz)
+            .map_err(|e| note(&mut errors, e))
+            .ok(),
+        None => None,
+    };
+
+    // Status, by action and role.
+    let now = newsdesk_store::now();
+    let old_status = existing.map(|p| p.row.status.as_str()).unwrap_or("draft");
+    let old_published_at = existing.and_then(|p| p.row.published_at);
+    let (status, published_at) = match action {
+        Action::Save => (old_status.to_owned(), publish_at.or(old_published_at)),
+        Action::Unpublish => ("draft".to_owned(), None),
+        Action::Publish | Action::Status(PostStatus::Published) => match publish_at {
+            Some(t) if t > now + 5 && action == Action::Publish => {
+                ("scheduled".to_owned(), Some(t))
+            }
+            Some(t) => ("published".to_owned(), Some(t)),
+            None => (
+                "published".to_owned(),
+                Some(
+                    old_published_at
+                        .filter(|_| old_status == "published")
+                        .unwrap_or(now),
+                ),
+            ),
+        },
+        Action::Status(PostStatus::Scheduled) => match publish_at {
+            Some(t) => ("scheduled".to_owned(), Some(t)),
+            None => {
+                note(
+                    &mut errors,
+                    ValidationError::new(
+                        "publish_at",
+                        "date_required",
+                        "A scheduled post needs a publication time.",
+                    ),
+                );
+                ("draft".to_owned(), None)
+            }
+        },
+        Action::Status(PostStatus::Draft) => ("draft".to_owned(), publish_at),
+    };
+    if status != old_status
+        && !actor.role.can_publish()
+        && (status != "draft" || old_status != "draft")
+    {
+        return Err(SaveError::Forbidden(format!(
+            "Your role ({}) cannot publish, schedule or unpublish.",
+            actor.role.as_str()
+        )));
+    }
+    if status == "published"
+        && old_status == "published"
+        && action == Action::Save
+        && !actor.role.can_publish()
+    {
+        return Err(SaveError::Forbidden(
+            "Your role cannot change a published post.".into(),
+        ));
+    }
+
+    if !errors.is_empty() {
+        return Err(SaveError::Invalid(errors, first_code.unwrap_or("invalid")));
+    }
+    let (Some(title), Some(slug)) = (title, slug) else {
+        return Err(SaveError::field(ValidationError::new(
+            "title",
+            "title_empty",
+            "Title cannot be empty.",
+        )));
+    };
+
+    // Tags are created on first use.
+    let mut tag_ids = Vec::new();
+    for name in draft
+        .tags
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        let name = newsdesk_domain::author::parse_name("tags", name).map_err(SaveError::field)?;
+        let tslug = Slug::from_text(&name)
+            .map(Slug::into_string)
+            .unwrap_or_else(|| "tag".into());
+        let tag = store.tag_by_name_or_create(&name, &tslug).await?;
+        if !tag_ids.contains(&tag.id) {
+            tag_ids.push(tag.id);
+        }
+    }
+
+    let rendered = render_markdown(&draft.body);
+    let input = PostInput {
+        kind,
+        slug,
+        title: title.as_str().to_owned(),
+        excerpt,
+        body_md: draft.body,
+        body_html: rendered.html,
+        word_count: rendered.word_count as i64,
+        status,
+        published_at,
+        feature_image_id: draft.feature_image_id,
+        feature_image_alt: alt,
+        feature_image_caption: caption,
+        feature_image_credit: credit,
+        author_ids,
+        tag_ids,
+    };
+    match existing {
+        Some(p) => {
+            store.update_post(p.row.id, &input, draft.revision).await?;
+            Ok(p.row.id)
+        }
+        None => Ok(store.create_post(&input, actor.user_id).await?),
+    }
+}
+
+/// Refuses a role that may not do something, with a message naming the role.
+pub fn require(role: Role, allowed: bool, what: &str) -> Result<(), SaveError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(SaveError::Forbidden(format!(
+            "Your role ({}) cannot {what}.",
+            role.as_str()
+        )))
+    }
+}

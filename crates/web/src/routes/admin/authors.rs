@@ -1,0 +1,139 @@
+//! Bylines: people and desks (editors and above).
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use newsdesk_domain::author::parse_name;
+use newsdesk_domain::text::optional;
+use newsdesk_domain::{AuthorKind, Slug};
+use newsdesk_store::StoreError;
+use newsdesk_store::authors::AuthorInput;
+
+use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_other};
+use crate::auth::Staff;
+use crate::error::AppError;
+use crate::forms::{FieldErrors, FormData};
+use crate::state::AppState;
+
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    staff.require(staff.role.can_manage_taxonomy(), "manage authors")?;
+    let authors = state.store.authors().await?;
+    let values = match q.edit {
+        Some(id) => serde_json::to_value(state.store.author(id).await?.ok_or(AppError::NotFound)?)
+            .map_err(anyhow::Error::from)?,
+        None => serde_json::json!({}),
+    };
+    page(
+        &state,
+        &staff,
+        "admin/authors.html",
+        "authors",
+        flash_text(q.done.as_deref()),
+        serde_json::json!({ "authors": authors, "editing": q.edit, "values": values }),
+    )
+}
+
+async fn save(
+    state: &AppState,
+    staff: &Staff,
+    id: Option<i64>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(staff, &form)?;
+    staff.require(staff.role.can_manage_taxonomy(), "manage authors")?;
+    let mut errors = FieldErrors::new();
+    let name = parse_name("name", form.str("name"))
+        .map_err(|e| errors.insert(e.field, e.message))
+        .ok();
+    let kind = AuthorKind::parse("kind", form.str("kind"))
+        .map_err(|e| errors.insert(e.field, e.message))
+        .ok();
+    let bio = optional("bio", form.get("bio"), 1000)
+        .map_err(|e| errors.insert(e.field, e.message))
+        .ok()
+        .flatten();
+    let slug = match form.get("slug").map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Slug::parse("slug", s)
+            .map_err(|e| errors.insert(e.field, e.message))
+            .ok(),
+        None => name.as_deref().and_then(Slug::from_text),
+    };
+    if let (true, Some(name), Some(kind), Some(slug)) = (errors.is_empty(), &name, kind, &slug) {
+        let input = AuthorInput {
+            slug: slug.as_str(),
+            name,
+            kind: kind.as_str(),
+            bio: bio.as_deref(),
+            image_id: None,
+        };
+        let result = match id {
+            Some(id) => state.store.update_author(id, input).await,
+            None => state.store.create_author(input).await.map(|_| ()),
+        };
+        match result {
+            Ok(()) => {
+                state.refresh_version().await;
+                return Ok(see_other("/admin/authors?done=saved"));
+            }
+            Err(StoreError::Conflict { field, message }) => {
+                errors.insert(field, message);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let values = serde_json::json!({ "name": form.str("name"), "slug": form.str("slug"), "kind": form.str("kind"), "bio": form.str("bio") });
+    invalid(
+        state,
+        staff,
+        "admin/authors.html",
+        "authors",
+        serde_json::json!({ "authors": state.store.authors().await?, "editing": id, "values": values, "errors": errors_json(&errors) }),
+    )
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    form: FormData,
+) -> Result<Response, AppError> {
+    save(&state, &staff, None, form).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    save(&state, &staff, Some(id), form).await
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    staff.require(staff.role.can_manage_taxonomy(), "manage authors")?;
+    match state.store.delete_author(id).await {
+        Ok(()) => Ok(see_other("/admin/authors?done=deleted")),
+        Err(StoreError::Conflict { field, message }) => {
+            let author = state.store.author(id).await?.ok_or(AppError::NotFound)?;
+            let mut errors = FieldErrors::new();
+            errors.insert(field, message);
+            invalid(
+                &state,
+                &staff,
+                "admin/authors.html",
+                "authors",
+                serde_json::json!({
+                "authors": state.store.authors().await?, "editing": id, "values": author, "errors": errors_json(&errors) }),
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,297 @@
+//! Sign-in, sign-out, and one-time links (owner setup on a new site, invitations, password resets).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use newsdesk_domain::{EmailAddress, Role};
+use serde::Deserialize;
+
+use super::{errors_json, render, see_other};
+use crate::auth::csrf::{self, ANON_COOKIE};
+use crate::auth::password;
+use crate::auth::session::{SESSION_COOKIE, SESSION_TTL, set_cookie};
+use crate::auth::{MaybeStaff, Staff};
+use crate::error::AppError;
+use crate::forms::{FieldErrors, FormData};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only same-site paths are followed after sign-in.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/admin/posts".to_owned(),
+    }
+}
+
+fn anon_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    template: &str,
+    data: serde_json::Value,
+) -> Result<Response, AppError> {
+    let (token, fresh) = csrf::anon_token(headers);
+    let html = render(state, None, &token, template, "", None, data)?;
+    let mut resp = (status, html).into_response();
+    if fresh {
+        resp.headers_mut().append(
+            SET_COOKIE,
+            set_cookie(ANON_COOKIE, &token, 86_400, state.secure_cookies),
+        );
+    }
+    Ok(resp)
+}
+
+fn check_anon_csrf(headers: &HeaderMap, form: &FormData) -> Result<(), AppError> {
+    let cookie = crate::auth::session::cookie(headers, ANON_COOKIE).unwrap_or_default();
+    csrf::check(&cookie, form.get("csrf_token"))
+}
+
+pub async fn signin_form(
+    State(state): State<AppState>,
+    staff: MaybeStaff,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
+    if staff.0.is_some() {
+        return Ok(see_other(&safe_next(q.next.as_deref())));
+    }
+    anon_page(
+        &state,
+        &headers,
+        StatusCode::OK,
+        "admin/signin.html",
+        serde_json::json!({ "next": q.next, "values": {} }),
+    )
+}
+
+/// Starts a session for `user_id` and redirects to `to`.
+pub async fn start_session(state: &AppState, user_id: i64, to: &str) -> Result<Response, AppError> {
+    let (token, hash) = newsdesk_store::new_token();
+    let (csrf_token, _) = newsdesk_store::new_token();
+    state
+        .store
+        .create_session(user_id, &hash, &csrf_token, SESSION_TTL)
+        .await?;
+    let mut resp = see_other(to);
+    resp.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &token, SESSION_TTL, state.secure_cookies),
+    );
+    Ok(resp)
+}
+
+pub async fn signin(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_anon_csrf(&headers, &form)?;
+    let email = form.str("email").trim().to_owned();
+    let next = form
+        .get("next")
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    let again = |status: StatusCode, message: &str| {
+        anon_page(
+            &state,
+            &headers,
+            status,
+            "admin/signin.html",
+            serde_json::json!({ "next": next, "values": { "email": email }, "errors": { "form": message } }),
+        )
+    };
+    let window = Duration::from_secs(300);
+    if !state
+        .limiter
+        .allow(&format!("signin-ip:{}", addr.ip()), 20, window)
+        || !state.limiter.allow(
+            &format!("signin-email:{}", email.to_lowercase()),
+            10,
+            window,
+        )
+    {
+        tracing::warn!(client.ip = %addr.ip(), "sign-in rate limit reached");
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts. Wait five minutes and try again.",
+        );
+    }
+    let password = form.str("password").to_owned();
+    let user = state.store.user_by_email(&email).await?;
+    let ok = match user.as_ref().and_then(|u| u.password_hash.clone()) {
+        Some(hash) => password::verify(password, hash).await,
+        None => {
+            password::verify_dummy(password).await;
+            false
+        }
+    };
+    match user {
+        Some(u) if ok => {
+            tracing::info!(user.id = u.id, "signed in");
+            start_session(&state, u.id, &safe_next(next.as_deref())).await
+        }
+        _ => again(
+            StatusCode::UNAUTHORIZED,
+            "That email and password do not match an account.",
+        ),
+    }
+}
+
+pub async fn signout(
+    State(state): State<AppState>,
+    staff: Staff,
+    form: FormData,
+) -> Result<Response, AppError> {
+    super::check_csrf(&staff, &form)?;
+    state.store.delete_session(&staff.token_hash).await?;
+    let mut resp = see_other("/");
+    resp.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies),
+    );
+    Ok(resp)
+}
+
+fn link_text(purpose: &str) -> (&'static str, &'static str, &'static str) {
+    match purpose {
+        "owner_setup" => (
+            "Create the owner account",
+            "This account owns the site and can do everything, including adding staff.",
+            "Create account",
+        ),
+        "invite" => (
+            "Welcome to the newsroom",
+            "Choose a password to finish setting up your staff account.",
+            "Set password",
+        ),
+        _ => (
+            "Choose a new password",
+            "Enter a new password for your account.",
+            "Set password",
+        ),
+    }
+}
+
+pub async fn setup_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let Some(link) = state
+        .store
+        .peek_login_link(&newsdesk_store::hash_token(&token))
+        .await?
+    else {
+        return dead_link(&state, &headers);
+    };
+    let (heading, intro, button) = link_text(&link.purpose);
+    anon_page(
+        &state,
+        &headers,
+        StatusCode::OK,
+        "admin/setup.html",
+        serde_json::json!({ "heading": heading, "intro": intro, "button": button, "action": format!("/admin/setup/{token}"),
+            "ask_identity": link.purpose == "owner_setup", "values": {} }),
+    )
+}
+
+fn dead_link(state: &AppState, headers: &HeaderMap) -> Result<Response, AppError> {
+    anon_page(
+        state,
+        headers,
+        StatusCode::GONE,
+        "admin/message.html",
+        serde_json::json!({ "heading": "This link has expired", "message": "Links like this work once and for a limited time. Ask an administrator for a new one (or run `newsdesk user add`).", "link": { "href": "/admin/signin", "text": "Sign in" } }),
+    )
+}
+
+pub async fn setup(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_anon_csrf(&headers, &form)?;
+    if !state.limiter.allow(
+        &format!("setup-ip:{}", addr.ip()),
+        20,
+        Duration::from_secs(300),
+    ) {
+        return Err(AppError::BadRequest(
+            "Too many attempts. Wait five minutes and try again.".into(),
+        ));
+    }
+    let hash = newsdesk_store::hash_token(&token);
+    let Some(link) = state.store.peek_login_link(&hash).await? else {
+        return dead_link(&state, &headers);
+    };
+    let owner = link.purpose == "owner_setup";
+    let mut errors = FieldErrors::new();
+    let name = form.str("name").trim().to_owned();
+    let email = form.str("email").trim().to_owned();
+    let mut parsed_email = None;
+    if owner {
+        if let Err(e) = newsdesk_domain::author::parse_name("name", &name) {
+            errors.insert("name", e.message);
+        }
+        match EmailAddress::parse("email", &email) {
+            Ok(e) => parsed_email = Some(e),
+            Err(e) => {
+                errors.insert("email", e.message);
+            }
+        }
+    }
+    if let Err(e) = password::check_new(form.str("password"), form.str("password_confirm")) {
+        errors.insert(e.field, e.message);
+    }
+    if !errors.is_empty() {
+        let (heading, intro, button) = link_text(&link.purpose);
+        return anon_page(
+            &state,
+            &headers,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "admin/setup.html",
+            serde_json::json!({ "heading": heading, "intro": intro, "button": button, "action": format!("/admin/setup/{token}"),
+                "ask_identity": owner, "values": { "name": name, "email": email }, "errors": errors_json(&errors) }),
+        );
+    }
+    let pw_hash = password::hash(form.str("password").to_owned()).await?;
+    // Used once, atomically: a second submission finds it gone.
+    let Some(link) = state.store.consume_login_link(&hash).await? else {
+        return dead_link(&state, &headers);
+    };
+    let user_id = match (link.purpose.as_str(), link.user_id, parsed_email) {
+        ("owner_setup", _, Some(email)) => {
+            let user = state
+                .store
+                .create_user(
+                    email.as_str(),
+                    &name,
+                    Role::Owner.as_str(),
+                    Some(&pw_hash),
+                    None,
+                )
+                .await?;
+            tracing::info!(user.id = user.id, "owner account created");
+            user.id
+        }
+        (_, Some(user_id), _) => {
+            state.store.set_password(user_id, &pw_hash, None).await?;
+            user_id
+        }
+        _ => return dead_link(&state, &headers),
+    };
+    start_session(&state, user_id, "/admin/posts").await
+}

@@ -1,0 +1,122 @@
+//! Tags (editors and above). A post's first tag is its kicker.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use newsdesk_domain::Slug;
+use newsdesk_domain::author::parse_name;
+use newsdesk_domain::text::optional;
+use newsdesk_store::StoreError;
+
+use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_other};
+use crate::auth::Staff;
+use crate::error::AppError;
+use crate::forms::{FieldErrors, FormData};
+use crate::state::AppState;
+
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    staff.require(staff.role.can_manage_taxonomy(), "manage tags")?;
+    let values = match q.edit {
+        Some(id) => serde_json::to_value(state.store.tag(id).await?.ok_or(AppError::NotFound)?)
+            .map_err(anyhow::Error::from)?,
+        None => serde_json::json!({}),
+    };
+    page(
+        &state,
+        &staff,
+        "admin/tags.html",
+        "tags",
+        flash_text(q.done.as_deref()),
+        serde_json::json!({ "tags": state.store.tags_with_counts().await?, "editing": q.edit, "values": values }),
+    )
+}
+
+async fn save(
+    state: &AppState,
+    staff: &Staff,
+    id: Option<i64>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(staff, &form)?;
+    staff.require(staff.role.can_manage_taxonomy(), "manage tags")?;
+    let mut errors = FieldErrors::new();
+    let name = parse_name("name", form.str("name"))
+        .map_err(|e| errors.insert(e.field, e.message))
+        .ok();
+    let description = optional("description", form.get("description"), 500)
+        .map_err(|e| errors.insert(e.field, e.message))
+        .ok()
+        .flatten();
+    let slug = match form.get("slug").map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Slug::parse("slug", s)
+            .map_err(|e| errors.insert(e.field, e.message))
+            .ok(),
+        None => name.as_deref().and_then(Slug::from_text),
+    };
+    if let (true, Some(name), Some(slug)) = (errors.is_empty(), &name, &slug) {
+        let result = match id {
+            Some(id) => {
+                state
+                    .store
+                    .update_tag(id, slug.as_str(), name, description.as_deref())
+                    .await
+            }
+            None => state
+                .store
+                .create_tag(slug.as_str(), name, description.as_deref())
+                .await
+                .map(|_| ()),
+        };
+        match result {
+            Ok(()) => {
+                state.refresh_version().await;
+                return Ok(see_other("/admin/tags?done=saved"));
+            }
+            Err(StoreError::Conflict { field, message }) => {
+                errors.insert(field, message);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let values = serde_json::json!({ "name": form.str("name"), "slug": form.str("slug"), "description": form.str("description") });
+    invalid(
+        state,
+        staff,
+        "admin/tags.html",
+        "tags",
+        serde_json::json!({ "tags": state.store.tags_with_counts().await?, "editing": id, "values": values, "errors": errors_json(&errors) }),
+    )
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    form: FormData,
+) -> Result<Response, AppError> {
+    save(&state, &staff, None, form).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    save(&state, &staff, Some(id), form).await
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    staff.require(staff.role.can_manage_taxonomy(), "manage tags")?;
+    state.store.delete_tag(id).await?;
+    state.refresh_version().await;
+    Ok(see_other("/admin/tags?done=deleted"))
+}

@@ -1,0 +1,93 @@
+//! API tokens (admins and the owner). A token is shown once; only its hash is kept.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use newsdesk_domain::Role;
+use newsdesk_domain::author::parse_name;
+
+use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_other};
+use crate::auth::Staff;
+use crate::error::AppError;
+use crate::forms::{FieldErrors, FormData};
+use crate::state::AppState;
+
+fn grantable(staff: &Staff) -> Vec<&'static str> {
+    Role::ALL
+        .iter()
+        .filter(|r| staff.role.can_grant(**r))
+        .map(|r| r.as_str())
+        .collect()
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    staff.require(staff.role.can_manage_staff(), "manage API tokens")?;
+    page(
+        &state,
+        &staff,
+        "admin/tokens.html",
+        "tokens",
+        flash_text(q.done.as_deref()),
+        serde_json::json!({ "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff), "values": {} }),
+    )
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    staff.require(staff.role.can_manage_staff(), "manage API tokens")?;
+    let mut errors = FieldErrors::new();
+    let name = parse_name("name", form.str("name"))
+        .map_err(|e| errors.insert(e.field, e.message))
+        .ok();
+    let role = Role::parse("role", form.str("role"))
+        .ok()
+        .filter(|r| staff.role.can_grant(*r));
+    if role.is_none() {
+        errors.insert("role", "Choose a role you are allowed to give.".into());
+    }
+    let (Some(name), Some(role)) = (name, role) else {
+        return invalid(
+            &state,
+            &staff,
+            "admin/tokens.html",
+            "tokens",
+            serde_json::json!({
+            "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff),
+            "values": { "name": form.str("name") }, "errors": errors_json(&errors) }),
+        );
+    };
+    let (token, hash) = newsdesk_store::new_token();
+    state
+        .store
+        .create_api_token(&name, role.as_str(), &hash)
+        .await?;
+    tracing::info!(by.user.id = staff.user.id, token.name = %name, "API token created");
+    page(
+        &state,
+        &staff,
+        "admin/tokens.html",
+        "tokens",
+        None,
+        serde_json::json!({
+        "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff), "values": {}, "new_token": format!("nd_{token}") }),
+    )
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    staff.require(staff.role.can_manage_staff(), "manage API tokens")?;
+    state.store.revoke_api_token(id).await?;
+    Ok(see_other("/admin/tokens?done=revoked"))
+}

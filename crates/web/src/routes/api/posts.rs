@@ -1,0 +1,362 @@
+//! `/api/v1/posts`: list and read (public for published posts), create, update, publish, delete (token).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use newsdesk_domain::PostStatus;
+use newsdesk_store::posts::{Post, PostFilter};
+use serde::Deserialize;
+
+use super::{ApiAuth, MaybeApiAuth, absolute, rfc3339};
+use crate::content::{self, Action, PostDraft, SaveError};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::views::post_view;
+
+/// The JSON shape of a post, used in every response.
+pub fn post_json(state: &AppState, p: &Post) -> serde_json::Value {
+    let v = post_view(p);
+    serde_json::json!({
+        "id": v.id,
+        "type": v.kind,
+        "slug": v.slug,
+        "url": absolute(state, &v.url),
+        "title": v.title,
+        "excerpt": v.excerpt,
+        "html": v.html,
+        "markdown": p.row.body_md,
+        "status": v.status,
+        "published_at": rfc3339(v.published_at),
+        "updated_at": rfc3339(Some(v.updated_at)),
+        "reading_time": v.reading_time,
+        "revision": p.row.revision,
+        "byline": v.byline,
+        "authors": v.authors.iter().map(|a| serde_json::json!({ "id": a.id, "name": a.name, "slug": a.slug, "kind": a.kind, "url": absolute(state, &a.url) })).collect::<Vec<_>>(),
+        "tags": v.tags.iter().map(|t| serde_json::json!({ "id": t.id, "name": t.name, "slug": t.slug, "url": absolute(state, &t.url) })).collect::<Vec<_>>(),
+        "primary_tag": v.primary_tag.as_ref().map(|t| t.name.clone()),
+        "feature_image": v.feature_image.as_ref().map(|i| serde_json::json!({
+            "id": i.id, "url": absolute(state, &i.src), "width": i.width, "height": i.height,
+            "alt": i.alt, "caption": i.caption, "credit": i.credit })),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    page: Option<i64>,
+    limit: Option<i64>,
+    tag: Option<String>,
+    author: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let limit = q.limit.unwrap_or(15).clamp(1, 100);
+    let mut filter = PostFilter {
+        kind: Some("post".into()),
+        status: Some("published".into()),
+        ..Default::default()
+    };
+    if let Some(slug) = q.tag.as_deref() {
+        filter.tag_id = Some(
+            state
+                .store
+                .tag_by_slug(slug)
+                .await?
+                .ok_or_else(|| ApiError::not_found("tag"))?
+                .id,
+        );
+    }
+    if let Some(slug) = q.author.as_deref() {
+        filter.author_id = Some(
+            state
+                .store
+                .author_by_slug(slug)
+                .await?
+                .ok_or_else(|| ApiError::not_found("author"))?
+                .id,
+        );
+    }
+    let page = state
+        .store
+        .list_posts(&filter, q.page.unwrap_or(1).max(1), limit)
+        .await?;
+    let posts: Vec<_> = page.items.iter().map(|p| post_json(&state, p)).collect();
+    Ok(Json(serde_json::json!({
+        "posts": posts,
+        "meta": { "page": page.page, "limit": limit, "pages": page.pages(), "total": page.total },
+    })))
+}
+
+async fn find(state: &AppState, key: &str) -> Result<Option<Post>, ApiError> {
+    Ok(match key.parse::<i64>() {
+        Ok(id) => state.store.post(id).await?,
+        Err(_) => state.store.post_by_slug(key).await?,
+    })
+}
+
+/// Published posts are public; a token holder also reads drafts and scheduled posts.
+pub async fn show(
+    State(state): State<AppState>,
+    auth: MaybeApiAuth,
+    Path(key): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let post = find(&state, &key)
+        .await?
+        .filter(|p| p.row.status == "published" || auth.0.is_some());
+    let post = post.ok_or_else(|| ApiError::not_found("post"))?;
+    Ok(Json(
+        serde_json::json!({ "post": post_json(&state, &post) }),
+    ))
+}
+
+/// A byline entry: a name or slug, or `{ "name": …, "kind": "desk" }`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum AuthorRef {
+    Name(String),
+    Object { name: String },
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PostBody {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    title: Option<String>,
+    slug: Option<String>,
+    excerpt: Option<String>,
+    #[serde(alias = "markdown")]
+    body: Option<String>,
+    authors: Option<Vec<AuthorRef>>,
+    tags: Option<Vec<String>>,
+    status: Option<String>,
+    published_at: Option<String>,
+    /// A media id from `POST /api/v1/media`, or null to remove.
+    feature_image: Option<serde_json::Value>,
+    feature_image_alt: Option<String>,
+    feature_image_caption: Option<String>,
+    feature_image_credit: Option<String>,
+    /// The revision this change is based on; refused with 409 when the post changed since.
+    revision: Option<i64>,
+}
+
+fn parse_body(bytes: &Bytes) -> Result<PostBody, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("The request body is not valid post JSON: {e}"),
+        )
+    })
+}
+
+fn save_error(e: SaveError) -> ApiError {
+    match e {
+        SaveError::Invalid(errs, code) => {
+            let status = if code == "revision_conflict" || code == "slug_taken" {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let message = errs
+                .iter()
+                .map(|(f, m)| format!("{f}: {m}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            ApiError::new(status, code, message)
+        }
+        SaveError::Forbidden(m) => ApiError::forbidden(m),
+        SaveError::NotFound => ApiError::not_found("post"),
+        SaveError::Internal(e) => ApiError::from(e),
+    }
+}
+
+/// Merges a body onto an existing post (absent fields keep their value) into a draft and an action.
+async fn draft_of(
+    state: &AppState,
+    body: PostBody,
+    existing: Option<&Post>,
+) -> Result<(PostDraft, Action), ApiError> {
+    let r = existing.map(|p| &p.row);
+    let feature_image_id = match body.feature_image {
+        None => r.and_then(|r| r.feature_image_id),
+        Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Number(n)) => {
+            let id = n.as_i64().unwrap_or(-1);
+            state.store.media(id).await?.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "image_unknown",
+                    format!("feature_image: there is no media with id {id}."),
+                )
+            })?;
+            Some(id)
+        }
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "image_invalid",
+                "feature_image must be a media id from POST /api/v1/media, or null.",
+            ));
+        }
+    };
+    let action = match body.status.as_deref() {
+        None => Action::Save,
+        Some(s) => Action::Status(PostStatus::parse("status", s)?),
+    };
+    let draft = PostDraft {
+        kind: body.kind.or_else(|| r.map(|r| r.kind.clone())),
+        title: body
+            .title
+            .or_else(|| r.map(|r| r.title.clone()))
+            .unwrap_or_default(),
+        slug: body.slug.or_else(|| r.map(|r| r.slug.clone())),
+        excerpt: body.excerpt.or_else(|| r.and_then(|r| r.excerpt.clone())),
+        body: body
+            .body
+            .or_else(|| r.map(|r| r.body_md.clone()))
+            .unwrap_or_default(),
+        authors: match body.authors {
+            Some(list) => list
+                .into_iter()
+                .map(|a| match a {
+                    AuthorRef::Name(n) | AuthorRef::Object { name: n } => n,
+                })
+                .collect(),
+            None => existing
+                .map(|p| p.authors.iter().map(|a| a.id.to_string()).collect())
+                .unwrap_or_default(),
+        },
+        tags: body.tags.unwrap_or_else(|| {
+            existing
+                .map(|p| p.tags.iter().map(|t| t.name.clone()).collect())
+                .unwrap_or_default()
+        }),
+        publish_at: body.published_at,
+        feature_image_id,
+        feature_image_alt: body
+            .feature_image_alt
+            .or_else(|| r.and_then(|r| r.feature_image_alt.clone())),
+        feature_image_caption: body
+            .feature_image_caption
+            .or_else(|| r.and_then(|r| r.feature_image_caption.clone())),
+        feature_image_credit: body
+            .feature_image_credit
+            .or_else(|| r.and_then(|r| r.feature_image_credit.clone())),
+        revision: body.revision,
+    };
+    Ok((draft, action))
+}
+
+async fn respond(state: &AppState, id: i64, status: StatusCode) -> Result<Response, ApiError> {
+    state.refresh_version().await;
+    let post = state
+        .store
+        .post(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("post"))?;
+    Ok((
+        status,
+        Json(serde_json::json!({ "post": post_json(state, &post) })),
+    )
+        .into_response())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let body = parse_body(&bytes)?;
+    let (draft, action) = draft_of(&state, body, None).await?;
+    let id = content::save_post(
+        &state.store,
+        state.site.timezone.tz(),
+        &auth.actor,
+        None,
+        draft,
+        action,
+    )
+    .await
+    .map_err(save_error)?;
+    tracing::info!(post.id = id, token.name = %auth.token_name, "post created through the API");
+    respond(&state, id, StatusCode::CREATED).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<i64>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let body = parse_body(&bytes)?;
+    let existing = state
+        .store
+        .post(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("post"))?;
+    let (draft, action) = draft_of(&state, body, Some(&existing)).await?;
+    content::save_post(
+        &state.store,
+        state.site.timezone.tz(),
+        &auth.actor,
+        Some(&existing),
+        draft,
+        action,
+    )
+    .await
+    .map_err(save_error)?;
+    respond(&state, id, StatusCode::OK).await
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let existing = state
+        .store
+        .post(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("post"))?;
+    let (draft, _) = draft_of(&state, PostBody::default(), Some(&existing)).await?;
+    content::save_post(
+        &state.store,
+        state.site.timezone.tz(),
+        &auth.actor,
+        Some(&existing),
+        draft,
+        Action::Status(PostStatus::Published),
+    )
+    .await
+    .map_err(save_error)?;
+    respond(&state, id, StatusCode::OK).await
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let existing = state
+        .store
+        .post(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("post"))?;
+    if !auth.actor.role.can_edit_others()
+        && !(auth.actor.role.can_publish() && existing.row.status == "draft")
+    {
+        return Err(ApiError::forbidden(format!(
+            "A token with the role {} cannot delete this post.",
+            auth.actor.role.as_str()
+        )));
+    }
+    state.store.delete_post(id).await?;
+    state.refresh_version().await;
+    tracing::info!(post.id = id, token.name = %auth.token_name, "post deleted through the API");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

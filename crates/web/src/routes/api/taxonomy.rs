@@ -1,0 +1,61 @@
+//! `/api/v1/authors` and `/api/v1/tags`: public reads.
+
+use axum::Json;
+use axum::extract::{Path, State};
+
+use super::absolute;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::views::{author_view, tag_view};
+
+pub async fn authors(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let list: Vec<_> = state
+        .store
+        .authors()
+        .await?
+        .iter()
+        .map(|a| author_json(&state, a))
+        .collect();
+    Ok(Json(serde_json::json!({ "authors": list })))
+}
+
+fn author_json(state: &AppState, a: &newsdesk_store::authors::Author) -> serde_json::Value {
+    let v = author_view(a);
+    serde_json::json!({ "id": v.id, "name": v.name, "slug": v.slug, "kind": v.kind, "bio": v.bio, "url": absolute(state, &v.url) })
+}
+
+pub async fn author(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let a = state
+        .store
+        .author_by_slug(&slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("author"))?;
+    Ok(Json(
+        serde_json::json!({ "author": author_json(&state, &a) }),
+    ))
+}
+
+pub async fn tags(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let list: Vec<_> = state.store.tags_with_counts().await?.iter().map(|t| serde_json::json!({
+        "id": t.id, "name": t.name, "slug": t.slug, "description": t.description, "post_count": t.post_count,
+        "url": absolute(&state, &format!("/tag/{}/", t.slug)) })).collect();
+    Ok(Json(serde_json::json!({ "tags": list })))
+}
+
+pub async fn tag(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let t = state
+        .store
+        .tag_by_slug(&slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tag"))?;
+    let v = tag_view(&t);
+    Ok(Json(
+        serde_json::json!({ "tag": { "id": v.id, "name": v.name, "slug": v.slug, "description": t.description, "url": absolute(&state, &v.url) } }),
+    ))
+}

@@ -1,0 +1,159 @@
+//! The reader's site. Anonymous requests are served from the page cache; staff requests are rendered fresh.
+
+pub mod archive;
+pub mod assets;
+pub mod health;
+pub mod home;
+pub mod post;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use newsdesk_render::minijinja::Value;
+use serde::Serialize;
+
+use crate::auth::MaybeStaff;
+use crate::cache::{self, CachedPage};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::tag_view;
+
+/// Number of stories per list page.
+pub const PER_PAGE: i64 = 12;
+
+/// What every public template sees besides its own data.
+#[derive(Serialize)]
+struct Common<T: Serialize> {
+    #[serde(flatten)]
+    page: T,
+    nav: Vec<newsdesk_render::views::TagView>,
+    staff: bool,
+    canonical_path: String,
+    year: i16,
+}
+
+/// The cached page for an anonymous reader, if there is one: handlers call this before any query.
+pub fn cached(
+    state: &AppState,
+    staff: &MaybeStaff,
+    headers: &HeaderMap,
+    key: &str,
+) -> Option<Response> {
+    if staff.0.is_some() {
+        return None;
+    }
+    state
+        .cache
+        .get(key, state.version())
+        .map(|page| cache::respond(&page, headers))
+}
+
+/// Serves a public page: from the cache for anonymous readers, freshly rendered (and never cached) for staff.
+/// `render` returns the status, template name and that template's data.
+pub async fn serve<T, F, Fut>(
+    state: &AppState,
+    staff: &MaybeStaff,
+    headers: &HeaderMap,
+    key: &str,
+    render: F,
+) -> Result<Response, AppError>
+where
+    T: Serialize,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(StatusCode, &'static str, T), AppError>>,
+{
+    let version = state.version();
+    let (status, template, data) = render().await?;
+    let nav: Vec<_> = state
+        .store
+        .tags_with_counts()
+        .await?
+        .iter()
+        .filter(|t| t.post_count > 0)
+        .take(6)
+        .map(|t| {
+            tag_view(&newsdesk_store::tags::Tag {
+                id: t.id,
+                slug: t.slug.clone(),
+                name: t.name.clone(),
+                description: None,
+                created_at: 0,
+            })
+        })
+        .collect();
+    let common = Common {
+        page: data,
+        nav,
+        staff: staff.0.is_some(),
+        canonical_path: key.to_owned(),
+        year: jiff::Timestamp::now()
+            .to_zoned(state.site.timezone.tz().clone())
+            .year(),
+    };
+    let html = state
+        .templates
+        .render(template, Value::from_serialize(&common))?;
+    if staff.0.is_some() {
+        return Ok((
+            status,
+            [(header::CACHE_CONTROL, "private, no-store")],
+            axum::response::Html(html),
+        )
+            .into_response());
+    }
+    let body = Bytes::from(html);
+    let page = state.cache.put(
+        key.to_owned(),
+        CachedPage {
+            status,
+            version,
+            etag: cache::etag_for(&body, version),
+            body,
+        },
+    );
+    Ok(cache::respond(&page, headers))
+}
+
+/// The theme's 404 page, with the latest stories to go on with.
+pub async fn not_found(
+    state: &AppState,
+    staff: &MaybeStaff,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    if let Some(r) = cached(state, staff, headers, "/404/") {
+        return Ok(r);
+    }
+    serve(state, staff, headers, "/404/", || async {
+        let latest = home::latest(state, 5).await?;
+        Ok((
+            StatusCode::NOT_FOUND,
+            "404.html",
+            serde_json::json!({ "latest": latest }),
+        ))
+    })
+    .await
+}
+
+/// Any path no route matched.
+pub async fn fallback(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    staff: MaybeStaff,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let path = uri.path();
+    // Ghost-style URLs end in a slash; send `/slug` to `/slug/` when that is a page.
+    if !path.ends_with('/') && !path.contains('.') && path.len() > 1 && !path.starts_with("/api/") {
+        return Ok((
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, format!("{path}/"))],
+        )
+            .into_response());
+    }
+    not_found(&state, &staff, &headers).await
+}
+
+/// Parses a page number segment; anything but 2.. is not a page.
+pub fn page_number(n: &str) -> Option<i64> {
+    n.parse::<i64>().ok().filter(|n| *n >= 2 && *n < 100_000)
+}

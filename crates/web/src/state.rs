@@ -1,0 +1,90 @@
+//! Shared state of the web server: one per process, cloned into every request.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use newsdesk_domain::SiteSettings;
+use newsdesk_render::Templates;
+use newsdesk_store::Store;
+
+use crate::cache::PageCache;
+use crate::rate_limit::RateLimiter;
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<StateInner>);
+
+pub struct StateInner {
+    /// The database.
+    pub store: Store,
+    /// Template environment with the site's theme overrides.
+    pub templates: Templates,
+    /// `[site]` settings: title, public URL, time zone, language.
+    pub site: SiteSettings,
+    /// Where uploaded media is stored (`<data>/media`).
+    pub media_dir: PathBuf,
+    /// Rendered public pages for anonymous readers, valid for one content version.
+    pub cache: PageCache,
+    /// Attempts per client for public POSTs (sign-in, setup).
+    pub limiter: RateLimiter,
+    /// The content version this node last saw; pages rendered under an older one are stale.
+    pub content_version: AtomicI64,
+    /// Whether cookies get the `Secure` flag (the site is served over https).
+    pub secure_cookies: bool,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = StateInner;
+    fn deref(&self) -> &StateInner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(store: Store, site: SiteSettings, data_dir: PathBuf) -> AppState {
+        let templates = Templates::new(&site, Some(data_dir.join("theme")));
+        let secure_cookies = site.url.starts_with("https://");
+        AppState(Arc::new(StateInner {
+            store,
+            templates,
+            site,
+            media_dir: data_dir.join("media"),
+            cache: PageCache::new(10_000),
+            limiter: RateLimiter::default(),
+            content_version: AtomicI64::new(0),
+            secure_cookies,
+        }))
+    }
+
+    pub fn version(&self) -> i64 {
+        self.content_version.load(Ordering::Acquire)
+    }
+
+    /// Re-reads the content version from the database (after a local write, and periodically for other nodes'
+    /// and workers' writes).
+    pub async fn refresh_version(&self) {
+        match self.store.content_version().await {
+            Ok(v) => {
+                let old = self.content_version.swap(v, Ordering::AcqRel);
+                if old != v {
+                    self.cache.clear();
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read content version"),
+        }
+    }
+
+    /// Keeps the content version fresh: changes made by other nodes or by workers (scheduled publishing) reach this
+    /// node's cache within `every`.
+    pub fn spawn_version_watch(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                state.refresh_version().await;
+            }
+        })
+    }
+}

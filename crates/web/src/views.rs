@@ -1,0 +1,105 @@
+//! Store rows → render view structs (no queries here: everything was loaded in batches by the store).
+
+use newsdesk_render::views::{self, AuthorView, ImageView, PostView, TagView};
+use newsdesk_store::authors::Author;
+use newsdesk_store::media::Media;
+use newsdesk_store::posts::{Page, Post};
+use newsdesk_store::tags::Tag;
+use serde::Serialize;
+
+pub fn author_view(a: &Author) -> AuthorView {
+    AuthorView {
+        id: a.id,
+        name: a.name.clone(),
+        slug: a.slug.clone(),
+        kind: a.kind.clone(),
+        bio: a.bio.clone(),
+        url: format!("/author/{}/", a.slug),
+        byline_name: views::byline_name(&a.name, &a.kind),
+    }
+}
+
+pub fn tag_view(t: &Tag) -> TagView {
+    TagView {
+        id: t.id,
+        name: t.name.clone(),
+        slug: t.slug.clone(),
+        url: format!("/tag/{}/", t.slug),
+    }
+}
+
+pub fn image_view(
+    m: &Media,
+    alt: Option<&str>,
+    caption: Option<&str>,
+    credit: Option<&str>,
+) -> ImageView {
+    views::image_view(
+        m.id,
+        &m.sha256,
+        (m.width, m.height),
+        &m.width_list(),
+        alt,
+        caption,
+        credit,
+    )
+}
+
+pub fn post_view(p: &Post) -> PostView {
+    let r = &p.row;
+    let authors: Vec<AuthorView> = p.authors.iter().map(author_view).collect();
+    let tags: Vec<TagView> = p.tags.iter().map(tag_view).collect();
+    PostView {
+        id: r.id,
+        kind: r.kind.clone(),
+        slug: r.slug.clone(),
+        url: format!("/{}/", r.slug),
+        title: r.title.clone(),
+        excerpt: r.excerpt.clone(),
+        html: r.body_html.clone(),
+        status: r.status.clone(),
+        published_at: r.published_at,
+        updated_at: r.updated_at,
+        reading_time: views::reading_time(r.word_count),
+        word_count: r.word_count,
+        byline: views::byline(&authors),
+        authors,
+        primary_tag: tags.first().cloned(),
+        tags,
+        feature_image: p.feature_image.as_ref().map(|m| {
+            image_view(
+                m,
+                r.feature_image_alt.as_deref(),
+                r.feature_image_caption.as_deref(),
+                r.feature_image_credit.as_deref(),
+            )
+        }),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Pagination {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+/// Pagination links under `base` ("/", "/tag/x/"): page 1 is `base`, page n is `base` + "page/n/".
+pub fn pagination<T>(page: &Page<T>, base: &str) -> Pagination {
+    let link = |n: i64| {
+        if n <= 1 {
+            base.to_owned()
+        } else {
+            format!("{base}page/{n}/")
+        }
+    };
+    Pagination {
+        page: page.page,
+        pages: page.pages(),
+        total: page.total,
+        prev: (page.page > 1).then(|| link(page.page - 1)),
+        next: (page.page < page.pages()).then(|| link(page.page + 1)),
+    }
+}

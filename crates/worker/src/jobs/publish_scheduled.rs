@@ -1,0 +1,29 @@
+//! Publishes a scheduled post when its time comes. Does nothing if the post was rescheduled, unpublished or
+//! deleted since (the job names the exact time it was queued for).
+
+use newsdesk_store::Store;
+use newsdesk_store::jobs::Job;
+use serde::Deserialize;
+
+use crate::Outcome;
+
+#[derive(Deserialize)]
+struct Payload {
+    post_id: i64,
+    scheduled_for: i64,
+}
+
+pub async fn run(store: &Store, job: &Job) -> Outcome {
+    let p: Payload = match serde_json::from_str(&job.payload) {
+        Ok(p) => p,
+        Err(e) => return Outcome::Fail(format!("bad payload: {e}")),
+    };
+    match store.publish_if_due(p.post_id, p.scheduled_for).await {
+        Ok(true) => {
+            tracing::info!(post.id = p.post_id, "scheduled post published");
+            Outcome::Done
+        }
+        Ok(false) => Outcome::Done,
+        Err(e) => Outcome::Retry(e.to_string()),
+    }
+}

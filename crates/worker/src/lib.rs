@@ -1,0 +1,118 @@
+//! The job runner: claims due jobs from the database queue, runs each by kind, and records success or failure
+//! (retried with backoff by the store). Runs inside `newsdesk serve` or alone as `newsdesk worker`; any number of
+//! runners may share one database.
+
+pub mod jobs;
+
+use std::time::Duration;
+
+use newsdesk_store::Store;
+use newsdesk_store::jobs::Job;
+use tokio::sync::watch;
+
+/// How a job ended, as far as the queue is concerned.
+#[derive(Debug)]
+pub enum Outcome {
+    Done,
+    /// Worth another try later (network, lock, a server that is down).
+    Retry(String),
+    /// Will never work (bad payload, unknown kind): fail now.
+    Fail(String),
+}
+
+pub struct Worker {
+    store: Store,
+    /// Identifies this runner in `jobs.locked_by`: host, process and a random suffix.
+    id: String,
+    /// How long a claimed job is reserved before another runner may take it.
+    lease_seconds: i64,
+}
+
+impl Worker {
+    pub fn new(store: Store) -> Worker {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+        let id = format!(
+            "{host}:{}:{}",
+            std::process::id(),
+            &newsdesk_store::new_token().0[..8]
+        );
+        Worker {
+            store,
+            id,
+            lease_seconds: 300,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Runs one due job if there is one. Returns whether a job ran.
+    pub async fn run_once(&self) -> anyhow::Result<bool> {
+        let Some(job) = self.store.claim_job(&self.id, self.lease_seconds).await? else {
+            return Ok(false);
+        };
+        let start = std::time::Instant::now();
+        let outcome = jobs::run(&self.store, &job).await;
+        let duration_ms = start.elapsed().as_secs_f64() * 1000.0;
+        match outcome {
+            Outcome::Done => {
+                self.store.complete_job(job.id, &self.id).await?;
+                tracing::info!(job.id = job.id, job.kind = %job.kind, duration_ms, "job done");
+            }
+            Outcome::Retry(e) => self.failed(&job, &e, false, duration_ms).await?,
+            Outcome::Fail(e) => self.failed(&job, &e, true, duration_ms).await?,
+        }
+        Ok(true)
+    }
+
+    async fn failed(
+        &self,
+        job: &Job,
+        error: &str,
+        permanent: bool,
+        duration_ms: f64,
+    ) -> anyhow::Result<()> {
+        tracing::warn!(job.id = job.id, job.kind = %job.kind, job.attempts = job.attempts, permanent, duration_ms, error, "job failed");
+        self.store.fail_job(job, &self.id, error, permanent).await?;
+        Ok(())
+    }
+
+    /// Runs every job that is due now, then returns how many ran. For tests and `newsdesk worker --once`.
+    pub async fn drain(&self) -> anyhow::Result<usize> {
+        let mut n = 0;
+        while self.run_once().await? {
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Runs jobs until `shutdown` turns true; a job in progress is finished first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!(worker.id = %self.id, "worker started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let ran = match self.run_once().await {
+                Ok(ran) => ran,
+                Err(e) => {
+                    tracing::error!(error = format!("{e:#}"), "worker could not reach the queue");
+                    false
+                }
+            };
+            if !ran {
+                // Idle: sleep until the next job is due (at most a second, so new work starts quickly).
+                let wait = match self.store.next_job_due().await {
+                    Ok(Some(at)) => (at - newsdesk_store::now()).clamp(0, 1) as u64,
+                    _ => 1,
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(if wait == 0 { 200 } else { wait * 1000 })) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+        tracing::info!(worker.id = %self.id, "worker stopped");
+    }
+}
