@@ -13,6 +13,7 @@ pub mod media;
 pub mod posts;
 pub mod site;
 pub mod tags;
+pub mod testing;
 pub mod users;
 
 use std::str::FromStr;

@@ -1,0 +1,191 @@
+//! The store suite: every test runs on SQLite, and on PostgreSQL when `NEWSDESK_TEST_DATABASE_URL` is set.
+
+use newsdesk_store::authors::AuthorInput;
+use newsdesk_store::jobs::{self, NewJob};
+use newsdesk_store::posts::{PostFilter, PostInput};
+use newsdesk_store::testing::{TempDir, TestDb, backends};
+use newsdesk_store::{Store, StoreError};
+
+async fn each_backend<F, Fut>(test: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for backend in backends() {
+        let dir = TempDir::new("nd-store");
+        let db = TestDb::create(backend, dir.path()).await;
+        let store = Store::open(&db.url).await.expect("open store");
+        assert_eq!(store.backend, backend);
+        test(store.clone()).await;
+        store.close().await;
+        drop(db);
+    }
+}
+
+fn post(slug: &str, status: &str, published_at: Option<i64>, authors: Vec<i64>, tags: Vec<i64>) -> PostInput {
+    PostInput {
+        kind: "post".into(),
+        slug: slug.into(),
+        title: format!("Title {slug}"),
+        excerpt: None,
+        body_md: "Body".into(),
+        body_html: "<p>Body</p>".into(),
+        word_count: 1,
+        status: status.into(),
+        published_at,
+        feature_image_id: None,
+        feature_image_alt: None,
+        feature_image_caption: None,
+        feature_image_credit: None,
+        author_ids: authors,
+        tag_ids: tags,
+    }
+}
+
+async fn author(store: &Store, slug: &str, kind: &str) -> i64 {
+    store.create_author(AuthorInput { slug, name: slug, kind, bio: None, image_id: None }).await.expect("author").id
+}
+
+#[tokio::test]
+async fn lists_load_authors_and_tags_in_order() {
+    each_backend(|store| async move {
+        let a = author(&store, "ana", "person").await;
+        let d = author(&store, "metro-desk", "desk").await;
+        let t1 = store.create_tag("investigation", "Investigation", None).await.unwrap().id;
+        let t2 = store.create_tag("port", "Port", None).await.unwrap().id;
+        let now = newsdesk_store::now();
+        store.create_post(&post("first", "published", Some(now - 100), vec![d, a], vec![t2, t1]), None).await.unwrap();
+        store.create_post(&post("second", "published", Some(now - 10), vec![a], vec![t1]), None).await.unwrap();
+        store.create_post(&post("draft", "draft", None, vec![a], vec![]), None).await.unwrap();
+        let filter = PostFilter { status: Some("published".into()), ..Default::default() };
+        let page = store.list_posts(&filter, 1, 10).await.unwrap();
+        assert_eq!(page.total, 2);
+        assert_eq!(page.items[0].row.slug, "second", "newest first");
+        let first = &page.items[1];
+        assert_eq!(first.authors.iter().map(|a| a.slug.as_str()).collect::<Vec<_>>(), ["metro-desk", "ana"]);
+        assert_eq!(first.primary_tag().unwrap().slug, "port");
+        let by_tag = store.list_posts(&PostFilter { tag_id: Some(t2), ..filter.clone() }, 1, 10).await.unwrap();
+        assert_eq!(by_tag.total, 1);
+        assert!(store.published_by_slug("draft").await.unwrap().is_none());
+        assert!(store.post_by_slug("draft").await.unwrap().is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unique_slugs_are_conflicts_and_change_nothing() {
+    each_backend(|store| async move {
+        let a = author(&store, "ana", "person").await;
+        store.create_post(&post("same", "draft", None, vec![a], vec![]), None).await.unwrap();
+        let err = store.create_post(&post("same", "draft", None, vec![a], vec![]), None).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { field: "slug", .. }), "{err:?}");
+        assert_eq!(store.list_posts(&PostFilter::default(), 1, 10).await.unwrap().total, 1);
+        let err = store.create_tag("x", "X", None).await.and(store.create_tag("x", "Y", None).await).unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stale_revision_is_refused() {
+    each_backend(|store| async move {
+        let a = author(&store, "ana", "person").await;
+        let id = store.create_post(&post("p", "draft", None, vec![a], vec![]), None).await.unwrap();
+        store.update_post(id, &post("p", "draft", None, vec![a], vec![]), Some(1)).await.unwrap();
+        let err = store.update_post(id, &post("p", "draft", None, vec![a], vec![]), Some(1)).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { field: "revision", .. }), "{err:?}");
+        assert_eq!(store.post(id).await.unwrap().unwrap().row.revision, 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn jobs_enqueue_with_their_transaction_only() {
+    each_backend(|store| async move {
+        let job = |key: &str| NewJob { kind: "test", payload: serde_json::json!({}), run_at: 0, dedupe_key: Some(key.into()), max_attempts: 3 };
+        let mut tx = store.pool.begin().await.unwrap();
+        jobs::enqueue(&mut tx, &job("rolled-back")).await.unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!(store.job_counts().await.unwrap().queued, 0, "a rolled-back transaction leaves no job");
+        let mut tx = store.pool.begin().await.unwrap();
+        assert!(jobs::enqueue(&mut tx, &job("k")).await.unwrap());
+        tx.commit().await.unwrap();
+        assert!(!store.enqueue(&job("k")).await.unwrap(), "same dedupe key is not queued twice");
+        assert_eq!(store.job_counts().await.unwrap().queued, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn jobs_are_leased_retried_with_backoff_and_reclaimed() {
+    each_backend(|store| async move {
+        store.enqueue(&NewJob { kind: "test", payload: serde_json::json!({"n": 1}), run_at: 0, dedupe_key: None, max_attempts: 2 }).await.unwrap();
+        let job = store.claim_job("w1", 60).await.unwrap().expect("claims the due job");
+        assert_eq!(job.attempts, 1);
+        assert!(store.claim_job("w2", 60).await.unwrap().is_none(), "a leased job is not claimed twice");
+        store.fail_job(&job, "w1", "temporary", false).await.unwrap();
+        let row = &store.jobs(None, 10).await.unwrap()[0];
+        assert_eq!(row.status, "queued");
+        assert!(row.run_at >= newsdesk_store::now() + 5, "retried after a backoff");
+        assert!(store.claim_job("w2", 60).await.unwrap().is_none(), "not before the backoff");
+        // Make it due again, then let its lease lapse (a crashed worker).
+        sqlx::query("UPDATE jobs SET run_at = 0").execute(&store.pool).await.unwrap();
+        let job = store.claim_job("w2", -1).await.unwrap().expect("due again");
+        let job2 = store.claim_job("w3", 60).await.unwrap().expect("expired lease is reclaimed");
+        assert_eq!(job.id, job2.id);
+        store.complete_job(job.id, "w2").await.unwrap();
+        assert_eq!(store.jobs(None, 10).await.unwrap()[0].status, "running", "the old lease holder cannot complete it");
+        store.fail_job(&job2, "w3", "still broken", false).await.unwrap();
+        let row = &store.jobs(None, 10).await.unwrap()[0];
+        assert_eq!(row.status, "failed", "gives up after max_attempts");
+        assert_eq!(row.last_error.as_deref(), Some("still broken"));
+        assert!(store.retry_job(row.id).await.unwrap());
+        assert_eq!(store.job_counts().await.unwrap().queued, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn scheduling_enqueues_a_publish_job_that_is_idempotent() {
+    each_backend(|store| async move {
+        let a = author(&store, "ana", "person").await;
+        let at = newsdesk_store::now() - 1;
+        let v0 = store.content_version().await.unwrap();
+        let id = store.create_post(&post("later", "scheduled", Some(at), vec![a], vec![]), None).await.unwrap();
+        assert_eq!(store.content_version().await.unwrap(), v0, "a scheduled post changes nothing public yet");
+        let job = store.claim_job("w", 60).await.unwrap().expect("publish job queued with the post");
+        assert_eq!(job.kind, newsdesk_store::posts::JOB_PUBLISH_SCHEDULED);
+        assert!(store.publish_if_due(id, at).await.unwrap());
+        assert!(!store.publish_if_due(id, at).await.unwrap(), "second run is a no-op");
+        assert_eq!(store.post(id).await.unwrap().unwrap().row.status, "published");
+        assert!(store.content_version().await.unwrap() > v0);
+        // Rescheduled posts ignore the old job.
+        let id2 = store.create_post(&post("moved", "scheduled", Some(at), vec![a], vec![]), None).await.unwrap();
+        store.set_post_status(id2, "scheduled", Some(at + 3600)).await.unwrap();
+        assert!(!store.publish_if_due(id2, at).await.unwrap());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn login_links_work_once_and_sessions_expire() {
+    each_backend(|store| async move {
+        let user = store.create_user("ana@example.org", "Ana", "editor", None, None).await.unwrap();
+        assert!(matches!(store.create_user("ANA@example.org", "x", "editor", None, None).await, Ok(_) | Err(StoreError::Conflict { .. })));
+        let (_, hash) = newsdesk_store::new_token();
+        store.create_login_link("invite", Some(user.id), &hash, 60).await.unwrap();
+        assert!(store.peek_login_link(&hash).await.unwrap().is_some());
+        assert_eq!(store.consume_login_link(&hash).await.unwrap().unwrap().user_id, Some(user.id));
+        assert!(store.consume_login_link(&hash).await.unwrap().is_none(), "single use");
+        let (_, expired) = newsdesk_store::new_token();
+        store.create_login_link("invite", Some(user.id), &expired, -1).await.unwrap();
+        assert!(store.consume_login_link(&expired).await.unwrap().is_none(), "expired");
+        store.create_session(user.id, "live", "csrf", 60).await.unwrap();
+        store.create_session(user.id, "old", "csrf", -1).await.unwrap();
+        assert!(store.session("live").await.unwrap().is_some());
+        assert!(store.session("old").await.unwrap().is_none());
+        store.set_password(user.id, "hash", Some("live")).await.unwrap();
+        assert!(store.session("live").await.unwrap().is_some(), "the current session survives a password change");
+    })
+    .await;
+}
