@@ -35,18 +35,10 @@ impl AuthorKind {
 pub fn parse_name(field: &'static str, s: &str) -> Result<String, ValidationError> {
     let s = s.trim();
     if s.is_empty() {
-        return Err(ValidationError::new(
-            field,
-            "name_empty",
-            "Name cannot be empty.",
-        ));
+        return Err(ValidationError::new(field, "name_empty", "Name cannot be empty."));
     }
     if s.chars().count() > 100 {
-        return Err(ValidationError::new(
-            field,
-            "name_too_long",
-            "Name must be at most 100 characters.",
-        ));
+        return Err(ValidationError::new(field, "name_too_long", "Name must be at most 100 characters."));
     }
     Ok(s.to_owned())
 }

@@ -45,11 +45,7 @@ impl Title {
     pub fn parse(field: &'static str, s: &str) -> Result<Title, ValidationError> {
         let s = s.trim();
         if s.is_empty() {
-            return Err(ValidationError::new(
-                field,
-                "title_empty",
-                "Title cannot be empty.",
-            ));
+            return Err(ValidationError::new(field, "title_empty", "Title cannot be empty."));
         }
         if s.chars().count() > MAX_TITLE_CHARS {
             return Err(ValidationError::new(
@@ -101,18 +97,12 @@ mod tests {
             byline_names(&["Ana Okafor", "the Harbourside news desk"]),
             "Ana Okafor and the Harbourside news desk"
         );
-        assert_eq!(
-            byline_names(&["A", "B", "the C desk"]),
-            "A, B and the C desk"
-        );
+        assert_eq!(byline_names(&["A", "B", "the C desk"]), "A, B and the C desk");
     }
 
     #[test]
     fn titles_are_bounded() {
         assert_eq!(Title::parse("title", "  ").unwrap_err().code, "title_empty");
-        assert_eq!(
-            Title::parse("title", &"x".repeat(256)).unwrap_err().code,
-            "title_too_long"
-        );
+        assert_eq!(Title::parse("title", &"x".repeat(256)).unwrap_err().code, "title_too_long");
     }
 }

@@ -13,13 +13,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Owner,
-        Role::Admin,
-        Role::Editor,
-        Role::Author,
-        Role::Contributor,
-    ];
+    pub const ALL: [Role; 5] = [Role::Owner, Role::Admin, Role::Editor, Role::Author, Role::Contributor];
 
     pub fn parse(field: &'static str, s: &str) -> Result<Role, ValidationError> {
         Ok(match s.trim().to_ascii_lowercase().as_str() {
@@ -32,9 +26,7 @@ impl Role {
                 return Err(ValidationError::new(
                     field,
                     "role_invalid",
-                    format!(
-                        "Unknown role \"{other}\"; use owner, admin, editor, author or contributor."
-                    ),
+                    format!("Unknown role \"{other}\"; use owner, admin, editor, author or contributor."),
                 ));
             }
         })

@@ -23,11 +23,7 @@ impl SiteSettings {
         if ok {
             Ok(url.to_owned())
         } else {
-            Err(ValidationError::new(
-                field,
-                "url_invalid",
-                format!("\"{url}\" is not an absolute http(s) URL."),
-            ))
+            Err(ValidationError::new(field, "url_invalid", format!("\"{url}\" is not an absolute http(s) URL.")))
         }
     }
 }

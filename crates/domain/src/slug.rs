@@ -36,11 +36,7 @@ impl Slug {
     pub fn parse(field: &'static str, s: &str) -> Result<Slug, ValidationError> {
         let s = s.trim();
         if s.is_empty() {
-            return Err(ValidationError::new(
-                field,
-                "slug_empty",
-                "Slug cannot be empty.",
-            ));
+            return Err(ValidationError::new(field, "slug_empty", "Slug cannot be empty."));
         }
         if s.len() > MAX_SLUG_LEN {
             return Err(ValidationError::new(
@@ -49,9 +45,7 @@ impl Slug {
                 format!("Slug must be at most {MAX_SLUG_LEN} characters."),
             ));
         }
-        let ok_chars = s
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let ok_chars = s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !ok_chars || s.starts_with('-') || s.ends_with('-') || s.contains("--") {
             return Err(ValidationError::new(
                 field,
@@ -60,11 +54,7 @@ impl Slug {
             ));
         }
         if RESERVED.contains(&s) {
-            return Err(ValidationError::new(
-                field,
-                "slug_reserved",
-                format!("The slug \"{s}\" is reserved."),
-            ));
+            return Err(ValidationError::new(field, "slug_reserved", format!("The slug \"{s}\" is reserved.")));
         }
         Ok(Slug(s.to_owned()))
     }
@@ -150,44 +140,23 @@ mod tests {
     #[test]
     fn accepts_plain_slugs_and_refuses_malformed_ones() {
         assert!(Slug::parse("slug", "harbour-dredging-2026").is_ok());
-        for bad in [
-            "",
-            "Upper",
-            "two--dashes",
-            "-lead",
-            "trail-",
-            "spa ce",
-            "ümlaut",
-            "admin",
-        ] {
-            assert!(
-                Slug::parse("slug", bad).is_err(),
-                "{bad:?} should be refused"
-            );
+        for bad in ["", "Upper", "two--dashes", "-lead", "trail-", "spa ce", "ümlaut", "admin"] {
+            assert!(Slug::parse("slug", bad).is_err(), "{bad:?} should be refused");
         }
     }
 
     #[test]
     fn derives_slugs_from_titles() {
         assert_eq!(
-            Slug::from_text("Council votes 7–2 on the Harbour Plan!")
-                .unwrap()
-                .as_str(),
+            Slug::from_text("Council votes 7–2 on the Harbour Plan!").unwrap().as_str(),
             "council-votes-7-2-on-the-harbour-plan"
         );
-        assert_eq!(
-            Slug::from_text("Café owners’ union").unwrap().as_str(),
-            "cafe-owners-union"
-        );
+        assert_eq!(Slug::from_text("Café owners’ union").unwrap().as_str(), "cafe-owners-union");
         assert!(Slug::from_text("🙂🙂").is_none());
-        let long = Slug::from_text(
-            "Dredging contract went to a firm with ties to two port board members, records show",
-        )
-        .unwrap();
-        assert_eq!(
-            long.as_str(),
-            "dredging-contract-went-to-a-firm-with-ties-to-two-port-board-members-records"
-        );
+        let long =
+            Slug::from_text("Dredging contract went to a firm with ties to two port board members, records show")
+                .unwrap();
+        assert_eq!(long.as_str(), "dredging-contract-went-to-a-firm-with-ties-to-two-port-board-members-records");
     }
 
     proptest! {

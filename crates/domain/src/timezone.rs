@@ -12,25 +12,17 @@ impl Timezone {
     pub fn parse(field: &'static str, name: &str) -> Result<Timezone, ValidationError> {
         let name = name.trim();
         match jiff::tz::TimeZone::get(name) {
-            Ok(tz) if !name.is_empty() => Ok(Timezone {
-                name: name.to_owned(),
-                tz,
-            }),
+            Ok(tz) if !name.is_empty() => Ok(Timezone { name: name.to_owned(), tz }),
             _ => Err(ValidationError::new(
                 field,
                 "timezone_invalid",
-                format!(
-                    "\"{name}\" is not a known IANA time zone (for example Europe/London or America/New_York)."
-                ),
+                format!("\"{name}\" is not a known IANA time zone (for example Europe/London or America/New_York)."),
             )),
         }
     }
 
     pub fn utc() -> Timezone {
-        Timezone {
-            name: "UTC".into(),
-            tz: jiff::tz::TimeZone::UTC,
-        }
+        Timezone { name: "UTC".into(), tz: jiff::tz::TimeZone::UTC }
     }
 
     pub fn name(&self) -> &str {

@@ -12,11 +12,7 @@ use crate::config::Config;
 use crate::{import, init, startup, telemetry};
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "newsdesk",
-    version,
-    about = "A self-hosted publishing platform for independent newsrooms."
-)]
+#[command(name = "newsdesk", version, about = "A self-hosted publishing platform for independent newsrooms.")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -25,12 +21,7 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct DataArg {
     /// Data directory: configuration, SQLite database, media.
-    #[arg(
-        long,
-        env = "NEWSDESK_DATA",
-        default_value = "./newsdesk-data",
-        global = true
-    )]
+    #[arg(long, env = "NEWSDESK_DATA", default_value = "./newsdesk-data", global = true)]
     pub data: PathBuf,
 }
 
@@ -135,12 +126,7 @@ fn prepare(data: &DataArg, demo: bool) -> anyhow::Result<Config> {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve {
-            data,
-            listen,
-            no_worker,
-            no_demo,
-        } => {
+        Command::Serve { data, listen, no_worker, no_demo } => {
             let mut config = prepare(&data, !no_demo)?;
             if let Some(l) = listen {
                 config.server.listen = l;
@@ -179,34 +165,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = prepare(&data, false)?;
             let store = newsdesk_store::Store::open(&config.database_url()).await?;
             store.close().await;
-            eprintln!(
-                "database is up to date ({})",
-                newsdesk_store::redact_url(&config.database_url())
-            );
+            eprintln!("database is up to date ({})", newsdesk_store::redact_url(&config.database_url()));
             Ok(())
         }
-        Command::User {
-            command:
-                UserCommand::Add {
-                    data,
-                    email,
-                    name,
-                    role,
-                    password_stdin,
-                },
-        } => {
-            let email = EmailAddress::parse("email", &email)
-                .map_err(|e| anyhow::anyhow!("--email: {}", e.message))?;
+        Command::User { command: UserCommand::Add { data, email, name, role, password_stdin } } => {
+            let email = EmailAddress::parse("email", &email).map_err(|e| anyhow::anyhow!("--email: {}", e.message))?;
             let name = newsdesk_domain::author::parse_name("name", &name)
                 .map_err(|e| anyhow::anyhow!("--name: {}", e.message))?;
-            let role =
-                Role::parse("role", &role).map_err(|e| anyhow::anyhow!("--role: {}", e.message))?;
+            let role = Role::parse("role", &role).map_err(|e| anyhow::anyhow!("--role: {}", e.message))?;
             let password = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .context("reading the password from stdin")?;
+                std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
                 let pw = line.trim_end_matches(['\r', '\n']).to_owned();
                 newsdesk_web::auth::password::check_new(&pw, &pw)
                     .map_err(|e| anyhow::anyhow!("password: {}", e.message))?;
@@ -246,11 +215,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
-        Command::Token {
-            command: TokenCommand::Create { data, name, role },
-        } => {
-            let role =
-                Role::parse("role", &role).map_err(|e| anyhow::anyhow!("--role: {}", e.message))?;
+        Command::Token { command: TokenCommand::Create { data, name, role } } => {
+            let role = Role::parse("role", &role).map_err(|e| anyhow::anyhow!("--role: {}", e.message))?;
             let name = newsdesk_domain::author::parse_name("name", &name)
                 .map_err(|e| anyhow::anyhow!("--name: {}", e.message))?;
             let config = prepare(&data, false)?;
@@ -262,9 +228,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("This token is shown only once. Send it as: Authorization: Bearer nd_…");
             Ok(())
         }
-        Command::Import {
-            command: ImportCommand::Markdown { data, path },
-        } => {
+        Command::Import { command: ImportCommand::Markdown { data, path } } => {
             let config = prepare(&data, false)?;
             let site = config.site_settings(None)?;
             let store = init::open(&config, false).await?;

@@ -31,9 +31,7 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig {
-            listen: "127.0.0.1:8080".into(),
-        }
+        ServerConfig { listen: "127.0.0.1:8080".into() }
     }
 }
 
@@ -80,10 +78,7 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig {
-            format: "text".into(),
-            level: "info".into(),
-        }
+        LogConfig { format: "text".into(), level: "info".into() }
     }
 }
 
@@ -95,14 +90,10 @@ impl Config {
         Config::load_with_env(data_dir, std::env::vars())
     }
 
-    pub fn load_with_env(
-        data_dir: &Path,
-        env: impl Iterator<Item = (String, String)>,
-    ) -> anyhow::Result<Config> {
+    pub fn load_with_env(data_dir: &Path, env: impl Iterator<Item = (String, String)>) -> anyhow::Result<Config> {
         let path = data_dir.join(CONFIG_FILE);
         let mut table: toml::Table = match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text)
-                .with_context(|| format!("{} is not valid TOML", path.display()))?,
+            Ok(text) => toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
@@ -118,19 +109,14 @@ impl Config {
                     None => continue,
                 },
             };
-            let section = table
-                .entry(section)
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let section = table.entry(section).or_insert_with(|| toml::Value::Table(toml::Table::new()));
             if let toml::Value::Table(t) = section {
                 t.insert(field, toml::Value::String(value));
             }
         }
-        let mut config: Config =
-            toml::Value::Table(table)
-                .try_into()
-                .map_err(|e: toml::de::Error| {
-                    anyhow::anyhow!("configuration ({}): {}", path.display(), e.message())
-                })?;
+        let mut config: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| anyhow::anyhow!("configuration ({}): {}", path.display(), e.message()))?;
         config.data_dir = data_dir.to_path_buf();
         Ok(config)
     }
@@ -145,10 +131,7 @@ impl Config {
 
     pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
         self.server.listen.parse().with_context(|| {
-            format!(
-                "[server] listen: \"{}\" is not an address like 127.0.0.1:8080",
-                self.server.listen
-            )
+            format!("[server] listen: \"{}\" is not an address like 127.0.0.1:8080", self.server.listen)
         })
     }
 
@@ -162,8 +145,7 @@ impl Config {
                 None => format!("http://{}", self.server.listen),
             }
         } else {
-            SiteSettings::parse_url("url", &self.site.url)
-                .map_err(|e| anyhow::anyhow!("[site] url: {}", e.message))?
+            SiteSettings::parse_url("url", &self.site.url).map_err(|e| anyhow::anyhow!("[site] url: {}", e.message))?
         };
         if self.site.title.trim().is_empty() {
             bail!("[site] title cannot be empty");
@@ -216,28 +198,17 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<Vec<_>>()
-            .into_iter()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>().into_iter()
     }
 
     #[test]
     fn file_then_environment_override_defaults() {
         let dir = std::env::temp_dir().join(format!("nd-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join(CONFIG_FILE),
-            "[site]\ntitle = \"From file\"\ntimezone = \"Europe/Paris\"\n",
-        )
-        .unwrap();
+        std::fs::write(dir.join(CONFIG_FILE), "[site]\ntitle = \"From file\"\ntimezone = \"Europe/Paris\"\n").unwrap();
         let c = Config::load_with_env(
             &dir,
-            env(&[
-                ("NEWSDESK_SITE__TIMEZONE", "Asia/Tokyo"),
-                ("NEWSDESK_LISTEN", "0.0.0.0:9"),
-            ]),
+            env(&[("NEWSDESK_SITE__TIMEZONE", "Asia/Tokyo"), ("NEWSDESK_LISTEN", "0.0.0.0:9")]),
         )
         .unwrap();
         assert_eq!(c.site.title, "From file");
@@ -253,8 +224,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let err = Config::load_with_env(&dir, env(&[("NEWSDESK_SITE__TITEL", "x")])).unwrap_err();
         assert!(format!("{err:#}").contains("titel"), "{err:#}");
-        let c = Config::load_with_env(&dir, env(&[("NEWSDESK_SITE__TIMEZONE", "Mars/Olympus")]))
-            .unwrap();
+        let c = Config::load_with_env(&dir, env(&[("NEWSDESK_SITE__TIMEZONE", "Mars/Olympus")])).unwrap();
         let err = c.site_settings(None).unwrap_err();
         assert!(err.to_string().contains("Mars/Olympus"), "{err}");
         std::fs::remove_dir_all(&dir).ok();

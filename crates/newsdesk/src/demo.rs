@@ -30,28 +30,13 @@ struct Story {
 }
 
 const PEOPLE: &[(&str, &str)] = &[
-    (
-        "Maren Okafor",
-        "Maren covers the port, the council and the money between them. Tips: maren@ledger.example.",
-    ),
-    (
-        "Tomasz Reyes",
-        "Tomasz reports on transport, housing and everything that keeps Port Alder moving.",
-    ),
-    (
-        "Priya Lindqvist",
-        "Priya writes about the coast, the climate and the people working on both.",
-    ),
+    ("Maren Okafor", "Maren covers the port, the council and the money between them. Tips: maren@ledger.example."),
+    ("Tomasz Reyes", "Tomasz reports on transport, housing and everything that keeps Port Alder moving."),
+    ("Priya Lindqvist", "Priya writes about the coast, the climate and the people working on both."),
 ];
 const DESKS: &[(&str, &str)] = &[
-    (
-        "Ledger news desk",
-        "Breaking news and daily reporting from the Ledger's newsroom.",
-    ),
-    (
-        "Ledger investigations desk",
-        "Long-form, documents-first accountability reporting.",
-    ),
+    ("Ledger news desk", "Breaking news and daily reporting from the Ledger's newsroom."),
+    ("Ledger investigations desk", "Long-form, documents-first accountability reporting."),
 ];
 
 const STORIES: &[Story] = &[
@@ -160,8 +145,7 @@ fn photo(palette: [[u8; 3]; 3], seed: u32) -> anyhow::Result<Vec<u8>> {
         }
     });
     let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Png)
-        .context("encoding demo photo")?;
+    img.write_to(&mut out, ImageFormat::Png).context("encoding demo photo")?;
     Ok(out.into_inner())
 }
 
@@ -180,24 +164,13 @@ pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyh
             })
             .await?;
     }
-    let actor = Actor {
-        user_id: None,
-        role: Role::Owner,
-        author_id: None,
-    };
+    let actor = Actor { user_id: None, role: Role::Owner, author_id: None };
     let tz = site.timezone.tz();
     let media_dir = data_dir.join("media");
     let now = jiff::Timestamp::now().as_second();
     for (i, s) in STORIES.iter().enumerate() {
         let bytes = photo(s.palette, i as u32)?;
-        let media = match newsdesk_web::media::store_image(
-            store,
-            &media_dir,
-            "demo.png",
-            bytes,
-            "feature_image",
-        )
-        .await
+        let media = match newsdesk_web::media::store_image(store, &media_dir, "demo.png", bytes, "feature_image").await
         {
             Ok(m) => m,
             Err(newsdesk_web::media::UploadError::Invalid(e)) => {
@@ -219,16 +192,9 @@ pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyh
             feature_image_credit: Some(s.credit.into()),
             ..Default::default()
         };
-        content::save_post(
-            store,
-            tz,
-            &actor,
-            None,
-            draft,
-            Action::Status(PostStatus::Published),
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("demo story {}: {e:?}", s.title))?;
+        content::save_post(store, tz, &actor, None, draft, Action::Status(PostStatus::Published))
+            .await
+            .map_err(|e| anyhow::anyhow!("demo story {}: {e:?}", s.title))?;
     }
     let about = PostDraft {
         kind: Some("page".into()),
@@ -238,15 +204,8 @@ pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyh
         authors: vec!["Ledger news desk".into()],
         ..Default::default()
     };
-    content::save_post(
-        store,
-        tz,
-        &actor,
-        None,
-        about,
-        Action::Status(PostStatus::Published),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("demo about page: {e:?}"))?;
+    content::save_post(store, tz, &actor, None, about, Action::Status(PostStatus::Published))
+        .await
+        .map_err(|e| anyhow::anyhow!("demo about page: {e:?}"))?;
     Ok(())
 }

@@ -59,9 +59,7 @@ fn markdown_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        for entry in
-            std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
-        {
+        for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))? {
             let p = entry?.path();
             if p.is_dir() {
                 stack.push(p);
@@ -80,29 +78,22 @@ fn markdown_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
 /// Splits `---\nyaml\n---\nbody`.
 fn split_front_matter(text: &str) -> Option<(&str, &str)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let rest = text
-        .strip_prefix("---\n")
-        .or_else(|| text.strip_prefix("---\r\n"))?;
+    let rest = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n"))?;
     let end = rest
         .find("\n---\n")
         .or_else(|| rest.find("\n---\r\n"))
         .or_else(|| rest.strip_suffix("\n---").map(|r| r.len()))?;
     let yaml = &rest[..end];
-    let body = rest[end..]
-        .trim_start_matches('\n')
-        .trim_start_matches("---")
-        .trim_start_matches(['\r', '\n']);
+    let body = rest[end..].trim_start_matches('\n').trim_start_matches("---").trim_start_matches(['\r', '\n']);
     Some((yaml, body))
 }
 
 fn prepare(path: &Path, tz: &jiff::tz::TimeZone) -> anyhow::Result<Prepared> {
     let text = std::fs::read_to_string(path).context("cannot read file")?;
-    let (yaml, body) = split_front_matter(&text)
-        .context("no YAML front matter (the file must start with a line of ---)")?;
-    let fm: FrontMatter =
-        serde_yaml::from_str(yaml).map_err(|e| anyhow::anyhow!("front matter: {e}"))?;
-    newsdesk_domain::Title::parse("title", &fm.title)
-        .map_err(|e| anyhow::anyhow!("title: {}", e.message))?;
+    let (yaml, body) =
+        split_front_matter(&text).context("no YAML front matter (the file must start with a line of ---)")?;
+    let fm: FrontMatter = serde_yaml::from_str(yaml).map_err(|e| anyhow::anyhow!("front matter: {e}"))?;
+    newsdesk_domain::Title::parse("title", &fm.title).map_err(|e| anyhow::anyhow!("title: {}", e.message))?;
     if let Some(s) = &fm.slug {
         Slug::parse("slug", s).map_err(|e| anyhow::anyhow!("slug: {}", e.message))?;
     }
@@ -113,8 +104,7 @@ fn prepare(path: &Path, tz: &jiff::tz::TimeZone) -> anyhow::Result<Prepared> {
         d.trim().parse::<jiff::Timestamp>().map_err(|_| {
             anyhow::anyhow!("published_at: \"{d}\" is not an RFC 3339 date-time (e.g. 2026-10-07T09:30:00+01:00)")
         })?;
-        content::parse_time("published_at", d, tz)
-            .map_err(|e| anyhow::anyhow!("published_at: {}", e.message))?;
+        content::parse_time("published_at", d, tz).map_err(|e| anyhow::anyhow!("published_at: {}", e.message))?;
     } else if status == PostStatus::Scheduled {
         bail!("published_at: a scheduled post needs a publication time");
     }
@@ -128,8 +118,7 @@ fn prepare(path: &Path, tz: &jiff::tz::TimeZone) -> anyhow::Result<Prepared> {
                     .map_err(|e| anyhow::anyhow!("authors: {}", e.message))?,
             ),
         };
-        newsdesk_domain::author::parse_name("authors", &name)
-            .map_err(|e| anyhow::anyhow!("authors: {}", e.message))?;
+        newsdesk_domain::author::parse_name("authors", &name).map_err(|e| anyhow::anyhow!("authors: {}", e.message))?;
         authors.push((name, kind));
     }
     if authors.is_empty() {
@@ -138,42 +127,25 @@ fn prepare(path: &Path, tz: &jiff::tz::TimeZone) -> anyhow::Result<Prepared> {
     let image = match &fm.feature_image {
         Some(rel) => {
             let p = path.parent().unwrap_or(Path::new(".")).join(rel);
-            let bytes = std::fs::read(&p)
-                .with_context(|| format!("feature_image: cannot read {}", p.display()))?;
+            let bytes = std::fs::read(&p).with_context(|| format!("feature_image: cannot read {}", p.display()))?;
             image::guess_format(&bytes)
                 .map_err(|_| anyhow::anyhow!("feature_image: {} is not an image", p.display()))?;
             Some((rel.clone(), bytes))
         }
         None => None,
     };
-    Ok(Prepared {
-        path: path.to_path_buf(),
-        fm,
-        status,
-        authors,
-        body: body.to_owned(),
-        image,
-    })
+    Ok(Prepared { path: path.to_path_buf(), fm, status, authors, body: body.to_owned(), image })
 }
 
 /// Imports every Markdown file under `path`. Returns the number of posts created or updated.
-pub async fn run(
-    store: &Store,
-    site: &SiteSettings,
-    media_dir: &Path,
-    path: &Path,
-) -> anyhow::Result<usize> {
+pub async fn run(store: &Store, site: &SiteSettings, media_dir: &Path, path: &Path) -> anyhow::Result<usize> {
     let tz = site.timezone.tz();
     let files = markdown_files(path)?;
     let mut prepared = Vec::with_capacity(files.len());
     for f in &files {
         prepared.push(prepare(f, tz).with_context(|| f.display().to_string())?);
     }
-    let actor = Actor {
-        user_id: None,
-        role: Role::Owner,
-        author_id: None,
-    };
+    let actor = Actor { user_id: None, role: Role::Owner, author_id: None };
     let total = prepared.len();
     for (i, p) in prepared.into_iter().enumerate() {
         let name = p.path.display().to_string();
@@ -183,9 +155,8 @@ pub async fn run(
             let author = match found {
                 Some(x) => x,
                 None => {
-                    let slug = Slug::from_text(a).with_context(|| {
-                        format!("{name}: authors: cannot make a slug from \"{a}\"")
-                    })?;
+                    let slug = Slug::from_text(a)
+                        .with_context(|| format!("{name}: authors: cannot make a slug from \"{a}\""))?;
                     store
                         .create_author(AuthorInput {
                             slug: slug.as_str(),
@@ -200,27 +171,18 @@ pub async fn run(
             author_keys.push(author.id.to_string());
         }
         let image_id = match p.image {
-            Some((rel, bytes)) => match newsdesk_web::media::store_image(
-                store,
-                media_dir,
-                &rel,
-                bytes,
-                "feature_image",
-            )
-            .await
-            {
-                Ok(m) => Some(m.id),
-                Err(newsdesk_web::media::UploadError::Invalid(e)) => {
-                    bail!("{name}: feature_image: {}", e.message)
+            Some((rel, bytes)) => {
+                match newsdesk_web::media::store_image(store, media_dir, &rel, bytes, "feature_image").await {
+                    Ok(m) => Some(m.id),
+                    Err(newsdesk_web::media::UploadError::Invalid(e)) => {
+                        bail!("{name}: feature_image: {}", e.message)
+                    }
+                    Err(newsdesk_web::media::UploadError::Internal(e)) => return Err(e.context(name)),
                 }
-                Err(newsdesk_web::media::UploadError::Internal(e)) => return Err(e.context(name)),
-            },
+            }
             None => None,
         };
-        let slug =
-            p.fm.slug
-                .clone()
-                .or_else(|| Slug::from_text(&p.fm.title).map(Slug::into_string));
+        let slug = p.fm.slug.clone().or_else(|| Slug::from_text(&p.fm.title).map(Slug::into_string));
         let existing = match &slug {
             Some(s) => store.post_by_slug(s).await?,
             None => None,
@@ -240,31 +202,15 @@ pub async fn run(
             feature_image_credit: p.fm.feature_image_credit,
             revision: None,
         };
-        let result = content::save_post(
-            store,
-            tz,
-            &actor,
-            existing.as_ref(),
-            draft,
-            Action::Status(p.status),
-        )
-        .await;
+        let result = content::save_post(store, tz, &actor, existing.as_ref(), draft, Action::Status(p.status)).await;
         match result {
             Ok(id) => eprintln!(
                 "[{}/{total}] {} {name} → post {id}",
                 i + 1,
-                if existing.is_some() {
-                    "updated"
-                } else {
-                    "imported"
-                }
+                if existing.is_some() { "updated" } else { "imported" }
             ),
             Err(SaveError::Invalid(errs, _)) => {
-                let msg = errs
-                    .iter()
-                    .map(|(f, m)| format!("{f}: {m}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let msg = errs.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ");
                 bail!("{name}: {msg}");
             }
             Err(SaveError::Forbidden(m)) => bail!("{name}: {m}"),

@@ -31,17 +31,10 @@ pub fn ensure_dir(data_dir: &Path, demo: bool) -> anyhow::Result<bool> {
 
 /// Opens (creating and migrating) the database of a data directory; adds demo content to a new, empty site.
 pub async fn open(config: &Config, demo: bool) -> anyhow::Result<Store> {
-    let store = Store::open(&config.database_url())
-        .await
-        .context("opening the database")?;
-    if demo
-        && store.user_count().await? == 0
-        && store.list_posts(&Default::default(), 1, 1).await?.total == 0
-    {
+    let store = Store::open(&config.database_url()).await.context("opening the database")?;
+    if demo && store.user_count().await? == 0 && store.list_posts(&Default::default(), 1, 1).await?.total == 0 {
         let site = config.site_settings(None)?;
-        crate::demo::create(&store, &site, &config.data_dir)
-            .await
-            .context("creating demo content")?;
+        crate::demo::create(&store, &site, &config.data_dir).await.context("creating demo content")?;
         tracing::info!("demo content created");
     }
     Ok(store)
@@ -53,8 +46,6 @@ pub async fn owner_setup_link(store: &Store, site_url: &str) -> anyhow::Result<O
         return Ok(None);
     }
     let (token, hash) = newsdesk_store::new_token();
-    store
-        .create_login_link("owner_setup", None, &hash, OWNER_LINK_TTL)
-        .await?;
+    store.create_login_link("owner_setup", None, &hash, OWNER_LINK_TTL).await?;
     Ok(Some(format!("{site_url}/admin/setup/{token}")))
 }

@@ -25,20 +25,13 @@ impl Application {
     /// Binds the listener and opens the (already initialised) database.
     pub async fn build(config: &Config, run_worker: bool) -> anyhow::Result<Application> {
         let addr = config.listen_addr()?;
-        let listener = TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
+        let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let bound = listener.local_addr()?;
         let site = config.site_settings(Some(bound))?;
         let store = Store::open(&config.database_url()).await?;
         let state = AppState::new(store.clone(), site, config.data_dir.clone());
         state.refresh_version().await;
-        Ok(Application {
-            listener,
-            state,
-            store,
-            run_worker,
-        })
+        Ok(Application { listener, state, store, run_worker })
     }
 
     pub fn port(&self) -> u16 {
@@ -46,9 +39,7 @@ impl Application {
     }
 
     pub fn address(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
     pub fn state(&self) -> &AppState {
@@ -57,17 +48,11 @@ impl Application {
 
     /// Serves until `shutdown` completes, then stops accepting, finishes in-flight requests and the job in
     /// progress, and closes the database pool.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = self
-            .run_worker
-            .then(|| tokio::spawn(Worker::new(self.store.clone()).run(stop_rx.clone())));
+        let worker = self.run_worker.then(|| tokio::spawn(Worker::new(self.store.clone()).run(stop_rx.clone())));
         let watcher = self.state.spawn_version_watch(Duration::from_secs(1));
-        let app = newsdesk_web::router(self.state.clone())
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let app = newsdesk_web::router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         tracing::info!(address = %self.address(), site.url = %self.state.site.url, "serving");
         let mut rx = stop_rx.clone();
         let signal = async move {
@@ -75,10 +60,7 @@ impl Application {
             tracing::info!("shutting down: finishing in-flight requests and jobs");
             let _ = stop_tx.send(true);
         };
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(signal)
-            .await
-            .context("server error")?;
+        axum::serve(self.listener, app).with_graceful_shutdown(signal).await.context("server error")?;
         let _ = rx.wait_for(|v| *v).await;
         watcher.abort();
         if let Some(w) = worker {

@@ -9,16 +9,8 @@ pub struct Asset {
 }
 
 pub const ASSETS: &[Asset] = &[
-    Asset {
-        name: "theme.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_str!("../assets/theme.css"),
-    },
-    Asset {
-        name: "admin.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_str!("../assets/admin.css"),
-    },
+    Asset { name: "theme.css", content_type: "text/css; charset=utf-8", body: include_str!("../assets/theme.css") },
+    Asset { name: "admin.css", content_type: "text/css; charset=utf-8", body: include_str!("../assets/admin.css") },
     Asset {
         name: "editor.js",
         content_type: "text/javascript; charset=utf-8",

@@ -18,71 +18,23 @@ const BUILTIN: &[(&str, &str)] = &[
     ("post.html", include_str!("../templates/theme/post.html")),
     ("page.html", include_str!("../templates/theme/page.html")),
     ("tag.html", include_str!("../templates/theme/tag.html")),
-    (
-        "author.html",
-        include_str!("../templates/theme/author.html"),
-    ),
+    ("author.html", include_str!("../templates/theme/author.html")),
     ("404.html", include_str!("../templates/theme/404.html")),
-    (
-        "partials/card.html",
-        include_str!("../templates/theme/partials/card.html"),
-    ),
-    (
-        "partials/pagination.html",
-        include_str!("../templates/theme/partials/pagination.html"),
-    ),
-    (
-        "admin/layout.html",
-        include_str!("../templates/admin/layout.html"),
-    ),
-    (
-        "admin/macros.html",
-        include_str!("../templates/admin/macros.html"),
-    ),
-    (
-        "admin/signin.html",
-        include_str!("../templates/admin/signin.html"),
-    ),
-    (
-        "admin/setup.html",
-        include_str!("../templates/admin/setup.html"),
-    ),
-    (
-        "admin/posts.html",
-        include_str!("../templates/admin/posts.html"),
-    ),
-    (
-        "admin/editor.html",
-        include_str!("../templates/admin/editor.html"),
-    ),
-    (
-        "admin/authors.html",
-        include_str!("../templates/admin/authors.html"),
-    ),
-    (
-        "admin/tags.html",
-        include_str!("../templates/admin/tags.html"),
-    ),
-    (
-        "admin/users.html",
-        include_str!("../templates/admin/users.html"),
-    ),
-    (
-        "admin/jobs.html",
-        include_str!("../templates/admin/jobs.html"),
-    ),
-    (
-        "admin/tokens.html",
-        include_str!("../templates/admin/tokens.html"),
-    ),
-    (
-        "admin/account.html",
-        include_str!("../templates/admin/account.html"),
-    ),
-    (
-        "admin/message.html",
-        include_str!("../templates/admin/message.html"),
-    ),
+    ("partials/card.html", include_str!("../templates/theme/partials/card.html")),
+    ("partials/pagination.html", include_str!("../templates/theme/partials/pagination.html")),
+    ("admin/layout.html", include_str!("../templates/admin/layout.html")),
+    ("admin/macros.html", include_str!("../templates/admin/macros.html")),
+    ("admin/signin.html", include_str!("../templates/admin/signin.html")),
+    ("admin/setup.html", include_str!("../templates/admin/setup.html")),
+    ("admin/posts.html", include_str!("../templates/admin/posts.html")),
+    ("admin/editor.html", include_str!("../templates/admin/editor.html")),
+    ("admin/authors.html", include_str!("../templates/admin/authors.html")),
+    ("admin/tags.html", include_str!("../templates/admin/tags.html")),
+    ("admin/users.html", include_str!("../templates/admin/users.html")),
+    ("admin/jobs.html", include_str!("../templates/admin/jobs.html")),
+    ("admin/tokens.html", include_str!("../templates/admin/tokens.html")),
+    ("admin/account.html", include_str!("../templates/admin/account.html")),
+    ("admin/message.html", include_str!("../templates/admin/message.html")),
 ];
 
 /// Renders templates; shared by every request (cheap to clone).
@@ -101,25 +53,15 @@ impl Templates {
                     let path = dir.join(name);
                     if path.is_file() {
                         return std::fs::read_to_string(&path).map(Some).map_err(|e| {
-                            Error::new(
-                                ErrorKind::InvalidOperation,
-                                format!("cannot read {}: {e}", path.display()),
-                            )
+                            Error::new(ErrorKind::InvalidOperation, format!("cannot read {}: {e}", path.display()))
                         });
                     }
                 }
             }
-            Ok(BUILTIN
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, src)| (*src).to_owned()))
+            Ok(BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, src)| (*src).to_owned()))
         });
         env.set_auto_escape_callback(|name| {
-            if name.ends_with(".html") {
-                minijinja::AutoEscape::Html
-            } else {
-                minijinja::AutoEscape::None
-            }
+            if name.ends_with(".html") { minijinja::AutoEscape::Html } else { minijinja::AutoEscape::None }
         });
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         env.set_formatter(format_value);
@@ -127,21 +69,14 @@ impl Templates {
         let tz2 = tz.clone();
         let tz3 = tz.clone();
         env.add_filter("date", move |ts: i64| fmt_ts(&tz, ts, "%-d %B %Y"));
-        env.add_filter("datetime", move |ts: i64| {
-            fmt_ts(&tz2, ts, "%-d %B %Y, %-I:%M %p %Z")
-        });
-        env.add_filter("iso", move |ts: i64| {
-            fmt_ts(&tz3, ts, "%Y-%m-%dT%H:%M:%S%:z")
-        });
+        env.add_filter("datetime", move |ts: i64| fmt_ts(&tz2, ts, "%-d %B %Y, %-I:%M %p %Z"));
+        env.add_filter("iso", move |ts: i64| fmt_ts(&tz3, ts, "%Y-%m-%dT%H:%M:%S%:z"));
         env.add_filter("local_input", {
             let tz = site.timezone.clone();
             move |ts: i64| fmt_ts(&tz, ts, "%Y-%m-%dT%H:%M")
         });
         env.add_global("site", Value::from_serialize(SiteView::from(site)));
-        env.add_global(
-            "asset_version",
-            Value::from(crate::assets::VERSION.as_str()),
-        );
+        env.add_global("asset_version", Value::from(crate::assets::VERSION.as_str()));
         Templates { env: Arc::new(env) }
     }
 
@@ -157,11 +92,7 @@ impl Templates {
 
 /// Writes a value into a template. HTML-escapes only `& < > " '` (minijinja's default also escapes `/`, which
 /// bloats every URL); `none` and undefined print nothing.
-fn format_value(
-    out: &mut minijinja::Output,
-    state: &minijinja::State,
-    value: &Value,
-) -> Result<(), Error> {
+fn format_value(out: &mut minijinja::Output, state: &minijinja::State, value: &Value) -> Result<(), Error> {
     if value.is_undefined() || value.is_none() {
         return Ok(());
     }

@@ -80,11 +80,7 @@ pub fn image_view(
     ImageView {
         id,
         src: media_url(sha256, largest),
-        srcset: widths
-            .iter()
-            .map(|w| format!("{} {w}w", media_url(sha256, *w)))
-            .collect::<Vec<_>>()
-            .join(", "),
+        srcset: widths.iter().map(|w| format!("{} {w}w", media_url(sha256, *w))).collect::<Vec<_>>().join(", "),
         width: size.0,
         height: size.1,
         alt: alt.unwrap_or_default().to_owned(),
@@ -95,21 +91,12 @@ pub fn image_view(
 
 /// Builds the plain byline text from author names in order.
 pub fn byline(authors: &[AuthorView]) -> String {
-    byline_names(
-        &authors
-            .iter()
-            .map(|a| a.byline_name.as_str())
-            .collect::<Vec<_>>(),
-    )
+    byline_names(&authors.iter().map(|a| a.byline_name.as_str()).collect::<Vec<_>>())
 }
 
 /// A desk's byline name: "Metro desk" reads "the Metro desk"; names that already start with "the" are kept.
 pub fn byline_name(name: &str, kind: &str) -> String {
-    if kind == "desk" && !name.to_lowercase().starts_with("the ") {
-        format!("the {name}")
-    } else {
-        name.to_owned()
-    }
+    if kind == "desk" && !name.to_lowercase().starts_with("the ") { format!("the {name}") } else { name.to_owned() }
 }
 
 pub fn reading_time(word_count: i64) -> u32 {

@@ -6,10 +6,7 @@ pub enum StoreError {
     #[error("not found")]
     NotFound,
     #[error("{message}")]
-    Conflict {
-        field: &'static str,
-        message: String,
-    },
+    Conflict { field: &'static str, message: String },
     #[error("{0}")]
     Config(String),
     #[error("migration failed: {0}")]
@@ -25,9 +22,7 @@ impl StoreError {
         match err {
             sqlx::Error::Database(db) => {
                 db.is_unique_violation()
-                    || db
-                        .code()
-                        .is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+                    || db.code().is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
                     || db.message().contains("UNIQUE constraint failed")
             }
             _ => false,
@@ -35,10 +30,7 @@ impl StoreError {
     }
 
     /// Turns a unique violation into a [`StoreError::Conflict`] naming `field`.
-    pub fn conflict_on(
-        field: &'static str,
-        message: impl Into<String>,
-    ) -> impl FnOnce(sqlx::Error) -> StoreError {
+    pub fn conflict_on(field: &'static str, message: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
         let message = message.into();
         move |e| {
             if StoreError::is_unique_violation(&e) {

@@ -121,13 +121,7 @@ impl Store {
 
     /// Records a failure: retried after a backoff, or `failed` for good once attempts are used up
     /// (or at once when `permanent`).
-    pub async fn fail_job(
-        &self,
-        job: &Job,
-        worker: &str,
-        error: &str,
-        permanent: bool,
-    ) -> StoreResult<()> {
+    pub async fn fail_job(&self, job: &Job, worker: &str, error: &str, permanent: bool) -> StoreResult<()> {
         let t = now();
         let give_up = permanent || job.attempts >= job.max_attempts;
         let error: String = error.chars().take(2000).collect();
@@ -160,20 +154,16 @@ impl Store {
     }
 
     pub async fn jobs(&self, status: Option<&str>, limit: i64) -> StoreResult<Vec<Job>> {
-        Ok(sqlx::query_as(
-            "SELECT * FROM jobs WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2",
-        )
-        .bind(status.unwrap_or(""))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(sqlx::query_as("SELECT * FROM jobs WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2")
+            .bind(status.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     pub async fn job_counts(&self) -> StoreResult<JobCounts> {
         let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status")
-                .fetch_all(&self.pool)
-                .await?;
+            sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status").fetch_all(&self.pool).await?;
         let mut c = JobCounts::default();
         for (s, n) in rows {
             match s.as_str() {
@@ -188,11 +178,7 @@ impl Store {
 
     /// When the next queued job is due, so an idle worker can sleep until then.
     pub async fn next_job_due(&self) -> StoreResult<Option<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'queued'")
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'queued'").fetch_one(&self.pool).await?)
     }
 }
 

@@ -69,9 +69,7 @@ impl Store {
             _ => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url)
-            .map_err(|e| {
-                StoreError::Config(format!("invalid database URL {}: {e}", redact_url(&url)))
-            })?
+            .map_err(|e| StoreError::Config(format!("invalid database URL {}: {e}", redact_url(&url))))?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
         let max = match backend {
@@ -84,28 +82,18 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        sqlx::query("PRAGMA foreign_keys = ON")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA busy_timeout = 10000")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA synchronous = NORMAL")
-                            .execute(&mut *conn)
-                            .await?;
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
                     }
                     Ok(())
                 })
             })
             .connect_with(options)
             .await
-            .map_err(|e| {
-                StoreError::Config(format!("cannot connect to {}: {e}", redact_url(&url)))
-            })?;
+            .map_err(|e| StoreError::Config(format!("cannot connect to {}: {e}", redact_url(&url))))?;
         if backend == Backend::Sqlite {
-            sqlx::query("PRAGMA journal_mode = WAL")
-                .execute(&pool)
-                .await?;
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
         Ok(Store { pool, backend })
     }
@@ -123,10 +111,7 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator
-            .run(&self.pool)
-            .await
-            .map_err(|e| StoreError::Migrate(e.to_string()))
+        migrator.run(&self.pool).await.map_err(|e| StoreError::Migrate(e.to_string()))
     }
 
     /// Cheap liveness check for `/healthz`.
@@ -147,10 +132,7 @@ pub fn now() -> i64 {
 
 /// `$start, $start+1, …` for an `IN (…)` list of `n` values.
 pub(crate) fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// A database URL with any password replaced, fit for logs and error messages.
@@ -187,13 +169,7 @@ pub fn hash_token(token: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords_in_urls() {
-        assert_eq!(
-            super::redact_url("postgres://nd:secret@db:5432/x"),
-            "postgres://nd:***@db:5432/x"
-        );
-        assert_eq!(
-            super::redact_url("sqlite://data/newsdesk.db"),
-            "sqlite://data/newsdesk.db"
-        );
+        assert_eq!(super::redact_url("postgres://nd:secret@db:5432/x"), "postgres://nd:***@db:5432/x");
+        assert_eq!(super::redact_url("sqlite://data/newsdesk.db"), "sqlite://data/newsdesk.db");
     }
 }

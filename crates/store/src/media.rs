@@ -22,10 +22,7 @@ pub struct Media {
 
 impl Media {
     pub fn width_list(&self) -> Vec<u32> {
-        self.widths
-            .split(',')
-            .filter_map(|w| w.parse().ok())
-            .collect()
+        self.widths.split(',').filter_map(|w| w.parse().ok()).collect()
     }
 }
 
@@ -54,27 +51,18 @@ impl Store {
         .bind(now())
         .execute(&self.pool)
         .await?;
-        Ok(sqlx::query_as("SELECT * FROM media WHERE sha256 = $1")
-            .bind(m.sha256)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_as("SELECT * FROM media WHERE sha256 = $1").bind(m.sha256).fetch_one(&self.pool).await?)
     }
 
     pub async fn media(&self, id: i64) -> StoreResult<Option<Media>> {
-        Ok(sqlx::query_as("SELECT * FROM media WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_as("SELECT * FROM media WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
     }
 
     pub async fn media_many(&self, ids: &[i64]) -> StoreResult<Vec<Media>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT * FROM media WHERE id IN ({})",
-            placeholders(1, ids.len())
-        );
+        let sql = format!("SELECT * FROM media WHERE id IN ({})", placeholders(1, ids.len()));
         let mut q = sqlx::query_as(AssertSqlSafe(sql.clone()));
         for id in ids {
             q = q.bind(*id);

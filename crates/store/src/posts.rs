@@ -108,7 +108,8 @@ impl<T> Page<T> {
     }
 }
 
-const COLS: &str = "p.id, p.kind, p.slug, p.title, p.excerpt, p.body_md, p.body_html, p.word_count, p.status, p.published_at,
+const COLS: &str =
+    "p.id, p.kind, p.slug, p.title, p.excerpt, p.body_md, p.body_html, p.word_count, p.status, p.published_at,
     p.feature_image_id, p.feature_image_alt, p.feature_image_caption, p.feature_image_credit, p.created_by, p.revision,
     p.created_at, p.updated_at";
 
@@ -133,15 +134,11 @@ fn where_clause(f: &PostFilter) -> (String, Vec<Arg>) {
     }
     if let Some(t) = f.tag_id {
         let p = next(&mut args, Arg::I(t));
-        sql.push(format!(
-            "EXISTS (SELECT 1 FROM post_tags pt WHERE pt.post_id = p.id AND pt.tag_id = {p})"
-        ));
+        sql.push(format!("EXISTS (SELECT 1 FROM post_tags pt WHERE pt.post_id = p.id AND pt.tag_id = {p})"));
     }
     if let Some(a) = f.author_id {
         let p = next(&mut args, Arg::I(a));
-        sql.push(format!(
-            "EXISTS (SELECT 1 FROM post_authors pa WHERE pa.post_id = p.id AND pa.author_id = {p})"
-        ));
+        sql.push(format!("EXISTS (SELECT 1 FROM post_authors pa WHERE pa.post_id = p.id AND pa.author_id = {p})"));
     }
     if let Some((user_id, author_id)) = f.owned_by_user {
         let u = next(&mut args, Arg::I(user_id));
@@ -172,33 +169,21 @@ macro_rules! bind_args {
 
 impl Store {
     /// A page of posts, newest first (by publication time, then by last edit for unpublished ones).
-    pub async fn list_posts(
-        &self,
-        filter: &PostFilter,
-        page: i64,
-        per_page: i64,
-    ) -> StoreResult<Page<Post>> {
+    pub async fn list_posts(&self, filter: &PostFilter, page: i64, per_page: i64) -> StoreResult<Page<Post>> {
         let page = page.max(1);
         let (cond, args) = where_clause(filter);
         let count_sql = format!("SELECT COUNT(*) FROM posts p WHERE {cond}");
-        let total: i64 = bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql.clone())), &args)
-            .fetch_one(&self.pool)
-            .await?;
+        let total: i64 =
+            bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql.clone())), &args).fetch_one(&self.pool).await?;
         let sql = format!(
             "SELECT {COLS} FROM posts p WHERE {cond}
              ORDER BY COALESCE(p.published_at, p.updated_at) DESC, p.id DESC LIMIT {per_page} OFFSET {}",
             (page - 1) * per_page
         );
-        let rows: Vec<PostRow> = bind_args!(sqlx::query_as(AssertSqlSafe(sql.clone())), &args)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<PostRow> =
+            bind_args!(sqlx::query_as(AssertSqlSafe(sql.clone())), &args).fetch_all(&self.pool).await?;
         let items = self.with_relations(rows).await?;
-        Ok(Page {
-            items,
-            total,
-            page,
-            per_page,
-        })
+        Ok(Page { items, total, page, per_page })
     }
 
     /// The published post or page at `slug`.
@@ -214,22 +199,19 @@ impl Store {
 
     /// Any post at `slug`, whatever its status (staff preview).
     pub async fn post_by_slug(&self, slug: &str) -> StoreResult<Option<Post>> {
-        let row: Option<PostRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {COLS} FROM posts p WHERE p.slug = $1"
-        )))
-        .bind(slug)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<PostRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {COLS} FROM posts p WHERE p.slug = $1")))
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(self.with_relations(row.into_iter().collect()).await?.pop())
     }
 
     pub async fn post(&self, id: i64) -> StoreResult<Option<Post>> {
-        let row: Option<PostRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {COLS} FROM posts p WHERE p.id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<PostRow> = sqlx::query_as(AssertSqlSafe(format!("SELECT {COLS} FROM posts p WHERE p.id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(self.with_relations(row.into_iter().collect()).await?.pop())
     }
 
@@ -282,12 +264,7 @@ impl Store {
         let mut image_ids: Vec<i64> = rows.iter().filter_map(|r| r.feature_image_id).collect();
         image_ids.sort_unstable();
         image_ids.dedup();
-        let images: HashMap<i64, Media> = self
-            .media_many(&image_ids)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect();
+        let images: HashMap<i64, Media> = self.media_many(&image_ids).await?.into_iter().map(|m| (m.id, m)).collect();
 
         Ok(rows
             .into_iter()
@@ -301,11 +278,7 @@ impl Store {
     }
 
     /// Creates a post; returns its id.
-    pub async fn create_post(
-        &self,
-        input: &PostInput,
-        created_by: Option<i64>,
-    ) -> StoreResult<i64> {
+    pub async fn create_post(&self, input: &PostInput, created_by: Option<i64>) -> StoreResult<i64> {
         let mut tx = self.pool.begin().await?;
         let t = now();
         let id: i64 = sqlx::query_scalar(
@@ -340,19 +313,13 @@ impl Store {
 
     /// Saves a post. With `expected_revision`, refuses (with [`StoreError::Conflict`] on `revision`) when someone
     /// else saved since that revision was read.
-    pub async fn update_post(
-        &self,
-        id: i64,
-        input: &PostInput,
-        expected_revision: Option<i64>,
-    ) -> StoreResult<()> {
+    pub async fn update_post(&self, id: i64, input: &PostInput, expected_revision: Option<i64>) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        let (old_status, revision): (String, i64) =
-            sqlx::query_as("SELECT status, revision FROM posts WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+        let (old_status, revision): (String, i64) = sqlx::query_as("SELECT status, revision FROM posts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if let Some(expected) = expected_revision.filter(|e| *e != revision) {
             return Err(StoreError::Conflict {
                 field: "revision",
@@ -386,14 +353,8 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(slug_conflict(&input.slug))?;
-        sqlx::query("DELETE FROM post_authors WHERE post_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM post_tags WHERE post_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM post_authors WHERE post_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM post_tags WHERE post_id = $1").bind(id).execute(&mut *tx).await?;
         write_relations(&mut tx, id, input).await?;
         after_write(&mut tx, id, input, old_status == "published").await?;
         tx.commit().await?;
@@ -401,25 +362,20 @@ impl Store {
     }
 
     /// Sets only the status (and publication time), e.g. publish now, unpublish, or a scheduled post going live.
-    pub async fn set_post_status(
-        &self,
-        id: i64,
-        status: &str,
-        published_at: Option<i64>,
-    ) -> StoreResult<()> {
+    pub async fn set_post_status(&self, id: i64, status: &str, published_at: Option<i64>) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        let old: Option<String> = sqlx::query_scalar("SELECT status FROM posts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let old: Option<String> =
+            sqlx::query_scalar("SELECT status FROM posts WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
         let old = old.ok_or(StoreError::NotFound)?;
-        sqlx::query("UPDATE posts SET status = $1, published_at = $2, revision = revision + 1, updated_at = $3 WHERE id = $4")
-            .bind(status)
-            .bind(published_at)
-            .bind(now())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE posts SET status = $1, published_at = $2, revision = revision + 1, updated_at = $3 WHERE id = $4",
+        )
+        .bind(status)
+        .bind(published_at)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         if status == "scheduled" {
             enqueue_publish(&mut tx, id, published_at.unwrap_or_else(now)).await?;
         }
@@ -453,15 +409,10 @@ impl Store {
 
     pub async fn delete_post(&self, id: i64) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM posts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM posts WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
         let status = status.ok_or(StoreError::NotFound)?;
-        sqlx::query("DELETE FROM posts WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(&mut *tx).await?;
         if status == "published" {
             bump_content_version(&mut tx).await?;
         }
@@ -487,20 +438,19 @@ impl Store {
 }
 
 fn slug_conflict(slug: &str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    StoreError::conflict_on(
-        "slug",
-        format!("Another post already uses the slug \"{slug}\"."),
-    )
+    StoreError::conflict_on("slug", format!("Another post already uses the slug \"{slug}\"."))
 }
 
 async fn write_relations(conn: &mut AnyConnection, id: i64, input: &PostInput) -> StoreResult<()> {
     for (pos, author_id) in input.author_ids.iter().enumerate() {
-        sqlx::query("INSERT INTO post_authors (post_id, author_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(*author_id)
-            .bind(pos as i64)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO post_authors (post_id, author_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(*author_id)
+        .bind(pos as i64)
+        .execute(&mut *conn)
+        .await?;
     }
     for (pos, tag_id) in input.tag_ids.iter().enumerate() {
         sqlx::query("INSERT INTO post_tags (post_id, tag_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
@@ -513,12 +463,7 @@ async fn write_relations(conn: &mut AnyConnection, id: i64, input: &PostInput) -
     Ok(())
 }
 
-async fn after_write(
-    conn: &mut AnyConnection,
-    id: i64,
-    input: &PostInput,
-    was_published: bool,
-) -> StoreResult<()> {
+async fn after_write(conn: &mut AnyConnection, id: i64, input: &PostInput, was_published: bool) -> StoreResult<()> {
     if input.status == "scheduled" {
         enqueue_publish(conn, id, input.published_at.unwrap_or_else(now)).await?;
     }

@@ -7,17 +7,14 @@ use crate::{Store, StoreResult};
 
 impl Store {
     pub async fn content_version(&self) -> StoreResult<i64> {
-        let v: i64 = sqlx::query_scalar("SELECT content_version FROM site_state WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
+        let v: i64 =
+            sqlx::query_scalar("SELECT content_version FROM site_state WHERE id = 1").fetch_one(&self.pool).await?;
         Ok(v)
     }
 }
 
 /// Bumps the content version inside the caller's transaction.
 pub async fn bump_content_version(conn: &mut AnyConnection) -> StoreResult<()> {
-    sqlx::query("UPDATE site_state SET content_version = content_version + 1 WHERE id = 1")
-        .execute(conn)
-        .await?;
+    sqlx::query("UPDATE site_state SET content_version = content_version + 1 WHERE id = 1").execute(conn).await?;
     Ok(())
 }

@@ -23,12 +23,7 @@ pub struct TagWithCount {
 }
 
 impl Store {
-    pub async fn create_tag(
-        &self,
-        slug: &str,
-        name: &str,
-        description: Option<&str>,
-    ) -> StoreResult<Tag> {
+    pub async fn create_tag(&self, slug: &str, name: &str, description: Option<&str>) -> StoreResult<Tag> {
         sqlx::query_as("INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, $3, $4) RETURNING *")
             .bind(slug)
             .bind(name)
@@ -39,25 +34,15 @@ impl Store {
             .map_err(StoreError::conflict_on("slug", format!("A tag with the slug \"{slug}\" already exists.")))
     }
 
-    pub async fn update_tag(
-        &self,
-        id: i64,
-        slug: &str,
-        name: &str,
-        description: Option<&str>,
-    ) -> StoreResult<()> {
-        let done =
-            sqlx::query("UPDATE tags SET slug = $1, name = $2, description = $3 WHERE id = $4")
-                .bind(slug)
-                .bind(name)
-                .bind(description)
-                .bind(id)
-                .execute(&self.pool)
-                .await
-                .map_err(StoreError::conflict_on(
-                    "slug",
-                    format!("A tag with the slug \"{slug}\" already exists."),
-                ))?;
+    pub async fn update_tag(&self, id: i64, slug: &str, name: &str, description: Option<&str>) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE tags SET slug = $1, name = $2, description = $3 WHERE id = $4")
+            .bind(slug)
+            .bind(name)
+            .bind(description)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::conflict_on("slug", format!("A tag with the slug \"{slug}\" already exists.")))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -66,10 +51,7 @@ impl Store {
 
     pub async fn delete_tag(&self, id: i64) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("DELETE FROM tags WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query("DELETE FROM tags WHERE id = $1").bind(id).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -79,28 +61,21 @@ impl Store {
     }
 
     pub async fn tag_by_slug(&self, slug: &str) -> StoreResult<Option<Tag>> {
-        Ok(sqlx::query_as("SELECT * FROM tags WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_as("SELECT * FROM tags WHERE slug = $1").bind(slug).fetch_optional(&self.pool).await?)
     }
 
     pub async fn tag(&self, id: i64) -> StoreResult<Option<Tag>> {
-        Ok(sqlx::query_as("SELECT * FROM tags WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_as("SELECT * FROM tags WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
     }
 
     /// Finds a tag by name (case-insensitive) or slug, creating it when missing. Used by the importer.
     pub async fn tag_by_name_or_create(&self, name: &str, slug: &str) -> StoreResult<Tag> {
-        let found: Option<Tag> = sqlx::query_as(
-            "SELECT * FROM tags WHERE lower(name) = lower($1) OR slug = $2 ORDER BY id LIMIT 1",
-        )
-        .bind(name)
-        .bind(slug)
-        .fetch_optional(&self.pool)
-        .await?;
+        let found: Option<Tag> =
+            sqlx::query_as("SELECT * FROM tags WHERE lower(name) = lower($1) OR slug = $2 ORDER BY id LIMIT 1")
+                .bind(name)
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?;
         match found {
             Some(t) => Ok(t),
             None => self.create_tag(slug, name, None).await,

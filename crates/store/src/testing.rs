@@ -15,7 +15,9 @@ pub fn backends() -> Vec<Backend> {
         Some(_) => vec![Backend::Sqlite, Backend::Postgres],
         None => {
             if std::env::var("NEWSDESK_REQUIRE_ALL").as_deref() == Ok("1") {
-                panic!("NEWSDESK_REQUIRE_ALL=1 but NEWSDESK_TEST_DATABASE_URL is not set: PostgreSQL tests cannot be skipped");
+                panic!(
+                    "NEWSDESK_REQUIRE_ALL=1 but NEWSDESK_TEST_DATABASE_URL is not set: PostgreSQL tests cannot be skipped"
+                );
             }
             eprintln!("SKIPPED: PostgreSQL half of this test (set NEWSDESK_TEST_DATABASE_URL to run it)");
             vec![Backend::Sqlite]
@@ -60,7 +62,10 @@ impl TestDb {
                 let name = format!("nd_test_{}", &crate::new_token().0[..16]);
                 sqlx::any::install_default_drivers();
                 let pool = sqlx::AnyPool::connect(&admin).await.expect("connect to NEWSDESK_TEST_DATABASE_URL");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.expect("create test database");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&pool)
+                    .await
+                    .expect("create test database");
                 pool.close().await;
                 let url = replace_database(&admin, &name);
                 TestDb { url, backend, pg: Some((admin, name)) }
@@ -90,7 +95,10 @@ impl Drop for TestDb {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 rt.block_on(async move {
                     if let Ok(pool) = sqlx::AnyPool::connect(&admin).await {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&pool).await;
+                        let _ =
+                            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                                .execute(&pool)
+                                .await;
                         pool.close().await;
                     }
                 });
@@ -105,7 +113,10 @@ mod tests {
     #[test]
     fn replaces_the_database_name() {
         assert_eq!(super::replace_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::replace_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            super::replace_database("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
         assert_eq!(super::replace_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
     }
 }

@@ -71,74 +71,42 @@ impl Store {
     }
 
     pub async fn user(&self, id: i64) -> StoreResult<Option<User>> {
-        Ok(sqlx::query_as("SELECT * FROM users WHERE id = $1")
-            .bind(id)
+        Ok(sqlx::query_as("SELECT * FROM users WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        Ok(sqlx::query_as("SELECT * FROM users WHERE lower(email) = lower($1)")
+            .bind(email)
             .fetch_optional(&self.pool)
             .await?)
     }
 
-    pub async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        Ok(
-            sqlx::query_as("SELECT * FROM users WHERE lower(email) = lower($1)")
-                .bind(email)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
     pub async fn users(&self) -> StoreResult<Vec<User>> {
-        Ok(sqlx::query_as("SELECT * FROM users ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(sqlx::query_as("SELECT * FROM users ORDER BY name").fetch_all(&self.pool).await?)
     }
 
     pub async fn user_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?)
     }
 
-    pub async fn update_user(
-        &self,
-        id: i64,
-        name: &str,
-        role: &str,
-        author_id: Option<i64>,
-    ) -> StoreResult<()> {
-        let done =
-            sqlx::query("UPDATE users SET name = $1, role = $2, author_id = $3 WHERE id = $4")
-                .bind(name)
-                .bind(role)
-                .bind(author_id)
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
-    }
-
-    pub async fn delete_user(&self, id: i64) -> StoreResult<()> {
-        let done = sqlx::query("DELETE FROM users WHERE id = $1")
+    pub async fn update_user(&self, id: i64, name: &str, role: &str, author_id: Option<i64>) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE users SET name = $1, role = $2, author_id = $3 WHERE id = $4")
+            .bind(name)
+            .bind(role)
+            .bind(author_id)
             .bind(id)
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    pub async fn delete_user(&self, id: i64) -> StoreResult<()> {
+        let done = sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&self.pool).await?;
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
     /// Sets a new password hash and ends every session of the user except `keep_session`.
-    pub async fn set_password(
-        &self,
-        user_id: i64,
-        hash: &str,
-        keep_session: Option<&str>,
-    ) -> StoreResult<()> {
+    pub async fn set_password(&self, user_id: i64, hash: &str, keep_session: Option<&str>) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
@@ -175,21 +143,17 @@ impl Store {
 
     /// The live session with this token hash and its user, if any.
     pub async fn session(&self, token_hash: &str) -> StoreResult<Option<(Session, User)>> {
-        let s: Option<Session> =
-            sqlx::query_as("SELECT * FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-                .bind(token_hash)
-                .bind(now())
-                .fetch_optional(&self.pool)
-                .await?;
+        let s: Option<Session> = sqlx::query_as("SELECT * FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+            .bind(token_hash)
+            .bind(now())
+            .fetch_optional(&self.pool)
+            .await?;
         let Some(s) = s else { return Ok(None) };
         Ok(self.user(s.user_id).await?.map(|u| (s, u)))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -222,11 +186,13 @@ impl Store {
 
     /// A link that is still valid and unused, without using it (to show its form).
     pub async fn peek_login_link(&self, token_hash: &str) -> StoreResult<Option<LoginLink>> {
-        Ok(sqlx::query_as("SELECT purpose, user_id FROM login_links WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
-            .bind(token_hash)
-            .bind(now())
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_as(
+            "SELECT purpose, user_id FROM login_links WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Uses a link once; a second use (or an expired link) returns `None`.
@@ -242,12 +208,7 @@ impl Store {
         .await?)
     }
 
-    pub async fn create_api_token(
-        &self,
-        name: &str,
-        role: &str,
-        token_hash: &str,
-    ) -> StoreResult<ApiToken> {
+    pub async fn create_api_token(&self, name: &str, role: &str, token_hash: &str) -> StoreResult<ApiToken> {
         Ok(sqlx::query_as(
             "INSERT INTO api_tokens (name, token_hash, role, created_at) VALUES ($1, $2, $3, $4)
              RETURNING id, name, role, created_at, last_used_at",
@@ -272,18 +233,13 @@ impl Store {
     }
 
     pub async fn api_tokens(&self) -> StoreResult<Vec<ApiToken>> {
-        Ok(sqlx::query_as(
-            "SELECT id, name, role, created_at, last_used_at FROM api_tokens ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(sqlx::query_as("SELECT id, name, role, created_at, last_used_at FROM api_tokens ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     pub async fn revoke_api_token(&self, id: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM api_tokens WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM api_tokens WHERE id = $1").bind(id).execute(&self.pool).await?;
         Ok(())
     }
 }

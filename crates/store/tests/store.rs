@@ -102,7 +102,13 @@ async fn stale_revision_is_refused() {
 #[tokio::test]
 async fn jobs_enqueue_with_their_transaction_only() {
     each_backend(|store| async move {
-        let job = |key: &str| NewJob { kind: "test", payload: serde_json::json!({}), run_at: 0, dedupe_key: Some(key.into()), max_attempts: 3 };
+        let job = |key: &str| NewJob {
+            kind: "test",
+            payload: serde_json::json!({}),
+            run_at: 0,
+            dedupe_key: Some(key.into()),
+            max_attempts: 3,
+        };
         let mut tx = store.pool.begin().await.unwrap();
         jobs::enqueue(&mut tx, &job("rolled-back")).await.unwrap();
         tx.rollback().await.unwrap();
@@ -119,7 +125,16 @@ async fn jobs_enqueue_with_their_transaction_only() {
 #[tokio::test]
 async fn jobs_are_leased_retried_with_backoff_and_reclaimed() {
     each_backend(|store| async move {
-        store.enqueue(&NewJob { kind: "test", payload: serde_json::json!({"n": 1}), run_at: 0, dedupe_key: None, max_attempts: 2 }).await.unwrap();
+        store
+            .enqueue(&NewJob {
+                kind: "test",
+                payload: serde_json::json!({"n": 1}),
+                run_at: 0,
+                dedupe_key: None,
+                max_attempts: 2,
+            })
+            .await
+            .unwrap();
         let job = store.claim_job("w1", 60).await.unwrap().expect("claims the due job");
         assert_eq!(job.attempts, 1);
         assert!(store.claim_job("w2", 60).await.unwrap().is_none(), "a leased job is not claimed twice");
@@ -171,7 +186,10 @@ async fn scheduling_enqueues_a_publish_job_that_is_idempotent() {
 async fn login_links_work_once_and_sessions_expire() {
     each_backend(|store| async move {
         let user = store.create_user("ana@example.org", "Ana", "editor", None, None).await.unwrap();
-        assert!(matches!(store.create_user("ANA@example.org", "x", "editor", None, None).await, Ok(_) | Err(StoreError::Conflict { .. })));
+        assert!(matches!(
+            store.create_user("ANA@example.org", "x", "editor", None, None).await,
+            Ok(_) | Err(StoreError::Conflict { .. })
+        ));
         let (_, hash) = newsdesk_store::new_token();
         store.create_login_link("invite", Some(user.id), &hash, 60).await.unwrap();
         assert!(store.peek_login_link(&hash).await.unwrap().is_some());

@@ -27,10 +27,7 @@ pub struct PageCache {
 
 impl PageCache {
     pub fn new(max_entries: usize) -> PageCache {
-        PageCache {
-            pages: RwLock::new(HashMap::new()),
-            max_entries,
-        }
+        PageCache { pages: RwLock::new(HashMap::new()), max_entries }
     }
 
     pub fn get(&self, key: &str, version: i64) -> Option<Arc<CachedPage>> {
@@ -77,27 +74,19 @@ pub fn etag_for(body: &[u8], version: i64) -> String {
 
 /// The response for a cached page: 304 when the client already has it.
 pub fn respond(page: &CachedPage, request_headers: &HeaderMap) -> Response {
-    let etag =
-        HeaderValue::from_str(&page.etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+    let etag = HeaderValue::from_str(&page.etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
     let cache_control = HeaderValue::from_static("public, max-age=60, stale-while-revalidate=300");
     let matches = request_headers
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == page.etag));
     if matches && page.status == StatusCode::OK {
-        return (
-            StatusCode::NOT_MODIFIED,
-            [(ETAG, etag), (CACHE_CONTROL, cache_control)],
-        )
-            .into_response();
+        return (StatusCode::NOT_MODIFIED, [(ETAG, etag), (CACHE_CONTROL, cache_control)]).into_response();
     }
     (
         page.status,
         [
-            (
-                CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            ),
+            (CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
             (ETAG, etag),
             (CACHE_CONTROL, cache_control),
         ],

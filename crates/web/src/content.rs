@@ -64,14 +64,7 @@ impl From<StoreError> for SaveError {
             StoreError::Conflict { field, message } => {
                 let mut errs = FieldErrors::new();
                 errs.insert(field, message);
-                SaveError::Invalid(
-                    errs,
-                    if field == "revision" {
-                        "revision_conflict"
-                    } else {
-                        "slug_taken"
-                    },
-                )
+                SaveError::Invalid(errs, if field == "revision" { "revision_conflict" } else { "slug_taken" })
             }
             other => SaveError::Internal(other.into()),
         }
@@ -94,18 +87,12 @@ pub fn can_edit(actor: &Actor, post: &Post) -> bool {
         return true;
     }
     let own = actor.user_id.is_some() && post.row.created_by == actor.user_id
-        || actor
-            .author_id
-            .is_some_and(|a| post.authors.iter().any(|x| x.id == a));
+        || actor.author_id.is_some_and(|a| post.authors.iter().any(|x| x.id == a));
     own && (actor.role.can_publish() || post.row.status == "draft")
 }
 
 /// Parses a publication time: RFC 3339 with offset, or a local `YYYY-MM-DDTHH:MM[:SS]` in the site's zone.
-pub fn parse_time(
-    field: &'static str,
-    s: &str,
-    tz: &jiff::tz::TimeZone,
-) -> Result<i64, ValidationError> {
+pub fn parse_time(field: &'static str, s: &str, tz: &jiff::tz::TimeZone) -> Result<i64, ValidationError> {
     let s = s.trim();
     if let Ok(ts) = s.parse::<jiff::Timestamp>() {
         return Ok(ts.as_second());
@@ -114,19 +101,11 @@ pub fn parse_time(
         Ok(dt) => dt
             .to_zoned(tz.clone())
             .map(|z| z.timestamp().as_second())
-            .map_err(|e| {
-                ValidationError::new(
-                    field,
-                    "date_invalid",
-                    format!("\"{s}\" is not a valid time here: {e}"),
-                )
-            }),
+            .map_err(|e| ValidationError::new(field, "date_invalid", format!("\"{s}\" is not a valid time here: {e}"))),
         Err(_) => Err(ValidationError::new(
             field,
             "date_invalid",
-            format!(
-                "\"{s}\" is not a date and time; use RFC 3339, e.g. 2026-10-07T09:30:00+01:00."
-            ),
+            format!("\"{s}\" is not a date and time; use RFC 3339, e.g. 2026-10-07T09:30:00+01:00."),
         )),
     }
 }
@@ -142,10 +121,7 @@ pub async fn save_post(
 ) -> Result<i64, SaveError> {
     if let Some(p) = existing {
         if !can_edit(actor, p) {
-            return Err(SaveError::Forbidden(format!(
-                "Your role ({}) cannot edit this post.",
-                actor.role.as_str()
-            )));
+            return Err(SaveError::Forbidden(format!("Your role ({}) cannot edit this post.", actor.role.as_str())));
         }
     }
     let mut errors = FieldErrors::new();
@@ -155,57 +131,34 @@ pub async fn save_post(
         errors.entry(e.field).or_insert(e.message);
     };
 
-    let title = Title::parse("title", &draft.title)
-        .map_err(|e| note(&mut errors, e))
-        .ok();
-    let excerpt = optional("excerpt", draft.excerpt.as_deref(), 500)
-        .map_err(|e| note(&mut errors, e))
-        .ok()
-        .flatten();
+    let title = Title::parse("title", &draft.title).map_err(|e| note(&mut errors, e)).ok();
+    let excerpt = optional("excerpt", draft.excerpt.as_deref(), 500).map_err(|e| note(&mut errors, e)).ok().flatten();
     let alt = optional("feature_image_alt", draft.feature_image_alt.as_deref(), 500)
         .map_err(|e| note(&mut errors, e))
         .ok()
         .flatten();
-    let caption = optional(
-        "feature_image_caption",
-        draft.feature_image_caption.as_deref(),
-        1000,
-    )
-    .map_err(|e| note(&mut errors, e))
-    .ok()
-    .flatten();
-    let credit = optional(
-        "feature_image_credit",
-        draft.feature_image_credit.as_deref(),
-        200,
-    )
-    .map_err(|e| note(&mut errors, e))
-    .ok()
-    .flatten();
+    let caption = optional("feature_image_caption", draft.feature_image_caption.as_deref(), 1000)
+        .map_err(|e| note(&mut errors, e))
+        .ok()
+        .flatten();
+    let credit = optional("feature_image_credit", draft.feature_image_credit.as_deref(), 200)
+        .map_err(|e| note(&mut errors, e))
+        .ok()
+        .flatten();
     let kind = match draft.kind.as_deref().map(str::trim) {
-        None | Some("") => existing
-            .map(|p| p.row.kind.clone())
-            .unwrap_or_else(|| "post".into()),
+        None | Some("") => existing.map(|p| p.row.kind.clone()).unwrap_or_else(|| "post".into()),
         Some(k @ ("post" | "page")) => k.to_owned(),
         Some(other) => {
             note(
                 &mut errors,
-                ValidationError::new(
-                    "kind",
-                    "kind_invalid",
-                    format!("Type must be post or page, not \"{other}\"."),
-                ),
+                ValidationError::new("kind", "kind_invalid", format!("Type must be post or page, not \"{other}\".")),
             );
             "post".into()
         }
     };
 
     // Slug: given → must be well-formed and free; derived from the title → made unique with a counter.
-    let explicit_slug = draft
-        .slug
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
+    let explicit_slug = draft.slug.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let mut slug: Option<String> = None;
     if let Some(s) = explicit_slug {
         match Slug::parse("slug", s) {
@@ -215,9 +168,7 @@ pub async fn save_post(
     } else if let Some(p) = existing {
         slug = Some(p.row.slug.clone());
     } else if let Some(t) = &title {
-        let base = Slug::from_text(t.as_str())
-            .map(Slug::into_string)
-            .unwrap_or_else(|| "post".into());
+        let base = Slug::from_text(t.as_str()).map(Slug::into_string).unwrap_or_else(|| "post".into());
         let mut candidate = base.clone();
         let mut n = 2;
         while store.slug_taken(&candidate, None).await? {
@@ -230,23 +181,14 @@ pub async fn save_post(
         if store.slug_taken(s, existing.map(|p| p.row.id)).await? {
             note(
                 &mut errors,
-                ValidationError::new(
-                    "slug",
-                    "slug_taken",
-                    format!("Another post already uses the slug \"{s}\"."),
-                ),
+                ValidationError::new("slug", "slug_taken", format!("Another post already uses the slug \"{s}\".")),
             );
         }
     }
 
     // Byline: every name must be a known author; none given means the actor's own byline.
     let mut author_ids = Vec::new();
-    for key in draft
-        .authors
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-    {
+    for key in draft.authors.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         let found = match key.parse::<i64>() {
             Ok(id) => store.author(id).await?,
             Err(_) => store.author_by_slug_or_name(key).await?,
@@ -256,11 +198,7 @@ pub async fn save_post(
             Some(_) => {}
             None => note(
                 &mut errors,
-                ValidationError::new(
-                    "authors",
-                    "author_unknown",
-                    format!("There is no author \"{key}\"."),
-                ),
+                ValidationError::new("authors", "author_unknown", format!("There is no author \"{key}\".")),
             ),
         }
     }
@@ -269,24 +207,13 @@ pub async fn save_post(
             Some(a) => author_ids.push(a),
             None => note(
                 &mut errors,
-                ValidationError::new(
-                    "authors",
-                    "authors_required",
-                    "Choose at least one author for the byline.",
-                ),
+                ValidationError::new("authors", "authors_required", "Choose at least one author for the byline."),
             ),
         }
     }
 
-    let publish_at = match draft
-        .publish_at
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(s) => parse_time("publish_at", s, tz)
-            .map_err(|e| note(&mut errors, e))
-            .ok(),
+    let publish_at = match draft.publish_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => parse_time("publish_at", s, tz).map_err(|e| note(&mut errors, e)).ok(),
         None => None,
     };
 
@@ -298,77 +225,46 @@ pub async fn save_post(
         Action::Save => (old_status.to_owned(), publish_at.or(old_published_at)),
         Action::Unpublish => ("draft".to_owned(), None),
         Action::Publish | Action::Status(PostStatus::Published) => match publish_at {
-            Some(t) if t > now + 5 && action == Action::Publish => {
-                ("scheduled".to_owned(), Some(t))
-            }
+            Some(t) if t > now && action == Action::Publish => ("scheduled".to_owned(), Some(t)),
             Some(t) => ("published".to_owned(), Some(t)),
-            None => (
-                "published".to_owned(),
-                Some(
-                    old_published_at
-                        .filter(|_| old_status == "published")
-                        .unwrap_or(now),
-                ),
-            ),
+            None => {
+                ("published".to_owned(), Some(old_published_at.filter(|_| old_status == "published").unwrap_or(now)))
+            }
         },
         Action::Status(PostStatus::Scheduled) => match publish_at {
             Some(t) => ("scheduled".to_owned(), Some(t)),
             None => {
                 note(
                     &mut errors,
-                    ValidationError::new(
-                        "publish_at",
-                        "date_required",
-                        "A scheduled post needs a publication time.",
-                    ),
+                    ValidationError::new("publish_at", "date_required", "A scheduled post needs a publication time."),
                 );
                 ("draft".to_owned(), None)
             }
         },
         Action::Status(PostStatus::Draft) => ("draft".to_owned(), publish_at),
     };
-    if status != old_status
-        && !actor.role.can_publish()
-        && (status != "draft" || old_status != "draft")
-    {
+    if status != old_status && !actor.role.can_publish() && (status != "draft" || old_status != "draft") {
         return Err(SaveError::Forbidden(format!(
             "Your role ({}) cannot publish, schedule or unpublish.",
             actor.role.as_str()
         )));
     }
-    if status == "published"
-        && old_status == "published"
-        && action == Action::Save
-        && !actor.role.can_publish()
-    {
-        return Err(SaveError::Forbidden(
-            "Your role cannot change a published post.".into(),
-        ));
+    if status == "published" && old_status == "published" && action == Action::Save && !actor.role.can_publish() {
+        return Err(SaveError::Forbidden("Your role cannot change a published post.".into()));
     }
 
     if !errors.is_empty() {
         return Err(SaveError::Invalid(errors, first_code.unwrap_or("invalid")));
     }
     let (Some(title), Some(slug)) = (title, slug) else {
-        return Err(SaveError::field(ValidationError::new(
-            "title",
-            "title_empty",
-            "Title cannot be empty.",
-        )));
+        return Err(SaveError::field(ValidationError::new("title", "title_empty", "Title cannot be empty.")));
     };
 
     // Tags are created on first use.
     let mut tag_ids = Vec::new();
-    for name in draft
-        .tags
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-    {
+    for name in draft.tags.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         let name = newsdesk_domain::author::parse_name("tags", name).map_err(SaveError::field)?;
-        let tslug = Slug::from_text(&name)
-            .map(Slug::into_string)
-            .unwrap_or_else(|| "tag".into());
+        let tslug = Slug::from_text(&name).map(Slug::into_string).unwrap_or_else(|| "tag".into());
         let tag = store.tag_by_name_or_create(&name, &tslug).await?;
         if !tag_ids.contains(&tag.id) {
             tag_ids.push(tag.id);
@@ -404,12 +300,5 @@ pub async fn save_post(
 
 /// Refuses a role that may not do something, with a message naming the role.
 pub fn require(role: Role, allowed: bool, what: &str) -> Result<(), SaveError> {
-    if allowed {
-        Ok(())
-    } else {
-        Err(SaveError::Forbidden(format!(
-            "Your role ({}) cannot {what}.",
-            role.as_str()
-        )))
-    }
+    if allowed { Ok(()) } else { Err(SaveError::Forbidden(format!("Your role ({}) cannot {what}.", role.as_str()))) }
 }

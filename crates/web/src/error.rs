@@ -40,11 +40,7 @@ impl From<newsdesk_render::minijinja::Error> for AppError {
 }
 
 fn page(status: StatusCode, title: &str, message: &str) -> Response {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
          <link rel=\"stylesheet\" href=\"/assets/admin.css\"></head><body><main class=\"card-form\"><h1>{}</h1><p>{}</p>\
@@ -59,9 +55,7 @@ fn page(status: StatusCode, title: &str, message: &str) -> Response {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
-            AppError::NotFound => {
-                page(StatusCode::NOT_FOUND, "Not found", "There is nothing here.")
-            }
+            AppError::NotFound => page(StatusCode::NOT_FOUND, "Not found", "There is nothing here."),
             AppError::Forbidden(m) => page(StatusCode::FORBIDDEN, "Not allowed", &m),
             AppError::BadRequest(m) => page(StatusCode::BAD_REQUEST, "That did not work", &m),
             AppError::Internal(e) => {
@@ -86,18 +80,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            code: code.to_owned(),
-            message: message.into(),
-        }
+        ApiError { status, code: code.to_owned(), message: message.into() }
     }
     pub fn not_found(what: &str) -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("No {what} with that id or slug."),
-        )
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("No {what} with that id or slug."))
     }
     pub fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
@@ -106,11 +92,7 @@ impl ApiError {
 
 impl From<ValidationError> for ApiError {
     fn from(e: ValidationError) -> Self {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            e.code,
-            format!("{}: {}", e.field, e.message),
-        )
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code, format!("{}: {}", e.field, e.message))
     }
 }
 
@@ -129,20 +111,12 @@ impl From<StoreError> for ApiError {
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
         tracing::error!(error = format!("{e:#}"), "internal error in API");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal error; it has been logged.",
-        )
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error; it has been logged.")
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(serde_json::json!({ "error": self.code, "message": self.message })),
-        )
-            .into_response()
+        (self.status, Json(serde_json::json!({ "error": self.code, "message": self.message }))).into_response()
     }
 }

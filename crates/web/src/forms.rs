@@ -26,10 +26,7 @@ pub struct FormData {
 
 impl FormData {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     pub fn str(&self, name: &str) -> &str {
@@ -37,11 +34,7 @@ impl FormData {
     }
 
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.fields
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
 }
 
@@ -49,51 +42,29 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let ct = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let ct = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         if ct.starts_with("multipart/form-data") {
-            let mut mp = Multipart::from_request(req, state)
-                .await
-                .map_err(|e| AppError::BadRequest(e.body_text()))?;
+            let mut mp = Multipart::from_request(req, state).await.map_err(|e| AppError::BadRequest(e.body_text()))?;
             let mut form = FormData::default();
-            while let Some(field) = mp
-                .next_field()
-                .await
-                .map_err(|e| AppError::BadRequest(e.body_text()))?
-            {
+            while let Some(field) = mp.next_field().await.map_err(|e| AppError::BadRequest(e.body_text()))? {
                 let name = field.name().unwrap_or("").to_owned();
                 match field.file_name().map(str::to_owned) {
                     Some(filename) => {
-                        let bytes = field
-                            .bytes()
-                            .await
-                            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+                        let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(e.body_text()))?;
                         if !bytes.is_empty() && form.file.is_none() {
-                            form.file = Some(Upload {
-                                field: name,
-                                filename,
-                                bytes: bytes.to_vec(),
-                            });
+                            form.file = Some(Upload { field: name, filename, bytes: bytes.to_vec() });
                         }
                     }
                     None => {
-                        let text = field
-                            .text()
-                            .await
-                            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+                        let text = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?;
                         form.fields.push((name, text));
                     }
                 }
             }
             Ok(form)
         } else {
-            let bytes = axum::body::Bytes::from_request(req, state)
-                .await
-                .map_err(|e| AppError::BadRequest(e.body_text()))?;
+            let bytes =
+                axum::body::Bytes::from_request(req, state).await.map_err(|e| AppError::BadRequest(e.body_text()))?;
             let fields: Vec<(String, String)> = serde_urlencoded_pairs(&bytes);
             Ok(FormData { fields, file: None })
         }

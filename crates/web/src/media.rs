@@ -38,26 +38,18 @@ pub async fn store_image(
     bytes: Vec<u8>,
     field: &'static str,
 ) -> Result<Media, UploadError> {
-    let invalid =
-        |msg: &str| UploadError::Invalid(ValidationError::new(field, "image_invalid", msg));
+    let invalid = |msg: &str| UploadError::Invalid(ValidationError::new(field, "image_invalid", msg));
     if bytes.len() > crate::forms::MAX_UPLOAD {
         return Err(invalid("The image is larger than 25 MB."));
     }
     let format = image::guess_format(&bytes)
         .map_err(|_| invalid("This file is not an image. Upload a JPEG, PNG, WebP or GIF."))?;
-    if !matches!(
-        format,
-        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif
-    ) {
+    if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif) {
         return Err(invalid("Upload a JPEG, PNG, WebP or GIF image."));
     }
     let sha = hex::encode(Sha256::digest(&bytes));
     let dir = media_path(media_dir, &sha);
-    let filename = filename
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect::<String>();
+    let filename = filename.chars().filter(|c| !c.is_control()).take(200).collect::<String>();
     let (width, height, widths) = {
         let dir = dir.clone();
         tokio::task::spawn_blocking(move || render_widths(&bytes, format, &dir))
@@ -68,11 +60,7 @@ pub async fn store_image(
                 RenderError::Io(e) => UploadError::Internal(e),
             })?
     };
-    let widths_str = widths
-        .iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let widths_str = widths.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
     let mime = format.to_mime_type();
     store
         .insert_media(NewMedia {
@@ -92,14 +80,9 @@ enum RenderError {
     Io(anyhow::Error),
 }
 
-fn render_widths(
-    bytes: &[u8],
-    format: ImageFormat,
-    dir: &Path,
-) -> Result<(u32, u32, Vec<u32>), RenderError> {
-    let img: DynamicImage = ImageReader::with_format(Cursor::new(bytes), format)
-        .decode()
-        .map_err(|_| RenderError::Decode)?;
+fn render_widths(bytes: &[u8], format: ImageFormat, dir: &Path) -> Result<(u32, u32, Vec<u32>), RenderError> {
+    let img: DynamicImage =
+        ImageReader::with_format(Cursor::new(bytes), format).decode().map_err(|_| RenderError::Decode)?;
     let (w, h) = (img.width(), img.height());
     if w == 0 || h == 0 {
         return Err(RenderError::Decode);
@@ -108,33 +91,21 @@ fn render_widths(
     if widths.len() < IMAGE_WIDTHS.len() {
         widths.push(w.min(IMAGE_WIDTHS[IMAGE_WIDTHS.len() - 1]));
     }
-    std::fs::create_dir_all(dir)
-        .context("creating media directory")
-        .map_err(RenderError::Io)?;
+    std::fs::create_dir_all(dir).context("creating media directory").map_err(RenderError::Io)?;
     let ext = format.extensions_str().first().copied().unwrap_or("bin");
-    std::fs::write(dir.join(format!("original.{ext}")), bytes)
-        .context("writing original")
-        .map_err(RenderError::Io)?;
+    std::fs::write(dir.join(format!("original.{ext}")), bytes).context("writing original").map_err(RenderError::Io)?;
     let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
     for &tw in &widths {
         let th = ((u64::from(h) * u64::from(tw)) / u64::from(w)).max(1) as u32;
-        let resized = if tw == w {
-            rgb.clone()
-        } else {
-            rgb.resize_exact(tw, th, FilterType::Triangle)
-        };
+        let resized = if tw == w { rgb.clone() } else { rgb.resize_exact(tw, th, FilterType::Triangle) };
         let mut out = Vec::new();
         JpegEncoder::new_with_quality(&mut out, 82)
             .encode_image(&resized)
             .context("encoding JPEG")
             .map_err(RenderError::Io)?;
         let tmp = dir.join(format!("{tw}.jpg.tmp"));
-        std::fs::write(&tmp, &out)
-            .context("writing rendition")
-            .map_err(RenderError::Io)?;
-        std::fs::rename(&tmp, dir.join(format!("{tw}.jpg")))
-            .context("renaming rendition")
-            .map_err(RenderError::Io)?;
+        std::fs::write(&tmp, &out).context("writing rendition").map_err(RenderError::Io)?;
+        std::fs::rename(&tmp, dir.join(format!("{tw}.jpg"))).context("renaming rendition").map_err(RenderError::Io)?;
     }
     Ok((w, h, widths))
 }

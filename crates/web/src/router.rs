@@ -9,35 +9,17 @@ use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     let admin = Router::new()
-        .route(
-            "/",
-            get(|| async { axum::response::Redirect::to("/admin/posts") }),
-        )
-        .route(
-            "/signin",
-            get(admin::session::signin_form).post(admin::session::signin),
-        )
+        .route("/", get(|| async { axum::response::Redirect::to("/admin/posts") }))
+        .route("/signin", get(admin::session::signin_form).post(admin::session::signin))
         .route("/signout", post(admin::session::signout))
-        .route(
-            "/setup/{token}",
-            get(admin::session::setup_form).post(admin::session::setup),
-        )
+        .route("/setup/{token}", get(admin::session::setup_form).post(admin::session::setup))
         .route("/posts", get(admin::posts::list))
-        .route(
-            "/posts/new",
-            get(admin::posts::new_form).post(admin::posts::create),
-        )
+        .route("/posts/new", get(admin::posts::new_form).post(admin::posts::create))
         .route("/posts/autosave", post(admin::posts::autosave))
-        .route(
-            "/posts/{id}/edit",
-            get(admin::posts::edit_form).post(admin::posts::update),
-        )
+        .route("/posts/{id}/edit", get(admin::posts::edit_form).post(admin::posts::update))
         .route("/posts/{id}/delete", post(admin::posts::delete))
         .route("/preview", post(admin::posts::preview))
-        .route(
-            "/authors",
-            get(admin::authors::list).post(admin::authors::create),
-        )
+        .route("/authors", get(admin::authors::list).post(admin::authors::create))
         .route("/authors/{id}", post(admin::authors::update))
         .route("/authors/{id}/delete", post(admin::authors::delete))
         .route("/tags", get(admin::tags::list).post(admin::tags::create))
@@ -48,10 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/delete", post(admin::users::delete))
         .route("/jobs", get(admin::jobs::list))
         .route("/jobs/{id}/retry", post(admin::jobs::retry))
-        .route(
-            "/tokens",
-            get(admin::tokens::list).post(admin::tokens::create),
-        )
+        .route("/tokens", get(admin::tokens::list).post(admin::tokens::create))
         .route("/tokens/{id}/delete", post(admin::tokens::delete))
         .route("/account", get(admin::account::show))
         .route("/account/password", post(admin::account::change_password));
@@ -60,10 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/posts", get(api::posts::list).post(api::posts::create))
         .route(
             "/posts/{key}",
-            get(api::posts::show)
-                .put(api::posts::update)
-                .patch(api::posts::update)
-                .delete(api::posts::delete),
+            get(api::posts::show).put(api::posts::update).patch(api::posts::update).delete(api::posts::delete),
         )
         .route("/posts/{key}/publish", post(api::posts::publish))
         .route("/media", post(api::media::upload))
@@ -79,10 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tag/{slug}/", get(public::archive::tag))
         .route("/tag/{slug}/page/{n}/", get(public::archive::tag_paged))
         .route("/author/{slug}/", get(public::archive::author))
-        .route(
-            "/author/{slug}/page/{n}/",
-            get(public::archive::author_paged),
-        )
+        .route("/author/{slug}/page/{n}/", get(public::archive::author_paged))
         .route("/{slug}/", get(public::post::show))
         .route("/assets/{name}", get(public::assets::asset))
         .route("/media/{sha}/{file}", get(public::assets::media))
@@ -90,9 +63,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/admin", admin)
         .nest("/api/v1", api)
         .fallback(public::fallback)
-        .layer(DefaultBodyLimit::max(
-            crate::forms::MAX_UPLOAD + 1024 * 1024,
-        ))
+        .layer(DefaultBodyLimit::max(crate::forms::MAX_UPLOAD + 1024 * 1024))
         .layer(axum::middleware::from_fn(crate::routes::log_requests))
         .with_state(state)
 }

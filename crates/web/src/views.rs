@@ -20,29 +20,11 @@ pub fn author_view(a: &Author) -> AuthorView {
 }
 
 pub fn tag_view(t: &Tag) -> TagView {
-    TagView {
-        id: t.id,
-        name: t.name.clone(),
-        slug: t.slug.clone(),
-        url: format!("/tag/{}/", t.slug),
-    }
+    TagView { id: t.id, name: t.name.clone(), slug: t.slug.clone(), url: format!("/tag/{}/", t.slug) }
 }
 
-pub fn image_view(
-    m: &Media,
-    alt: Option<&str>,
-    caption: Option<&str>,
-    credit: Option<&str>,
-) -> ImageView {
-    views::image_view(
-        m.id,
-        &m.sha256,
-        (m.width, m.height),
-        &m.width_list(),
-        alt,
-        caption,
-        credit,
-    )
+pub fn image_view(m: &Media, alt: Option<&str>, caption: Option<&str>, credit: Option<&str>) -> ImageView {
+    views::image_view(m.id, &m.sha256, (m.width, m.height), &m.width_list(), alt, caption, credit)
 }
 
 pub fn post_view(p: &Post) -> PostView {
@@ -89,11 +71,7 @@ pub struct Pagination {
 /// Pagination links under `base` ("/", "/tag/x/"): page 1 is `base`, page n is `base` + "page/n/".
 pub fn pagination<T>(page: &Page<T>, base: &str) -> Pagination {
     let link = |n: i64| {
-        if n <= 1 {
-            base.to_owned()
-        } else {
-            format!("{base}page/{n}/")
-        }
+        if n <= 1 { base.to_owned() } else { format!("{base}page/{n}/") }
     };
     Pagination {
         page: page.page,

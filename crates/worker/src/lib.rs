@@ -31,16 +31,8 @@ pub struct Worker {
 impl Worker {
     pub fn new(store: Store) -> Worker {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
-        let id = format!(
-            "{host}:{}:{}",
-            std::process::id(),
-            &newsdesk_store::new_token().0[..8]
-        );
-        Worker {
-            store,
-            id,
-            lease_seconds: 300,
-        }
+        let id = format!("{host}:{}:{}", std::process::id(), &newsdesk_store::new_token().0[..8]);
+        Worker { store, id, lease_seconds: 300 }
     }
 
     pub fn id(&self) -> &str {
@@ -66,13 +58,7 @@ impl Worker {
         Ok(true)
     }
 
-    async fn failed(
-        &self,
-        job: &Job,
-        error: &str,
-        permanent: bool,
-        duration_ms: f64,
-    ) -> anyhow::Result<()> {
+    async fn failed(&self, job: &Job, error: &str, permanent: bool, duration_ms: f64) -> anyhow::Result<()> {
         tracing::warn!(job.id = job.id, job.kind = %job.kind, job.attempts = job.attempts, permanent, duration_ms, error, "job failed");
         self.store.fail_job(job, &self.id, error, permanent).await?;
         Ok(())

@@ -1,1 +1,9 @@
+//! Integration tests: the real application over HTTP, the real binary for the CLI, on SQLite and (when
+//! `NEWSDESK_TEST_DATABASE_URL` is set) PostgreSQL.
 
+mod admin;
+mod api;
+mod cli;
+mod helpers;
+mod public;
+mod scheduling;

@@ -13,25 +13,13 @@ fn hasher() -> Argon2<'static> {
 /// Checks a new password: at least 10 characters, at most 1000, and typed the same twice.
 pub fn check_new(password: &str, confirm: &str) -> Result<(), ValidationError> {
     if password.chars().count() < 10 {
-        return Err(ValidationError::new(
-            "password",
-            "password_too_short",
-            "Use at least 10 characters.",
-        ));
+        return Err(ValidationError::new("password", "password_too_short", "Use at least 10 characters."));
     }
     if password.len() > 1000 {
-        return Err(ValidationError::new(
-            "password",
-            "password_too_long",
-            "Use at most 1000 characters.",
-        ));
+        return Err(ValidationError::new("password", "password_too_long", "Use at most 1000 characters."));
     }
     if password != confirm {
-        return Err(ValidationError::new(
-            "password_confirm",
-            "password_mismatch",
-            "The two passwords differ.",
-        ));
+        return Err(ValidationError::new("password_confirm", "password_mismatch", "The two passwords differ."));
     }
     Ok(())
 }
@@ -40,9 +28,8 @@ fn salt() -> SaltString {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
-    SaltString::encode_b64(&bytes).unwrap_or_else(|_| {
-        SaltString::from_b64("c29tZXNhbHRzb21lc2FsdA").expect("static salt is valid")
-    })
+    SaltString::encode_b64(&bytes)
+        .unwrap_or_else(|_| SaltString::from_b64("c29tZXNhbHRzb21lc2FsdA").expect("static salt is valid"))
 }
 
 pub async fn hash(password: String) -> anyhow::Result<String> {
@@ -58,9 +45,7 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 
 pub async fn verify(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
-        Ok(parsed) => hasher()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     })
     .await
@@ -69,16 +54,11 @@ pub async fn verify(password: String, hash: String) -> bool {
 
 static DUMMY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let salt = salt();
-    hasher()
-        .hash_password(b"no such account", &salt)
-        .map(|h| h.to_string())
-        .unwrap_or_default()
+    hasher().hash_password(b"no such account", &salt).map(|h| h.to_string()).unwrap_or_default()
 });
 
 /// Spends the same time as a real check, so sign-in does not reveal which addresses have accounts.
 pub async fn verify_dummy(password: String) {
-    let dummy = tokio::task::spawn_blocking(|| DUMMY.clone())
-        .await
-        .unwrap_or_default();
+    let dummy = tokio::task::spawn_blocking(|| DUMMY.clone()).await.unwrap_or_default();
     let _ = verify(password, dummy).await;
 }

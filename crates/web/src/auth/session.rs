@@ -36,35 +36,23 @@ pub struct Staff {
 
 impl Staff {
     pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: Some(self.user.id),
-            role: self.role,
-            author_id: self.user.author_id,
-        }
+        Actor { user_id: Some(self.user.id), role: self.role, author_id: self.user.author_id }
     }
 
     pub fn require(&self, allowed: bool, what: &str) -> Result<(), AppError> {
         if allowed {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!(
-                "Your role ({}) cannot {what}.",
-                self.role.as_str()
-            )))
+            Err(AppError::Forbidden(format!("Your role ({}) cannot {what}.", self.role.as_str())))
         }
     }
 }
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (k, v) = pair.trim().split_once('=')?;
-            (k == name).then(|| v.to_owned())
-        })
+    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name).then(|| v.to_owned())
+    })
 }
 
 pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
@@ -86,12 +74,7 @@ async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<Staff>, Ap
     let Ok(role) = Role::parse("role", &user.role) else {
         return Ok(None);
     };
-    Ok(Some(Staff {
-        user,
-        role,
-        csrf: session.csrf_token,
-        token_hash: hash,
-    }))
+    Ok(Some(Staff { user, role, csrf: session.csrf_token, token_hash: hash }))
 }
 
 /// Rejection of [`Staff`]: a redirect to the sign-in page for pages, 401 for script requests.
@@ -100,20 +83,14 @@ pub struct SignInRequired(String);
 impl IntoResponse for SignInRequired {
     fn into_response(self) -> Response {
         let next = urlencode(&self.0);
-        (
-            StatusCode::SEE_OTHER,
-            [(LOCATION, format!("/admin/signin?next={next}"))],
-        )
-            .into_response()
+        (StatusCode::SEE_OTHER, [(LOCATION, format!("/admin/signin?next={next}"))]).into_response()
     }
 }
 
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -122,19 +99,17 @@ pub fn urlencode(s: &str) -> String {
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match load(state, &parts.headers).await {
             Ok(Some(s)) => Ok(s),
             Ok(None) => {
-                let path = parts
-                    .uri
-                    .path_and_query()
-                    .map(|p| p.as_str())
-                    .unwrap_or("/admin/")
-                    .to_owned();
+                // Inside a nested router `parts.uri` has lost its prefix; the original URI has not.
+                let uri = parts
+                    .extensions
+                    .get::<axum::extract::OriginalUri>()
+                    .map(|o| o.0.clone())
+                    .unwrap_or_else(|| parts.uri.clone());
+                let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/admin/").to_owned();
                 Err(SignInRequired(path).into_response())
             }
             Err(e) => Err(e.into_response()),
@@ -148,13 +123,7 @@ pub struct MaybeStaff(pub Option<Staff>);
 impl FromRequestParts<AppState> for MaybeStaff {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        load(state, &parts.headers)
-            .await
-            .map(MaybeStaff)
-            .map_err(IntoResponse::into_response)
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        load(state, &parts.headers).await.map(MaybeStaff).map_err(IntoResponse::into_response)
     }
 }

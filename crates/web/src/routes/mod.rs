@@ -15,15 +15,10 @@ pub async fn log_requests(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.entry("x-content-type-options")
-        .or_insert(axum::http::HeaderValue::from_static("nosniff"));
-    h.entry("referrer-policy")
-        .or_insert(axum::http::HeaderValue::from_static(
-            "strict-origin-when-cross-origin",
-        ));
+    h.entry("x-content-type-options").or_insert(axum::http::HeaderValue::from_static("nosniff"));
+    h.entry("referrer-policy").or_insert(axum::http::HeaderValue::from_static("strict-origin-when-cross-origin"));
     if path.starts_with("/admin") {
-        h.entry("x-frame-options")
-            .or_insert(axum::http::HeaderValue::from_static("DENY"));
+        h.entry("x-frame-options").or_insert(axum::http::HeaderValue::from_static("DENY"));
     }
     tracing::info!(
         http.method = %method,

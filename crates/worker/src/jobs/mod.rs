@@ -10,8 +10,6 @@ use crate::Outcome;
 pub async fn run(store: &Store, job: &Job) -> Outcome {
     match job.kind.as_str() {
         newsdesk_store::posts::JOB_PUBLISH_SCHEDULED => publish_scheduled::run(store, job).await,
-        other => Outcome::Fail(format!(
-            "unknown job kind \"{other}\" (is this worker older than the server?)"
-        )),
+        other => Outcome::Fail(format!("unknown job kind \"{other}\" (is this worker older than the server?)")),
     }
 }

@@ -14,14 +14,7 @@ pub async fn show(
     staff: Staff,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    page(
-        &state,
-        &staff,
-        "admin/account.html",
-        "account",
-        flash_text(q.done.as_deref()),
-        serde_json::json!({}),
-    )
+    page(&state, &staff, "admin/account.html", "account", flash_text(q.done.as_deref()), serde_json::json!({}))
 }
 
 pub async fn change_password(
@@ -36,10 +29,7 @@ pub async fn change_password(
         None => false,
     };
     if !current_ok {
-        errors.insert(
-            "current_password",
-            "That is not your current password.".into(),
-        );
+        errors.insert("current_password", "That is not your current password.".into());
     }
     if let Err(e) = password::check_new(form.str("password"), form.str("password_confirm")) {
         errors.insert(e.field, e.message);
@@ -54,10 +44,7 @@ pub async fn change_password(
         );
     }
     let hash = password::hash(form.str("password").to_owned()).await?;
-    state
-        .store
-        .set_password(staff.user.id, &hash, Some(&staff.token_hash))
-        .await?;
+    state.store.set_password(staff.user.id, &hash, Some(&staff.token_hash)).await?;
     tracing::info!(user.id = staff.user.id, "password changed");
     Ok(see_other("/admin/account?done=password"))
 }

@@ -36,39 +36,19 @@ pub async fn list(
     )
 }
 
-async fn save(
-    state: &AppState,
-    staff: &Staff,
-    id: Option<i64>,
-    form: FormData,
-) -> Result<Response, AppError> {
+async fn save(state: &AppState, staff: &Staff, id: Option<i64>, form: FormData) -> Result<Response, AppError> {
     check_csrf(staff, &form)?;
     staff.require(staff.role.can_manage_taxonomy(), "manage authors")?;
     let mut errors = FieldErrors::new();
-    let name = parse_name("name", form.str("name"))
-        .map_err(|e| errors.insert(e.field, e.message))
-        .ok();
-    let kind = AuthorKind::parse("kind", form.str("kind"))
-        .map_err(|e| errors.insert(e.field, e.message))
-        .ok();
-    let bio = optional("bio", form.get("bio"), 1000)
-        .map_err(|e| errors.insert(e.field, e.message))
-        .ok()
-        .flatten();
+    let name = parse_name("name", form.str("name")).map_err(|e| errors.insert(e.field, e.message)).ok();
+    let kind = AuthorKind::parse("kind", form.str("kind")).map_err(|e| errors.insert(e.field, e.message)).ok();
+    let bio = optional("bio", form.get("bio"), 1000).map_err(|e| errors.insert(e.field, e.message)).ok().flatten();
     let slug = match form.get("slug").map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Slug::parse("slug", s)
-            .map_err(|e| errors.insert(e.field, e.message))
-            .ok(),
+        Some(s) => Slug::parse("slug", s).map_err(|e| errors.insert(e.field, e.message)).ok(),
         None => name.as_deref().and_then(Slug::from_text),
     };
     if let (true, Some(name), Some(kind), Some(slug)) = (errors.is_empty(), &name, kind, &slug) {
-        let input = AuthorInput {
-            slug: slug.as_str(),
-            name,
-            kind: kind.as_str(),
-            bio: bio.as_deref(),
-            image_id: None,
-        };
+        let input = AuthorInput { slug: slug.as_str(), name, kind: kind.as_str(), bio: bio.as_deref(), image_id: None };
         let result = match id {
             Some(id) => state.store.update_author(id, input).await,
             None => state.store.create_author(input).await.map(|_| ()),
@@ -94,11 +74,7 @@ async fn save(
     )
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    staff: Staff,
-    form: FormData,
-) -> Result<Response, AppError> {
+pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     save(&state, &staff, None, form).await
 }
 

@@ -14,9 +14,7 @@ pub async fn list(
     staff: Staff,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    let status = q
-        .status
-        .filter(|s| matches!(s.as_str(), "queued" | "running" | "done" | "failed"));
+    let status = q.status.filter(|s| matches!(s.as_str(), "queued" | "running" | "done" | "failed"));
     let jobs = state.store.jobs(status.as_deref(), 200).await?;
     let counts = state.store.job_counts().await?;
     page(

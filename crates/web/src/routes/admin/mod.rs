@@ -56,19 +56,8 @@ pub fn render<T: Serialize>(
         staff: role.is_some_and(|r| r.can_manage_staff()),
         delete: role.is_some_and(|r| r.can_publish()),
     };
-    let ctx = AdminCommon {
-        page: data,
-        user: staff.map(|s| &s.user),
-        csrf,
-        can,
-        section,
-        flash,
-    };
-    Ok(Html(
-        state
-            .templates
-            .render(template, Value::from_serialize(&ctx))?,
-    ))
+    let ctx = AdminCommon { page: data, user: staff.map(|s| &s.user), csrf, can, section, flash };
+    Ok(Html(state.templates.render(template, Value::from_serialize(&ctx))?))
 }
 
 /// A page for a signed-in user.
@@ -80,16 +69,7 @@ pub fn page<T: Serialize>(
     flash: Option<&str>,
     data: T,
 ) -> Result<Response, AppError> {
-    Ok(render(
-        state,
-        Some(staff),
-        &staff.csrf,
-        template,
-        section,
-        flash,
-        data,
-    )?
-    .into_response())
+    Ok(render(state, Some(staff), &staff.csrf, template, section, flash, data)?.into_response())
 }
 
 /// The same page again with field errors, status 422.
@@ -100,15 +80,7 @@ pub fn invalid<T: Serialize>(
     section: &str,
     data: T,
 ) -> Result<Response, AppError> {
-    let html = render(
-        state,
-        Some(staff),
-        &staff.csrf,
-        template,
-        section,
-        None,
-        data,
-    )?;
+    let html = render(state, Some(staff), &staff.csrf, template, section, None, data)?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
 }
 

@@ -35,25 +35,17 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let author = q.author.as_deref().and_then(|a| a.parse::<i64>().ok());
     let tag = q.tag.as_deref().and_then(|a| a.parse::<i64>().ok());
-    let status = q
-        .status
-        .clone()
-        .filter(|s| matches!(s.as_str(), "draft" | "scheduled" | "published"));
+    let status = q.status.clone().filter(|s| matches!(s.as_str(), "draft" | "scheduled" | "published"));
     let filter = PostFilter {
         status: status.clone(),
         author_id: author,
         tag_id: tag,
         search: q.q.clone(),
-        owned_by_user: (!staff.role.can_edit_others())
-            .then_some((staff.user.id, staff.user.author_id)),
+        owned_by_user: (!staff.role.can_edit_others()).then_some((staff.user.id, staff.user.author_id)),
         ..Default::default()
     };
-    let result = state
-        .store
-        .list_posts(&filter, q.page.unwrap_or(1), 30)
-        .await?;
-    let counts: std::collections::HashMap<String, i64> =
-        state.store.post_counts().await?.into_iter().collect();
+    let result = state.store.list_posts(&filter, q.page.unwrap_or(1), 30).await?;
+    let counts: std::collections::HashMap<String, i64> = state.store.post_counts().await?.into_iter().collect();
     let posts: Vec<_> = result.items.iter().map(post_view).collect();
     let mut pag = pagination(&result, "/admin/posts");
     let query_base = format!(
@@ -73,14 +65,7 @@ pub async fn list(
         "filter": { "status": status, "q": q.q, "author": author, "tag": tag },
         "pagination": pag,
     });
-    page(
-        &state,
-        &staff,
-        "admin/posts.html",
-        "posts",
-        flash_text(q.done.as_deref()),
-        data,
-    )
+    page(&state, &staff, "admin/posts.html", "posts", flash_text(q.done.as_deref()), data)
 }
 
 /// What the editor template needs.
@@ -120,11 +105,7 @@ async fn editor(
     if status == StatusCode::OK {
         page(state, staff, "admin/editor.html", section, flash, data)
     } else {
-        Ok((
-            status,
-            invalid(state, staff, "admin/editor.html", section, data)?,
-        )
-            .into_response())
+        Ok((status, invalid(state, staff, "admin/editor.html", section, data)?).into_response())
     }
 }
 
@@ -134,11 +115,7 @@ fn values_of(p: &Post, tz: &jiff::tz::TimeZone) -> serde_json::Value {
         .published_at
         .filter(|_| r.status == "scheduled")
         .and_then(|t| jiff::Timestamp::from_second(t).ok())
-        .map(|t| {
-            t.to_zoned(tz.clone())
-                .strftime("%Y-%m-%dT%H:%M")
-                .to_string()
-        });
+        .map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M").to_string());
     serde_json::json!({
         "title": r.title, "slug": r.slug, "excerpt": r.excerpt, "body": r.body_md, "kind": r.kind,
         "authors": p.authors.iter().map(|a| a.id).collect::<Vec<_>>(),
@@ -160,23 +137,14 @@ fn values_from_form(form: &FormData, image_id: Option<i64>) -> serde_json::Value
 
 pub async fn new_form(State(state): State<AppState>, staff: Staff) -> Result<Response, AppError> {
     let values = serde_json::json!({ "authors": staff.user.author_id.into_iter().collect::<Vec<_>>(), "kind": "post" });
-    let e = EditorState {
-        post: None,
-        values,
-        image: None,
-        errors: FieldErrors::new(),
-        preview_html: String::new(),
-    };
+    let e = EditorState { post: None, values, image: None, errors: FieldErrors::new(), preview_html: String::new() };
     editor(&state, &staff, e, None, StatusCode::OK).await
 }
 
 async fn load_editable(state: &AppState, staff: &Staff, id: i64) -> Result<Post, AppError> {
     let post = state.store.post(id).await?.ok_or(AppError::NotFound)?;
     if !content::can_edit(&staff.actor(), &post) {
-        return Err(AppError::Forbidden(format!(
-            "Your role ({}) cannot edit this post.",
-            staff.role.as_str()
-        )));
+        return Err(AppError::Forbidden(format!("Your role ({}) cannot edit this post.", staff.role.as_str())));
     }
     Ok(post)
 }
@@ -188,10 +156,7 @@ pub async fn edit_form(
     Query(q): Query<super::DoneQuery>,
 ) -> Result<Response, AppError> {
     let post = load_editable(&state, &staff, id).await?;
-    let image = post
-        .feature_image
-        .as_ref()
-        .map(|m| image_view(m, None, None, None));
+    let image = post.feature_image.as_ref().map(|m| image_view(m, None, None, None));
     let e = EditorState {
         values: values_of(&post, state.site.timezone.tz()),
         image,
@@ -199,14 +164,7 @@ pub async fn edit_form(
         preview_html: post.row.body_html.clone(),
         post: Some(&post),
     };
-    editor(
-        &state,
-        &staff,
-        e,
-        flash_text(q.done.as_deref()),
-        StatusCode::OK,
-    )
-    .await
+    editor(&state, &staff, e, flash_text(q.done.as_deref()), StatusCode::OK).await
 }
 
 /// Turns the editor's fields into a draft; uploads the image first when one was sent.
@@ -215,22 +173,12 @@ async fn draft_from_form(
     form: &mut FormData,
     errors: &mut FieldErrors,
 ) -> Result<(PostDraft, Option<i64>), AppError> {
-    let mut image_id = form
-        .get("feature_image_id")
-        .and_then(|v| v.parse::<i64>().ok());
+    let mut image_id = form.get("feature_image_id").and_then(|v| v.parse::<i64>().ok());
     if form.get("remove_image").is_some() {
         image_id = None;
     }
     if let Some(upload) = form.file.take() {
-        match store_image(
-            &state.store,
-            &state.media_dir,
-            &upload.filename,
-            upload.bytes,
-            "feature_image",
-        )
-        .await
-        {
+        match store_image(&state.store, &state.media_dir, &upload.filename, upload.bytes, "feature_image").await {
             Ok(m) => image_id = Some(m.id),
             Err(UploadError::Invalid(e)) => {
                 errors.insert(e.field, e.message);
@@ -245,12 +193,7 @@ async fn draft_from_form(
         excerpt: form.get("excerpt").map(str::to_owned),
         body: form.str("body").replace("\r\n", "\n"),
         authors: form.all("author").into_iter().map(str::to_owned).collect(),
-        tags: form
-            .str("tags")
-            .split(',')
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty())
-            .collect(),
+        tags: form.str("tags").split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect(),
         publish_at: form.get("publish_at").map(str::to_owned),
         feature_image_id: image_id,
         feature_image_alt: form.get("feature_image_alt").map(str::to_owned),
@@ -280,15 +223,8 @@ async fn save(
     let (draft, image_id) = draft_from_form(state, &mut form, &mut errors).await?;
     let action = action_of(&form);
     let result = if errors.is_empty() {
-        content::save_post(
-            &state.store,
-            state.site.timezone.tz(),
-            &staff.actor(),
-            existing.as_ref(),
-            draft,
-            action,
-        )
-        .await
+        content::save_post(&state.store, state.site.timezone.tz(), &staff.actor(), existing.as_ref(), draft, action)
+            .await
     } else {
         Err(SaveError::Invalid(errors.clone(), "invalid"))
     };
@@ -308,11 +244,7 @@ async fn save(
         Err(SaveError::Invalid(mut errs, _)) => {
             errs.extend(errors);
             let image = match image_id {
-                Some(id) => state
-                    .store
-                    .media(id)
-                    .await?
-                    .map(|m| image_view(&m, None, None, None)),
+                Some(id) => state.store.media(id).await?.map(|m| image_view(&m, None, None, None)),
                 None => None,
             };
             let preview_html = newsdesk_render::render_markdown(form.str("body")).html;
@@ -331,11 +263,7 @@ async fn save(
     }
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    staff: Staff,
-    form: FormData,
-) -> Result<Response, AppError> {
+pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     save(&state, &staff, None, form).await
 }
 
@@ -352,28 +280,16 @@ pub async fn update(
 /// Autosave from the editor script: drafts only, never a published post. Answers JSON.
 pub async fn autosave(State(state): State<AppState>, staff: Staff, mut form: FormData) -> Response {
     let fail = |status: StatusCode, code: &str, message: String| {
-        (
-            status,
-            Json(serde_json::json!({ "error": code, "message": message })),
-        )
-            .into_response()
+        (status, Json(serde_json::json!({ "error": code, "message": message }))).into_response()
     };
     if check_csrf(&staff, &form).is_err() {
-        return fail(
-            StatusCode::FORBIDDEN,
-            "csrf",
-            "The page expired; reload it.".into(),
-        );
+        return fail(StatusCode::FORBIDDEN, "csrf", "The page expired; reload it.".into());
     }
     let existing = match form.get("id").and_then(|v| v.parse::<i64>().ok()) {
         Some(id) => match state.store.post(id).await {
             Ok(Some(p)) if content::can_edit(&staff.actor(), &p) => Some(p),
             Ok(_) => {
-                return fail(
-                    StatusCode::NOT_FOUND,
-                    "not_found",
-                    "That post is gone or not yours.".into(),
-                );
+                return fail(StatusCode::NOT_FOUND, "not_found", "That post is gone or not yours.".into());
             }
             Err(e) => return crate::error::ApiError::from(e).into_response(),
         },
@@ -403,14 +319,7 @@ pub async fn autosave(State(state): State<AppState>, staff: Staff, mut form: For
     .await
     {
         Ok(id) => {
-            let revision = state
-                .store
-                .post(id)
-                .await
-                .ok()
-                .flatten()
-                .map(|p| p.row.revision)
-                .unwrap_or(0);
+            let revision = state.store.post(id).await.ok().flatten().map(|p| p.row.revision).unwrap_or(0);
             Json(serde_json::json!({ "id": id, "revision": revision })).into_response()
         }
         Err(SaveError::Invalid(errs, code)) => {
@@ -428,9 +337,7 @@ pub async fn preview(staff: Staff, headers: HeaderMap, body: Bytes) -> Result<Re
     let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
     crate::auth::csrf::check(&staff.csrf, token)?;
     if body.len() > 2_000_000 {
-        return Err(AppError::BadRequest(
-            "The text is too long to preview.".into(),
-        ));
+        return Err(AppError::BadRequest("The text is too long to preview.".into()));
     }
     let md = String::from_utf8_lossy(&body);
     Ok(Html(newsdesk_render::render_markdown(&md).html).into_response())
@@ -444,10 +351,7 @@ pub async fn delete(
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     let post = load_editable(&state, &staff, id).await?;
-    staff.require(
-        staff.role.can_edit_others() || post.row.status == "draft",
-        "delete a published post",
-    )?;
+    staff.require(staff.role.can_edit_others() || post.row.status == "draft", "delete a published post")?;
     state.store.delete_post(id).await?;
     state.refresh_version().await;
     tracing::info!(post.id = id, user.id = staff.user.id, "post deleted");

@@ -43,10 +43,7 @@ fn anon_page(
     let html = render(state, None, &token, template, "", None, data)?;
     let mut resp = (status, html).into_response();
     if fresh {
-        resp.headers_mut().append(
-            SET_COOKIE,
-            set_cookie(ANON_COOKIE, &token, 86_400, state.secure_cookies),
-        );
+        resp.headers_mut().append(SET_COOKIE, set_cookie(ANON_COOKIE, &token, 86_400, state.secure_cookies));
     }
     Ok(resp)
 }
@@ -78,15 +75,9 @@ pub async fn signin_form(
 pub async fn start_session(state: &AppState, user_id: i64, to: &str) -> Result<Response, AppError> {
     let (token, hash) = newsdesk_store::new_token();
     let (csrf_token, _) = newsdesk_store::new_token();
-    state
-        .store
-        .create_session(user_id, &hash, &csrf_token, SESSION_TTL)
-        .await?;
+    state.store.create_session(user_id, &hash, &csrf_token, SESSION_TTL).await?;
     let mut resp = see_other(to);
-    resp.headers_mut().append(
-        SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &token, SESSION_TTL, state.secure_cookies),
-    );
+    resp.headers_mut().append(SET_COOKIE, set_cookie(SESSION_COOKIE, &token, SESSION_TTL, state.secure_cookies));
     Ok(resp)
 }
 
@@ -98,10 +89,7 @@ pub async fn signin(
 ) -> Result<Response, AppError> {
     check_anon_csrf(&headers, &form)?;
     let email = form.str("email").trim().to_owned();
-    let next = form
-        .get("next")
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned);
+    let next = form.get("next").filter(|n| !n.is_empty()).map(str::to_owned);
     let again = |status: StatusCode, message: &str| {
         anon_page(
             &state,
@@ -112,20 +100,11 @@ pub async fn signin(
         )
     };
     let window = Duration::from_secs(300);
-    if !state
-        .limiter
-        .allow(&format!("signin-ip:{}", addr.ip()), 20, window)
-        || !state.limiter.allow(
-            &format!("signin-email:{}", email.to_lowercase()),
-            10,
-            window,
-        )
+    if !state.limiter.allow(&format!("signin-ip:{}", addr.ip()), 20, window)
+        || !state.limiter.allow(&format!("signin-email:{}", email.to_lowercase()), 10, window)
     {
         tracing::warn!(client.ip = %addr.ip(), "sign-in rate limit reached");
-        return again(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts. Wait five minutes and try again.",
-        );
+        return again(StatusCode::TOO_MANY_REQUESTS, "Too many attempts. Wait five minutes and try again.");
     }
     let password = form.str("password").to_owned();
     let user = state.store.user_by_email(&email).await?;
@@ -141,25 +120,15 @@ pub async fn signin(
             tracing::info!(user.id = u.id, "signed in");
             start_session(&state, u.id, &safe_next(next.as_deref())).await
         }
-        _ => again(
-            StatusCode::UNAUTHORIZED,
-            "That email and password do not match an account.",
-        ),
+        _ => again(StatusCode::UNAUTHORIZED, "That email and password do not match an account."),
     }
 }
 
-pub async fn signout(
-    State(state): State<AppState>,
-    staff: Staff,
-    form: FormData,
-) -> Result<Response, AppError> {
+pub async fn signout(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     super::check_csrf(&staff, &form)?;
     state.store.delete_session(&staff.token_hash).await?;
     let mut resp = see_other("/");
-    resp.headers_mut().append(
-        SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies),
-    );
+    resp.headers_mut().append(SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies));
     Ok(resp)
 }
 
@@ -170,16 +139,10 @@ fn link_text(purpose: &str) -> (&'static str, &'static str, &'static str) {
             "This account owns the site and can do everything, including adding staff.",
             "Create account",
         ),
-        "invite" => (
-            "Welcome to the newsroom",
-            "Choose a password to finish setting up your staff account.",
-            "Set password",
-        ),
-        _ => (
-            "Choose a new password",
-            "Enter a new password for your account.",
-            "Set password",
-        ),
+        "invite" => {
+            ("Welcome to the newsroom", "Choose a password to finish setting up your staff account.", "Set password")
+        }
+        _ => ("Choose a new password", "Enter a new password for your account.", "Set password"),
     }
 }
 
@@ -188,11 +151,7 @@ pub async fn setup_form(
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let Some(link) = state
-        .store
-        .peek_login_link(&newsdesk_store::hash_token(&token))
-        .await?
-    else {
+    let Some(link) = state.store.peek_login_link(&newsdesk_store::hash_token(&token)).await? else {
         return dead_link(&state, &headers);
     };
     let (heading, intro, button) = link_text(&link.purpose);
@@ -224,14 +183,8 @@ pub async fn setup(
     form: FormData,
 ) -> Result<Response, AppError> {
     check_anon_csrf(&headers, &form)?;
-    if !state.limiter.allow(
-        &format!("setup-ip:{}", addr.ip()),
-        20,
-        Duration::from_secs(300),
-    ) {
-        return Err(AppError::BadRequest(
-            "Too many attempts. Wait five minutes and try again.".into(),
-        ));
+    if !state.limiter.allow(&format!("setup-ip:{}", addr.ip()), 20, Duration::from_secs(300)) {
+        return Err(AppError::BadRequest("Too many attempts. Wait five minutes and try again.".into()));
     }
     let hash = newsdesk_store::hash_token(&token);
     let Some(link) = state.store.peek_login_link(&hash).await? else {
@@ -274,16 +227,8 @@ pub async fn setup(
     };
     let user_id = match (link.purpose.as_str(), link.user_id, parsed_email) {
         ("owner_setup", _, Some(email)) => {
-            let user = state
-                .store
-                .create_user(
-                    email.as_str(),
-                    &name,
-                    Role::Owner.as_str(),
-                    Some(&pw_hash),
-                    None,
-                )
-                .await?;
+            let user =
+                state.store.create_user(email.as_str(), &name, Role::Owner.as_str(), Some(&pw_hash), None).await?;
             tracing::info!(user.id = user.id, "owner account created");
             user.id
         }

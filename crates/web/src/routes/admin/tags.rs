@@ -20,8 +20,9 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     staff.require(staff.role.can_manage_taxonomy(), "manage tags")?;
     let values = match q.edit {
-        Some(id) => serde_json::to_value(state.store.tag(id).await?.ok_or(AppError::NotFound)?)
-            .map_err(anyhow::Error::from)?,
+        Some(id) => {
+            serde_json::to_value(state.store.tag(id).await?.ok_or(AppError::NotFound)?).map_err(anyhow::Error::from)?
+        }
         None => serde_json::json!({}),
     };
     page(
@@ -34,41 +35,23 @@ pub async fn list(
     )
 }
 
-async fn save(
-    state: &AppState,
-    staff: &Staff,
-    id: Option<i64>,
-    form: FormData,
-) -> Result<Response, AppError> {
+async fn save(state: &AppState, staff: &Staff, id: Option<i64>, form: FormData) -> Result<Response, AppError> {
     check_csrf(staff, &form)?;
     staff.require(staff.role.can_manage_taxonomy(), "manage tags")?;
     let mut errors = FieldErrors::new();
-    let name = parse_name("name", form.str("name"))
-        .map_err(|e| errors.insert(e.field, e.message))
-        .ok();
+    let name = parse_name("name", form.str("name")).map_err(|e| errors.insert(e.field, e.message)).ok();
     let description = optional("description", form.get("description"), 500)
         .map_err(|e| errors.insert(e.field, e.message))
         .ok()
         .flatten();
     let slug = match form.get("slug").map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Slug::parse("slug", s)
-            .map_err(|e| errors.insert(e.field, e.message))
-            .ok(),
+        Some(s) => Slug::parse("slug", s).map_err(|e| errors.insert(e.field, e.message)).ok(),
         None => name.as_deref().and_then(Slug::from_text),
     };
     if let (true, Some(name), Some(slug)) = (errors.is_empty(), &name, &slug) {
         let result = match id {
-            Some(id) => {
-                state
-                    .store
-                    .update_tag(id, slug.as_str(), name, description.as_deref())
-                    .await
-            }
-            None => state
-                .store
-                .create_tag(slug.as_str(), name, description.as_deref())
-                .await
-                .map(|_| ()),
+            Some(id) => state.store.update_tag(id, slug.as_str(), name, description.as_deref()).await,
+            None => state.store.create_tag(slug.as_str(), name, description.as_deref()).await.map(|_| ()),
         };
         match result {
             Ok(()) => {
@@ -91,11 +74,7 @@ async fn save(
     )
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    staff: Staff,
-    form: FormData,
-) -> Result<Response, AppError> {
+pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     save(&state, &staff, None, form).await
 }
 

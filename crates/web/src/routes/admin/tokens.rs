@@ -12,11 +12,7 @@ use crate::forms::{FieldErrors, FormData};
 use crate::state::AppState;
 
 fn grantable(staff: &Staff) -> Vec<&'static str> {
-    Role::ALL
-        .iter()
-        .filter(|r| staff.role.can_grant(**r))
-        .map(|r| r.as_str())
-        .collect()
+    Role::ALL.iter().filter(|r| staff.role.can_grant(**r)).map(|r| r.as_str()).collect()
 }
 
 pub async fn list(
@@ -35,20 +31,12 @@ pub async fn list(
     )
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    staff: Staff,
-    form: FormData,
-) -> Result<Response, AppError> {
+pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_manage_staff(), "manage API tokens")?;
     let mut errors = FieldErrors::new();
-    let name = parse_name("name", form.str("name"))
-        .map_err(|e| errors.insert(e.field, e.message))
-        .ok();
-    let role = Role::parse("role", form.str("role"))
-        .ok()
-        .filter(|r| staff.role.can_grant(*r));
+    let name = parse_name("name", form.str("name")).map_err(|e| errors.insert(e.field, e.message)).ok();
+    let role = Role::parse("role", form.str("role")).ok().filter(|r| staff.role.can_grant(*r));
     if role.is_none() {
         errors.insert("role", "Choose a role you are allowed to give.".into());
     }
@@ -64,10 +52,7 @@ pub async fn create(
         );
     };
     let (token, hash) = newsdesk_store::new_token();
-    state
-        .store
-        .create_api_token(&name, role.as_str(), &hash)
-        .await?;
+    state.store.create_api_token(&name, role.as_str(), &hash).await?;
     tracing::info!(by.user.id = staff.user.id, token.name = %name, "API token created");
     page(
         &state,

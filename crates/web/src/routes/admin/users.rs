@@ -16,18 +16,10 @@ use crate::state::AppState;
 pub const INVITE_TTL: i64 = 7 * 24 * 3600;
 
 fn grantable(staff: &Staff) -> Vec<&'static str> {
-    Role::ALL
-        .iter()
-        .filter(|r| staff.role.can_grant(**r))
-        .map(|r| r.as_str())
-        .collect()
+    Role::ALL.iter().filter(|r| staff.role.can_grant(**r)).map(|r| r.as_str()).collect()
 }
 
-async fn data(
-    state: &AppState,
-    staff: &Staff,
-    extra: serde_json::Value,
-) -> Result<serde_json::Value, AppError> {
+async fn data(state: &AppState, staff: &Staff, extra: serde_json::Value) -> Result<serde_json::Value, AppError> {
     let mut d = serde_json::json!({
         "users": state.store.users().await?,
         "authors": state.store.authors().await?,
@@ -47,30 +39,15 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     staff.require(staff.role.can_manage_staff(), "manage staff")?;
     let d = data(&state, &staff, serde_json::json!({})).await?;
-    page(
-        &state,
-        &staff,
-        "admin/users.html",
-        "users",
-        flash_text(q.done.as_deref()),
-        d,
-    )
+    page(&state, &staff, "admin/users.html", "users", flash_text(q.done.as_deref()), d)
 }
 
-pub async fn invite(
-    State(state): State<AppState>,
-    staff: Staff,
-    form: FormData,
-) -> Result<Response, AppError> {
+pub async fn invite(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_manage_staff(), "manage staff")?;
     let mut errors = FieldErrors::new();
-    let name = parse_name("name", form.str("name"))
-        .map_err(|e| errors.insert(e.field, e.message))
-        .ok();
-    let email = EmailAddress::parse("email", form.str("email"))
-        .map_err(|e| errors.insert(e.field, e.message))
-        .ok();
+    let name = parse_name("name", form.str("name")).map_err(|e| errors.insert(e.field, e.message)).ok();
+    let email = EmailAddress::parse("email", form.str("email")).map_err(|e| errors.insert(e.field, e.message)).ok();
     let role = match Role::parse("role", form.str("role")) {
         Ok(r) if staff.role.can_grant(r) => Some(r),
         Ok(r) => {
@@ -83,29 +60,13 @@ pub async fn invite(
         }
     };
     if let (Some(name), Some(email), Some(role)) = (&name, &email, role) {
-        match state
-            .store
-            .create_user(email.as_str(), name, role.as_str(), None, None)
-            .await
-        {
+        match state.store.create_user(email.as_str(), name, role.as_str(), None, None).await {
             Ok(user) => {
                 let (token, hash) = newsdesk_store::new_token();
-                state
-                    .store
-                    .create_login_link("invite", Some(user.id), &hash, INVITE_TTL)
-                    .await?;
-                tracing::info!(
-                    user.id = user.id,
-                    by.user.id = staff.user.id,
-                    "staff invited"
-                );
+                state.store.create_login_link("invite", Some(user.id), &hash, INVITE_TTL).await?;
+                tracing::info!(user.id = user.id, by.user.id = staff.user.id, "staff invited");
                 let link = format!("{}/admin/setup/{token}", state.site.url);
-                let d = data(
-                    &state,
-                    &staff,
-                    serde_json::json!({ "invite_link": link, "invited": user.email }),
-                )
-                .await?;
+                let d = data(&state, &staff, serde_json::json!({ "invite_link": link, "invited": user.email })).await?;
                 return page(&state, &staff, "admin/users.html", "users", None, d);
             }
             Err(StoreError::Conflict { field, message }) => {
@@ -115,27 +76,16 @@ pub async fn invite(
         }
     }
     let values = serde_json::json!({ "name": form.str("name"), "email": form.str("email"), "role": form.str("role") });
-    let d = data(
-        &state,
-        &staff,
-        serde_json::json!({ "values": values, "errors": errors_json(&errors) }),
-    )
-    .await?;
+    let d = data(&state, &staff, serde_json::json!({ "values": values, "errors": errors_json(&errors) })).await?;
     invalid(&state, &staff, "admin/users.html", "users", d)
 }
 
-async fn target(
-    state: &AppState,
-    staff: &Staff,
-    id: i64,
-) -> Result<newsdesk_store::users::User, AppError> {
+async fn target(state: &AppState, staff: &Staff, id: i64) -> Result<newsdesk_store::users::User, AppError> {
     staff.require(staff.role.can_manage_staff(), "manage staff")?;
     let user = state.store.user(id).await?.ok_or(AppError::NotFound)?;
     let their_role = Role::parse("role", &user.role).unwrap_or(Role::Contributor);
     if user.id == staff.user.id || their_role == Role::Owner || their_role > staff.role {
-        return Err(AppError::Forbidden(
-            "You cannot change this account.".into(),
-        ));
+        return Err(AppError::Forbidden("You cannot change this account.".into()));
     }
     Ok(user)
 }
@@ -148,26 +98,15 @@ pub async fn update(
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     let user = target(&state, &staff, id).await?;
-    let role =
-        Role::parse("role", form.str("role")).map_err(|e| AppError::BadRequest(e.message))?;
+    let role = Role::parse("role", form.str("role")).map_err(|e| AppError::BadRequest(e.message))?;
     if !staff.role.can_grant(role) {
-        return Err(AppError::Forbidden(format!(
-            "You cannot give the role {}.",
-            role.as_str()
-        )));
+        return Err(AppError::Forbidden(format!("You cannot give the role {}.", role.as_str())));
     }
     let author_id = form.get("author_id").and_then(|a| a.parse::<i64>().ok());
     if let Some(a) = author_id {
-        state
-            .store
-            .author(a)
-            .await?
-            .ok_or_else(|| AppError::BadRequest("That author does not exist.".into()))?;
+        state.store.author(a).await?.ok_or_else(|| AppError::BadRequest("That author does not exist.".into()))?;
     }
-    state
-        .store
-        .update_user(user.id, &user.name, role.as_str(), author_id)
-        .await?;
+    state.store.update_user(user.id, &user.name, role.as_str(), author_id).await?;
     Ok(see_other("/admin/users?done=saved"))
 }
 
@@ -180,10 +119,6 @@ pub async fn delete(
     check_csrf(&staff, &form)?;
     let user = target(&state, &staff, id).await?;
     state.store.delete_user(user.id).await?;
-    tracing::info!(
-        user.id = user.id,
-        by.user.id = staff.user.id,
-        "staff removed"
-    );
+    tracing::info!(user.id = user.id, by.user.id = staff.user.id, "staff removed");
     Ok(see_other("/admin/users?done=deleted"))
 }

@@ -12,31 +12,16 @@ use crate::media::{UploadError, store_image};
 use crate::state::AppState;
 use crate::views::image_view;
 
-pub async fn upload(
-    State(state): State<AppState>,
-    auth: ApiAuth,
-    form: FormData,
-) -> Result<Response, ApiError> {
+pub async fn upload(State(state): State<AppState>, auth: ApiAuth, form: FormData) -> Result<Response, ApiError> {
     let _ = auth;
     let file = form.file.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "file_missing",
-            "Send the image as multipart field \"file\".",
-        )
+        ApiError::new(StatusCode::BAD_REQUEST, "file_missing", "Send the image as multipart field \"file\".")
     })?;
-    let media = store_image(
-        &state.store,
-        &state.media_dir,
-        &file.filename,
-        file.bytes,
-        "file",
-    )
-    .await
-    .map_err(|e| match e {
-        UploadError::Invalid(v) => ApiError::from(v),
-        UploadError::Internal(e) => ApiError::from(e),
-    })?;
+    let media =
+        store_image(&state.store, &state.media_dir, &file.filename, file.bytes, "file").await.map_err(|e| match e {
+            UploadError::Invalid(v) => ApiError::from(v),
+            UploadError::Internal(e) => ApiError::from(e),
+        })?;
     let view = image_view(&media, None, None, None);
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "media": {
         "id": media.id, "url": absolute(&state, &view.src), "width": media.width, "height": media.height, "srcset": view.srcset } }))).into_response())

@@ -32,38 +32,21 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<ApiAuth>
     let token = value.strip_prefix("Bearer ").map(str::trim).unwrap_or("");
     let token = token.strip_prefix("nd_").unwrap_or(token);
     let invalid = || {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "token_invalid",
-            "The API token is not valid (revoked, or mistyped).",
-        )
+        ApiError::new(StatusCode::UNAUTHORIZED, "token_invalid", "The API token is not valid (revoked, or mistyped).")
     };
     if token.is_empty() {
         return Err(invalid());
     }
-    let found = state
-        .store
-        .api_token(&newsdesk_store::hash_token(token))
-        .await?;
+    let found = state.store.api_token(&newsdesk_store::hash_token(token)).await?;
     let t = found.ok_or_else(invalid)?;
     let role = Role::parse("role", &t.role).map_err(|_| invalid())?;
-    Ok(Some(ApiAuth {
-        actor: Actor {
-            user_id: None,
-            role,
-            author_id: None,
-        },
-        token_name: t.name,
-    }))
+    Ok(Some(ApiAuth { actor: Actor { user_id: None, role, author_id: None }, token_name: t.name }))
 }
 
 impl FromRequestParts<AppState> for ApiAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         authenticate(parts, state).await?.ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -77,10 +60,7 @@ impl FromRequestParts<AppState> for ApiAuth {
 impl FromRequestParts<AppState> for MaybeApiAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         authenticate(parts, state).await.map(MaybeApiAuth)
     }
 }
@@ -91,8 +71,7 @@ pub fn absolute(state: &AppState, path: &str) -> String {
 }
 
 pub fn rfc3339(ts: Option<i64>) -> Option<String> {
-    ts.and_then(|t| jiff::Timestamp::from_second(t).ok())
-        .map(|t| t.to_string())
+    ts.and_then(|t| jiff::Timestamp::from_second(t).ok()).map(|t| t.to_string())
 }
 
 /// Fallback for unknown API paths: JSON, not the theme's 404 page.

@@ -55,35 +55,15 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let limit = q.limit.unwrap_or(15).clamp(1, 100);
-    let mut filter = PostFilter {
-        kind: Some("post".into()),
-        status: Some("published".into()),
-        ..Default::default()
-    };
+    let mut filter = PostFilter { kind: Some("post".into()), status: Some("published".into()), ..Default::default() };
     if let Some(slug) = q.tag.as_deref() {
-        filter.tag_id = Some(
-            state
-                .store
-                .tag_by_slug(slug)
-                .await?
-                .ok_or_else(|| ApiError::not_found("tag"))?
-                .id,
-        );
+        filter.tag_id = Some(state.store.tag_by_slug(slug).await?.ok_or_else(|| ApiError::not_found("tag"))?.id);
     }
     if let Some(slug) = q.author.as_deref() {
-        filter.author_id = Some(
-            state
-                .store
-                .author_by_slug(slug)
-                .await?
-                .ok_or_else(|| ApiError::not_found("author"))?
-                .id,
-        );
+        filter.author_id =
+            Some(state.store.author_by_slug(slug).await?.ok_or_else(|| ApiError::not_found("author"))?.id);
     }
-    let page = state
-        .store
-        .list_posts(&filter, q.page.unwrap_or(1).max(1), limit)
-        .await?;
+    let page = state.store.list_posts(&filter, q.page.unwrap_or(1).max(1), limit).await?;
     let posts: Vec<_> = page.items.iter().map(|p| post_json(&state, p)).collect();
     Ok(Json(serde_json::json!({
         "posts": posts,
@@ -104,13 +84,9 @@ pub async fn show(
     auth: MaybeApiAuth,
     Path(key): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let post = find(&state, &key)
-        .await?
-        .filter(|p| p.row.status == "published" || auth.0.is_some());
+    let post = find(&state, &key).await?.filter(|p| p.row.status == "published" || auth.0.is_some());
     let post = post.ok_or_else(|| ApiError::not_found("post"))?;
-    Ok(Json(
-        serde_json::json!({ "post": post_json(&state, &post) }),
-    ))
+    Ok(Json(serde_json::json!({ "post": post_json(&state, &post) })))
 }
 
 /// A byline entry: a name or slug, or `{ "name": …, "kind": "desk" }`.
@@ -146,11 +122,7 @@ pub struct PostBody {
 
 fn parse_body(bytes: &Bytes) -> Result<PostBody, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("The request body is not valid post JSON: {e}"),
-        )
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("The request body is not valid post JSON: {e}"))
     })
 }
 
@@ -162,11 +134,7 @@ fn save_error(e: SaveError) -> ApiError {
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            let message = errs
-                .iter()
-                .map(|(f, m)| format!("{f}: {m}"))
-                .collect::<Vec<_>>()
-                .join(" ");
+            let message = errs.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join(" ");
             ApiError::new(status, code, message)
         }
         SaveError::Forbidden(m) => ApiError::forbidden(m),
@@ -176,11 +144,7 @@ fn save_error(e: SaveError) -> ApiError {
 }
 
 /// Merges a body onto an existing post (absent fields keep their value) into a draft and an action.
-async fn draft_of(
-    state: &AppState,
-    body: PostBody,
-    existing: Option<&Post>,
-) -> Result<(PostDraft, Action), ApiError> {
+async fn draft_of(state: &AppState, body: PostBody, existing: Option<&Post>) -> Result<(PostDraft, Action), ApiError> {
     let r = existing.map(|p| &p.row);
     let feature_image_id = match body.feature_image {
         None => r.and_then(|r| r.feature_image_id),
@@ -210,16 +174,10 @@ async fn draft_of(
     };
     let draft = PostDraft {
         kind: body.kind.or_else(|| r.map(|r| r.kind.clone())),
-        title: body
-            .title
-            .or_else(|| r.map(|r| r.title.clone()))
-            .unwrap_or_default(),
+        title: body.title.or_else(|| r.map(|r| r.title.clone())).unwrap_or_default(),
         slug: body.slug.or_else(|| r.map(|r| r.slug.clone())),
         excerpt: body.excerpt.or_else(|| r.and_then(|r| r.excerpt.clone())),
-        body: body
-            .body
-            .or_else(|| r.map(|r| r.body_md.clone()))
-            .unwrap_or_default(),
+        body: body.body.or_else(|| r.map(|r| r.body_md.clone())).unwrap_or_default(),
         authors: match body.authors {
             Some(list) => list
                 .into_iter()
@@ -227,26 +185,16 @@ async fn draft_of(
                     AuthorRef::Name(n) | AuthorRef::Object { name: n } => n,
                 })
                 .collect(),
-            None => existing
-                .map(|p| p.authors.iter().map(|a| a.id.to_string()).collect())
-                .unwrap_or_default(),
+            None => existing.map(|p| p.authors.iter().map(|a| a.id.to_string()).collect()).unwrap_or_default(),
         },
-        tags: body.tags.unwrap_or_else(|| {
-            existing
-                .map(|p| p.tags.iter().map(|t| t.name.clone()).collect())
-                .unwrap_or_default()
-        }),
+        tags: body
+            .tags
+            .unwrap_or_else(|| existing.map(|p| p.tags.iter().map(|t| t.name.clone()).collect()).unwrap_or_default()),
         publish_at: body.published_at,
         feature_image_id,
-        feature_image_alt: body
-            .feature_image_alt
-            .or_else(|| r.and_then(|r| r.feature_image_alt.clone())),
-        feature_image_caption: body
-            .feature_image_caption
-            .or_else(|| r.and_then(|r| r.feature_image_caption.clone())),
-        feature_image_credit: body
-            .feature_image_credit
-            .or_else(|| r.and_then(|r| r.feature_image_credit.clone())),
+        feature_image_alt: body.feature_image_alt.or_else(|| r.and_then(|r| r.feature_image_alt.clone())),
+        feature_image_caption: body.feature_image_caption.or_else(|| r.and_then(|r| r.feature_image_caption.clone())),
+        feature_image_credit: body.feature_image_credit.or_else(|| r.and_then(|r| r.feature_image_credit.clone())),
         revision: body.revision,
     };
     Ok((draft, action))
@@ -254,35 +202,16 @@ async fn draft_of(
 
 async fn respond(state: &AppState, id: i64, status: StatusCode) -> Result<Response, ApiError> {
     state.refresh_version().await;
-    let post = state
-        .store
-        .post(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("post"))?;
-    Ok((
-        status,
-        Json(serde_json::json!({ "post": post_json(state, &post) })),
-    )
-        .into_response())
+    let post = state.store.post(id).await?.ok_or_else(|| ApiError::not_found("post"))?;
+    Ok((status, Json(serde_json::json!({ "post": post_json(state, &post) }))).into_response())
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    auth: ApiAuth,
-    bytes: Bytes,
-) -> Result<Response, ApiError> {
+pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
     let body = parse_body(&bytes)?;
     let (draft, action) = draft_of(&state, body, None).await?;
-    let id = content::save_post(
-        &state.store,
-        state.site.timezone.tz(),
-        &auth.actor,
-        None,
-        draft,
-        action,
-    )
-    .await
-    .map_err(save_error)?;
+    let id = content::save_post(&state.store, state.site.timezone.tz(), &auth.actor, None, draft, action)
+        .await
+        .map_err(save_error)?;
     tracing::info!(post.id = id, token.name = %auth.token_name, "post created through the API");
     respond(&state, id, StatusCode::CREATED).await
 }
@@ -294,35 +223,16 @@ pub async fn update(
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
     let body = parse_body(&bytes)?;
-    let existing = state
-        .store
-        .post(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("post"))?;
+    let existing = state.store.post(id).await?.ok_or_else(|| ApiError::not_found("post"))?;
     let (draft, action) = draft_of(&state, body, Some(&existing)).await?;
-    content::save_post(
-        &state.store,
-        state.site.timezone.tz(),
-        &auth.actor,
-        Some(&existing),
-        draft,
-        action,
-    )
-    .await
-    .map_err(save_error)?;
+    content::save_post(&state.store, state.site.timezone.tz(), &auth.actor, Some(&existing), draft, action)
+        .await
+        .map_err(save_error)?;
     respond(&state, id, StatusCode::OK).await
 }
 
-pub async fn publish(
-    State(state): State<AppState>,
-    auth: ApiAuth,
-    Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
-    let existing = state
-        .store
-        .post(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("post"))?;
+pub async fn publish(State(state): State<AppState>, auth: ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let existing = state.store.post(id).await?.ok_or_else(|| ApiError::not_found("post"))?;
     let (draft, _) = draft_of(&state, PostBody::default(), Some(&existing)).await?;
     content::save_post(
         &state.store,
@@ -337,19 +247,9 @@ pub async fn publish(
     respond(&state, id, StatusCode::OK).await
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    auth: ApiAuth,
-    Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
-    let existing = state
-        .store
-        .post(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("post"))?;
-    if !auth.actor.role.can_edit_others()
-        && !(auth.actor.role.can_publish() && existing.row.status == "draft")
-    {
+pub async fn delete(State(state): State<AppState>, auth: ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let existing = state.store.post(id).await?.ok_or_else(|| ApiError::not_found("post"))?;
+    if !auth.actor.role.can_edit_others() && !(auth.actor.role.can_publish() && existing.row.status == "draft") {
         return Err(ApiError::forbidden(format!(
             "A token with the role {} cannot delete this post.",
             auth.actor.role.as_str()

@@ -9,13 +9,7 @@ use crate::state::AppState;
 use crate::views::{author_view, tag_view};
 
 pub async fn authors(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let list: Vec<_> = state
-        .store
-        .authors()
-        .await?
-        .iter()
-        .map(|a| author_json(&state, a))
-        .collect();
+    let list: Vec<_> = state.store.authors().await?.iter().map(|a| author_json(&state, a)).collect();
     Ok(Json(serde_json::json!({ "authors": list })))
 }
 
@@ -28,32 +22,27 @@ pub async fn author(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let a = state
-        .store
-        .author_by_slug(&slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found("author"))?;
-    Ok(Json(
-        serde_json::json!({ "author": author_json(&state, &a) }),
-    ))
+    let a = state.store.author_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("author"))?;
+    Ok(Json(serde_json::json!({ "author": author_json(&state, &a) })))
 }
 
 pub async fn tags(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let list: Vec<_> = state.store.tags_with_counts().await?.iter().map(|t| serde_json::json!({
+    let list: Vec<_> = state
+        .store
+        .tags_with_counts()
+        .await?
+        .iter()
+        .map(|t| {
+            serde_json::json!({
         "id": t.id, "name": t.name, "slug": t.slug, "description": t.description, "post_count": t.post_count,
-        "url": absolute(&state, &format!("/tag/{}/", t.slug)) })).collect();
+        "url": absolute(&state, &format!("/tag/{}/", t.slug)) })
+        })
+        .collect();
     Ok(Json(serde_json::json!({ "tags": list })))
 }
 
-pub async fn tag(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let t = state
-        .store
-        .tag_by_slug(&slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found("tag"))?;
+pub async fn tag(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    let t = state.store.tag_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("tag"))?;
     let v = tag_view(&t);
     Ok(Json(
         serde_json::json!({ "tag": { "id": v.id, "name": v.name, "slug": v.slug, "description": t.description, "url": absolute(&state, &v.url) } }),

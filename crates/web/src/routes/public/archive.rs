@@ -41,21 +41,14 @@ async fn tag_page(
     n: i64,
 ) -> Result<Response, AppError> {
     let base = format!("/tag/{slug}/");
-    let key = if n == 1 {
-        base.clone()
-    } else {
-        format!("{base}page/{n}/")
-    };
+    let key = if n == 1 { base.clone() } else { format!("{base}page/{n}/") };
     if let Some(r) = cached(state, staff, headers, &key) {
         return Ok(r);
     }
     let Some(tag) = state.store.tag_by_slug(slug).await? else {
         return not_found(state, staff, headers).await;
     };
-    let filter = PostFilter {
-        tag_id: Some(tag.id),
-        ..published_posts()
-    };
+    let filter = PostFilter { tag_id: Some(tag.id), ..published_posts() };
     let page = state.store.list_posts(&filter, n, PER_PAGE).await?;
     if n > 1 && page.items.is_empty() {
         return not_found(state, staff, headers).await;
@@ -102,21 +95,14 @@ async fn author_page(
     n: i64,
 ) -> Result<Response, AppError> {
     let base = format!("/author/{slug}/");
-    let key = if n == 1 {
-        base.clone()
-    } else {
-        format!("{base}page/{n}/")
-    };
+    let key = if n == 1 { base.clone() } else { format!("{base}page/{n}/") };
     if let Some(r) = cached(state, staff, headers, &key) {
         return Ok(r);
     }
     let Some(author) = state.store.author_by_slug(slug).await? else {
         return not_found(state, staff, headers).await;
     };
-    let filter = PostFilter {
-        author_id: Some(author.id),
-        ..published_posts()
-    };
+    let filter = PostFilter { author_id: Some(author.id), ..published_posts() };
     let page = state.store.list_posts(&filter, n, PER_PAGE).await?;
     if n > 1 && page.items.is_empty() {
         return not_found(state, staff, headers).await;

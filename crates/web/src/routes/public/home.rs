@@ -13,30 +13,15 @@ use crate::state::AppState;
 use crate::views::{pagination, post_view};
 
 pub fn published_posts() -> PostFilter {
-    PostFilter {
-        kind: Some("post".into()),
-        status: Some("published".into()),
-        ..Default::default()
-    }
+    PostFilter { kind: Some("post".into()), status: Some("published".into()), ..Default::default() }
 }
 
 /// The newest `n` published stories.
 pub async fn latest(state: &AppState, n: i64) -> Result<Vec<PostView>, AppError> {
-    Ok(state
-        .store
-        .list_posts(&published_posts(), 1, n)
-        .await?
-        .items
-        .iter()
-        .map(post_view)
-        .collect())
+    Ok(state.store.list_posts(&published_posts(), 1, n).await?.items.iter().map(post_view).collect())
 }
 
-pub async fn index(
-    State(state): State<AppState>,
-    staff: MaybeStaff,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+pub async fn index(State(state): State<AppState>, staff: MaybeStaff, headers: HeaderMap) -> Result<Response, AppError> {
     render(&state, &staff, &headers, 1).await
 }
 
@@ -52,25 +37,13 @@ pub async fn paged(
     }
 }
 
-async fn render(
-    state: &AppState,
-    staff: &MaybeStaff,
-    headers: &HeaderMap,
-    n: i64,
-) -> Result<Response, AppError> {
-    let key = if n == 1 {
-        "/".to_owned()
-    } else {
-        format!("/page/{n}/")
-    };
+async fn render(state: &AppState, staff: &MaybeStaff, headers: &HeaderMap, n: i64) -> Result<Response, AppError> {
+    let key = if n == 1 { "/".to_owned() } else { format!("/page/{n}/") };
     if let Some(r) = cached(state, staff, headers, &key) {
         return Ok(r);
     }
     // Page 1 shows the lead story plus PER_PAGE more; later pages continue after them.
-    let page = state
-        .store
-        .list_posts(&published_posts(), n, PER_PAGE)
-        .await?;
+    let page = state.store.list_posts(&published_posts(), n, PER_PAGE).await?;
     if n > 1 && page.items.is_empty() {
         return not_found(state, staff, headers).await;
     }

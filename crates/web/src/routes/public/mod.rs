@@ -33,19 +33,11 @@ struct Common<T: Serialize> {
 }
 
 /// The cached page for an anonymous reader, if there is one: handlers call this before any query.
-pub fn cached(
-    state: &AppState,
-    staff: &MaybeStaff,
-    headers: &HeaderMap,
-    key: &str,
-) -> Option<Response> {
+pub fn cached(state: &AppState, staff: &MaybeStaff, headers: &HeaderMap, key: &str) -> Option<Response> {
     if staff.0.is_some() {
         return None;
     }
-    state
-        .cache
-        .get(key, state.version())
-        .map(|page| cache::respond(&page, headers))
+    state.cache.get(key, state.version()).map(|page| cache::respond(&page, headers))
 }
 
 /// Serves a public page: from the cache for anonymous readers, freshly rendered (and never cached) for staff.
@@ -86,50 +78,26 @@ where
         nav,
         staff: staff.0.is_some(),
         canonical_path: key.to_owned(),
-        year: jiff::Timestamp::now()
-            .to_zoned(state.site.timezone.tz().clone())
-            .year(),
+        year: jiff::Timestamp::now().to_zoned(state.site.timezone.tz().clone()).year(),
     };
-    let html = state
-        .templates
-        .render(template, Value::from_serialize(&common))?;
+    let html = state.templates.render(template, Value::from_serialize(&common))?;
     if staff.0.is_some() {
-        return Ok((
-            status,
-            [(header::CACHE_CONTROL, "private, no-store")],
-            axum::response::Html(html),
-        )
-            .into_response());
+        return Ok((status, [(header::CACHE_CONTROL, "private, no-store")], axum::response::Html(html)).into_response());
     }
     let body = Bytes::from(html);
-    let page = state.cache.put(
-        key.to_owned(),
-        CachedPage {
-            status,
-            version,
-            etag: cache::etag_for(&body, version),
-            body,
-        },
-    );
+    let page =
+        state.cache.put(key.to_owned(), CachedPage { status, version, etag: cache::etag_for(&body, version), body });
     Ok(cache::respond(&page, headers))
 }
 
 /// The theme's 404 page, with the latest stories to go on with.
-pub async fn not_found(
-    state: &AppState,
-    staff: &MaybeStaff,
-    headers: &HeaderMap,
-) -> Result<Response, AppError> {
+pub async fn not_found(state: &AppState, staff: &MaybeStaff, headers: &HeaderMap) -> Result<Response, AppError> {
     if let Some(r) = cached(state, staff, headers, "/404/") {
         return Ok(r);
     }
     serve(state, staff, headers, "/404/", || async {
         let latest = home::latest(state, 5).await?;
-        Ok((
-            StatusCode::NOT_FOUND,
-            "404.html",
-            serde_json::json!({ "latest": latest }),
-        ))
+        Ok((StatusCode::NOT_FOUND, "404.html", serde_json::json!({ "latest": latest })))
     })
     .await
 }
@@ -144,11 +112,7 @@ pub async fn fallback(
     let path = uri.path();
     // Ghost-style URLs end in a slash; send `/slug` to `/slug/` when that is a page.
     if !path.ends_with('/') && !path.contains('.') && path.len() > 1 && !path.starts_with("/api/") {
-        return Ok((
-            StatusCode::MOVED_PERMANENTLY,
-            [(header::LOCATION, format!("{path}/"))],
-        )
-            .into_response());
+        return Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, format!("{path}/"))]).into_response());
     }
     not_found(&state, &staff, &headers).await
 }

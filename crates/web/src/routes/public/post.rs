@@ -30,22 +30,9 @@ pub async fn show(
     };
     serve(&state, &staff, &headers, &key, || async {
         let view = post_view(&post);
-        let template = if view.kind == "page" {
-            "page.html"
-        } else {
-            "post.html"
-        };
-        let latest: Vec<_> = latest(&state, 6)
-            .await?
-            .into_iter()
-            .filter(|p| p.id != view.id)
-            .take(5)
-            .collect();
-        Ok((
-            StatusCode::OK,
-            template,
-            serde_json::json!({ "post": view, "latest": latest }),
-        ))
+        let template = if view.kind == "page" { "page.html" } else { "post.html" };
+        let latest: Vec<_> = latest(&state, 6).await?.into_iter().filter(|p| p.id != view.id).take(5).collect();
+        Ok((StatusCode::OK, template, serde_json::json!({ "post": view, "latest": latest })))
     })
     .await
 }

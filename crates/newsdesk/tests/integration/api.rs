@@ -1,0 +1,138 @@
+//! JSON API v1: public reads, token-authenticated writes, error codes.
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, backends, png, spawn_app};
+
+async fn token(app: &TestApp, role: &str) -> String {
+    let (t, hash) = newsdesk_store::new_token();
+    app.store.create_api_token("test", role, &hash).await.unwrap();
+    format!("nd_{t}")
+}
+
+#[tokio::test]
+async fn api_creates_updates_publishes_and_deletes_posts() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.author("Ana Okafor", "person").await;
+        app.author("Metro desk", "desk").await;
+        let editor = token(&app, "editor").await;
+        let http = app.browser();
+
+        let r = http.post(app.url("/api/v1/posts")).json(&json!({ "title": "No token" })).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "token_missing");
+        let r = http
+            .post(app.url("/api/v1/posts"))
+            .bearer_auth("nd_wrong")
+            .json(&json!({ "title": "x" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "token_invalid");
+
+        // Upload an image, then create a draft that uses it.
+        let form = Form::new().part("file", Part::bytes(png(640, 360)).file_name("a.png"));
+        let r = http.post(app.url("/api/v1/media")).bearer_auth(&editor).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let media_id = r.json::<Value>().await.unwrap()["media"]["id"].as_i64().unwrap();
+        let form = Form::new().part("file", Part::bytes(b"GIF? no".to_vec()).file_name("b.gif"));
+        let r = http.post(app.url("/api/v1/media")).bearer_auth(&editor).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "image_invalid");
+
+        let body = json!({ "title": "Tram line gets go-ahead", "body": "The tram **will** run.", "authors": ["Ana Okafor", { "name": "Metro desk", "kind": "desk" }],
+            "tags": ["City Hall"], "excerpt": "Dek", "feature_image": media_id, "feature_image_alt": "A tram", "feature_image_credit": "Photo: Wire" });
+        let r = http.post(app.url("/api/v1/posts")).bearer_auth(&editor).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let post = r.json::<Value>().await.unwrap()["post"].clone();
+        assert_eq!(post["status"], "draft");
+        assert_eq!(post["byline"], "Ana Okafor and the Metro desk");
+        assert_eq!(post["primary_tag"], "City Hall");
+        assert!(post["html"].as_str().unwrap().contains("<strong>will</strong>"));
+        let id = post["id"].as_i64().unwrap();
+        assert_eq!(
+            http.get(app.url(&format!("/api/v1/posts/{id}"))).send().await.unwrap().status(),
+            404,
+            "drafts are not public"
+        );
+
+        // Bad input: codes, and nothing changes.
+        for (bad, code, status) in [
+            (json!({ "title": "" , "authors": ["Ana Okafor"]}), "title_empty", 422),
+            (json!({ "title": "x", "authors": ["Nobody Atall"] }), "author_unknown", 422),
+            (json!({ "title": "x", "authors": ["Ana Okafor"], "slug": "tram-line-gets-go-ahead" }), "slug_taken", 409),
+            (
+                json!({ "title": "x", "authors": ["Ana Okafor"], "published_at": "yesterday", "status": "published" }),
+                "date_invalid",
+                422,
+            ),
+            (json!({ "title": "x", "authors": ["Ana Okafor"], "status": "live" }), "status_invalid", 422),
+            (json!({ "title": "x", "colour": "red" }), "invalid_json", 400),
+        ] {
+            let r = http.post(app.url("/api/v1/posts")).bearer_auth(&editor).json(&bad).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), status, "{bad}");
+            let j = r.json::<Value>().await.unwrap();
+            assert_eq!(j["error"], code, "{bad}");
+            assert!(j["message"].as_str().unwrap().len() > 5);
+        }
+        assert_eq!(app.store.list_posts(&Default::default(), 1, 10).await.unwrap().total, 1);
+
+        // A contributor token cannot publish.
+        let contributor = token(&app, "contributor").await;
+        let r =
+            http.post(app.url(&format!("/api/v1/posts/{id}/publish"))).bearer_auth(&contributor).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "forbidden");
+
+        let r = http.post(app.url(&format!("/api/v1/posts/{id}/publish"))).bearer_auth(&editor).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let r = http.get(app.url("/api/v1/posts/tram-line-gets-go-ahead")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let public = r.json::<Value>().await.unwrap()["post"].clone();
+        assert_eq!(public["status"], "published");
+        assert_eq!(public["feature_image"]["alt"], "A tram");
+        let r = http
+            .patch(app.url(&format!("/api/v1/posts/{id}")))
+            .bearer_auth(&editor)
+            .json(&json!({ "title": "Tram line approved" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["post"]["byline"],
+            "Ana Okafor and the Metro desk",
+            "absent fields are kept"
+        );
+        let list =
+            http.get(app.url("/api/v1/posts?tag=city-hall")).send().await.unwrap().json::<Value>().await.unwrap();
+        assert_eq!(list["meta"]["total"], 1);
+        assert_eq!(list["posts"][0]["title"], "Tram line approved");
+        let authors = http.get(app.url("/api/v1/authors")).send().await.unwrap().json::<Value>().await.unwrap();
+        assert!(authors["authors"].as_array().unwrap().iter().any(|a| a["kind"] == "desk"));
+        assert_eq!(http.get(app.url("/api/v1/tags/city-hall")).send().await.unwrap().status(), 200);
+        assert_eq!(http.get(app.url("/api/v1/tags/nope")).send().await.unwrap().status(), 404);
+        assert_eq!(
+            http.get(app.url("/api/v1/nothing")).send().await.unwrap().json::<Value>().await.unwrap()["error"],
+            "not_found"
+        );
+
+        assert_eq!(
+            http.delete(app.url(&format!("/api/v1/posts/{id}")))
+                .bearer_auth(&contributor)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        assert_eq!(
+            http.delete(app.url(&format!("/api/v1/posts/{id}"))).bearer_auth(&editor).send().await.unwrap().status(),
+            204
+        );
+        assert_eq!(http.get(app.url(&format!("/api/v1/posts/{id}"))).send().await.unwrap().status(), 404);
+        assert_eq!(app.get(&http, "/tram-line-gets-go-ahead/").await.status(), 404);
+    }
+}

@@ -1,0 +1,175 @@
+//! The real `newsdesk` binary: import, users, tokens, migrate; bad input exits non-zero with one line.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use crate::helpers::{TestApp, backends, png, spawn_app};
+
+fn newsdesk(app: &TestApp, args: &[&str]) -> Output {
+    newsdesk_stdin(app, args, None)
+}
+
+fn newsdesk_stdin(app: &TestApp, args: &[&str], stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .args(args)
+        .arg("--data")
+        .arg(app.data_dir())
+        .env("NEWSDESK_DATABASE_URL", &app.db.url)
+        .env("NEWSDESK_LOG__LEVEL", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run newsdesk");
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The single `error:` line of a failed command.
+fn one_error_line(o: &Output) -> String {
+    assert!(!o.status.success(), "expected failure");
+    let lines: Vec<_> = stderr(o).lines().filter(|l| l.starts_with("error:")).map(str::to_owned).collect();
+    assert_eq!(lines.len(), 1, "one error line, got: {}", stderr(o));
+    lines[0].clone()
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[tokio::test]
+async fn import_markdown_creates_posts_and_refuses_bad_files_whole() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let src = app.data_dir().join("import");
+        std::fs::create_dir_all(src.join("img")).unwrap();
+        std::fs::write(src.join("img/boats.png"), png(900, 500)).unwrap();
+        write(
+            &src,
+            "a.md",
+            "---\ntitle: \"Regatta returns after five years\"\nslug: regatta-returns\nexcerpt: Sixty boats entered.\nauthors:\n  - Priya Lindqvist\n  - { name: Ledger sports desk, kind: desk }\ntags: [Sport, News]\nstatus: published\npublished_at: 2026-06-14T09:30:00+01:00\nfeature_image: img/boats.png\nfeature_image_alt: Sailing boats at the start line\nfeature_image_caption: The start of the race.\nfeature_image_credit: \"Photo: Tidewater Wire\"\n---\nSixty boats entered **this year's** regatta.\n",
+        );
+        write(&src, "b.md", "---\ntitle: Draft note\nauthors: [Priya Lindqvist]\nstatus: draft\n---\nNot yet.\n");
+        let out = newsdesk(&app, &["import", "markdown", src.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stderr(&out).contains("[2/2]"), "progress is shown: {}", stderr(&out));
+        let post = app.store.published_by_slug("regatta-returns").await.unwrap().expect("imported and published");
+        assert_eq!(
+            post.authors.iter().map(|a| (a.name.as_str(), a.kind.as_str())).collect::<Vec<_>>(),
+            [("Priya Lindqvist", "person"), ("Ledger sports desk", "desk")]
+        );
+        assert_eq!(post.row.published_at, Some(1_781_425_800));
+        assert_eq!(post.row.feature_image_credit.as_deref(), Some("Photo: Tidewater Wire"));
+        assert!(post.feature_image.is_some());
+        let (status, html) = app.get_text(&app.browser(), "/regatta-returns/").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("<strong>this year’s</strong>"));
+        assert_eq!(app.store.post_by_slug("draft-note").await.unwrap().unwrap().row.status, "draft");
+
+        // Re-running updates instead of duplicating.
+        let out = newsdesk(&app, &["import", "markdown", src.join("a.md").to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(app.store.list_posts(&Default::default(), 1, 50).await.unwrap().total, 2);
+
+        // One bad file: one error line naming file and field, and nothing imported.
+        let bad = app.data_dir().join("bad");
+        std::fs::create_dir_all(&bad).unwrap();
+        write(&bad, "1-good.md", "---\ntitle: Would be fine\nauthors: [Priya Lindqvist]\n---\nText\n");
+        write(
+            &bad,
+            "2-bad.md",
+            "---\ntitle: Bad date\nauthors: [Priya Lindqvist]\npublished_at: 14/06/2026\n---\nText\n",
+        );
+        let line = one_error_line(&newsdesk(&app, &["import", "markdown", bad.to_str().unwrap()]));
+        assert!(line.contains("2-bad.md") && line.contains("published_at") && line.contains("RFC 3339"), "{line}");
+        assert!(app.store.post_by_slug("would-be-fine").await.unwrap().is_none(), "nothing was imported");
+        write(
+            &bad,
+            "2-bad.md",
+            "---\ntitle: No image\nauthors: [Priya Lindqvist]\nfeature_image: missing.jpg\n---\nText\n",
+        );
+        let line = one_error_line(&newsdesk(&app, &["import", "markdown", bad.to_str().unwrap()]));
+        assert!(line.contains("feature_image"), "{line}");
+        write(&bad, "2-bad.md", "---\ntitle: Typo\nauthor: [Priya Lindqvist]\n---\nText\n");
+        let line = one_error_line(&newsdesk(&app, &["import", "markdown", bad.to_str().unwrap()]));
+        assert!(line.contains("unknown field `author`"), "{line}");
+        assert!(app.store.post_by_slug("would-be-fine").await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn user_and_token_commands() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let out = newsdesk_stdin(
+            &app,
+            &[
+                "user",
+                "add",
+                "--email",
+                "kim@example.org",
+                "--name",
+                "Kim Desk",
+                "--role",
+                "editor",
+                "--password-stdin",
+            ],
+            Some("a long enough password\n"),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let user = app.store.user_by_email("kim@example.org").await.unwrap().unwrap();
+        assert_eq!(user.role, "editor");
+        let out = newsdesk(&app, &["user", "add", "--email", "lee@example.org", "--name", "Lee", "--role", "author"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("/admin/setup/"), "prints a one-time link");
+
+        let line = one_error_line(&newsdesk(
+            &app,
+            &["user", "add", "--email", "x@example.org", "--name", "X", "--role", "chief"],
+        ));
+        assert!(line.contains("--role") && line.contains("chief"), "{line}");
+        let line = one_error_line(&newsdesk(&app, &["user", "add", "--email", "not-an-email", "--name", "X"]));
+        assert!(line.contains("--email"), "{line}");
+        let line = one_error_line(&newsdesk(&app, &["user", "add", "--email", "kim@example.org", "--name", "Again"]));
+        assert!(line.contains("already exists"), "{line}");
+        assert!(app.store.user_by_email("x@example.org").await.unwrap().is_none());
+
+        let out = newsdesk(&app, &["token", "create", "--name", "wire importer", "--role", "author"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(token.starts_with("nd_") && token.len() > 60);
+        let r = app
+            .browser()
+            .post(app.url("/api/v1/posts"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "title": "Via CLI token", "authors": ["nobody"] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "the printed token authenticates (and the body is then validated)");
+
+        let out = newsdesk(&app, &["migrate"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = Command::new(env!("CARGO_BIN_EXE_newsdesk")).args(["import", "markdown", "--help"]).output().unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).contains("YAML front matter"));
+    }
+}
+
+#[tokio::test]
+async fn bad_configuration_is_one_clear_line() {
+    let app = spawn_app(newsdesk_store::Backend::Sqlite).await;
+    std::fs::write(app.data_dir().join("newsdesk.toml"), "[site]\ntimezone = \"Mars/Olympus\"\n").unwrap();
+    let line = one_error_line(&newsdesk(&app, &["serve", "--listen", "127.0.0.1:0"]));
+    assert!(line.contains("[site] timezone") && line.contains("Mars/Olympus"), "{line}");
+    std::fs::write(app.data_dir().join("newsdesk.toml"), "[site]\ntitel = \"Typo\"\n").unwrap();
+    let line = one_error_line(&newsdesk(&app, &["migrate"]));
+    assert!(line.contains("unknown field `titel`"), "{line}");
+}

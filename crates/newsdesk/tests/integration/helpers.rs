@@ -1,0 +1,175 @@
+//! `spawn_app()`: the real application on a random port with its own data directory and database (SQLite, or a
+//! fresh PostgreSQL database), an HTTP client per "browser", and helpers to sign in and run queued jobs.
+
+use std::io::Cursor;
+use std::path::PathBuf;
+
+use newsdesk::config::Config;
+use newsdesk::startup::Application;
+use newsdesk_store::testing::{TempDir, TestDb};
+use newsdesk_store::{Backend, Store};
+use newsdesk_worker::Worker;
+use reqwest::Client;
+use reqwest::redirect::Policy;
+use tokio::sync::oneshot;
+
+pub use newsdesk_store::testing::backends;
+
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    pub config: Config,
+    pub backend: Backend,
+    pub state: newsdesk_web::AppState,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    // Dropped last: the database and the directory outlive the server.
+    pub db: TestDb,
+    pub dir: TempDir,
+}
+
+pub struct Options {
+    pub demo: bool,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Options { demo: false }).await
+}
+
+pub fn config_for(dir: &TempDir, db: &TestDb) -> Config {
+    let mut config = Config::default();
+    config.data_dir = dir.path().to_path_buf();
+    config.database.url = db.url.clone();
+    config.server.listen = "127.0.0.1:0".into();
+    config.site.title = "The Test Ledger".into();
+    config.site.timezone = "Europe/London".into();
+    config
+}
+
+pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
+    let dir = TempDir::new("nd-app");
+    let db = TestDb::create(backend, dir.path()).await;
+    let config = config_for(&dir, &db);
+    start(config, db, dir, backend, opts.demo).await
+}
+
+async fn start(config: Config, db: TestDb, dir: TempDir, backend: Backend, demo: bool) -> TestApp {
+    let store = newsdesk::init::open(&config, demo).await.expect("initialise");
+    let app = Application::build(&config, false).await.expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(app.run_until_stopped(async move {
+        let _ = rx.await;
+    }));
+    TestApp { address, store, config, backend, state, stop: Some(tx), handle: Some(handle), db, dir }
+}
+
+impl TestApp {
+    /// Stops the server gracefully, then starts a new one on the same data and database (a restart).
+    pub async fn restart(mut self) -> TestApp {
+        self.stop().await;
+        let TestApp { config, db, dir, backend, .. } = self;
+        start(config, db, dir, backend, false).await
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.expect("server task").expect("server stopped cleanly");
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A fresh "browser": its own cookie jar, redirects not followed (tests assert them).
+    pub fn browser(&self) -> Client {
+        Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+    }
+
+    pub async fn get(&self, client: &Client, path: &str) -> reqwest::Response {
+        client.get(self.url(path)).send().await.expect("request")
+    }
+
+    pub async fn get_text(&self, client: &Client, path: &str) -> (u16, String) {
+        let r = self.get(client, path).await;
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    /// Runs every due job to completion.
+    pub async fn run_jobs(&self) -> usize {
+        Worker::new(self.store.clone()).drain().await.expect("jobs run")
+    }
+
+    /// Creates a staff account with a password.
+    pub async fn create_staff(&self, email: &str, role: &str, author_id: Option<i64>) -> i64 {
+        let hash = newsdesk_web::auth::password::hash(PASSWORD.into()).await.unwrap();
+        self.store.create_user(email, email, role, Some(&hash), author_id).await.unwrap().id
+    }
+
+    /// Signs in through the real form and returns the signed-in browser.
+    pub async fn sign_in(&self, email: &str) -> Client {
+        let client = self.browser();
+        let (_, html) = self.get_text(&client, "/admin/signin").await;
+        let csrf = csrf_token(&html);
+        let r = client
+            .post(self.url("/admin/signin"))
+            .form(&[("csrf_token", csrf.as_str()), ("email", email), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "sign-in as {email} redirects");
+        client
+    }
+
+    /// A person author, optionally linked to nothing. Returns its id.
+    pub async fn author(&self, name: &str, kind: &str) -> i64 {
+        let slug = newsdesk_domain::Slug::from_text(name).unwrap();
+        self.store
+            .create_author(newsdesk_store::authors::AuthorInput {
+                slug: slug.as_str(),
+                name,
+                kind,
+                bio: None,
+                image_id: None,
+            })
+            .await
+            .unwrap()
+            .id
+    }
+
+    pub fn state_cache_len(&self) -> usize {
+        self.state.cache.len()
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The CSRF token of the first form on a page.
+pub fn csrf_token(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// A small real PNG.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 120]));
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// Position of `needle` in `hay`, failing the test with context when missing.
+pub fn pos(hay: &str, needle: &str) -> usize {
+    hay.find(needle).unwrap_or_else(|| panic!("expected to find {needle:?} in the page"))
+}
