@@ -48,15 +48,15 @@ impl Templates {
     pub fn new(site: &SiteSettings, theme_dir: Option<PathBuf>) -> Templates {
         let mut env = Environment::new();
         env.set_loader(move |name: &str| {
-            if !name.starts_with("admin/") && !name.contains("..") {
-                if let Some(dir) = &theme_dir {
-                    let path = dir.join(name);
-                    if path.is_file() {
-                        return std::fs::read_to_string(&path).map(Some).map_err(|e| {
-                            Error::new(ErrorKind::InvalidOperation, format!("cannot read {}: {e}", path.display()))
-                        });
-                    }
-                }
+            if !name.starts_with("admin/")
+                && !name.contains("..")
+                && let Some(dir) = &theme_dir
+                && dir.join(name).is_file()
+            {
+                let path = dir.join(name);
+                return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                    Error::new(ErrorKind::InvalidOperation, format!("cannot read {}: {e}", path.display()))
+                });
             }
             Ok(BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, src)| (*src).to_owned()))
         });

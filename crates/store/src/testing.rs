@@ -4,6 +4,8 @@
 //! is only used to connect: each test creates `nd_test_<random>` and drops it, even when the test panics). With
 //! `NEWSDESK_REQUIRE_ALL=1` a missing PostgreSQL is an error, not a skip.
 
+#![allow(clippy::expect_used)] // test support: a failed set-up should stop the test loudly
+
 use std::path::{Path, PathBuf};
 
 use crate::Backend;

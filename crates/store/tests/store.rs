@@ -1,4 +1,5 @@
 //! The store suite: every test runs on SQLite, and on PostgreSQL when `NEWSDESK_TEST_DATABASE_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use newsdesk_store::authors::AuthorInput;
 use newsdesk_store::jobs::{self, NewJob};

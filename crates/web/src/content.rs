@@ -119,10 +119,10 @@ pub async fn save_post(
     draft: PostDraft,
     action: Action,
 ) -> Result<i64, SaveError> {
-    if let Some(p) = existing {
-        if !can_edit(actor, p) {
-            return Err(SaveError::Forbidden(format!("Your role ({}) cannot edit this post.", actor.role.as_str())));
-        }
+    if let Some(p) = existing
+        && !can_edit(actor, p)
+    {
+        return Err(SaveError::Forbidden(format!("Your role ({}) cannot edit this post.", actor.role.as_str())));
     }
     let mut errors = FieldErrors::new();
     let mut first_code: Option<&'static str> = None;
@@ -177,13 +177,13 @@ pub async fn save_post(
         }
         slug = Some(candidate);
     }
-    if let (Some(s), Some(_)) = (&slug, explicit_slug) {
-        if store.slug_taken(s, existing.map(|p| p.row.id)).await? {
-            note(
-                &mut errors,
-                ValidationError::new("slug", "slug_taken", format!("Another post already uses the slug \"{s}\".")),
-            );
-        }
+    if let (Some(s), Some(_)) = (&slug, explicit_slug)
+        && store.slug_taken(s, existing.map(|p| p.row.id)).await?
+    {
+        note(
+            &mut errors,
+            ValidationError::new("slug", "slug_taken", format!("Another post already uses the slug \"{s}\".")),
+        );
     }
 
     // Byline: every name must be a known author; none given means the actor's own byline.

@@ -37,8 +37,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub fn config_for(dir: &TempDir, db: &TestDb) -> Config {
-    let mut config = Config::default();
-    config.data_dir = dir.path().to_path_buf();
+    let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
     config.database.url = db.url.clone();
     config.server.listen = "127.0.0.1:0".into();
     config.site.title = "The Test Ledger".into();

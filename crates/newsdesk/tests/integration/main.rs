@@ -1,4 +1,5 @@
 //! Integration tests: the real application over HTTP, the real binary for the CLI, on SQLite and (when
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 //! `NEWSDESK_TEST_DATABASE_URL` is set) PostgreSQL.
 
 mod admin;

@@ -249,7 +249,8 @@ pub async fn publish(State(state): State<AppState>, auth: ApiAuth, Path(id): Pat
 
 pub async fn delete(State(state): State<AppState>, auth: ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let existing = state.store.post(id).await?.ok_or_else(|| ApiError::not_found("post"))?;
-    if !auth.actor.role.can_edit_others() && !(auth.actor.role.can_publish() && existing.row.status == "draft") {
+    let own_draft = auth.actor.role.can_publish() && existing.row.status == "draft";
+    if !(auth.actor.role.can_edit_others() || own_draft) {
         return Err(ApiError::forbidden(format!(
             "A token with the role {} cannot delete this post.",
             auth.actor.role.as_str()

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Article and home page benchmark: Newsdesk against nginx serving the very same bytes from disk, in one run.
+#
+#   bench/article_pages.sh [ARTICLES=10000] [DURATION=15s] [CONNECTIONS=64]
+#
+# 1. generates a corpus of invented articles (bench/gen_corpus.py) and imports it with `newsdesk import markdown`;
+# 2. starts `newsdesk serve` (release build, SQLite) and nginx on loopback, nginx serving pages saved from Newsdesk;
+# 3. runs wrk against both for: one article page, the home page, and a random article among the first 1,000
+#    (the first pass over those is uncached, so this also shows rendering from the database);
+# 4. prints req/s, p50/p99 latency, the ratio to nginx, and Newsdesk's RSS at idle and its peak under load.
+# Needs: cargo, python3, wrk, nginx (Debian: apt-get install wrk nginx-light). Everything stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ARTICLES=${1:-10000}
+DURATION=${2:-15s}
+CONNS=${3:-64}
+OUT=bench/out
+ND_PORT=18080
+NGINX_PORT=18081
+ROTATE=1000
+
+for tool in wrk nginx python3 curl; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install wrk nginx-light)" >&2; exit 1; }
+done
+cargo build --release --locked -p newsdesk >&2
+BIN=target/release/newsdesk
+
+rm -rf "$OUT" && mkdir -p "$OUT/www"
+echo "== corpus: $ARTICLES articles" >&2
+python3 bench/gen_corpus.py "$OUT/corpus" "$ARTICLES"
+start=$(date +%s.%N)
+NEWSDESK_LOG__LEVEL=warn "$BIN" import markdown --data "$OUT/data" "$OUT/corpus" 2>"$OUT/import.log"
+import_s=$(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')")
+echo "imported $ARTICLES articles in ${import_s}s" >&2
+
+NEWSDESK_LOG__LEVEL=warn "$BIN" serve --data "$OUT/data" --listen "127.0.0.1:$ND_PORT" --no-demo 2>"$OUT/serve.log" &
+ND_PID=$!
+cleanup() { kill "$ND_PID" 2>/dev/null || true; [ -f "$OUT/nginx.pid" ] && kill "$(cat "$OUT/nginx.pid")" 2>/dev/null || true; }
+trap cleanup EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$ND_PORT/healthz" >/dev/null && break; sleep 0.1; done
+
+# nginx serves exactly the bytes Newsdesk serves.
+mkdir -p "$OUT/www/story-0"
+curl -sf "http://127.0.0.1:$ND_PORT/story-0/" -o "$OUT/www/story-0/index.html"
+curl -sf "http://127.0.0.1:$ND_PORT/" -o "$OUT/www/index.html"
+for i in $(seq 1 $((ROTATE - 1))); do mkdir -p "$OUT/www/story-$i"; done
+python3 - "$ND_PORT" "$OUT/www" "$ROTATE" <<'PY'
+import sys, urllib.request
+port, www, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for i in range(1, n):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/story-{i}/") as r, open(f"{www}/story-{i}/index.html", "wb") as f:
+        f.write(r.read())
+PY
+cat > "$OUT/nginx.conf" <<NGINX
+worker_processes auto;
+daemon on;
+pid $PWD/$OUT/nginx.pid;
+error_log $PWD/$OUT/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  default_type text/html;
+  server { listen 127.0.0.1:$NGINX_PORT; root $PWD/$OUT/www; index index.html; }
+}
+NGINX
+nginx -c "$PWD/$OUT/nginx.conf" -p "$PWD/$OUT"
+sleep 0.3
+
+rss() { awk '/VmRSS/ {print $2}' "/proc/$ND_PID/status"; }
+# Restart Newsdesk so the rotating run starts with a cold page cache and idle RSS is measured fresh.
+kill "$ND_PID"; wait "$ND_PID" 2>/dev/null || true
+NEWSDESK_LOG__LEVEL=warn "$BIN" serve --data "$OUT/data" --listen "127.0.0.1:$ND_PORT" --no-demo 2>>"$OUT/serve.log" &
+ND_PID=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$ND_PORT/healthz" >/dev/null && break; sleep 0.1; done
+sleep 1
+IDLE_RSS=$(rss)
+PEAK_FILE="$OUT/peak_rss"; echo 0 >"$PEAK_FILE"
+( while kill -0 "$ND_PID" 2>/dev/null; do r=$(rss || echo 0); [ "$r" -gt "$(cat "$PEAK_FILE")" ] && echo "$r" >"$PEAK_FILE"; sleep 0.2; done ) &
+SAMPLER=$!
+
+run() { # name port path [script]
+  local args=(-t2 -c"$CONNS" -d"$DURATION" --latency)
+  [ -n "${4:-}" ] && args+=(-s "$4")
+  ND_ROTATE=$ROTATE wrk "${args[@]}" "http://127.0.0.1:$2$3" >"$OUT/wrk-$1.txt"
+}
+echo "== wrk -t2 -c$CONNS -d$DURATION" >&2
+run nd-rotate $ND_PORT / bench/rotate.lua
+run nginx-rotate $NGINX_PORT / bench/rotate.lua
+run nd-article $ND_PORT /story-0/
+run nginx-article $NGINX_PORT /story-0/
+run nd-home $ND_PORT /
+run nginx-home $NGINX_PORT /
+kill "$SAMPLER" 2>/dev/null || true
+LOAD_RSS=$(cat "$PEAK_FILE")
+
+python3 - "$OUT" "$IDLE_RSS" "$LOAD_RSS" "$ARTICLES" "$import_s" <<'PY'
+import re, sys
+out, idle, peak, n, imp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+def parse(name):
+    t = open(f"{out}/wrk-{name}.txt").read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+    def pct(p):
+        v, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", t, re.M).groups()
+        return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+    return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0
+rows = [("article page (one URL)", "article"), ("home page", "home"), ("random article of 1,000 (cold cache)", "rotate")]
+lines = [f"Newsdesk vs nginx (same bytes), {n} articles imported in {imp}s; wrk on loopback, 2 cores shared",
+         f"{'page':38} {'newsdesk req/s':>14} {'p50 ms':>7} {'p99 ms':>7} | {'nginx req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>6}"]
+for label, key in rows:
+    a, b = parse(f"nd-{key}"), parse(f"nginx-{key}")
+    if a[3] or b[3]:
+        lines.append(f"  !! non-2xx responses: newsdesk {a[3]}, nginx {b[3]}")
+    lines.append(f"{label:38} {a[0]:14.0f} {a[1]:7.2f} {a[2]:7.2f} | {b[0]:11.0f} {b[1]:7.2f} {b[2]:7.2f} | {a[0]/b[0]:6.2f}")
+lines.append(f"Newsdesk RSS: {idle/1024:.1f} MiB idle, {peak/1024:.1f} MiB peak under load")
+text = "\n".join(lines)
+print(text)
+open(f"{out}/results.txt", "w").write(text + "\n")
+PY
