@@ -16,6 +16,8 @@ pub struct AuthorView {
     pub url: String,
     /// The name as a byline reads it: desks take "the" ("By Ana Okafor and the Metro desk").
     pub byline_name: String,
+    /// Portrait (people) or logo (desks); filled where a page shows it.
+    pub photo: Option<ImageView>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use axum::body::Bytes;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -18,6 +18,23 @@ pub struct CachedPage {
     pub version: i64,
     pub etag: String,
     pub body: Bytes,
+    /// The body gzipped once, when the page was cached (pages of a few hundred bytes are sent as they are).
+    pub gzip: Option<Bytes>,
+}
+
+impl CachedPage {
+    pub fn new(status: StatusCode, version: i64, body: Bytes) -> CachedPage {
+        let etag = etag_for(&body, version);
+        let gzip = (body.len() > 1024).then(|| gzip(&body)).flatten();
+        CachedPage { status, version, etag, body, gzip }
+    }
+}
+
+fn gzip(body: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::new(6));
+    enc.write_all(body).ok()?;
+    enc.finish().ok().map(Bytes::from)
 }
 
 pub struct PageCache {
@@ -72,25 +89,44 @@ pub fn etag_for(body: &[u8], version: i64) -> String {
     format!("\"{h:016x}\"")
 }
 
-/// The response for a cached page: 304 when the client already has it.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers.get_all(ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|enc| {
+        let mut parts = enc.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+        (name == "gzip" || name == "*") && !refused
+    })
+}
+
+/// The response for a cached page: 304 when the client already has it; gzipped when it accepts that.
 pub fn respond(page: &CachedPage, request_headers: &HeaderMap) -> Response {
-    let etag = HeaderValue::from_str(&page.etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+    let gz = page.gzip.as_ref().filter(|_| accepts_gzip(request_headers));
+    // Each representation has its own strong ETag.
+    let etag_text = match gz {
+        Some(_) => format!("{}-gz\"", page.etag.trim_end_matches('"')),
+        None => page.etag.clone(),
+    };
+    let etag = HeaderValue::from_str(&etag_text).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
     let cache_control = HeaderValue::from_static("public, max-age=60, stale-while-revalidate=300");
+    let vary = HeaderValue::from_static("Accept-Encoding");
     let matches = request_headers
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == page.etag));
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag_text));
     if matches && page.status == StatusCode::OK {
-        return (StatusCode::NOT_MODIFIED, [(ETAG, etag), (CACHE_CONTROL, cache_control)]).into_response();
+        return (StatusCode::NOT_MODIFIED, [(ETAG, etag), (CACHE_CONTROL, cache_control), (VARY, vary)])
+            .into_response();
     }
-    (
-        page.status,
-        [
-            (CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
-            (ETAG, etag),
-            (CACHE_CONTROL, cache_control),
-        ],
-        page.body.clone(),
-    )
-        .into_response()
+    let headers = [
+        (CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+        (ETAG, etag),
+        (CACHE_CONTROL, cache_control),
+        (VARY, vary),
+    ];
+    match gz {
+        Some(body) => {
+            (page.status, headers, [(CONTENT_ENCODING, HeaderValue::from_static("gzip"))], body.clone()).into_response()
+        }
+        None => (page.status, headers, page.body.clone()).into_response(),
+    }
 }

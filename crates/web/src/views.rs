@@ -16,6 +16,7 @@ pub fn author_view(a: &Author) -> AuthorView {
         bio: a.bio.clone(),
         url: format!("/author/{}/", a.slug),
         byline_name: views::byline_name(&a.name, &a.kind),
+        photo: None,
     }
 }
 

@@ -411,3 +411,74 @@ async fn preview_autosave_and_password_change() {
         assert_eq!(app.get(&other, "/admin/posts").await.status(), 303, "other sessions end");
     }
 }
+
+#[tokio::test]
+async fn editors_manage_authors_with_photos_and_tags() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.create_staff("ed@example.org", "editor", None).await;
+        let ed = app.sign_in("ed@example.org").await;
+        let (_, html) = app.get_text(&ed, "/admin/authors").await;
+        let csrf = csrf_token(&html);
+        let form = Form::new()
+            .text("csrf_token", csrf.clone())
+            .text("name", "Metro desk")
+            .text("kind", "desk")
+            .text("bio", "City news, every day.")
+            .part("photo", Part::bytes(png(300, 300)).file_name("logo.png"));
+        let r = ed.post(app.url("/admin/authors")).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let desk = app.store.author_by_slug("metro-desk").await.unwrap().expect("created");
+        assert_eq!(desk.kind, "desk");
+        assert!(desk.image_id.is_some(), "photo stored");
+        let (status, page) = app.get_text(&app.browser(), "/author/metro-desk/").await;
+        assert_eq!(status, 200);
+        assert!(page.contains(r#"class="author-photo""#) && page.contains("City news, every day."));
+
+        // Same slug again, and a non-image photo: messages beside the fields, nothing created.
+        let form = Form::new()
+            .text("csrf_token", csrf.clone())
+            .text("name", "Metro Desk")
+            .text("kind", "desk")
+            .part("photo", Part::bytes(b"not an image".to_vec()).file_name("x.png"));
+        let r = ed.post(app.url("/admin/authors")).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(r#"id="photo-error">This file is not an image."#), "{html}");
+        assert_eq!(app.store.authors().await.unwrap().len(), 1);
+        let form = Form::new().text("csrf_token", csrf.clone()).text("name", "Metro Desk").text("kind", "desk");
+        let r = ed.post(app.url("/admin/authors")).multipart(form).send().await.unwrap();
+        assert!(r.text().await.unwrap().contains("An author with the slug &quot;metro-desk&quot; already exists."));
+
+        // Tags: create, refuse a duplicate, rename.
+        let (_, html) = app.get_text(&ed, "/admin/tags").await;
+        let csrf = csrf_token(&html);
+        let r = ed
+            .post(app.url("/admin/tags"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("name", "Investigation"),
+                ("description", "Our deepest reporting."),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let r = ed
+            .post(app.url("/admin/tags"))
+            .form(&[("csrf_token", csrf.as_str()), ("name", "investigation")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let tag = app.store.tag_by_slug("investigation").await.unwrap().unwrap();
+        let r = ed
+            .post(app.url(&format!("/admin/tags/{}", tag.id)))
+            .form(&[("csrf_token", csrf.as_str()), ("name", "Investigations"), ("slug", "investigations")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert!(app.store.tag_by_slug("investigations").await.unwrap().is_some());
+    }
+}

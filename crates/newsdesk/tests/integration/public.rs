@@ -166,6 +166,17 @@ async fn anonymous_pages_are_cached_with_etags_and_invalidated_by_publishing() {
         let again = browser.get(app.url("/")).header("if-none-match", &etag).send().await.unwrap();
         assert_eq!(again.status(), 304, "unchanged page answers 304");
         assert!(app.state_cache_len() > 0);
+        // Clients that accept gzip get the compressed variant, made once when the page was cached.
+        let plain_len = browser.get(app.url("/")).send().await.unwrap().bytes().await.unwrap().len();
+        let gz = browser.get(app.url("/")).header("accept-encoding", "br, gzip").send().await.unwrap();
+        assert_eq!(gz.headers()["content-encoding"], "gzip");
+        assert_eq!(gz.headers()["vary"], "Accept-Encoding");
+        assert_ne!(gz.headers()["etag"].to_str().unwrap(), etag, "each representation has its own ETag");
+        let compressed = gz.bytes().await.unwrap();
+        assert!(compressed.len() * 3 < plain_len, "{} vs {plain_len}", compressed.len());
+        let mut unzipped = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&compressed[..]), &mut unzipped).unwrap();
+        assert_eq!(unzipped.len(), plain_len);
         // Publishing elsewhere (a worker, another node) bumps the version; the page changes.
         publish(
             &app,

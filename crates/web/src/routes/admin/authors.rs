@@ -12,7 +12,10 @@ use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_o
 use crate::auth::Staff;
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormData};
+use crate::media::{UploadError, store_image};
 use crate::state::AppState;
+use crate::views::image_view;
+use newsdesk_render::views::ImageView;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -21,10 +24,12 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     staff.require(staff.role.can_manage_taxonomy(), "manage authors")?;
     let authors = state.store.authors().await?;
-    let values = match q.edit {
-        Some(id) => serde_json::to_value(state.store.author(id).await?.ok_or(AppError::NotFound)?)
-            .map_err(anyhow::Error::from)?,
-        None => serde_json::json!({}),
+    let (values, photo) = match q.edit {
+        Some(id) => {
+            let author = state.store.author(id).await?.ok_or(AppError::NotFound)?;
+            (serde_json::to_value(&author).map_err(anyhow::Error::from)?, photo_view(&state, author.image_id).await?)
+        }
+        None => (serde_json::json!({}), None),
     };
     page(
         &state,
@@ -32,14 +37,32 @@ pub async fn list(
         "admin/authors.html",
         "authors",
         flash_text(q.done.as_deref()),
-        serde_json::json!({ "authors": authors, "editing": q.edit, "values": values }),
+        serde_json::json!({ "authors": authors, "editing": q.edit, "values": values, "photo": photo }),
     )
 }
 
-async fn save(state: &AppState, staff: &Staff, id: Option<i64>, form: FormData) -> Result<Response, AppError> {
+async fn photo_view(state: &AppState, id: Option<i64>) -> Result<Option<ImageView>, AppError> {
+    Ok(match id {
+        Some(id) => state.store.media(id).await?.map(|m| image_view(&m, None, None, None)),
+        None => None,
+    })
+}
+
+async fn save(state: &AppState, staff: &Staff, id: Option<i64>, mut form: FormData) -> Result<Response, AppError> {
     check_csrf(staff, &form)?;
     staff.require(staff.role.can_manage_taxonomy(), "manage authors")?;
     let mut errors = FieldErrors::new();
+    let mut image_id =
+        form.get("image_id").and_then(|v| v.parse::<i64>().ok()).filter(|_| form.get("remove_photo").is_none());
+    if let Some(upload) = form.file.take() {
+        match store_image(&state.store, &state.media_dir, &upload.filename, upload.bytes, "photo").await {
+            Ok(m) => image_id = Some(m.id),
+            Err(UploadError::Invalid(e)) => {
+                errors.insert(e.field, e.message);
+            }
+            Err(UploadError::Internal(e)) => return Err(AppError::Internal(e)),
+        }
+    }
     let name = parse_name("name", form.str("name")).map_err(|e| errors.insert(e.field, e.message)).ok();
     let kind = AuthorKind::parse("kind", form.str("kind")).map_err(|e| errors.insert(e.field, e.message)).ok();
     let bio = optional("bio", form.get("bio"), 1000).map_err(|e| errors.insert(e.field, e.message)).ok().flatten();
@@ -48,7 +71,7 @@ async fn save(state: &AppState, staff: &Staff, id: Option<i64>, form: FormData) 
         None => name.as_deref().and_then(Slug::from_text),
     };
     if let (true, Some(name), Some(kind), Some(slug)) = (errors.is_empty(), &name, kind, &slug) {
-        let input = AuthorInput { slug: slug.as_str(), name, kind: kind.as_str(), bio: bio.as_deref(), image_id: None };
+        let input = AuthorInput { slug: slug.as_str(), name, kind: kind.as_str(), bio: bio.as_deref(), image_id };
         let result = match id {
             Some(id) => state.store.update_author(id, input).await,
             None => state.store.create_author(input).await.map(|_| ()),
@@ -70,7 +93,8 @@ async fn save(state: &AppState, staff: &Staff, id: Option<i64>, form: FormData) 
         staff,
         "admin/authors.html",
         "authors",
-        serde_json::json!({ "authors": state.store.authors().await?, "editing": id, "values": values, "errors": errors_json(&errors) }),
+        serde_json::json!({ "authors": state.store.authors().await?, "editing": id, "values": values,
+            "photo": photo_view(state, image_id).await?, "errors": errors_json(&errors) }),
     )
 }
 

@@ -6,16 +6,26 @@ use axum::extract::{Path, State};
 use super::absolute;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::views::{author_view, tag_view};
+use crate::views::{author_view, image_view, tag_view};
 
 pub async fn authors(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let list: Vec<_> = state.store.authors().await?.iter().map(|a| author_json(&state, a)).collect();
+    let authors = state.store.authors().await?;
+    let ids: Vec<i64> = authors.iter().filter_map(|a| a.image_id).collect();
+    let photos: std::collections::HashMap<i64, _> =
+        state.store.media_many(&ids).await?.into_iter().map(|m| (m.id, m)).collect();
+    let list: Vec<_> =
+        authors.iter().map(|a| author_json(&state, a, a.image_id.and_then(|i| photos.get(&i)))).collect();
     Ok(Json(serde_json::json!({ "authors": list })))
 }
 
-fn author_json(state: &AppState, a: &newsdesk_store::authors::Author) -> serde_json::Value {
+fn author_json(
+    state: &AppState,
+    a: &newsdesk_store::authors::Author,
+    photo: Option<&newsdesk_store::media::Media>,
+) -> serde_json::Value {
     let v = author_view(a);
-    serde_json::json!({ "id": v.id, "name": v.name, "slug": v.slug, "kind": v.kind, "bio": v.bio, "url": absolute(state, &v.url) })
+    let photo = photo.map(|m| absolute(state, &image_view(m, None, None, None).src));
+    serde_json::json!({ "id": v.id, "name": v.name, "slug": v.slug, "kind": v.kind, "bio": v.bio, "url": absolute(state, &v.url), "photo": photo })
 }
 
 pub async fn author(
@@ -23,7 +33,11 @@ pub async fn author(
     Path(slug): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let a = state.store.author_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("author"))?;
-    Ok(Json(serde_json::json!({ "author": author_json(&state, &a) })))
+    let photo = match a.image_id {
+        Some(id) => state.store.media(id).await?,
+        None => None,
+    };
+    Ok(Json(serde_json::json!({ "author": author_json(&state, &a, photo.as_ref()) })))
 }
 
 pub async fn tags(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {

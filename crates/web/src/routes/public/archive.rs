@@ -10,7 +10,7 @@ use super::{PER_PAGE, cached, not_found, page_number, serve};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::{author_view, pagination, post_view, tag_view};
+use crate::views::{author_view, image_view, pagination, post_view, tag_view};
 
 pub async fn tag(
     State(state): State<AppState>,
@@ -109,10 +109,14 @@ async fn author_page(
     }
     serve(state, staff, headers, &key, || async {
         let posts: Vec<_> = page.items.iter().map(post_view).collect();
+        let mut view = author_view(&author);
+        if let Some(id) = author.image_id {
+            view.photo = state.store.media(id).await?.map(|m| image_view(&m, None, None, None));
+        }
         Ok((
             StatusCode::OK,
             "author.html",
-            serde_json::json!({ "author": author_view(&author), "posts": posts, "pagination": pagination(&page, &base) }),
+            serde_json::json!({ "author": view, "posts": posts, "pagination": pagination(&page, &base) }),
         ))
     })
     .await

@@ -85,8 +85,7 @@ where
         return Ok((status, [(header::CACHE_CONTROL, "private, no-store")], axum::response::Html(html)).into_response());
     }
     let body = Bytes::from(html);
-    let page =
-        state.cache.put(key.to_owned(), CachedPage { status, version, etag: cache::etag_for(&body, version), body });
+    let page = state.cache.put(key.to_owned(), CachedPage::new(status, version, body));
     Ok(cache::respond(&page, headers))
 }
 
