@@ -173,3 +173,47 @@ async fn bad_configuration_is_one_clear_line() {
     let line = one_error_line(&newsdesk(&app, &["migrate"]));
     assert!(line.contains("unknown field `titel`"), "{line}");
 }
+
+#[tokio::test]
+async fn serve_logs_json_and_shuts_down_gracefully_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let app = spawn_app(newsdesk_store::Backend::Sqlite).await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-demo", "--data"])
+        .arg(app.data_dir())
+        .env("NEWSDESK_DATABASE_URL", &app.db.url)
+        .env("NEWSDESK_LOG__FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    let base = loop {
+        let line = rx.recv_timeout(std::time::Duration::from_secs(30)).expect("serve prints its address");
+        lines.push(line.clone());
+        if let Some(rest) = line.split(" at ").nth(1).filter(|_| line.starts_with("Newsdesk is serving")) {
+            break rest.trim_end_matches('/').to_owned();
+        }
+    };
+    let r = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "SIGTERM is a clean stop: {exit:?}");
+    lines.extend(rx.try_iter());
+    let json: Vec<serde_json::Value> = lines.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let messages: Vec<&str> = json.iter().filter_map(|j| j["message"].as_str()).collect();
+    assert!(messages.contains(&"serving"), "JSON log lines: {lines:?}");
+    assert!(json.iter().any(|j| j["message"] == "request" && j["http.path"] == "/healthz" && j["http.status"] == 200));
+    assert!(
+        messages.contains(&"shutting down: finishing in-flight requests and jobs") && messages.contains(&"stopped"),
+        "{messages:?}"
+    );
+}
