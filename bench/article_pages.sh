@@ -80,6 +80,7 @@ PEAK_FILE="$OUT/peak_rss"; echo 0 >"$PEAK_FILE"
 SAMPLER=$!
 
 run() { # name port path [script]
+  sleep 2 # let the previous run drain
   local args=(-t2 -c"$CONNS" -d"$DURATION" --latency)
   [ -n "${4:-}" ] && args+=(-s "$4")
   ND_ROTATE=$ROTATE wrk "${args[@]}" "http://127.0.0.1:$2$3" >"$OUT/wrk-$1.txt"

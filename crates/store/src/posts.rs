@@ -175,15 +175,36 @@ impl Store {
         let count_sql = format!("SELECT COUNT(*) FROM posts p WHERE {cond}");
         let total: i64 =
             bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql.clone())), &args).fetch_one(&self.pool).await?;
+        // Published lists follow the (status, kind, published_at) index; mixed lists (the admin) sort drafts by
+        // their last edit. Either way only ids are sorted: the page's rows, with their bodies, come afterwards.
+        let order = if filter.status.as_deref() == Some("published") {
+            "p.published_at DESC, p.id DESC"
+        } else {
+            "COALESCE(p.published_at, p.updated_at) DESC, p.id DESC"
+        };
         let sql = format!(
-            "SELECT {COLS} FROM posts p WHERE {cond}
-             ORDER BY COALESCE(p.published_at, p.updated_at) DESC, p.id DESC LIMIT {per_page} OFFSET {}",
+            "SELECT p.id FROM posts p WHERE {cond} ORDER BY {order} LIMIT {per_page} OFFSET {}",
             (page - 1) * per_page
         );
-        let rows: Vec<PostRow> =
-            bind_args!(sqlx::query_as(AssertSqlSafe(sql.clone())), &args).fetch_all(&self.pool).await?;
-        let items = self.with_relations(rows).await?;
+        let ids: Vec<i64> =
+            bind_args!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), &args).fetch_all(&self.pool).await?;
+        let items = self.posts_by_ids(&ids).await?;
         Ok(Page { items, total, page, per_page })
+    }
+
+    /// Posts with their relations, in the order of `ids`.
+    pub async fn posts_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<Post>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!("SELECT {COLS} FROM posts p WHERE p.id IN ({})", placeholders(1, ids.len()));
+        let mut q = sqlx::query_as::<_, PostRow>(AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        let mut rows = q.fetch_all(&self.pool).await?;
+        rows.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
+        self.with_relations(rows).await
     }
 
     /// The published post or page at `slug`.

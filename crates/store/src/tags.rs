@@ -85,10 +85,12 @@ impl Store {
     /// Every tag with the number of published posts carrying it.
     pub async fn tags_with_counts(&self) -> StoreResult<Vec<TagWithCount>> {
         Ok(sqlx::query_as(
-            "SELECT t.id, t.slug, t.name, t.description,
-                    (SELECT COUNT(*) FROM post_tags pt JOIN posts p ON p.id = pt.post_id
-                      WHERE pt.tag_id = t.id AND p.status = 'published') AS post_count
-             FROM tags t ORDER BY t.name",
+            "SELECT t.id, t.slug, t.name, t.description, COUNT(p.id) AS post_count
+             FROM tags t
+             LEFT JOIN post_tags pt ON pt.tag_id = t.id
+             LEFT JOIN posts p ON p.id = pt.post_id AND p.status = 'published'
+             GROUP BY t.id, t.slug, t.name, t.description
+             ORDER BY t.name",
         )
         .fetch_all(&self.pool)
         .await?)

@@ -32,6 +32,8 @@ pub struct StateInner {
     pub content_version: AtomicI64,
     /// Whether cookies get the `Secure` flag (the site is served over https).
     pub secure_cookies: bool,
+    /// Nav and latest stories for the current content version (see `routes::public::chrome`).
+    pub chrome: std::sync::RwLock<Option<Arc<crate::routes::public::Chrome>>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -54,6 +56,7 @@ impl AppState {
             limiter: RateLimiter::default(),
             content_version: AtomicI64::new(0),
             secure_cookies,
+            chrome: std::sync::RwLock::new(None),
         }))
     }
 

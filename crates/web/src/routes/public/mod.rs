@@ -16,17 +16,21 @@ use crate::auth::MaybeStaff;
 use crate::cache::{self, CachedPage};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::tag_view;
+use newsdesk_render::views::{PostView, TagView};
+use std::sync::Arc;
 
 /// Number of stories per list page.
 pub const PER_PAGE: i64 = 12;
 
 /// What every public template sees besides its own data.
 #[derive(Serialize)]
-struct Common<T: Serialize> {
+struct Common<'a, T: Serialize> {
     #[serde(flatten)]
     page: T,
-    nav: Vec<newsdesk_render::views::TagView>,
+    /// Sections in the header: the tags with the most published stories.
+    nav: &'a [TagView],
+    /// The newest stories, for sidebars and the 404 page.
+    latest: &'a [PostView],
     staff: bool,
     canonical_path: String,
     year: i16,
@@ -38,6 +42,38 @@ pub fn cached(state: &AppState, staff: &MaybeStaff, headers: &HeaderMap, key: &s
         return None;
     }
     state.cache.get(key, state.version()).map(|page| cache::respond(&page, headers))
+}
+
+/// Parts of every page that depend only on the content version (the section nav, the latest stories), built once
+/// per version instead of once per page.
+pub struct Chrome {
+    pub version: i64,
+    pub nav: Vec<TagView>,
+    pub latest: Vec<PostView>,
+}
+
+/// Number of stories in the "Latest" lists.
+pub const LATEST: i64 = 6;
+
+pub async fn chrome(state: &AppState) -> Result<Arc<Chrome>, AppError> {
+    let version = state.version();
+    if let Some(c) = state.chrome.read().ok().and_then(|c| c.clone()).filter(|c| c.version == version) {
+        return Ok(c);
+    }
+    let mut tags = state.store.tags_with_counts().await?;
+    tags.retain(|t| t.post_count > 0);
+    tags.sort_by(|a, b| b.post_count.cmp(&a.post_count).then_with(|| a.name.cmp(&b.name)));
+    let nav = tags
+        .iter()
+        .take(6)
+        .map(|t| TagView { id: t.id, name: t.name.clone(), slug: t.slug.clone(), url: format!("/tag/{}/", t.slug) })
+        .collect();
+    let latest = home::latest(state, LATEST).await?;
+    let c = Arc::new(Chrome { version, nav, latest });
+    if let Ok(mut slot) = state.chrome.write() {
+        *slot = Some(c.clone());
+    }
+    Ok(c)
 }
 
 /// Serves a public page: from the cache for anonymous readers, freshly rendered (and never cached) for staff.
@@ -56,26 +92,11 @@ where
 {
     let version = state.version();
     let (status, template, data) = render().await?;
-    let nav: Vec<_> = state
-        .store
-        .tags_with_counts()
-        .await?
-        .iter()
-        .filter(|t| t.post_count > 0)
-        .take(6)
-        .map(|t| {
-            tag_view(&newsdesk_store::tags::Tag {
-                id: t.id,
-                slug: t.slug.clone(),
-                name: t.name.clone(),
-                description: None,
-                created_at: 0,
-            })
-        })
-        .collect();
+    let chrome = chrome(state).await?;
     let common = Common {
         page: data,
-        nav,
+        nav: &chrome.nav,
+        latest: &chrome.latest,
         staff: staff.0.is_some(),
         canonical_path: key.to_owned(),
         year: jiff::Timestamp::now().to_zoned(state.site.timezone.tz().clone()).year(),
@@ -94,11 +115,8 @@ pub async fn not_found(state: &AppState, staff: &MaybeStaff, headers: &HeaderMap
     if let Some(r) = cached(state, staff, headers, "/404/") {
         return Ok(r);
     }
-    serve(state, staff, headers, "/404/", || async {
-        let latest = home::latest(state, 5).await?;
-        Ok((StatusCode::NOT_FOUND, "404.html", serde_json::json!({ "latest": latest })))
-    })
-    .await
+    serve(state, staff, headers, "/404/", || async { Ok((StatusCode::NOT_FOUND, "404.html", serde_json::json!({}))) })
+        .await
 }
 
 /// Any path no route matched.

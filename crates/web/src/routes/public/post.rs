@@ -4,7 +4,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use super::home::latest;
 use super::{cached, not_found, serve};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
@@ -31,8 +30,7 @@ pub async fn show(
     serve(&state, &staff, &headers, &key, || async {
         let view = post_view(&post);
         let template = if view.kind == "page" { "page.html" } else { "post.html" };
-        let latest: Vec<_> = latest(&state, 6).await?.into_iter().filter(|p| p.id != view.id).take(5).collect();
-        Ok((StatusCode::OK, template, serde_json::json!({ "post": view, "latest": latest })))
+        Ok((StatusCode::OK, template, serde_json::json!({ "post": view })))
     })
     .await
 }
