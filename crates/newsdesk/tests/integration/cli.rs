@@ -217,3 +217,30 @@ async fn serve_logs_json_and_shuts_down_gracefully_on_sigterm() {
         "{messages:?}"
     );
 }
+
+#[tokio::test]
+async fn a_separate_worker_process_publishes_scheduled_posts() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.author("Ana Okafor", "person").await;
+        let tz = jiff::tz::TimeZone::get("Europe/London").unwrap();
+        let at = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(1)).to_string();
+        let actor = newsdesk_web::auth::Actor { user_id: None, role: newsdesk_domain::Role::Editor, author_id: None };
+        let draft = newsdesk_web::content::PostDraft {
+            title: "Polls close at ten".into(),
+            body: "Count begins.".into(),
+            authors: vec!["Ana Okafor".into()],
+            publish_at: Some(at),
+            ..Default::default()
+        };
+        newsdesk_web::content::save_post(&app.store, &tz, &actor, None, draft, newsdesk_web::content::Action::Publish)
+            .await
+            .unwrap();
+        assert_eq!(app.store.post_by_slug("polls-close-at-ten").await.unwrap().unwrap().row.status, "scheduled");
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        let out = newsdesk(&app, &["worker", "--once"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stderr(&out).contains("ran 1 job(s)"), "{}", stderr(&out));
+        assert_eq!(app.store.post_by_slug("polls-close-at-ten").await.unwrap().unwrap().row.status, "published");
+    }
+}

@@ -229,3 +229,24 @@ async fn healthz_reports_the_database() {
         assert_eq!(r.status(), 503, "a closed database is reported, not hidden");
     }
 }
+
+#[tokio::test]
+async fn a_theme_directory_overrides_built_in_templates_but_not_the_admin() {
+    let app = spawn_app(newsdesk_store::Backend::Sqlite).await;
+    let theme = app.data_dir().join("theme");
+    std::fs::create_dir_all(theme.join("admin")).unwrap();
+    std::fs::write(
+        theme.join("404.html"),
+        "{% extends \"base.html\" %}{% block content %}<p class=\"custom\">Lost at sea: {{ site.title }}</p>{% endblock %}",
+    )
+    .unwrap();
+    std::fs::write(theme.join("admin/signin.html"), "hijacked").unwrap();
+    // Templates are read once per process: restart to pick up the theme.
+    let app = app.restart().await;
+    let (status, html) = app.get_text(&app.browser(), "/nowhere/").await;
+    assert_eq!(status, 404);
+    assert!(html.contains(r#"<p class="custom">Lost at sea: The Test Ledger</p>"#), "{html}");
+    assert!(html.contains("Skip to content"), "the override extends the built-in base");
+    let (_, signin) = app.get_text(&app.browser(), "/admin/signin").await;
+    assert!(!signin.contains("hijacked") && signin.contains("Sign in to"), "admin templates cannot be overridden");
+}
