@@ -452,7 +452,7 @@ impl Store {
 
     /// Counts per status, for the admin's filter tabs.
     pub async fn post_counts(&self) -> StoreResult<Vec<(String, i64)>> {
-        Ok(sqlx::query_as("SELECT status, COUNT(*) FROM posts WHERE kind = 'post' GROUP BY status ORDER BY status")
+        Ok(sqlx::query_as("SELECT status, COUNT(*) FROM posts GROUP BY status ORDER BY status")
             .fetch_all(&self.pool)
             .await?)
     }
