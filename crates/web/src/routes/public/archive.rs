@@ -12,13 +12,19 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::{author_view, image_view, pagination, post_view, tag_view};
 
+#[derive(Clone, Copy)]
+enum Kind {
+    Tag,
+    Author,
+}
+
 pub async fn tag(
     State(state): State<AppState>,
     staff: MaybeStaff,
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    tag_page(&state, &staff, &headers, &slug, 1).await
+    archive(&state, &staff, &headers, Kind::Tag, &slug, "1").await
 }
 
 pub async fn tag_paged(
@@ -27,43 +33,7 @@ pub async fn tag_paged(
     headers: HeaderMap,
     Path((slug, n)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    match page_number(&n) {
-        Some(n) => tag_page(&state, &staff, &headers, &slug, n).await,
-        None => not_found(&state, &staff, &headers).await,
-    }
-}
-
-async fn tag_page(
-    state: &AppState,
-    staff: &MaybeStaff,
-    headers: &HeaderMap,
-    slug: &str,
-    n: i64,
-) -> Result<Response, AppError> {
-    let base = format!("/tag/{slug}/");
-    let key = if n == 1 { base.clone() } else { format!("{base}page/{n}/") };
-    if let Some(r) = cached(state, staff, headers, &key) {
-        return Ok(r);
-    }
-    let Some(tag) = state.store.tag_by_slug(slug).await? else {
-        return not_found(state, staff, headers).await;
-    };
-    let filter = PostFilter { tag_id: Some(tag.id), ..published_posts() };
-    let page = state.store.list_posts(&filter, n, PER_PAGE).await?;
-    if n > 1 && page.items.is_empty() {
-        return not_found(state, staff, headers).await;
-    }
-    serve(state, staff, headers, &key, || async {
-        let mut t = serde_json::to_value(tag_view(&tag)).map_err(anyhow::Error::from)?;
-        t["description"] = serde_json::json!(tag.description);
-        let posts: Vec<_> = page.items.iter().map(post_view).collect();
-        Ok((
-            StatusCode::OK,
-            "tag.html",
-            serde_json::json!({ "tag": t, "posts": posts, "pagination": pagination(&page, &base) }),
-        ))
-    })
-    .await
+    archive(&state, &staff, &headers, Kind::Tag, &slug, &n).await
 }
 
 pub async fn author(
@@ -72,7 +42,7 @@ pub async fn author(
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    author_page(&state, &staff, &headers, &slug, 1).await
+    archive(&state, &staff, &headers, Kind::Author, &slug, "1").await
 }
 
 pub async fn author_paged(
@@ -81,43 +51,58 @@ pub async fn author_paged(
     headers: HeaderMap,
     Path((slug, n)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    match page_number(&n) {
-        Some(n) => author_page(&state, &staff, &headers, &slug, n).await,
-        None => not_found(&state, &staff, &headers).await,
-    }
+    archive(&state, &staff, &headers, Kind::Author, &slug, &n).await
 }
 
-async fn author_page(
+/// One archive page. `n` is "1" for the first page, else the path segment after `page/` (only 2.. is valid).
+async fn archive(
     state: &AppState,
     staff: &MaybeStaff,
     headers: &HeaderMap,
+    kind: Kind,
     slug: &str,
-    n: i64,
+    n: &str,
 ) -> Result<Response, AppError> {
-    let base = format!("/author/{slug}/");
+    let Some(n) = (if n == "1" { Some(1) } else { page_number(n) }) else {
+        return not_found(state, staff, headers).await;
+    };
+    let base = match kind {
+        Kind::Tag => format!("/tag/{slug}/"),
+        Kind::Author => format!("/author/{slug}/"),
+    };
     let key = if n == 1 { base.clone() } else { format!("{base}page/{n}/") };
     if let Some(r) = cached(state, staff, headers, &key) {
         return Ok(r);
     }
-    let Some(author) = state.store.author_by_slug(slug).await? else {
-        return not_found(state, staff, headers).await;
+    // The archive's subject, the posts filter, and its template data.
+    let subject = match kind {
+        Kind::Tag => state.store.tag_by_slug(slug).await?.map(|t| {
+            let mut v = serde_json::to_value(tag_view(&t)).unwrap_or_default();
+            v["description"] = serde_json::json!(t.description);
+            (PostFilter { tag_id: Some(t.id), ..published_posts() }, "tag.html", "tag", v)
+        }),
+        Kind::Author => match state.store.author_by_slug(slug).await? {
+            Some(a) => {
+                let mut view = author_view(&a);
+                if let Some(id) = a.image_id {
+                    view.photo = state.store.media(id).await?.map(|m| image_view(&m, None, None, None));
+                }
+                let v = serde_json::to_value(view).unwrap_or_default();
+                Some((PostFilter { author_id: Some(a.id), ..published_posts() }, "author.html", "author", v))
+            }
+            None => None,
+        },
     };
-    let filter = PostFilter { author_id: Some(author.id), ..published_posts() };
+    let Some((filter, template, name, subject)) = subject else { return not_found(state, staff, headers).await };
     let page = state.store.list_posts(&filter, n, PER_PAGE).await?;
     if n > 1 && page.items.is_empty() {
         return not_found(state, staff, headers).await;
     }
     serve(state, staff, headers, &key, || async {
         let posts: Vec<_> = page.items.iter().map(post_view).collect();
-        let mut view = author_view(&author);
-        if let Some(id) = author.image_id {
-            view.photo = state.store.media(id).await?.map(|m| image_view(&m, None, None, None));
-        }
-        Ok((
-            StatusCode::OK,
-            "author.html",
-            serde_json::json!({ "author": view, "posts": posts, "pagination": pagination(&page, &base) }),
-        ))
+        let mut data = serde_json::json!({ "posts": posts, "pagination": pagination(&page, &base) });
+        data[name] = subject;
+        Ok((StatusCode::OK, template, data))
     })
     .await
 }
