@@ -4,8 +4,10 @@
 //! with a [`ValidationError`]; code further down never checks the same thing again.
 
 pub mod author;
+pub mod diff;
 pub mod email;
 pub mod error;
+pub mod feed;
 pub mod post;
 pub mod role;
 pub mod site;

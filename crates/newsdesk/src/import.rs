@@ -201,6 +201,7 @@ pub async fn run(store: &Store, site: &SiteSettings, media_dir: &Path, path: &Pa
             feature_image_caption: p.fm.feature_image_caption,
             feature_image_credit: p.fm.feature_image_credit,
             revision: None,
+            related: None,
         };
         let result = content::save_post(store, tz, &actor, existing.as_ref(), draft, Action::Status(p.status)).await;
         match result {

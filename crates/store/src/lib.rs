@@ -7,10 +7,14 @@
 //! Times are UTC Unix seconds in `BIGINT`/`INTEGER` columns; the site's time zone is applied when rendering.
 
 pub mod authors;
+pub mod corrections;
+pub mod curation;
 pub mod error;
+pub mod feed;
 pub mod jobs;
 pub mod media;
 pub mod posts;
+pub mod revisions;
 pub mod site;
 pub mod tags;
 pub mod testing;

@@ -41,6 +41,8 @@ pub struct PostRow {
     pub feature_image_caption: Option<String>,
     pub feature_image_credit: Option<String>,
     pub created_by: Option<i64>,
+    /// A post to promote under this one (else the theme shows the latest of the same primary tag).
+    pub related_post_id: Option<i64>,
     /// Incremented on every save; lets a save detect that someone else saved in between.
     pub revision: i64,
     pub created_at: i64,
@@ -81,6 +83,7 @@ pub struct PostInput {
     pub feature_image_credit: Option<String>,
     pub author_ids: Vec<i64>,
     pub tag_ids: Vec<i64>,
+    pub related_post_id: Option<i64>,
 }
 
 /// Filters for lists. Public lists set `status = Some("published")`.
@@ -110,7 +113,8 @@ impl<T> Page<T> {
 
 const COLS: &str =
     "p.id, p.kind, p.slug, p.title, p.excerpt, p.body_md, p.body_html, p.word_count, p.status, p.published_at,
-    p.feature_image_id, p.feature_image_alt, p.feature_image_caption, p.feature_image_credit, p.created_by, p.revision,
+    p.feature_image_id, p.feature_image_alt, p.feature_image_caption, p.feature_image_credit, p.created_by,
+    p.related_post_id, p.revision,
     p.created_at, p.updated_at";
 
 /// Binds stay in one Vec so the WHERE clause and its arguments cannot drift apart.
@@ -305,8 +309,8 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO posts (kind, slug, title, excerpt, body_md, body_html, word_count, status, published_at,
                 feature_image_id, feature_image_alt, feature_image_caption, feature_image_credit, created_by, revision,
-                created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15) RETURNING id",
+                created_at, updated_at, related_post_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15, $16) RETURNING id",
         )
         .bind(&input.kind)
         .bind(&input.slug)
@@ -323,18 +327,26 @@ impl Store {
         .bind(&input.feature_image_credit)
         .bind(created_by)
         .bind(t)
+        .bind(input.related_post_id)
         .fetch_one(&mut *tx)
         .await
         .map_err(slug_conflict(&input.slug))?;
         write_relations(&mut tx, id, input).await?;
         after_write(&mut tx, id, input, false).await?;
+        crate::revisions::record(&mut tx, id, created_by).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// Saves a post. With `expected_revision`, refuses (with [`StoreError::Conflict`] on `revision`) when someone
     /// else saved since that revision was read.
-    pub async fn update_post(&self, id: i64, input: &PostInput, expected_revision: Option<i64>) -> StoreResult<()> {
+    pub async fn update_post(
+        &self,
+        id: i64,
+        input: &PostInput,
+        expected_revision: Option<i64>,
+        user_id: Option<i64>,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         let (old_status, revision): (String, i64) = sqlx::query_as("SELECT status, revision FROM posts WHERE id = $1")
             .bind(id)
@@ -353,7 +365,7 @@ impl Store {
         sqlx::query(
             "UPDATE posts SET kind = $1, slug = $2, title = $3, excerpt = $4, body_md = $5, body_html = $6, word_count = $7,
                 status = $8, published_at = $9, feature_image_id = $10, feature_image_alt = $11, feature_image_caption = $12,
-                feature_image_credit = $13, revision = revision + 1, updated_at = $14
+                feature_image_credit = $13, revision = revision + 1, updated_at = $14, related_post_id = $16
              WHERE id = $15",
         )
         .bind(&input.kind)
@@ -371,6 +383,7 @@ impl Store {
         .bind(&input.feature_image_credit)
         .bind(now())
         .bind(id)
+        .bind(input.related_post_id.filter(|r| *r != id))
         .execute(&mut *tx)
         .await
         .map_err(slug_conflict(&input.slug))?;
@@ -378,6 +391,7 @@ impl Store {
         sqlx::query("DELETE FROM post_tags WHERE post_id = $1").bind(id).execute(&mut *tx).await?;
         write_relations(&mut tx, id, input).await?;
         after_write(&mut tx, id, input, old_status == "published").await?;
+        crate::revisions::record(&mut tx, id, user_id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -400,6 +414,7 @@ impl Store {
         if status == "scheduled" {
             enqueue_publish(&mut tx, id, published_at.unwrap_or_else(now)).await?;
         }
+        crate::revisions::record(&mut tx, id, None).await?;
         if old == "published" || status == "published" {
             bump_content_version(&mut tx).await?;
         }
@@ -433,6 +448,14 @@ impl Store {
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM posts WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
         let status = status.ok_or(StoreError::NotFound)?;
+        let corrections: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM corrections WHERE post_id = $1").bind(id).fetch_one(&mut *tx).await?;
+        if corrections > 0 {
+            return Err(StoreError::Conflict {
+                field: "post",
+                message: "This article has published corrections, which are never deleted; unpublish it instead.".into(),
+            });
+        }
         sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(&mut *tx).await?;
         if status == "published" {
             bump_content_version(&mut tx).await?;

@@ -40,6 +40,7 @@ fn post(slug: &str, status: &str, published_at: Option<i64>, authors: Vec<i64>, 
         feature_image_credit: None,
         author_ids: authors,
         tag_ids: tags,
+        related_post_id: None,
     }
 }
 
@@ -92,8 +93,8 @@ async fn stale_revision_is_refused() {
     each_backend(|store| async move {
         let a = author(&store, "ana", "person").await;
         let id = store.create_post(&post("p", "draft", None, vec![a], vec![]), None).await.unwrap();
-        store.update_post(id, &post("p", "draft", None, vec![a], vec![]), Some(1)).await.unwrap();
-        let err = store.update_post(id, &post("p", "draft", None, vec![a], vec![]), Some(1)).await.unwrap_err();
+        store.update_post(id, &post("p", "draft", None, vec![a], vec![]), Some(1), None).await.unwrap();
+        let err = store.update_post(id, &post("p", "draft", None, vec![a], vec![]), Some(1), None).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict { field: "revision", .. }), "{err:?}");
         assert_eq!(store.post(id).await.unwrap().unwrap().row.revision, 2);
     })

@@ -47,6 +47,8 @@ pub struct PostDraft {
     pub feature_image_credit: Option<String>,
     /// The revision the editor started from; a save is refused when the post changed since.
     pub revision: Option<i64>,
+    /// A post to promote under this one: its slug or id. `Some("")` clears it; `None` keeps it.
+    pub related: Option<String>,
 }
 
 #[derive(Debug)]
@@ -212,6 +214,28 @@ pub async fn save_post(
         }
     }
 
+    let related_post_id = match draft.related.as_deref().map(str::trim) {
+        None => existing.and_then(|p| p.row.related_post_id),
+        Some("") => None,
+        Some(key) => {
+            let found = match key.parse::<i64>() {
+                Ok(id) => store.post(id).await?,
+                Err(_) => store.post_by_slug(key.trim_matches('/')).await?,
+            };
+            match found {
+                Some(p) if existing.is_some_and(|e| e.row.id == p.row.id) => {
+                    note(&mut errors, ValidationError::new("related", "related_self", "A post cannot promote itself."));
+                    None
+                }
+                Some(p) => Some(p.row.id),
+                None => {
+                    note(&mut errors, ValidationError::new("related", "related_unknown", format!("There is no post \"{key}\".")));
+                    None
+                }
+            }
+        }
+    };
+
     let publish_at = match draft.publish_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => parse_time("publish_at", s, tz).map_err(|e| note(&mut errors, e)).ok(),
         None => None,
@@ -288,10 +312,11 @@ pub async fn save_post(
         feature_image_credit: credit,
         author_ids,
         tag_ids,
+        related_post_id,
     };
     match existing {
         Some(p) => {
-            store.update_post(p.row.id, &input, draft.revision).await?;
+            store.update_post(p.row.id, &input, draft.revision, actor.user_id).await?;
             Ok(p.row.id)
         }
         None => Ok(store.create_post(&input, actor.user_id).await?),

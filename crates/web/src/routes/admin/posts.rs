@@ -109,7 +109,7 @@ async fn editor(
     }
 }
 
-fn values_of(p: &Post, tz: &jiff::tz::TimeZone) -> serde_json::Value {
+fn values_of(p: &Post, tz: &jiff::tz::TimeZone, related_slug: Option<String>) -> serde_json::Value {
     let r = &p.row;
     let publish_at = r
         .published_at
@@ -122,6 +122,7 @@ fn values_of(p: &Post, tz: &jiff::tz::TimeZone) -> serde_json::Value {
         "tags": p.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
         "feature_image_alt": r.feature_image_alt, "feature_image_caption": r.feature_image_caption,
         "feature_image_credit": r.feature_image_credit, "revision": r.revision, "publish_at": publish_at,
+        "related": related_slug,
     })
 }
 
@@ -132,6 +133,7 @@ fn values_from_form(form: &FormData, image_id: Option<i64>) -> serde_json::Value
         "authors": form.all("author").iter().filter_map(|a| a.parse::<i64>().ok()).collect::<Vec<_>>(),
         "feature_image_alt": form.str("feature_image_alt"), "feature_image_caption": form.str("feature_image_caption"),
         "feature_image_credit": form.str("feature_image_credit"), "revision": form.str("revision"), "feature_image_id": image_id,
+        "related": form.str("related"),
     })
 }
 
@@ -156,9 +158,13 @@ pub async fn edit_form(
     Query(q): Query<super::DoneQuery>,
 ) -> Result<Response, AppError> {
     let post = load_editable(&state, &staff, id).await?;
+    let related_slug = match post.row.related_post_id {
+        Some(id) => state.store.post(id).await?.map(|p| p.row.slug),
+        None => None,
+    };
     let image = post.feature_image.as_ref().map(|m| image_view(m, None, None, None));
     let e = EditorState {
-        values: values_of(&post, state.site.timezone.tz()),
+        values: values_of(&post, state.site.timezone.tz(), related_slug),
         image,
         errors: FieldErrors::new(),
         preview_html: post.row.body_html.clone(),
@@ -200,6 +206,7 @@ async fn draft_from_form(
         feature_image_caption: form.get("feature_image_caption").map(str::to_owned),
         feature_image_credit: form.get("feature_image_credit").map(str::to_owned),
         revision: form.get("revision").and_then(|r| r.parse().ok()),
+        related: form.get("related").map(str::to_owned),
     };
     Ok((draft, image_id))
 }

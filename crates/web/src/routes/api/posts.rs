@@ -118,6 +118,8 @@ pub struct PostBody {
     feature_image_credit: Option<String>,
     /// The revision this change is based on; refused with 409 when the post changed since.
     revision: Option<i64>,
+    /// Slug or id of a post to promote under this one; "" clears it.
+    related: Option<String>,
 }
 
 fn parse_body(bytes: &Bytes) -> Result<PostBody, ApiError> {
@@ -196,6 +198,7 @@ async fn draft_of(state: &AppState, body: PostBody, existing: Option<&Post>) -> 
         feature_image_caption: body.feature_image_caption.or_else(|| r.and_then(|r| r.feature_image_caption.clone())),
         feature_image_credit: body.feature_image_credit.or_else(|| r.and_then(|r| r.feature_image_credit.clone())),
         revision: body.revision,
+        related: body.related,
     };
     Ok((draft, action))
 }
