@@ -60,7 +60,16 @@ mod tests {
     fn marks_added_and_removed_lines() {
         let d = diff_lines("a\nb\nc", "a\nx\nc\nd");
         let got: Vec<(Change, &str)> = d.iter().map(|l| (l.change, l.text.as_str())).collect();
-        assert_eq!(got, [(Change::Same, "a"), (Change::Removed, "b"), (Change::Added, "x"), (Change::Same, "c"), (Change::Added, "d")]);
+        assert_eq!(
+            got,
+            [
+                (Change::Same, "a"),
+                (Change::Removed, "b"),
+                (Change::Added, "x"),
+                (Change::Same, "c"),
+                (Change::Added, "d")
+            ]
+        );
         assert!(diff_lines("same", "same").iter().all(|l| l.change == Change::Same));
     }
 }

@@ -52,17 +52,22 @@ impl Application {
         let (stop_tx, stop_rx) = watch::channel(false);
         let worker = self.run_worker.then(|| tokio::spawn(Worker::new(self.store.clone()).run(stop_rx.clone())));
         let watcher = self.state.spawn_version_watch(Duration::from_secs(1));
+        let feed_watcher = self.state.spawn_feed_watch(Duration::from_millis(500));
+        let closing = self.state.closing.clone();
         let app = newsdesk_web::router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         tracing::info!(address = %self.address(), site.url = %self.state.site.url, "serving");
         let mut rx = stop_rx.clone();
         let signal = async move {
             shutdown.await;
             tracing::info!("shutting down: finishing in-flight requests and jobs");
+            // Live streams end now; otherwise their open connections would hold the shutdown.
+            let _ = closing.send(true);
             let _ = stop_tx.send(true);
         };
         axum::serve(self.listener, app).with_graceful_shutdown(signal).await.context("server error")?;
         let _ = rx.wait_for(|v| *v).await;
         watcher.abort();
+        feed_watcher.abort();
         if let Some(w) = worker {
             let _ = w.await;
         }

@@ -16,6 +16,7 @@ pub const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../assets/editor.js"),
     },
+    Asset { name: "live.js", content_type: "text/javascript; charset=utf-8", body: include_str!("../assets/live.js") },
 ];
 
 /// A short hash of all assets, appended to asset URLs so they can be cached for a year.

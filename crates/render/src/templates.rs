@@ -22,6 +22,11 @@ const BUILTIN: &[(&str, &str)] = &[
     ("404.html", include_str!("../templates/theme/404.html")),
     ("partials/card.html", include_str!("../templates/theme/partials/card.html")),
     ("partials/pagination.html", include_str!("../templates/theme/partials/pagination.html")),
+    ("partials/feed_item.html", include_str!("../templates/theme/partials/feed_item.html")),
+    ("partials/news_feed.html", include_str!("../templates/theme/partials/news_feed.html")),
+    ("partials/editors_picks.html", include_str!("../templates/theme/partials/editors_picks.html")),
+    ("partials/promo.html", include_str!("../templates/theme/partials/promo.html")),
+    ("news_feed.html", include_str!("../templates/theme/news_feed.html")),
     ("admin/layout.html", include_str!("../templates/admin/layout.html")),
     ("admin/macros.html", include_str!("../templates/admin/macros.html")),
     ("admin/signin.html", include_str!("../templates/admin/signin.html")),
@@ -35,6 +40,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/tokens.html", include_str!("../templates/admin/tokens.html")),
     ("admin/account.html", include_str!("../templates/admin/account.html")),
     ("admin/message.html", include_str!("../templates/admin/message.html")),
+    ("admin/news_feed.html", include_str!("../templates/admin/news_feed.html")),
+    ("admin/feed_item.html", include_str!("../templates/admin/feed_item.html")),
+    ("admin/curation.html", include_str!("../templates/admin/curation.html")),
+    ("admin/revisions.html", include_str!("../templates/admin/revisions.html")),
 ];
 
 /// Renders templates; shared by every request (cheap to clone).
@@ -71,6 +80,21 @@ impl Templates {
         env.add_filter("date", move |ts: i64| fmt_ts(&tz, ts, "%-d %B %Y"));
         env.add_filter("datetime", move |ts: i64| fmt_ts(&tz2, ts, "%-d %B %Y, %-I:%M %p %Z"));
         env.add_filter("iso", move |ts: i64| fmt_ts(&tz3, ts, "%Y-%m-%dT%H:%M:%S%:z"));
+        env.add_filter("time", {
+            let tz = site.timezone.clone();
+            move |ts: i64| fmt_ts(&tz, ts, "%-I:%M %p")
+        });
+        env.add_filter("date_short", {
+            let tz = site.timezone.clone();
+            move |ts: i64| fmt_ts(&tz, ts, "%-d %b %Y")
+        });
+        env.add_filter("is_today", {
+            let tz = site.timezone.clone();
+            move |ts: i64| {
+                let today = jiff::Timestamp::now().to_zoned(tz.tz().clone()).date();
+                jiff::Timestamp::from_second(ts).map(|t| tz.local(t).date() == today).unwrap_or(false)
+            }
+        });
         env.add_filter("local_input", {
             let tz = site.timezone.clone();
             move |ts: i64| fmt_ts(&tz, ts, "%Y-%m-%dT%H:%M")

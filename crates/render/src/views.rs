@@ -104,3 +104,31 @@ pub fn byline_name(name: &str, kind: &str) -> String {
 pub fn reading_time(word_count: i64) -> u32 {
     reading_time_minutes(word_count.max(0) as usize)
 }
+
+/// A News Feed item as pages, feeds and the live stream show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedItemView {
+    pub id: i64,
+    pub headline: String,
+    pub summary: String,
+    /// Where the headline links: the linked article, else the given URL.
+    pub link: Option<String>,
+    pub tag_name: Option<String>,
+    pub tag_url: Option<String>,
+    pub author_name: Option<String>,
+    pub author_url: Option<String>,
+    pub published_at: i64,
+    pub updated_at: i64,
+    pub retracted_at: Option<i64>,
+    pub retraction_note: Option<String>,
+}
+
+/// A correction or update at the foot of an article.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionView {
+    pub kind: String,
+    /// "Correction" or "Update".
+    pub label: &'static str,
+    pub body: String,
+    pub created_at: i64,
+}

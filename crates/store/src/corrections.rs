@@ -22,7 +22,13 @@ pub struct Correction {
 
 impl Store {
     /// Appends a correction or update to a published post and bumps the post's modified time.
-    pub async fn add_correction(&self, post_id: i64, kind: &str, body: &str, user_id: Option<i64>) -> StoreResult<Correction> {
+    pub async fn add_correction(
+        &self,
+        post_id: i64,
+        kind: &str,
+        body: &str,
+        user_id: Option<i64>,
+    ) -> StoreResult<Correction> {
         let mut tx = self.pool.begin().await?;
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM posts WHERE id = $1").bind(post_id).fetch_optional(&mut *tx).await?;
@@ -59,7 +65,10 @@ impl Store {
         if post_ids.is_empty() {
             return Ok(out);
         }
-        let sql = format!("SELECT * FROM corrections WHERE post_id IN ({}) ORDER BY post_id, id", placeholders(1, post_ids.len()));
+        let sql = format!(
+            "SELECT * FROM corrections WHERE post_id IN ({}) ORDER BY post_id, id",
+            placeholders(1, post_ids.len())
+        );
         let mut q = sqlx::query_as::<_, Correction>(AssertSqlSafe(sql));
         for id in post_ids {
             q = q.bind(*id);

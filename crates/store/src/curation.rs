@@ -36,9 +36,13 @@ impl Store {
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM posts WHERE id = $1").bind(post_id).fetch_optional(&mut *tx).await?;
         if status.as_deref() != Some("published") {
-            return Err(StoreError::Conflict { field: "post", message: "Only a published post can be an Editors' Pick.".into() });
+            return Err(StoreError::Conflict {
+                field: "post",
+                message: "Only a published post can be an Editors' Pick.".into(),
+            });
         }
-        let next: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM editors_picks").fetch_one(&mut *tx).await?;
+        let next: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(position) FROM editors_picks").fetch_one(&mut *tx).await?;
         sqlx::query("INSERT INTO editors_picks (post_id, position, added_by, created_at) VALUES ($1, $2, $3, $4)")
             .bind(post_id)
             .bind(next.unwrap_or(0) + 1)
@@ -66,8 +70,9 @@ impl Store {
     /// Moves a pick one place up (`-1`) or down (`+1`). A pick that was removed meanwhile is `NotFound`.
     pub async fn move_pick(&self, post_id: i64, delta: i64) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        let order: Vec<i64> =
-            sqlx::query_scalar("SELECT post_id FROM editors_picks ORDER BY position, post_id").fetch_all(&mut *tx).await?;
+        let order: Vec<i64> = sqlx::query_scalar("SELECT post_id FROM editors_picks ORDER BY position, post_id")
+            .fetch_all(&mut *tx)
+            .await?;
         let Some(from) = order.iter().position(|p| *p == post_id) else { return Err(StoreError::NotFound) };
         let to = (from as i64 + delta).clamp(0, order.len() as i64 - 1) as usize;
         let mut order = order;
@@ -102,7 +107,10 @@ impl Store {
             let status: Option<String> =
                 sqlx::query_scalar("SELECT status FROM posts WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
             if status.as_deref() != Some("published") {
-                return Err(StoreError::Conflict { field: "post", message: "Only a published post can lead the home page.".into() });
+                return Err(StoreError::Conflict {
+                    field: "post",
+                    message: "Only a published post can lead the home page.".into(),
+                });
             }
             sqlx::query(AssertSqlSafe("INSERT INTO home_slots (slot, post_id) VALUES ($1, $2)".to_owned()))
                 .bind(slot)

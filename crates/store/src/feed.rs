@@ -142,7 +142,10 @@ impl Store {
     }
 
     pub async fn feed_item(&self, id: i64) -> StoreResult<Option<FeedItem>> {
-        Ok(sqlx::query_as(AssertSqlSafe(format!("{SELECT} WHERE f.id = $1"))).bind(id).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_as(AssertSqlSafe(format!("{SELECT} WHERE f.id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     /// Items newest first; `before` (an item id) pages backwards ("More news").
@@ -175,6 +178,15 @@ impl Store {
         .bind(seq)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Who posted an item (for the "editors, or whoever posted it" rule).
+    pub async fn feed_item_creator(&self, id: i64) -> StoreResult<Option<i64>> {
+        let v: Option<Option<i64>> = sqlx::query_scalar("SELECT created_by FROM feed_items WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(v.flatten())
     }
 
     pub async fn feed_last_seq(&self) -> StoreResult<i64> {

@@ -448,12 +448,15 @@ impl Store {
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM posts WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
         let status = status.ok_or(StoreError::NotFound)?;
-        let corrections: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM corrections WHERE post_id = $1").bind(id).fetch_one(&mut *tx).await?;
+        let corrections: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM corrections WHERE post_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
         if corrections > 0 {
             return Err(StoreError::Conflict {
                 field: "post",
-                message: "This article has published corrections, which are never deleted; unpublish it instead.".into(),
+                message: "This article has published corrections, which are never deleted; unpublish it instead."
+                    .into(),
             });
         }
         sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(&mut *tx).await?;

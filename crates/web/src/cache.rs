@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 #[derive(Debug)]
 pub struct CachedPage {
     pub status: StatusCode,
+    pub content_type: &'static str,
     pub version: i64,
     pub etag: String,
     pub body: Bytes,
@@ -23,10 +24,10 @@ pub struct CachedPage {
 }
 
 impl CachedPage {
-    pub fn new(status: StatusCode, version: i64, body: Bytes) -> CachedPage {
+    pub fn new(status: StatusCode, version: i64, content_type: &'static str, body: Bytes) -> CachedPage {
         let etag = etag_for(&body, version);
         let gzip = (body.len() > 1024).then(|| gzip(&body)).flatten();
-        CachedPage { status, version, etag, body, gzip }
+        CachedPage { status, content_type, version, etag, body, gzip }
     }
 }
 
@@ -118,7 +119,7 @@ pub fn respond(page: &CachedPage, request_headers: &HeaderMap) -> Response {
             .into_response();
     }
     let headers = [
-        (CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+        (CONTENT_TYPE, HeaderValue::from_static(page.content_type)),
         (ETAG, etag),
         (CACHE_CONTROL, cache_control),
         (VARY, vary),

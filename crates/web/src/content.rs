@@ -229,7 +229,10 @@ pub async fn save_post(
                 }
                 Some(p) => Some(p.row.id),
                 None => {
-                    note(&mut errors, ValidationError::new("related", "related_unknown", format!("There is no post \"{key}\".")));
+                    note(
+                        &mut errors,
+                        ValidationError::new("related", "related_unknown", format!("There is no post \"{key}\".")),
+                    );
                     None
                 }
             }

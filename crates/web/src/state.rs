@@ -32,6 +32,10 @@ pub struct StateInner {
     pub content_version: AtomicI64,
     /// Whether cookies get the `Secure` flag (the site is served over https).
     pub secure_cookies: bool,
+    /// The newest News Feed event sequence this node knows of; live streams wait on it.
+    pub feed_signal: tokio::sync::watch::Sender<i64>,
+    /// Turns true when the server is shutting down, so long-lived streams end and shutdown can finish.
+    pub closing: tokio::sync::watch::Sender<bool>,
     /// Nav and latest stories for the current content version (see `routes::public::chrome`).
     pub chrome: std::sync::RwLock<Option<Arc<crate::routes::public::Chrome>>>,
 }
@@ -57,6 +61,8 @@ impl AppState {
             content_version: AtomicI64::new(0),
             secure_cookies,
             chrome: std::sync::RwLock::new(None),
+            feed_signal: tokio::sync::watch::Sender::new(0),
+            closing: tokio::sync::watch::Sender::new(false),
         }))
     }
 
@@ -87,6 +93,36 @@ impl AppState {
             loop {
                 tick.tick().await;
                 state.refresh_version().await;
+            }
+        })
+    }
+
+    /// Tells live streams on this node that the News Feed changed (after a local write).
+    pub async fn notify_feed(&self) {
+        match self.store.feed_last_seq().await {
+            Ok(seq) => {
+                self.feed_signal.send_if_modified(|v| {
+                    let newer = seq > *v;
+                    if newer {
+                        *v = seq;
+                    }
+                    newer
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the news feed sequence"),
+        }
+    }
+
+    /// Watches for News Feed changes made anywhere (other nodes, the API, the CLI) while streams are open.
+    pub fn spawn_feed_watch(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if state.feed_signal.receiver_count() > 0 {
+                    state.notify_feed().await;
+                }
             }
         })
     }

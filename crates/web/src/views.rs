@@ -82,3 +82,32 @@ pub fn pagination<T>(page: &Page<T>, base: &str) -> Pagination {
         next: (page.page < page.pages()).then(|| link(page.page + 1)),
     }
 }
+
+pub fn feed_item_view(f: &newsdesk_store::feed::FeedItem) -> newsdesk_render::views::FeedItemView {
+    newsdesk_render::views::FeedItemView {
+        id: f.id,
+        headline: f.headline.clone(),
+        summary: f.summary.clone(),
+        link: f.post_slug.as_ref().map(|s| format!("/{s}/")).or_else(|| f.url.clone()),
+        tag_name: f.tag_name.clone(),
+        tag_url: f.tag_slug.as_ref().map(|s| format!("/tag/{s}/")),
+        author_name: f
+            .author_name
+            .as_ref()
+            .map(|n| views::byline_name(n, f.author_kind.as_deref().unwrap_or("person"))),
+        author_url: f.author_slug.as_ref().map(|s| format!("/author/{s}/")),
+        published_at: f.published_at,
+        updated_at: f.updated_at,
+        retracted_at: f.retracted_at,
+        retraction_note: f.retraction_note.clone(),
+    }
+}
+
+pub fn correction_view(c: &newsdesk_store::corrections::Correction) -> newsdesk_render::views::CorrectionView {
+    newsdesk_render::views::CorrectionView {
+        kind: c.kind.clone(),
+        label: if c.kind == "correction" { "Correction" } else { "Update" },
+        body: c.body.clone(),
+        created_at: c.created_at,
+    }
+}

@@ -6,5 +6,6 @@ mod admin;
 mod api;
 mod cli;
 mod helpers;
+mod newsroom;
 mod public;
 mod scheduling;

@@ -3,8 +3,11 @@
 
 pub mod account;
 pub mod authors;
+pub mod curation;
 pub mod jobs;
+pub mod news_feed;
 pub mod posts;
+pub mod revisions;
 pub mod session;
 pub mod tags;
 pub mod tokens;
@@ -101,6 +104,10 @@ pub fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "password" => "Your password was changed; other sessions were signed out.",
         "retried" => "The job was queued again.",
         "revoked" => "Token revoked.",
+        "posted" => "Posted to the News Feed. Open pages show it within seconds.",
+        "retracted" => "Retracted. The item stays visible, marked as retracted, with your note.",
+        "corrected" => "Correction appended; readers see it at the foot of the article.",
+        "restored" => "Restored as a new revision; the revisions in between are kept.",
         _ => return None,
     })
 }

@@ -92,6 +92,13 @@ async fn editor(
         None => serde_json::json!({}),
     };
     let autosave = e.post.is_none_or(|p| p.row.status == "draft");
+    let corrections: Vec<_> = match e.post {
+        Some(p) => state.store.corrections_for(&[p.row.id]).await?.remove(&p.row.id).unwrap_or_default(),
+        None => Vec::new(),
+    }
+    .iter()
+    .map(crate::views::correction_view)
+    .collect();
     let data = serde_json::json!({
         "post": post_json,
         "values": e.values,
@@ -100,6 +107,7 @@ async fn editor(
         "errors": errors_json(&e.errors),
         "preview_html": e.preview_html,
         "autosave": autosave,
+        "corrections": corrections,
     });
     let section = if e.post.is_some() { "posts" } else { "new" };
     if status == StatusCode::OK {

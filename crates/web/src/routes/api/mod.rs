@@ -1,6 +1,7 @@
 //! JSON API v1. Reads of published content are public; writes need `Authorization: Bearer <token>` and the token's
 //! role is enforced exactly like a staff member's. Errors are `{"error": "code", "message": "…"}`.
 
+pub mod feed_items;
 pub mod media;
 pub mod posts;
 pub mod taxonomy;

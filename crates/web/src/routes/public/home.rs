@@ -21,6 +21,20 @@ pub async fn latest(state: &AppState, n: i64) -> Result<Vec<PostView>, AppError>
     Ok(state.store.list_posts(&published_posts(), 1, n).await?.items.iter().map(post_view).collect())
 }
 
+/// The lead and top stories editors placed (published ones only), in slot order.
+async fn curated(state: &AppState) -> Result<(Option<PostView>, Vec<PostView>), AppError> {
+    let slots = state.store.home_slots().await?;
+    let ids: Vec<i64> = newsdesk_store::curation::HOME_SLOTS
+        .iter()
+        .filter_map(|name| slots.iter().find(|(s, _)| s == name).map(|(_, id)| *id))
+        .collect();
+    let posts = state.store.posts_by_ids(&ids).await?;
+    let lead_id = slots.iter().find(|(s, _)| s == "lead").map(|(_, id)| *id);
+    let lead = lead_id.and_then(|id| posts.iter().find(|p| p.row.id == id)).map(post_view);
+    let top = posts.iter().filter(|p| Some(p.row.id) != lead_id).map(post_view).collect();
+    Ok((lead, top))
+}
+
 pub async fn index(State(state): State<AppState>, staff: MaybeStaff, headers: HeaderMap) -> Result<Response, AppError> {
     render(&state, &staff, &headers, 1).await
 }
@@ -47,10 +61,18 @@ async fn render(state: &AppState, staff: &MaybeStaff, headers: &HeaderMap, n: i6
     if n > 1 && page.items.is_empty() {
         return not_found(state, staff, headers).await;
     }
+    // Page 1: editors' lead and top stories (slots), falling back to the newest stories.
+    let (lead, top) = if n == 1 { curated(state).await? } else { (None, Vec::new()) };
     serve(state, staff, headers, &key, || async move {
-        let mut posts: Vec<PostView> = page.items.iter().map(post_view).collect();
-        let lead = if n == 1 && !posts.is_empty() { Some(posts.remove(0)) } else { None };
-        let data = serde_json::json!({ "lead": lead, "posts": posts, "pagination": pagination(&page, "/") });
+        let shown: Vec<i64> = lead.iter().chain(top.iter()).map(|p| p.id).collect();
+        let mut posts: Vec<PostView> = page.items.iter().map(post_view).filter(|p| !shown.contains(&p.id)).collect();
+        let lead = match lead {
+            Some(l) => Some(l),
+            None if n == 1 && !posts.is_empty() => Some(posts.remove(0)),
+            None => None,
+        };
+        let data =
+            serde_json::json!({ "lead": lead, "top": top, "posts": posts, "pagination": pagination(&page, "/") });
         Ok((StatusCode::OK, "home.html", data))
     })
     .await

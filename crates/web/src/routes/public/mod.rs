@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod assets;
+pub mod feed;
 pub mod health;
 pub mod home;
 pub mod post;
@@ -16,7 +17,9 @@ use crate::auth::MaybeStaff;
 use crate::cache::{self, CachedPage};
 use crate::error::AppError;
 use crate::state::AppState;
-use newsdesk_render::views::{PostView, TagView};
+use newsdesk_render::views::{FeedItemView, PostView, TagView};
+
+use crate::views::feed_item_view;
 use std::sync::Arc;
 
 /// Number of stories per list page.
@@ -31,6 +34,11 @@ struct Common<'a, T: Serialize> {
     nav: &'a [TagView],
     /// The newest stories, for sidebars and the 404 page.
     latest: &'a [PostView],
+    /// The newest News Feed items, and the event sequence they are current to (where live updates start).
+    feed: &'a [FeedItemView],
+    feed_seq: i64,
+    /// Editors' Picks, in order.
+    picks: &'a [PostView],
     staff: bool,
     canonical_path: String,
     year: i16,
@@ -50,7 +58,13 @@ pub struct Chrome {
     pub version: i64,
     pub nav: Vec<TagView>,
     pub latest: Vec<PostView>,
+    pub feed: Vec<FeedItemView>,
+    pub feed_seq: i64,
+    pub picks: Vec<PostView>,
 }
+
+/// Number of News Feed items in sidebars.
+pub const FEED_SIDEBAR: i64 = 8;
 
 /// Number of stories in the "Latest" lists.
 pub const LATEST: i64 = 6;
@@ -69,7 +83,11 @@ pub async fn chrome(state: &AppState) -> Result<Arc<Chrome>, AppError> {
         .map(|t| TagView { id: t.id, name: t.name.clone(), slug: t.slug.clone(), url: format!("/tag/{}/", t.slug) })
         .collect();
     let latest = home::latest(state, LATEST).await?;
-    let c = Arc::new(Chrome { version, nav, latest });
+    // The sequence is read before the items: an item posted in between is replayed to live pages, never lost.
+    let feed_seq = state.store.feed_last_seq().await?;
+    let feed = state.store.feed_items(None, FEED_SIDEBAR).await?.iter().map(feed_item_view).collect();
+    let picks = state.store.editors_picks().await?.iter().take(6).map(crate::views::post_view).collect();
+    let c = Arc::new(Chrome { version, nav, latest, feed, feed_seq, picks });
     if let Ok(mut slot) = state.chrome.write() {
         *slot = Some(c.clone());
     }
@@ -97,6 +115,9 @@ where
         page: data,
         nav: &chrome.nav,
         latest: &chrome.latest,
+        feed: &chrome.feed,
+        feed_seq: chrome.feed_seq,
+        picks: &chrome.picks,
         staff: staff.0.is_some(),
         canonical_path: key.to_owned(),
         year: jiff::Timestamp::now().to_zoned(state.site.timezone.tz().clone()).year(),
@@ -106,7 +127,28 @@ where
         return Ok((status, [(header::CACHE_CONTROL, "private, no-store")], axum::response::Html(html)).into_response());
     }
     let body = Bytes::from(html);
-    let page = state.cache.put(key.to_owned(), CachedPage::new(status, version, body));
+    let page = state.cache.put(key.to_owned(), CachedPage::new(status, version, "text/html; charset=utf-8", body));
+    Ok(cache::respond(&page, headers))
+}
+
+/// Serves a non-HTML document (a feed) through the same cache; staff get the same bytes as everyone.
+pub async fn serve_document<F, Fut>(
+    state: &AppState,
+    headers: &HeaderMap,
+    key: &str,
+    content_type: &'static str,
+    render: F,
+) -> Result<Response, AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<String, AppError>>,
+{
+    let version = state.version();
+    if let Some(page) = state.cache.get(key, version) {
+        return Ok(cache::respond(&page, headers));
+    }
+    let body = Bytes::from(render().await?);
+    let page = state.cache.put(key.to_owned(), CachedPage::new(StatusCode::OK, version, content_type, body));
     Ok(cache::respond(&page, headers))
 }
 

@@ -3,12 +3,27 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use newsdesk_render::views::PostView;
+use newsdesk_store::posts::{Post, PostFilter};
 
 use super::{cached, not_found, serve};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::post_view;
+use crate::views::{correction_view, post_view};
+
+/// The promo under an article: the post editors chose, else the latest published post of the same primary tag.
+async fn related(state: &AppState, post: &Post) -> Result<Option<PostView>, AppError> {
+    if let Some(id) = post.row.related_post_id
+        && let Some(p) = state.store.post(id).await?.filter(|p| p.row.status == "published")
+    {
+        return Ok(Some(post_view(&p)));
+    }
+    let Some(tag) = post.primary_tag() else { return Ok(None) };
+    let filter = PostFilter { tag_id: Some(tag.id), ..super::home::published_posts() };
+    let page = state.store.list_posts(&filter, 1, 2).await?;
+    Ok(page.items.iter().find(|p| p.row.id != post.row.id).map(post_view))
+}
 
 pub async fn show(
     State(state): State<AppState>,
@@ -27,10 +42,24 @@ pub async fn show(
     let Some(post) = post else {
         return not_found(&state, &staff, &headers).await;
     };
+    let corrections: Vec<_> = state
+        .store
+        .corrections_for(&[post.row.id])
+        .await?
+        .remove(&post.row.id)
+        .unwrap_or_default()
+        .iter()
+        .map(correction_view)
+        .collect();
+    let related = related(&state, &post).await?;
     serve(&state, &staff, &headers, &key, || async {
         let view = post_view(&post);
         let template = if view.kind == "page" { "page.html" } else { "post.html" };
-        Ok((StatusCode::OK, template, serde_json::json!({ "post": view })))
+        Ok((
+            StatusCode::OK,
+            template,
+            serde_json::json!({ "post": view, "corrections": corrections, "related": related }),
+        ))
     })
     .await
 }

@@ -1,0 +1,144 @@
+//! Corrections and revisions of a post.
+//!
+//! Corrections: appended to a published article, never edited or deleted. Revisions: every save is kept; staff see
+//! the list, a line diff between any two, and restore one — which saves it again as a new revision, so nothing in
+//! between is lost.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use newsdesk_domain::diff::diff_lines;
+use newsdesk_store::StoreError;
+use serde::Deserialize;
+
+use super::{check_csrf, flash_text, page, see_other};
+use crate::auth::Staff;
+use crate::content::{self, Action, PostDraft, SaveError};
+use crate::error::AppError;
+use crate::forms::FormData;
+use crate::state::AppState;
+
+pub async fn add_correction(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    let post = state.store.post(id).await?.ok_or(AppError::NotFound)?;
+    if !content::can_edit(&staff.actor(), &post) || !staff.role.can_publish() {
+        return Err(AppError::Forbidden(format!(
+            "Your role ({}) cannot add corrections to this article.",
+            staff.role.as_str()
+        )));
+    }
+    let kind = match form.get("kind") {
+        Some("update") => "update",
+        _ => "correction",
+    };
+    let body = form.str("body").trim();
+    let message = if body.is_empty() {
+        Some("Write what was wrong and what is right now.".to_owned())
+    } else if body.chars().count() > 2000 {
+        Some("Keep a correction under 2,000 characters.".to_owned())
+    } else {
+        match state.store.add_correction(id, kind, body, Some(staff.user.id)).await {
+            Ok(_) => None,
+            Err(StoreError::Conflict { message, .. }) => Some(message),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    match message {
+        None => {
+            state.refresh_version().await;
+            tracing::info!(post.id = id, correction.kind = kind, user.id = staff.user.id, "correction appended");
+            Ok(see_other(&format!("/admin/posts/{id}/edit?done=corrected")))
+        }
+        Some(m) => Err(AppError::BadRequest(m)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DiffQuery {
+    a: Option<i64>,
+    b: Option<i64>,
+    done: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<DiffQuery>,
+) -> Result<Response, AppError> {
+    let post = state.store.post(id).await?.ok_or(AppError::NotFound)?;
+    if !content::can_edit(&staff.actor(), &post) {
+        return Err(AppError::Forbidden("You cannot see this post's history.".into()));
+    }
+    let revisions = state.store.revisions(id).await?;
+    // Default comparison: the previous revision against the current one.
+    let b = q.b.or_else(|| revisions.first().map(|r| r.revision));
+    let a = q.a.or_else(|| revisions.get(1).map(|r| r.revision)).or(b);
+    let find = |n: Option<i64>| n.and_then(|n| revisions.iter().find(|r| r.revision == n));
+    let diff = match (find(a), find(b)) {
+        (Some(ra), Some(rb)) => {
+            let text = |r: &newsdesk_store::revisions::Revision| {
+                format!("# {}\n\n{}\n\n{}", r.title, r.excerpt.clone().unwrap_or_default(), r.body_md)
+            };
+            Some(diff_lines(&text(ra), &text(rb)))
+        }
+        _ => None,
+    };
+    page(
+        &state,
+        &staff,
+        "admin/revisions.html",
+        "posts",
+        flash_text(q.done.as_deref()),
+        serde_json::json!({
+            "post": { "id": post.row.id, "title": post.row.title, "revision": post.row.revision, "status": post.row.status },
+            "revisions": revisions, "a": a, "b": b, "diff": diff,
+        }),
+    )
+}
+
+pub async fn restore(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, revision)): Path<(i64, i64)>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    let Some(post) = state.store.post(id).await? else {
+        return Err(AppError::BadRequest("That post was deleted, so its revisions cannot be restored.".into()));
+    };
+    let Some(rev) = state.store.revision(id, revision).await? else {
+        return Err(AppError::BadRequest(format!("Revision {revision} of this post does not exist.")));
+    };
+    let draft = PostDraft {
+        title: rev.title,
+        slug: Some(rev.slug),
+        excerpt: Some(rev.excerpt.unwrap_or_default()),
+        body: rev.body_md,
+        authors: post.authors.iter().map(|a| a.id.to_string()).collect(),
+        tags: post.tags.iter().map(|t| t.name.clone()).collect(),
+        feature_image_id: post.row.feature_image_id,
+        feature_image_alt: post.row.feature_image_alt.clone(),
+        feature_image_caption: post.row.feature_image_caption.clone(),
+        feature_image_credit: post.row.feature_image_credit.clone(),
+        revision: form.get("revision").and_then(|r| r.parse().ok()),
+        ..Default::default()
+    };
+    match content::save_post(&state.store, state.site.timezone.tz(), &staff.actor(), Some(&post), draft, Action::Save)
+        .await
+    {
+        Ok(_) => {
+            state.refresh_version().await;
+            tracing::info!(post.id = id, restored.revision = revision, user.id = staff.user.id, "revision restored");
+            Ok(see_other(&format!("/admin/posts/{id}/revisions?done=restored")))
+        }
+        Err(SaveError::Invalid(errs, _)) => Err(AppError::BadRequest(errs.into_values().collect::<Vec<_>>().join(" "))),
+        Err(SaveError::Forbidden(m)) => Err(AppError::Forbidden(m)),
+        Err(SaveError::NotFound) => Err(AppError::NotFound),
+        Err(SaveError::Internal(e)) => Err(AppError::Internal(e)),
+    }
+}

@@ -1,0 +1,209 @@
+//! `/api/v1/feed-items`: read the News Feed (public); post, edit and retract items (token, author and above).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use newsdesk_store::StoreError;
+use serde::Deserialize;
+
+use super::{ApiAuth, absolute, rfc3339};
+use crate::error::ApiError;
+use crate::routes::admin::news_feed::parse_item;
+use crate::state::AppState;
+use crate::views::feed_item_view;
+
+fn item_json(state: &AppState, f: &newsdesk_store::feed::FeedItem) -> serde_json::Value {
+    let v = feed_item_view(f);
+    serde_json::json!({
+        "id": v.id, "headline": v.headline, "summary": v.summary,
+        "url": v.link.as_ref().map(|l| if l.starts_with('/') { absolute(state, l) } else { l.clone() }),
+        "tag": v.tag_name, "author": v.author_name,
+        "published_at": rfc3339(Some(v.published_at)), "updated_at": rfc3339(Some(v.updated_at)),
+        "retracted": v.retracted_at.is_some(), "retracted_at": rfc3339(v.retracted_at), "retraction_note": v.retraction_note,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let limit = q.limit.unwrap_or(25).clamp(1, 100);
+    let items = state.store.feed_items(q.before, limit).await?;
+    let next = (items.len() as i64 == limit).then(|| items.last().map(|i| i.id)).flatten();
+    Ok(Json(serde_json::json!({
+        "feed_items": items.iter().map(|i| item_json(&state, i)).collect::<Vec<_>>(),
+        "meta": { "next_before": next },
+    })))
+}
+
+pub async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<serde_json::Value>, ApiError> {
+    let item = state.store.feed_item(id).await?.ok_or_else(|| ApiError::not_found("feed item"))?;
+    Ok(Json(serde_json::json!({ "feed_item": item_json(&state, &item) })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemBody {
+    headline: Option<String>,
+    summary: Option<String>,
+    url: Option<String>,
+    /// Slug or id of one of our published articles.
+    article: Option<String>,
+    tag: Option<String>,
+    author: Option<String>,
+}
+
+fn parse_body(bytes: &Bytes) -> Result<ItemBody, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("The request body is not valid feed item JSON: {e}"),
+        )
+    })
+}
+
+fn invalid(errors: crate::forms::FieldErrors) -> ApiError {
+    let code = match errors.keys().next().copied() {
+        Some("headline") => "headline_invalid",
+        Some("summary") => "summary_invalid",
+        Some("url") => "url_invalid",
+        Some("article") => "article_unknown",
+        Some("tag") => "tag_unknown",
+        Some("author") => "author_unknown",
+        _ => "invalid",
+    };
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        code,
+        errors.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join(" "),
+    )
+}
+
+async fn author_id(state: &AppState, author: Option<&str>) -> Result<Option<i64>, ApiError> {
+    match author.map(str::trim).filter(|a| !a.is_empty()) {
+        None => Ok(None),
+        Some(a) => match state.store.author_by_slug_or_name(a).await? {
+            Some(x) => Ok(Some(x.id)),
+            None => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "author_unknown",
+                format!("author: there is no author \"{a}\"."),
+            )),
+        },
+    }
+}
+
+pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
+    if !auth.actor.role.can_publish() {
+        return Err(ApiError::forbidden(format!(
+            "A token with the role {} cannot post to the News Feed.",
+            auth.actor.role.as_str()
+        )));
+    }
+    let b = parse_body(&bytes)?;
+    let author = author_id(&state, b.author.as_deref()).await?;
+    let parsed = parse_item(
+        &state,
+        b.headline.as_deref().unwrap_or(""),
+        b.summary.as_deref().unwrap_or(""),
+        b.url.as_deref(),
+        b.article.as_deref(),
+        b.tag.as_deref(),
+        author,
+    )
+    .await
+    .map_err(|e| ApiError::from(anyhow::anyhow!("{e}")))?
+    .map_err(invalid)?;
+    let id = state.store.create_feed_item(&parsed.input(), None).await?;
+    state.refresh_version().await;
+    state.notify_feed().await;
+    let item = state.store.feed_item(id).await?.ok_or_else(|| ApiError::not_found("feed item"))?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "feed_item": item_json(&state, &item) }))).into_response())
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<i64>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    if !auth.actor.role.can_edit_others() {
+        return Err(ApiError::forbidden("Editing feed items needs an editor token."));
+    }
+    let b = parse_body(&bytes)?;
+    let old = state.store.feed_item(id).await?.ok_or_else(|| ApiError::not_found("feed item"))?;
+    let author = match b.author.as_deref() {
+        Some(a) => author_id(&state, Some(a)).await?,
+        None => old.author_id,
+    };
+    let parsed = parse_item(
+        &state,
+        b.headline.as_deref().unwrap_or(&old.headline),
+        b.summary.as_deref().unwrap_or(&old.summary),
+        b.url.as_deref().or(old.url.as_deref()),
+        b.article.as_deref().or(old.post_slug.as_deref()),
+        b.tag.as_deref().or(old.tag_slug.as_deref()),
+        author,
+    )
+    .await
+    .map_err(|e| ApiError::from(anyhow::anyhow!("{e}")))?
+    .map_err(invalid)?;
+    match state.store.update_feed_item(id, &parsed.input()).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict { message, .. }) => {
+            return Err(ApiError::new(StatusCode::CONFLICT, "retracted", message));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    state.refresh_version().await;
+    state.notify_feed().await;
+    let item = state.store.feed_item(id).await?.ok_or_else(|| ApiError::not_found("feed item"))?;
+    Ok(Json(serde_json::json!({ "feed_item": item_json(&state, &item) })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RetractBody {
+    note: String,
+}
+
+pub async fn retract(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<i64>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    if !auth.actor.role.can_edit_others() {
+        return Err(ApiError::forbidden("Retracting feed items needs an editor token."));
+    }
+    let b: RetractBody = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("Send {{\"note\": \"…\"}}: {e}"))
+    })?;
+    let note = b.note.trim();
+    if note.is_empty() || note.chars().count() > 500 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "note_invalid",
+            "note: say briefly why (1 to 500 characters).",
+        ));
+    }
+    match state.store.retract_feed_item(id, note).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict { message, .. }) => {
+            return Err(ApiError::new(StatusCode::CONFLICT, "retracted", message));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    state.refresh_version().await;
+    state.notify_feed().await;
+    let item = state.store.feed_item(id).await?.ok_or_else(|| ApiError::not_found("feed item"))?;
+    Ok(Json(serde_json::json!({ "feed_item": item_json(&state, &item) })).into_response())
+}

@@ -1,0 +1,260 @@
+//! The News Feed for readers: `/news-feed/` (with "More news" paging), its RSS and JSON feeds, and
+//! `/news-feed/events`, the server-sent event stream that pushes new, edited and retracted items to open pages.
+//!
+//! Live updates come from the `feed_events` table, not from memory: a reconnecting browser sends Last-Event-ID and
+//! gets every change it missed, and an item posted on any node reaches readers on every node (each node's
+//! [`crate::state::AppState::spawn_feed_watch`] notices new events within half a second).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream;
+use newsdesk_render::minijinja::context;
+use newsdesk_render::views::FeedItemView;
+use serde::Deserialize;
+
+use super::{cached, not_found, serve, serve_document};
+use crate::auth::MaybeStaff;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::feed_item_view;
+
+/// Items per `/news-feed/` page and per feed document.
+pub const PAGE: i64 = 25;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    before: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    staff: MaybeStaff,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let before = match q.before.as_deref() {
+        None => None,
+        Some(b) => match b.parse::<i64>() {
+            Ok(id) if id > 0 => Some(id),
+            _ => return not_found(&state, &staff, &headers).await,
+        },
+    };
+    let key = match before {
+        Some(b) => format!("/news-feed/?before={b}"),
+        None => "/news-feed/".to_owned(),
+    };
+    if let Some(r) = cached(&state, &staff, &headers, &key) {
+        return Ok(r);
+    }
+    let items = state.store.feed_items(before, PAGE + 1).await?;
+    if before.is_some() && items.is_empty() {
+        return not_found(&state, &staff, &headers).await;
+    }
+    let more = (items.len() as i64 > PAGE).then(|| format!("/news-feed/?before={}", items[PAGE as usize - 1].id));
+    let items: Vec<FeedItemView> = items.iter().take(PAGE as usize).map(feed_item_view).collect();
+    serve(&state, &staff, &headers, &key, || async move {
+        Ok((StatusCode::OK, "news_feed.html", serde_json::json!({ "items": items, "more": more })))
+    })
+    .await
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 forbids are dropped.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn rfc2822(ts: i64) -> String {
+    jiff::Timestamp::from_second(ts).map(|t| t.strftime("%a, %d %b %Y %H:%M:%S +0000").to_string()).unwrap_or_default()
+}
+
+fn summary_text(item: &FeedItemView) -> String {
+    match (&item.retracted_at, &item.retraction_note) {
+        (Some(_), Some(note)) => format!("[Retracted: {note}] {}", item.summary),
+        (Some(_), None) => format!("[Retracted] {}", item.summary),
+        _ => item.summary.clone(),
+    }
+}
+
+/// `/news-feed/rss/`: RSS 2.0.
+pub async fn rss(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    serve_document(&state, &headers, "/news-feed/rss/", "application/rss+xml; charset=utf-8", || async {
+        let items = state.store.feed_items(None, PAGE).await?;
+        let site = &state.site;
+        let mut out = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n\
+             <title>{} – News Feed</title>\n<link>{}/news-feed/</link>\n<description>Short updates from {}, newest first.</description>\n\
+             <language>{}</language>\n<atom:link href=\"{}/news-feed/rss/\" rel=\"self\" type=\"application/rss+xml\"/>\n",
+            xml(&site.title),
+            site.url,
+            xml(&site.title),
+            xml(&site.language),
+            site.url
+        );
+        if let Some(first) = items.first() {
+            out.push_str(&format!("<lastBuildDate>{}</lastBuildDate>\n", rfc2822(first.updated_at)));
+        }
+        for f in &items {
+            let v = feed_item_view(f);
+            let link = v.link.as_ref().map(|l| if l.starts_with('/') { format!("{}{l}", site.url) } else { l.clone() });
+            out.push_str(&format!(
+                "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"false\">{}/news-feed/#feed-{}</guid>\n<pubDate>{}</pubDate>\n<description>{}</description>\n",
+                xml(&v.headline),
+                xml(link.as_deref().unwrap_or(&format!("{}/news-feed/", site.url))),
+                site.url,
+                v.id,
+                rfc2822(v.published_at),
+                xml(&summary_text(&v))
+            ));
+            if let Some(tag) = &v.tag_name {
+                out.push_str(&format!("<category>{}</category>\n", xml(tag)));
+            }
+            out.push_str("</item>\n");
+        }
+        out.push_str("</channel>\n</rss>\n");
+        Ok(out)
+    })
+    .await
+}
+
+/// `/news-feed/feed.json`: JSON Feed 1.1.
+pub async fn json_feed(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    serve_document(&state, &headers, "/news-feed/feed.json", "application/feed+json; charset=utf-8", || async {
+        let items = state.store.feed_items(None, PAGE).await?;
+        let site = &state.site;
+        let rfc3339 = |t: i64| jiff::Timestamp::from_second(t).map(|t| t.to_string()).unwrap_or_default();
+        let items: Vec<serde_json::Value> = items
+            .iter()
+            .map(|f| {
+                let v = feed_item_view(f);
+                let url =
+                    v.link.as_ref().map(|l| if l.starts_with('/') { format!("{}{l}", site.url) } else { l.clone() });
+                serde_json::json!({
+                    "id": format!("{}/news-feed/#feed-{}", site.url, v.id),
+                    "url": url,
+                    "title": v.headline,
+                    "content_text": summary_text(&v),
+                    "date_published": rfc3339(v.published_at),
+                    "date_modified": rfc3339(v.updated_at),
+                    "authors": v.author_name.iter().map(|n| serde_json::json!({ "name": n })).collect::<Vec<_>>(),
+                    "tags": v.tag_name.iter().collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": format!("{} – News Feed", site.title),
+            "home_page_url": format!("{}/news-feed/", site.url),
+            "feed_url": format!("{}/news-feed/feed.json", site.url),
+            "language": site.language,
+            "items": items,
+        });
+        Ok(serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct EventsQuery {
+    after: Option<i64>,
+}
+
+struct Live {
+    state: AppState,
+    last: i64,
+    signal: tokio::sync::watch::Receiver<i64>,
+    closing: tokio::sync::watch::Receiver<bool>,
+    pending: std::collections::VecDeque<Event>,
+}
+
+/// `GET /news-feed/events`: one `feed-item` event per change, `id` = its sequence number. Starts after
+/// Last-Event-ID (a reconnect), else after `?after=` (the sequence the page was rendered at), else now.
+pub async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<EventsQuery>,
+) -> Result<Response, AppError> {
+    let last_event_id =
+        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
+    let last = match last_event_id.or(q.after) {
+        Some(seq) => seq.max(0),
+        None => state.store.feed_last_seq().await?,
+    };
+    let live = Live {
+        signal: state.feed_signal.subscribe(),
+        closing: state.closing.subscribe(),
+        state,
+        last,
+        pending: Default::default(),
+    };
+    let stream = stream::unfold(live, next_event);
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keep-alive"))
+        .into_response())
+}
+
+async fn next_event(mut live: Live) -> Option<(Result<Event, Infallible>, Live)> {
+    loop {
+        if let Some(ev) = live.pending.pop_front() {
+            return Some((Ok(ev), live));
+        }
+        if *live.closing.borrow() {
+            return None;
+        }
+        // Anything signalled from now on wakes the wait below, so nothing committed meanwhile is missed.
+        live.signal.borrow_and_update();
+        match load_events(&live.state, live.last).await {
+            Ok(events) if !events.is_empty() => {
+                for (seq, ev) in events {
+                    live.last = seq;
+                    live.pending.push_back(ev);
+                }
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = format!("{e:#}"), "news feed stream: cannot read events");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                continue;
+            }
+        }
+        tokio::select! {
+            changed = live.signal.changed() => if changed.is_err() { return None },
+            _ = live.closing.changed() => return None,
+        }
+    }
+}
+
+/// Events after `seq` with the current state of their items, rendered as the page renders them.
+async fn load_events(state: &AppState, seq: i64) -> anyhow::Result<Vec<(i64, Event)>> {
+    let events = state.store.feed_events_after(seq, 100).await?;
+    let mut ids: Vec<i64> = events.iter().map(|e| e.item_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let items = state.store.feed_items_by_ids(&ids).await?;
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        let Some(item) = items.iter().find(|i| i.id == e.item_id) else { continue };
+        let view = feed_item_view(item);
+        let html = state.templates.render("partials/feed_item.html", context! { item => view })?;
+        let data = serde_json::json!({ "id": item.id, "kind": e.kind, "html": html, "item": view });
+        out.push((e.seq, Event::default().id(e.seq.to_string()).event("feed-item").data(data.to_string())));
+    }
+    Ok(out)
+}
