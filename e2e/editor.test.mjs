@@ -4,66 +4,24 @@
 // an article page or the editor.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, readdirSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
-import AxeBuilder from "@axe-core/playwright";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { shouldSkip, startServer, launch, noAxeViolations } from "./support.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const BINARY = resolve(process.env.NEWSDESK_BIN || "../target/debug/newsdesk");
+const skip = shouldSkip();
 let server, browser, dataDir, baseUrl, setupLink;
-
-function skipOrFail(what) {
-  if (process.env.NEWSDESK_REQUIRE_ALL === "1") throw new Error(`${what} is missing and NEWSDESK_REQUIRE_ALL=1`);
-  console.log(`SKIPPED: browser tests (${what} is missing)`);
-  return true;
-}
-
-const missing = !existsSync(CHROMIUM) ? `chromium at ${CHROMIUM}` : !existsSync(BINARY) ? `the newsdesk binary at ${BINARY}` : null;
-const skip = missing ? skipOrFail(missing) : false;
 
 before(async () => {
   if (skip) return;
-  dataDir = mkdtempSync(join(tmpdir(), "nd-e2e-"));
-  server = spawn(BINARY, ["serve", "--data", dataDir, "--listen", "127.0.0.1:0"], {
-    env: { ...process.env, NEWSDESK_DATABASE_URL: process.env.NEWSDESK_E2E_DATABASE_URL || "", NEWSDESK_LOG__LEVEL: "warn" },
-  });
-  let output = "";
-  await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error("server did not start:\n" + output)), 60000);
-    server.stderr.on("data", (chunk) => {
-      output += chunk;
-      const url = output.match(/at (http:\/\/127\.0\.0\.1:\d+)\//);
-      const link = output.match(/(http:\/\/127\.0\.0\.1:\d+\/admin\/setup\/[0-9a-f]+)/);
-      if (url && link) {
-        baseUrl = url[1];
-        setupLink = link[1];
-        clearTimeout(timer);
-        ok();
-      }
-    });
-    server.on("exit", (code) => fail(new Error(`server exited with ${code}:\n${output}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
-  });
+  server = await startServer();
+  ({ baseUrl, setupLink, dataDir } = server);
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill("SIGTERM");
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  server?.stop();
 });
-
-async function noAxeViolations(page, label) {
-  const results = await new AxeBuilder({ page }).analyze();
-  assert.ok(results.passes.length > 10, `axe-core ran its rules on ${label}`);
-  const summary = results.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(summary, [], `axe-core violations on ${label}`);
-}
 
 test("an editor signs up, writes, illustrates and publishes a post, and sees it live with Edit post", { skip }, async () => {
   const context = await browser.newContext();

@@ -33,6 +33,8 @@ pub struct ImageView {
     pub id: i64,
     /// The largest rendered width, used as `src`.
     pub src: String,
+    /// The smallest rendered width, for thumbnails and promos.
+    pub thumb: String,
     pub srcset: String,
     pub width: i64,
     pub height: i64,
@@ -82,6 +84,7 @@ pub fn image_view(
     ImageView {
         id,
         src: media_url(sha256, largest),
+        thumb: media_url(sha256, widths.first().copied().unwrap_or(largest)),
         srcset: widths.iter().map(|w| format!("{} {w}w", media_url(sha256, *w))).collect::<Vec<_>>().join(", "),
         width: size.0,
         height: size.1,

@@ -4,6 +4,16 @@ use newsdesk_domain::{PostStatus, Role};
 use newsdesk_web::auth::Actor;
 use newsdesk_web::content::{Action, PostDraft, save_post};
 
+mod home {
+    pub fn published() -> newsdesk_store::posts::PostFilter {
+        newsdesk_store::posts::PostFilter {
+            status: Some("published".into()),
+            kind: Some("post".into()),
+            ..Default::default()
+        }
+    }
+}
+
 use crate::helpers::{Options, TestApp, backends, png, pos, spawn_app, spawn_app_with};
 
 const OWNER: Actor = Actor { user_id: None, role: Role::Owner, author_id: None };
@@ -125,6 +135,17 @@ async fn home_archives_pagination_and_not_found() {
         let (status, author) = app.get_text(&browser, "/author/ledger-news-desk/").await;
         assert_eq!(status, 200);
         assert!(author.contains("<h1>Ledger news desk</h1>") && author.contains("Desk"));
+        // Regression: every demo article renders (a promo with an image once broke the template).
+        for post in app.store.list_posts(&home::published(), 1, 50).await.unwrap().items {
+            let (status, html) = app.get_text(&browser, &format!("/{}/", post.row.slug)).await;
+            assert_eq!(status, 200, "/{}/ renders", post.row.slug);
+            assert!(html.contains("news-feed-heading"), "with its sidebar");
+        }
+        let (_, html) = app.get_text(&browser, "/how-we-investigated-the-ports-dredging-contract/").await;
+        assert!(
+            html.contains("<aside class=\"promo\"") && html.contains("Dredging contract went to a firm"),
+            "the same-tag promo"
+        );
         let (status, page) = app.get_text(&browser, "/about/").await;
         assert_eq!(status, 200);
         assert!(page.contains("About the Ledger"));

@@ -1,0 +1,71 @@
+// Shared set-up for the browser tests: a real `newsdesk serve` on a fresh data directory (demo content, SQLite),
+// Debian's chromium through playwright-core, and axe-core checks.
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+import AxeBuilder from "@axe-core/playwright";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+export const BINARY = resolve(process.env.NEWSDESK_BIN || "../target/debug/newsdesk");
+
+/** Whether to skip (saying so loudly); with NEWSDESK_REQUIRE_ALL=1 a missing part fails instead. */
+export function shouldSkip() {
+  const missing = !existsSync(CHROMIUM) ? `chromium at ${CHROMIUM}` : !existsSync(BINARY) ? `the newsdesk binary at ${BINARY}` : null;
+  if (!missing) return false;
+  if (process.env.NEWSDESK_REQUIRE_ALL === "1") throw new Error(`${missing} is missing and NEWSDESK_REQUIRE_ALL=1`);
+  console.log(`SKIPPED: browser tests (${missing} is missing)`);
+  return true;
+}
+
+/** Starts the server; resolves to { baseUrl, setupLink, dataDir, stop() }. */
+export async function startServer() {
+  const dataDir = mkdtempSync(join(tmpdir(), "nd-e2e-"));
+  const server = spawn(BINARY, ["serve", "--data", dataDir, "--listen", "127.0.0.1:0"], {
+    env: { ...process.env, NEWSDESK_DATABASE_URL: "", NEWSDESK_LOG__LEVEL: "warn" },
+  });
+  let output = "";
+  const { baseUrl, setupLink } = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error("server did not start:\n" + output)), 60000);
+    server.stderr.on("data", (chunk) => {
+      output += chunk;
+      const url = output.match(/at (http:\/\/127\.0\.0\.1:\d+)\//);
+      const link = output.match(/(http:\/\/127\.0\.0\.1:\d+\/admin\/setup\/[0-9a-f]+)/);
+      if (url && link) {
+        clearTimeout(timer);
+        ok({ baseUrl: url[1], setupLink: link[1] });
+      }
+    });
+    server.on("exit", (code) => fail(new Error(`server exited with ${code}:\n${output}`)));
+  });
+  return {
+    baseUrl,
+    setupLink,
+    dataDir,
+    /** Adds a staff account through the real CLI. */
+    addStaff(email, role, password) {
+      const r = spawnSync(BINARY, ["user", "add", "--data", dataDir, "--email", email, "--name", email.split("@")[0], "--role", role, "--password-stdin"], { input: password + "\n" });
+      assert.equal(r.status, 0, String(r.stderr));
+    },
+    stop() {
+      server.kill("SIGTERM");
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+  });
+}
+
+export async function noAxeViolations(page, label) {
+  const results = await new AxeBuilder({ page }).analyze();
+  assert.ok(results.passes.length > 10, `axe-core ran its rules on ${label}`);
+  const summary = results.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(summary, [], `axe-core violations on ${label}`);
+}
