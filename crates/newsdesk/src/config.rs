@@ -17,6 +17,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub site: SiteConfig,
     pub log: LogConfig,
+    pub feeds: FeedsConfig,
     /// The data directory (not a config key: from `--data` or `NEWSDESK_DATA`).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -79,6 +80,21 @@ pub struct LogConfig {
 impl Default for LogConfig {
     fn default() -> Self {
         LogConfig { format: "text".into(), level: "info".into() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedsConfig {
+    /// Whole articles in RSS/Atom/JSON feeds (true), or only the dek/excerpt (false).
+    pub full_content: bool,
+    /// Entries per feed.
+    pub items: i64,
+}
+
+impl Default for FeedsConfig {
+    fn default() -> Self {
+        FeedsConfig { full_content: true, items: 20 }
     }
 }
 
@@ -184,6 +200,11 @@ listen = "127.0.0.1:8080"
 # Empty: SQLite in this directory (newsdesk.db). For several nodes use PostgreSQL:
 # url = "postgres://newsdesk:secret@db.internal:5432/newsdesk"
 url = ""
+
+[feeds]
+# Whole articles in RSS, Atom and JSON feeds (true), or only each article's dek (false).
+full_content = true
+items = 20
 
 [log]
 # "text" for people, "json" for log collectors.

@@ -29,7 +29,11 @@ impl Application {
         let bound = listener.local_addr()?;
         let site = config.site_settings(Some(bound))?;
         let store = Store::open(&config.database_url()).await?;
-        let state = AppState::new(store.clone(), site, config.data_dir.clone());
+        let feeds = newsdesk_web::state::FeedOptions {
+            full_content: config.feeds.full_content,
+            items: config.feeds.items.clamp(1, 200),
+        };
+        let state = AppState::new(store.clone(), site, config.data_dir.clone(), feeds);
         state.refresh_version().await;
         Ok(Application { listener, state, store, run_worker })
     }

@@ -2,6 +2,8 @@
 //! site > built-in lookup, the view structs pages are rendered from, and the embedded static assets.
 
 pub mod assets;
+pub mod feeds;
+pub mod jsonld;
 pub mod markdown;
 pub mod templates;
 pub mod views;

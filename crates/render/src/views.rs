@@ -35,6 +35,9 @@ pub struct ImageView {
     pub src: String,
     /// The smallest rendered width, for thumbnails and promos.
     pub thumb: String,
+    /// Pixel size of the `src` rendition (for og:image:width/height).
+    pub src_width: u32,
+    pub src_height: u32,
     pub srcset: String,
     pub width: i64,
     pub height: i64,
@@ -85,6 +88,8 @@ pub fn image_view(
         id,
         src: media_url(sha256, largest),
         thumb: media_url(sha256, widths.first().copied().unwrap_or(largest)),
+        src_width: largest,
+        src_height: if size.0 > 0 { (size.1 as u64 * u64::from(largest) / size.0 as u64) as u32 } else { 0 },
         srcset: widths.iter().map(|w| format!("{} {w}w", media_url(sha256, *w))).collect::<Vec<_>>().join(", "),
         width: size.0,
         height: size.1,

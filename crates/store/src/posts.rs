@@ -534,3 +534,39 @@ async fn enqueue_publish(conn: &mut AnyConnection, id: i64, at: i64) -> StoreRes
     .await?;
     Ok(())
 }
+
+/// A published post's address and dates, for sitemaps (no bodies loaded).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PostIndexRow {
+    pub slug: String,
+    pub title: String,
+    pub published_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+impl Store {
+    /// Published posts (or pages) of `kind`, newest first; only those published since `since` when given.
+    pub async fn published_index(&self, kind: &str, since: Option<i64>, limit: i64) -> StoreResult<Vec<PostIndexRow>> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT slug, title, published_at, updated_at FROM posts
+             WHERE status = 'published' AND kind = $1 AND published_at >= $2
+             ORDER BY published_at DESC, id DESC LIMIT {limit}"
+        )))
+        .bind(kind)
+        .bind(since.unwrap_or(i64::MIN))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Authors with at least one published post, and when their newest post changed.
+    pub async fn authors_with_posts(&self) -> StoreResult<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT a.slug, MAX(p.updated_at) FROM authors a
+             JOIN post_authors pa ON pa.author_id = a.id
+             JOIN posts p ON p.id = pa.post_id AND p.status = 'published'
+             GROUP BY a.id, a.slug ORDER BY a.slug",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

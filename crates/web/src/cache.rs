@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use axum::body::Bytes;
-use axum::http::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY};
+use axum::http::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH,
+    LAST_MODIFIED, VARY,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -19,6 +22,8 @@ pub struct CachedPage {
     pub version: i64,
     pub etag: String,
     pub body: Bytes,
+    /// When this version of the page was rendered (Unix seconds), sent as Last-Modified.
+    pub created_at: i64,
     /// The body gzipped once, when the page was cached (pages of a few hundred bytes are sent as they are).
     pub gzip: Option<Bytes>,
 }
@@ -27,7 +32,8 @@ impl CachedPage {
     pub fn new(status: StatusCode, version: i64, content_type: &'static str, body: Bytes) -> CachedPage {
         let etag = etag_for(&body, version);
         let gzip = (body.len() > 1024).then(|| gzip(&body)).flatten();
-        CachedPage { status, content_type, version, etag, body, gzip }
+        let created_at = jiff::Timestamp::now().as_second();
+        CachedPage { status, content_type, version, etag, body, gzip, created_at }
     }
 }
 
@@ -110,19 +116,29 @@ pub fn respond(page: &CachedPage, request_headers: &HeaderMap) -> Response {
     let etag = HeaderValue::from_str(&etag_text).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
     let cache_control = HeaderValue::from_static("public, max-age=60, stale-while-revalidate=300");
     let vary = HeaderValue::from_static("Accept-Encoding");
-    let matches = request_headers
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag_text));
+    let last_modified = jiff::Timestamp::from_second(page.created_at)
+        .map(|t| t.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string())
+        .unwrap_or_default();
+    let last_modified = HeaderValue::from_str(&last_modified).unwrap_or_else(|_| HeaderValue::from_static(""));
+    // If-None-Match wins; If-Modified-Since only counts when no ETag was sent (RFC 9110).
+    let matches = match request_headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        Some(v) => v.split(',').any(|t| t.trim() == etag_text),
+        None => request_headers
+            .get(IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| jiff::fmt::rfc2822::parse(v).ok())
+            .is_some_and(|since| since.timestamp().as_second() >= page.created_at),
+    };
     if matches && page.status == StatusCode::OK {
-        return (StatusCode::NOT_MODIFIED, [(ETAG, etag), (CACHE_CONTROL, cache_control), (VARY, vary)])
-            .into_response();
+        let headers = [(ETAG, etag), (CACHE_CONTROL, cache_control), (VARY, vary), (LAST_MODIFIED, last_modified)];
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     let headers = [
         (CONTENT_TYPE, HeaderValue::from_static(page.content_type)),
         (ETAG, etag),
         (CACHE_CONTROL, cache_control),
         (VARY, vary),
+        (LAST_MODIFIED, last_modified),
     ];
     match gz {
         Some(body) => {

@@ -12,6 +12,21 @@ use newsdesk_store::Store;
 use crate::cache::PageCache;
 use crate::rate_limit::RateLimiter;
 
+/// What syndication feeds carry.
+#[derive(Debug, Clone)]
+pub struct FeedOptions {
+    /// Whole articles (true) or only the dek.
+    pub full_content: bool,
+    /// Entries per feed.
+    pub items: i64,
+}
+
+impl Default for FeedOptions {
+    fn default() -> Self {
+        FeedOptions { full_content: true, items: 20 }
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState(pub Arc<StateInner>);
 
@@ -32,6 +47,8 @@ pub struct StateInner {
     pub content_version: AtomicI64,
     /// Whether cookies get the `Secure` flag (the site is served over https).
     pub secure_cookies: bool,
+    /// Feed settings (`[feeds]`).
+    pub feeds: FeedOptions,
     /// The newest News Feed event sequence this node knows of; live streams wait on it.
     pub feed_signal: tokio::sync::watch::Sender<i64>,
     /// Turns true when the server is shutting down, so long-lived streams end and shutdown can finish.
@@ -48,7 +65,7 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, site: SiteSettings, data_dir: PathBuf) -> AppState {
+    pub fn new(store: Store, site: SiteSettings, data_dir: PathBuf, feeds: FeedOptions) -> AppState {
         let templates = Templates::new(&site, Some(data_dir.join("theme")));
         let secure_cookies = site.url.starts_with("https://");
         AppState(Arc::new(StateInner {
@@ -60,6 +77,7 @@ impl AppState {
             limiter: RateLimiter::default(),
             content_version: AtomicI64::new(0),
             secure_cookies,
+            feeds,
             chrome: std::sync::RwLock::new(None),
             feed_signal: tokio::sync::watch::Sender::new(0),
             closing: tokio::sync::watch::Sender::new(false),

@@ -100,7 +100,14 @@ async fn archive(
     }
     serve(state, staff, headers, &key, || async {
         let posts: Vec<_> = page.items.iter().map(post_view).collect();
-        let mut data = serde_json::json!({ "posts": posts, "pagination": pagination(&page, &base) });
+        let title = subject["name"].as_str().unwrap_or_default().to_owned();
+        let mut data = serde_json::json!({
+            "posts": posts,
+            "pagination": pagination(&page, &base),
+            "feed_links": super::feed_links(&base, &format!("{title} – {}", state.site.title)),
+            "jsonld": [super::breadcrumbs(state, &[(title.as_str(), base.clone())])],
+            "page_title": format!("{title} – {}", state.site.title),
+        });
         data[name] = subject;
         Ok((StatusCode::OK, template, data))
     })

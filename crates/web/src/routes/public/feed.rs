@@ -17,11 +17,13 @@ use newsdesk_render::minijinja::context;
 use newsdesk_render::views::FeedItemView;
 use serde::Deserialize;
 
+use super::syndication::{Format, doc_for};
 use super::{cached, not_found, serve, serve_document};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::feed_item_view;
+use newsdesk_render::feeds::FeedEntry;
 
 /// Items per `/news-feed/` page and per feed document.
 pub const PAGE: i64 = 25;
@@ -57,31 +59,23 @@ pub async fn page(
     }
     let more = (items.len() as i64 > PAGE).then(|| format!("/news-feed/?before={}", items[PAGE as usize - 1].id));
     let items: Vec<FeedItemView> = items.iter().take(PAGE as usize).map(feed_item_view).collect();
+    let url = format!("{}/news-feed/", state.site.url);
+    let live = newsdesk_render::jsonld::live_blog(
+        &format!("{} – News Feed", state.site.title),
+        &url,
+        &items,
+        &state.site.url,
+        &super::iso_in(&state),
+    );
+    let jsonld = vec![
+        newsdesk_render::jsonld::script_json(&live),
+        super::breadcrumbs(&state, &[("News Feed", "/news-feed/".to_owned())]),
+    ];
+    let feed_links = super::feed_links("/news-feed/", &format!("{} – News Feed", state.site.title));
     serve(&state, &staff, &headers, &key, || async move {
-        Ok((StatusCode::OK, "news_feed.html", serde_json::json!({ "items": items, "more": more })))
+        Ok((StatusCode::OK, "news_feed.html", serde_json::json!({ "items": items, "more": more, "jsonld": jsonld, "feed_links": feed_links, "page_title": "News Feed" })))
     })
     .await
-}
-
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 forbids are dropped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn rfc2822(ts: i64) -> String {
-    jiff::Timestamp::from_second(ts).map(|t| t.strftime("%a, %d %b %Y %H:%M:%S +0000").to_string()).unwrap_or_default()
 }
 
 fn summary_text(item: &FeedItemView) -> String {
@@ -92,82 +86,69 @@ fn summary_text(item: &FeedItemView) -> String {
     }
 }
 
-/// `/news-feed/rss/`: RSS 2.0.
-pub async fn rss(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    serve_document(&state, &headers, "/news-feed/rss/", "application/rss+xml; charset=utf-8", || async {
-        let items = state.store.feed_items(None, PAGE).await?;
+/// The News Feed as a syndication document (RSS, Atom or JSON Feed), newest items first.
+async fn document(state: &AppState, headers: &HeaderMap, format: Format) -> Result<Response, AppError> {
+    let key = format!(
+        "/news-feed/{}",
+        match format {
+            Format::Rss => "rss/",
+            Format::Atom => "atom/",
+            Format::Json => "feed.json",
+        }
+    );
+    let content_type = match format {
+        Format::Rss => "application/rss+xml; charset=utf-8",
+        Format::Atom => "application/atom+xml; charset=utf-8",
+        Format::Json => "application/feed+json; charset=utf-8",
+    };
+    serve_document(state, headers, &key, content_type, || async {
         let site = &state.site;
-        let mut out = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n\
-             <title>{} – News Feed</title>\n<link>{}/news-feed/</link>\n<description>Short updates from {}, newest first.</description>\n\
-             <language>{}</language>\n<atom:link href=\"{}/news-feed/rss/\" rel=\"self\" type=\"application/rss+xml\"/>\n",
-            xml(&site.title),
-            site.url,
-            xml(&site.title),
-            xml(&site.language),
-            site.url
+        let items = state.store.feed_items(None, PAGE).await?;
+        let entries = items
+            .iter()
+            .map(|f| {
+                let v = feed_item_view(f);
+                let url = match &v.link {
+                    Some(l) if l.starts_with('/') => format!("{}{l}", site.url),
+                    Some(l) => l.clone(),
+                    None => format!("{}/news-feed/#feed-{}", site.url, v.id),
+                };
+                FeedEntry {
+                    id: format!("{}/news-feed/#feed-{}", site.url, v.id),
+                    url,
+                    title: v.headline.clone(),
+                    summary: Some(summary_text(&v)),
+                    content_html: None,
+                    published: v.published_at,
+                    updated: v.updated_at,
+                    authors: v.author_name.iter().cloned().collect(),
+                    categories: v.tag_name.iter().cloned().collect(),
+                    enclosures: Vec::new(),
+                }
+            })
+            .collect();
+        let doc = doc_for(
+            state,
+            "/news-feed/",
+            format!("{} – News Feed", site.title),
+            format!("Short updates from {}, newest first.", site.title),
+            entries,
         );
-        if let Some(first) = items.first() {
-            out.push_str(&format!("<lastBuildDate>{}</lastBuildDate>\n", rfc2822(first.updated_at)));
-        }
-        for f in &items {
-            let v = feed_item_view(f);
-            let link = v.link.as_ref().map(|l| if l.starts_with('/') { format!("{}{l}", site.url) } else { l.clone() });
-            out.push_str(&format!(
-                "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"false\">{}/news-feed/#feed-{}</guid>\n<pubDate>{}</pubDate>\n<description>{}</description>\n",
-                xml(&v.headline),
-                xml(link.as_deref().unwrap_or(&format!("{}/news-feed/", site.url))),
-                site.url,
-                v.id,
-                rfc2822(v.published_at),
-                xml(&summary_text(&v))
-            ));
-            if let Some(tag) = &v.tag_name {
-                out.push_str(&format!("<category>{}</category>\n", xml(tag)));
-            }
-            out.push_str("</item>\n");
-        }
-        out.push_str("</channel>\n</rss>\n");
-        Ok(out)
+        Ok(format.render(&doc))
     })
     .await
 }
 
-/// `/news-feed/feed.json`: JSON Feed 1.1.
+pub async fn rss(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    document(&state, &headers, Format::Rss).await
+}
+
+pub async fn atom(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    document(&state, &headers, Format::Atom).await
+}
+
 pub async fn json_feed(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    serve_document(&state, &headers, "/news-feed/feed.json", "application/feed+json; charset=utf-8", || async {
-        let items = state.store.feed_items(None, PAGE).await?;
-        let site = &state.site;
-        let rfc3339 = |t: i64| jiff::Timestamp::from_second(t).map(|t| t.to_string()).unwrap_or_default();
-        let items: Vec<serde_json::Value> = items
-            .iter()
-            .map(|f| {
-                let v = feed_item_view(f);
-                let url =
-                    v.link.as_ref().map(|l| if l.starts_with('/') { format!("{}{l}", site.url) } else { l.clone() });
-                serde_json::json!({
-                    "id": format!("{}/news-feed/#feed-{}", site.url, v.id),
-                    "url": url,
-                    "title": v.headline,
-                    "content_text": summary_text(&v),
-                    "date_published": rfc3339(v.published_at),
-                    "date_modified": rfc3339(v.updated_at),
-                    "authors": v.author_name.iter().map(|n| serde_json::json!({ "name": n })).collect::<Vec<_>>(),
-                    "tags": v.tag_name.iter().collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        let doc = serde_json::json!({
-            "version": "https://jsonfeed.org/version/1.1",
-            "title": format!("{} – News Feed", site.title),
-            "home_page_url": format!("{}/news-feed/", site.url),
-            "feed_url": format!("{}/news-feed/feed.json", site.url),
-            "language": site.language,
-            "items": items,
-        });
-        Ok(serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?)
-    })
-    .await
+    document(&state, &headers, Format::Json).await
 }
 
 #[derive(Deserialize)]

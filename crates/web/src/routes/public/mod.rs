@@ -6,6 +6,7 @@ pub mod feed;
 pub mod health;
 pub mod home;
 pub mod post;
+pub mod syndication;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -174,6 +175,32 @@ pub async fn fallback(
         return Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, format!("{path}/"))]).into_response());
     }
     not_found(&state, &staff, &headers).await
+}
+
+/// ISO 8601 in the site's time zone, with its offset (for JSON-LD).
+pub fn iso_in(state: &AppState) -> impl Fn(i64) -> String + use<> {
+    let tz = state.site.timezone.tz().clone();
+    move |ts| {
+        jiff::Timestamp::from_second(ts)
+            .map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// Autodiscovery links for the RSS, Atom and JSON feeds of the page at `base`.
+pub fn feed_links(base: &str, title: &str) -> serde_json::Value {
+    serde_json::json!([
+        { "type": "application/rss+xml", "title": title, "href": format!("{base}rss/") },
+        { "type": "application/atom+xml", "title": format!("{title} (Atom)"), "href": format!("{base}atom/") },
+        { "type": "application/feed+json", "title": format!("{title} (JSON Feed)"), "href": format!("{base}feed.json") },
+    ])
+}
+
+/// Breadcrumbs JSON-LD from the home page to `trail`'s last (name, path).
+pub fn breadcrumbs(state: &AppState, trail: &[(&str, String)]) -> String {
+    let mut items = vec![(state.site.title.clone(), format!("{}/", state.site.url))];
+    items.extend(trail.iter().map(|(n, p)| ((*n).to_owned(), format!("{}{p}", state.site.url))));
+    newsdesk_render::jsonld::script_json(&newsdesk_render::jsonld::breadcrumbs(&items))
 }
 
 /// Parses a page number segment; anything but 2.. is not a page.

@@ -52,13 +52,26 @@ pub async fn show(
         .map(correction_view)
         .collect();
     let related = related(&state, &post).await?;
+    let view = post_view(&post);
+    let publisher = newsdesk_render::jsonld::Publisher {
+        name: &state.site.title,
+        url: &format!("{}/", state.site.url),
+        logo_url: &format!("{}/assets/logo.svg", state.site.url),
+    };
+    let article =
+        newsdesk_render::jsonld::news_article(&view, &state.site.url, &publisher, &corrections, &super::iso_in(&state));
+    let mut trail = Vec::new();
+    if let Some(t) = &view.primary_tag {
+        trail.push((t.name.as_str(), t.url.clone()));
+    }
+    trail.push((view.title.as_str(), view.url.clone()));
+    let jsonld = vec![newsdesk_render::jsonld::script_json(&article), super::breadcrumbs(&state, &trail)];
     serve(&state, &staff, &headers, &key, || async {
-        let view = post_view(&post);
         let template = if view.kind == "page" { "page.html" } else { "post.html" };
         Ok((
             StatusCode::OK,
             template,
-            serde_json::json!({ "post": view, "corrections": corrections, "related": related }),
+            serde_json::json!({ "post": view, "corrections": corrections, "related": related, "jsonld": jsonld }),
         ))
     })
     .await

@@ -1,0 +1,325 @@
+//! Syndication documents — RSS 2.0, Atom 1.0 and JSON Feed 1.1 — built from one [`FeedDoc`], and sitemaps.
+//! Pure string building with careful escaping: titles with `&`, `<`, quotes, emoji or right-to-left text come out
+//! well-formed; characters XML 1.0 forbids are dropped.
+
+use serde_json::json;
+
+/// One feed: the site, a tag, an author or desk, or the News Feed.
+#[derive(Debug, Clone)]
+pub struct FeedDoc {
+    pub title: String,
+    pub description: String,
+    /// The HTML page this feed mirrors (absolute URL).
+    pub home_url: String,
+    /// Absolute URLs of this feed in each format.
+    pub rss_url: String,
+    pub atom_url: String,
+    pub json_url: String,
+    pub language: String,
+    /// Newest change of any entry (Unix seconds); the feed's own updated time.
+    pub updated: i64,
+    pub entries: Vec<FeedEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedEntry {
+    /// Stable, unique, absolute.
+    pub id: String,
+    pub url: String,
+    pub title: String,
+    /// Plain-text summary (dek, excerpt).
+    pub summary: Option<String>,
+    /// Full HTML content when the site publishes full text.
+    pub content_html: Option<String>,
+    pub published: i64,
+    pub updated: i64,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    pub enclosures: Vec<Enclosure>,
+}
+
+/// A media file attached to an entry: the feature image, or (later) the audio edition.
+#[derive(Debug, Clone)]
+pub struct Enclosure {
+    pub url: String,
+    pub mime: String,
+    /// Size in bytes (RSS requires a length; 0 when unknown).
+    pub length: u64,
+}
+
+/// Escapes text for XML content and attributes, dropping characters XML 1.0 does not allow.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn rfc2822(ts: i64) -> String {
+    jiff::Timestamp::from_second(ts).map(|t| t.strftime("%a, %d %b %Y %H:%M:%S +0000").to_string()).unwrap_or_default()
+}
+
+pub fn rfc3339(ts: i64) -> String {
+    jiff::Timestamp::from_second(ts).map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
+}
+
+pub fn rss(doc: &FeedDoc) -> String {
+    let e = xml_escape;
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n<channel>\n<title>{}</title>\n<link>{}</link>\n<description>{}</description>\n<language>{}</language>\n<lastBuildDate>{}</lastBuildDate>\n<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
+        e(&doc.title),
+        e(&doc.home_url),
+        e(&doc.description),
+        e(&doc.language),
+        rfc2822(doc.updated),
+        e(&doc.rss_url)
+    );
+    for it in &doc.entries {
+        out.push_str(&format!(
+            "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"false\">{}</guid>\n<pubDate>{}</pubDate>\n",
+            e(&it.title),
+            e(&it.url),
+            e(&it.id),
+            rfc2822(it.published)
+        ));
+        for a in &it.authors {
+            out.push_str(&format!("<dc:creator>{}</dc:creator>\n", e(a)));
+        }
+        for c in &it.categories {
+            out.push_str(&format!("<category>{}</category>\n", e(c)));
+        }
+        if let Some(s) = &it.summary {
+            out.push_str(&format!("<description>{}</description>\n", e(s)));
+        }
+        if let Some(html) = &it.content_html {
+            out.push_str(&format!("<content:encoded>{}</content:encoded>\n", e(html)));
+        }
+        // RSS allows one enclosure per item: the first (audio when there is one, else the image).
+        if let Some(enc) = it.enclosures.first() {
+            out.push_str(&format!(
+                "<enclosure url=\"{}\" length=\"{}\" type=\"{}\"/>\n",
+                e(&enc.url),
+                enc.length,
+                e(&enc.mime)
+            ));
+        }
+        out.push_str("</item>\n");
+    }
+    out.push_str("</channel>\n</rss>\n");
+    out
+}
+
+pub fn atom(doc: &FeedDoc) -> String {
+    let e = xml_escape;
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n<title>{}</title>\n<subtitle>{}</subtitle>\n<id>{}</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n<updated>{}</updated>\n",
+        e(&doc.language),
+        e(&doc.title),
+        e(&doc.description),
+        e(&doc.atom_url),
+        e(&doc.home_url),
+        e(&doc.atom_url),
+        rfc3339(doc.updated)
+    );
+    for it in &doc.entries {
+        out.push_str(&format!(
+            "<entry>\n<title>{}</title>\n<id>{}</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<published>{}</published>\n<updated>{}</updated>\n",
+            e(&it.title),
+            e(&it.id),
+            e(&it.url),
+            rfc3339(it.published),
+            rfc3339(it.updated)
+        ));
+        for a in &it.authors {
+            out.push_str(&format!("<author><name>{}</name></author>\n", e(a)));
+        }
+        for c in &it.categories {
+            out.push_str(&format!("<category term=\"{}\"/>\n", e(c)));
+        }
+        if let Some(s) = &it.summary {
+            out.push_str(&format!("<summary type=\"text\">{}</summary>\n", e(s)));
+        }
+        if let Some(html) = &it.content_html {
+            out.push_str(&format!("<content type=\"html\">{}</content>\n", e(html)));
+        }
+        for enc in &it.enclosures {
+            out.push_str(&format!(
+                "<link rel=\"enclosure\" type=\"{}\" length=\"{}\" href=\"{}\"/>\n",
+                e(&enc.mime),
+                enc.length,
+                e(&enc.url)
+            ));
+        }
+        out.push_str("</entry>\n");
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+pub fn json_feed(doc: &FeedDoc) -> String {
+    let items: Vec<serde_json::Value> = doc
+        .entries
+        .iter()
+        .map(|it| {
+            let mut item = json!({
+                "id": it.id,
+                "url": it.url,
+                "title": it.title,
+                "date_published": rfc3339(it.published),
+                "date_modified": rfc3339(it.updated),
+                "authors": it.authors.iter().map(|a| json!({ "name": a })).collect::<Vec<_>>(),
+                "tags": it.categories,
+            });
+            match &it.content_html {
+                Some(html) => item["content_html"] = json!(html),
+                None => item["content_text"] = json!(it.summary.clone().unwrap_or_default()),
+            }
+            if let Some(s) = &it.summary {
+                item["summary"] = json!(s);
+            }
+            if let Some(img) = it.enclosures.iter().find(|e| e.mime.starts_with("image/")) {
+                item["image"] = json!(img.url);
+            }
+            let attachments: Vec<_> = it
+                .enclosures
+                .iter()
+                .map(|e| json!({ "url": e.url, "mime_type": e.mime, "size_in_bytes": e.length }))
+                .collect();
+            if !attachments.is_empty() {
+                item["attachments"] = json!(attachments);
+            }
+            item
+        })
+        .collect();
+    let doc = json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": doc.title,
+        "description": doc.description,
+        "home_page_url": doc.home_url,
+        "feed_url": doc.json_url,
+        "language": doc.language,
+        "items": items,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// `<urlset>` for up to 50,000 URLs: (absolute URL, last modified).
+pub fn sitemap(urls: &[(String, Option<i64>)]) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (loc, modified) in urls {
+        out.push_str(&format!("<url><loc>{}</loc>", xml_escape(loc)));
+        if let Some(m) = modified {
+            out.push_str(&format!("<lastmod>{}</lastmod>", rfc3339(*m)));
+        }
+        out.push_str("</url>\n");
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+/// `<sitemapindex>` pointing to the part sitemaps.
+pub fn sitemap_index(parts: &[(String, Option<i64>)]) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (loc, modified) in parts {
+        out.push_str(&format!("<sitemap><loc>{}</loc>", xml_escape(loc)));
+        if let Some(m) = modified {
+            out.push_str(&format!("<lastmod>{}</lastmod>", rfc3339(*m)));
+        }
+        out.push_str("</sitemap>\n");
+    }
+    out.push_str("</sitemapindex>\n");
+    out
+}
+
+/// A Google News sitemap entry.
+pub struct NewsUrl {
+    pub loc: String,
+    pub title: String,
+    pub published: i64,
+}
+
+pub fn news_sitemap(publication: &str, language: &str, urls: &[NewsUrl]) -> String {
+    let e = xml_escape;
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">\n",
+    );
+    // Google wants an ISO 639 language code: "en", not "en-GB" (except zh-cn / zh-tw).
+    let lang = language.to_lowercase();
+    let lang = if lang.starts_with("zh-") { lang } else { lang.split('-').next().unwrap_or("en").to_owned() };
+    for u in urls {
+        out.push_str(&format!(
+            "<url><loc>{}</loc><news:news><news:publication><news:name>{}</news:name><news:language>{}</news:language></news:publication><news:publication_date>{}</news:publication_date><news:title>{}</news:title></news:news></url>\n",
+            e(&u.loc),
+            e(publication),
+            e(&lang),
+            rfc3339(u.published),
+            e(&u.title)
+        ));
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> FeedDoc {
+        FeedDoc {
+            title: "Ledger & <Co> \"news\" 🙂 خبر".into(),
+            description: "d".into(),
+            home_url: "https://x.example/".into(),
+            rss_url: "https://x.example/rss/".into(),
+            atom_url: "https://x.example/atom/".into(),
+            json_url: "https://x.example/feed.json".into(),
+            language: "en".into(),
+            updated: 1_700_000_000,
+            entries: vec![FeedEntry {
+                id: "https://x.example/a/".into(),
+                url: "https://x.example/a/".into(),
+                title: "A < B & C\u{0001}".into(),
+                summary: Some("s".into()),
+                content_html: Some("<p>x</p>".into()),
+                published: 1_700_000_000,
+                updated: 1_700_000_100,
+                authors: vec!["Ana".into()],
+                categories: vec!["News".into()],
+                enclosures: vec![Enclosure {
+                    url: "https://x.example/i.jpg".into(),
+                    mime: "image/jpeg".into(),
+                    length: 10,
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn escapes_and_drops_illegal_characters() {
+        let r = rss(&doc());
+        assert!(r.contains("<title>Ledger &amp; &lt;Co&gt; &quot;news&quot; 🙂 خبر</title>"));
+        assert!(r.contains("<title>A &lt; B &amp; C</title>"), "control character dropped");
+        assert!(r.contains("<content:encoded>&lt;p&gt;x&lt;/p&gt;</content:encoded>"));
+        let a = atom(&doc());
+        assert!(
+            a.contains("<updated>2023-11-14T22:15:00Z</updated>")
+                || a.contains("<updated>2023-11-14T22:13:20Z</updated>")
+        );
+        let j: serde_json::Value = serde_json::from_str(&json_feed(&doc())).unwrap();
+        assert_eq!(j["items"][0]["title"], "A < B & C\u{0001}");
+        assert_eq!(j["items"][0]["attachments"][0]["mime_type"], "image/jpeg");
+    }
+}
