@@ -69,6 +69,23 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Export the public site.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Write the whole public site (pages, feeds, sitemaps, images, CSS) as static files with relative links,
+    /// for a mirror or any static host. Re-running rewrites only what changed.
+    Static {
+        #[command(flatten)]
+        data: DataArg,
+        /// Output directory: empty, or an earlier export.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -226,6 +243,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             println!("nd_{token}");
             eprintln!("This token is shown only once. Send it as: Authorization: Bearer nd_…");
+            Ok(())
+        }
+        Command::Export { command: ExportCommand::Static { data, dir } } => {
+            init::ensure_dir(&data.data, false)?;
+            let mut config = Config::load(&data.data)?;
+            // Every page rendered would log a request line; an export only reports problems.
+            if std::env::var_os("NEWSDESK_LOG__LEVEL").is_none() && std::env::var_os("RUST_LOG").is_none() {
+                config.log.level = "warn".into();
+            }
+            telemetry::init(&config.log);
+            if config.site.url.is_empty() {
+                eprintln!(
+                    "warning: [site] url is not set; the mirror's canonical links and feeds will name http://{}",
+                    config.server.listen
+                );
+            }
+            let store = init::open(&config, false).await?;
+            store.close().await;
+            let s = crate::export::run(&config, &dir).await?;
+            eprintln!(
+                "exported {} files to {} ({} written, {} unchanged, {} removed)",
+                s.files,
+                dir.display(),
+                s.written,
+                s.unchanged,
+                s.removed
+            );
+            for (page, link) in s.broken.iter().take(10) {
+                eprintln!("broken link on {page}: {link}");
+            }
+            if !s.broken.is_empty() {
+                bail!("{} broken link(s) in the site; the export is written but incomplete", s.broken.len());
+            }
             Ok(())
         }
         Command::Import { command: ImportCommand::Markdown { data, path } } => {

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod init;
 pub mod startup;

@@ -172,3 +172,23 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
 pub fn pos(hay: &str, needle: &str) -> usize {
     hay.find(needle).unwrap_or_else(|| panic!("expected to find {needle:?} in the page"))
 }
+
+/// Runs one of the Python checkers in `tests/integration/py/` and parses its JSON output. `None` (after saying
+/// SKIPPED) when python3 or a module it needs is missing — a failure instead under NEWSDESK_REQUIRE_ALL=1.
+pub fn python(script: &str, modules: &str, args: &[&str]) -> Option<serde_json::Value> {
+    let have = std::process::Command::new("python3").args(["-c", &format!("import {modules}")]).output();
+    if !have.is_ok_and(|o| o.status.success()) {
+        if std::env::var("NEWSDESK_REQUIRE_ALL").as_deref() == Ok("1") {
+            panic!("python3 with {modules} is required (pip install {modules}) and NEWSDESK_REQUIRE_ALL=1");
+        }
+        eprintln!("SKIPPED: a check that needs python3 with {modules} (pip install {modules})");
+        return None;
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/py").join(script);
+    let out = std::process::Command::new("python3").arg(&path).args(args).output().expect("run python3");
+    assert!(out.status.success(), "{script} failed: {}", String::from_utf8_lossy(&out.stderr));
+    Some(
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{script} printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))),
+    )
+}

@@ -5,6 +5,7 @@
 mod admin;
 mod api;
 mod cli;
+mod distribution;
 mod helpers;
 mod newsroom;
 mod public;

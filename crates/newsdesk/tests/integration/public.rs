@@ -94,7 +94,10 @@ async fn article_page_carries_the_reference_elements_in_reading_order() {
         let scripts: Vec<&str> =
             html.match_indices("<script").map(|(i, _)| &html[i..i + 60.min(html.len() - i)]).collect();
         let executable = |s: &&&str| !s.starts_with("<script type=\"application/ld+json\">");
-        assert!(scripts.iter().filter(executable).all(|s| s.starts_with("<script src=\"/assets/live.js?v=")), "{scripts:?}");
+        assert!(
+            scripts.iter().filter(executable).all(|s| s.starts_with("<script src=\"/assets/live.js?v=")),
+            "{scripts:?}"
+        );
         assert!(html.contains("defer></script>"));
         // Every rendered width of the image is served.
         let src = html.split("srcset=\"").nth(1).unwrap().split(' ').next().unwrap();
