@@ -68,21 +68,30 @@ nginx -c "$PWD/$OUT/nginx.conf" -p "$PWD/$OUT"
 sleep 0.3
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$ND_PID/status"; }
+# A staff session: signed-in requests are never served from the cache, so they measure rendering from the database.
+echo "bench staff password" | NEWSDESK_LOG__LEVEL=warn "$BIN" user add --data "$OUT/data" --email bench@example.org --name Bench --role editor --password-stdin >/dev/null
 # Restart Newsdesk so the rotating run starts with a cold page cache and idle RSS is measured fresh.
 kill "$ND_PID"; wait "$ND_PID" 2>/dev/null || true
 NEWSDESK_LOG__LEVEL=warn "$BIN" serve --data "$OUT/data" --listen "127.0.0.1:$ND_PORT" --no-demo 2>>"$OUT/serve.log" &
 ND_PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$ND_PORT/healthz" >/dev/null && break; sleep 0.1; done
+JAR="$OUT/cookies"
+CSRF=$(curl -s -c "$JAR" -b "$JAR" "http://127.0.0.1:$ND_PORT/admin/signin" | grep -o 'name="csrf_token" value="[^"]*"' | cut -d'"' -f4)
+curl -s -c "$JAR" -b "$JAR" -o /dev/null --data-urlencode "csrf_token=$CSRF" --data-urlencode "email=bench@example.org" \
+  --data-urlencode "password=bench staff password" "http://127.0.0.1:$ND_PORT/admin/signin"
+SESSION=$(awk '$6 == "nd_session" {print $7}' "$JAR")
+[ -n "$SESSION" ] || { echo "bench: could not sign in" >&2; exit 1; }
 sleep 1
 IDLE_RSS=$(rss)
 PEAK_FILE="$OUT/peak_rss"; echo 0 >"$PEAK_FILE"
 ( while kill -0 "$ND_PID" 2>/dev/null; do r=$(rss || echo 0); [ "$r" -gt "$(cat "$PEAK_FILE")" ] && echo "$r" >"$PEAK_FILE"; sleep 0.2; done ) &
 SAMPLER=$!
 
-run() { # name port path [script]
+run() { # name port path [script] [header]
   sleep 2 # let the previous run drain
   local args=(-t2 -c"$CONNS" -d"$DURATION" --latency)
   [ -n "${4:-}" ] && args+=(-s "$4")
+  [ -n "${5:-}" ] && args+=(-H "$5")
   ND_ROTATE=$ROTATE wrk "${args[@]}" "http://127.0.0.1:$2$3" >"$OUT/wrk-$1.txt"
 }
 echo "== wrk -t2 -c$CONNS -d$DURATION" >&2
@@ -92,6 +101,8 @@ run nd-article $ND_PORT /story-0/
 run nginx-article $NGINX_PORT /story-0/
 run nd-home $ND_PORT /
 run nginx-home $NGINX_PORT /
+run nd-staff $ND_PORT / bench/rotate.lua "Cookie: nd_session=$SESSION"
+run nginx-staff $NGINX_PORT / bench/rotate.lua
 kill "$SAMPLER" 2>/dev/null || true
 LOAD_RSS=$(cat "$PEAK_FILE")
 
@@ -106,14 +117,15 @@ def parse(name):
         return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
     return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0
-rows = [("article page (one URL)", "article"), ("home page", "home"), ("random article of 1,000 (cold cache)", "rotate")]
+rows = [("article page (one URL)", "article"), ("home page", "home"), ("random article of 1,000 (cold cache)", "rotate"),
+        ("random article, signed-in staff (no cache)", "staff")]
 lines = [f"Newsdesk vs nginx (same bytes), {n} articles imported in {imp}s; wrk on loopback, 2 cores shared",
-         f"{'page':38} {'newsdesk req/s':>14} {'p50 ms':>7} {'p99 ms':>7} | {'nginx req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>6}"]
+         f"{'page':44} {'newsdesk req/s':>14} {'p50 ms':>7} {'p99 ms':>7} | {'nginx req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>6}"]
 for label, key in rows:
     a, b = parse(f"nd-{key}"), parse(f"nginx-{key}")
     if a[3] or b[3]:
         lines.append(f"  !! non-2xx responses: newsdesk {a[3]}, nginx {b[3]}")
-    lines.append(f"{label:38} {a[0]:14.0f} {a[1]:7.2f} {a[2]:7.2f} | {b[0]:11.0f} {b[1]:7.2f} {b[2]:7.2f} | {a[0]/b[0]:6.2f}")
+    lines.append(f"{label:44} {a[0]:14.0f} {a[1]:7.2f} {a[2]:7.2f} | {b[0]:11.0f} {b[1]:7.2f} {b[2]:7.2f} | {a[0]/b[0]:6.2f}")
 lines.append(f"Newsdesk RSS: {idle/1024:.1f} MiB idle, {peak/1024:.1f} MiB peak under load")
 text = "\n".join(lines)
 print(text)

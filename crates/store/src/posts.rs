@@ -196,6 +196,19 @@ impl Store {
         Ok(Page { items, total, page, per_page })
     }
 
+    /// The first `n` posts of a list, without counting the whole list (promos, "latest" boxes).
+    pub async fn top_posts(&self, filter: &PostFilter, n: i64) -> StoreResult<Vec<Post>> {
+        let (cond, args) = where_clause(filter);
+        let order = if filter.status.as_deref() == Some("published") {
+            "p.published_at DESC, p.id DESC"
+        } else {
+            "COALESCE(p.published_at, p.updated_at) DESC, p.id DESC"
+        };
+        let sql = format!("SELECT p.id FROM posts p WHERE {cond} ORDER BY {order} LIMIT {n}");
+        let ids: Vec<i64> = bind_args!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), &args).fetch_all(&self.pool).await?;
+        self.posts_by_ids(&ids).await
+    }
+
     /// Posts with their relations, in the order of `ids`.
     pub async fn posts_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<Post>> {
         if ids.is_empty() {

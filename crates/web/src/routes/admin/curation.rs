@@ -24,9 +24,8 @@ async fn data(state: &AppState, errors: &FieldErrors) -> Result<serde_json::Valu
     let filter = PostFilter { kind: Some("post".into()), status: Some("published".into()), ..Default::default() };
     let recent: Vec<_> = state
         .store
-        .list_posts(&filter, 1, 50)
+        .top_posts(&filter, 50)
         .await?
-        .items
         .iter()
         .map(|p| serde_json::json!({ "id": p.row.id, "title": p.row.title, "slug": p.row.slug }))
         .collect();

@@ -18,7 +18,7 @@ pub fn published_posts() -> PostFilter {
 
 /// The newest `n` published stories.
 pub async fn latest(state: &AppState, n: i64) -> Result<Vec<PostView>, AppError> {
-    Ok(state.store.list_posts(&published_posts(), 1, n).await?.items.iter().map(post_view).collect())
+    Ok(state.store.top_posts(&published_posts(), n).await?.iter().map(post_view).collect())
 }
 
 /// The lead and top stories editors placed (published ones only), in slot order.

@@ -21,8 +21,8 @@ async fn related(state: &AppState, post: &Post) -> Result<Option<PostView>, AppE
     }
     let Some(tag) = post.primary_tag() else { return Ok(None) };
     let filter = PostFilter { tag_id: Some(tag.id), ..super::home::published_posts() };
-    let page = state.store.list_posts(&filter, 1, 2).await?;
-    Ok(page.items.iter().find(|p| p.row.id != post.row.id).map(post_view))
+    let candidates = state.store.top_posts(&filter, 2).await?;
+    Ok(candidates.iter().find(|p| p.row.id != post.row.id).map(post_view))
 }
 
 pub async fn show(

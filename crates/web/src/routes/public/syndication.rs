@@ -134,7 +134,7 @@ async fn post_feed(
 ) -> Result<Response, AppError> {
     let key = format!("{base}{}", format.path());
     serve_document(state, headers, &key, format.content_type(), || async {
-        let posts = state.store.list_posts(&filter, 1, state.feeds.items).await?.items;
+        let posts = state.store.top_posts(&filter, state.feeds.items).await?;
         let entries = entries(state, &posts).await?;
         Ok(format.render(&doc_for(state, base, title, description, entries)))
     })
