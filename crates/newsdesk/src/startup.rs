@@ -19,6 +19,7 @@ pub struct Application {
     state: AppState,
     store: Store,
     run_worker: bool,
+    jobs: newsdesk_worker::JobContext,
 }
 
 impl Application {
@@ -32,10 +33,11 @@ impl Application {
         let feeds = newsdesk_web::state::FeedOptions {
             full_content: config.feeds.full_content,
             items: config.feeds.items.clamp(1, 200),
+            narration_policy_url: config.narration.policy_url.clone(),
         };
         let state = AppState::new(store.clone(), site, config.data_dir.clone(), feeds);
         state.refresh_version().await;
-        Ok(Application { listener, state, store, run_worker })
+        Ok(Application { listener, state, store, run_worker, jobs: config.job_context() })
     }
 
     pub fn port(&self) -> u16 {
@@ -54,7 +56,9 @@ impl Application {
     /// progress, and closes the database pool.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = self.run_worker.then(|| tokio::spawn(Worker::new(self.store.clone()).run(stop_rx.clone())));
+        let worker = self
+            .run_worker
+            .then(|| tokio::spawn(Worker::new(self.store.clone(), self.jobs.clone()).run(stop_rx.clone())));
         let watcher = self.state.spawn_version_watch(Duration::from_secs(1));
         let feed_watcher = self.state.spawn_feed_watch(Duration::from_millis(500));
         let closing = self.state.closing.clone();

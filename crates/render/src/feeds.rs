@@ -274,6 +274,57 @@ pub fn news_sitemap(publication: &str, language: &str, urls: &[NewsUrl]) -> Stri
     out
 }
 
+/// A podcast episode: a narrated article.
+pub struct Episode {
+    pub guid: String,
+    pub url: String,
+    pub title: String,
+    pub summary: String,
+    pub author: String,
+    pub published: i64,
+    pub audio_url: String,
+    pub audio_bytes: u64,
+    /// HH:MM:SS.
+    pub duration: String,
+    pub image: Option<String>,
+}
+
+/// Podcast RSS: RSS 2.0 with Apple's `itunes:` tags and a `podcast:transcript` link to each article.
+pub fn podcast_rss(
+    title: &str,
+    description: &str,
+    site_url: &str,
+    feed_url: &str,
+    language: &str,
+    cover: &str,
+    episodes: &[Episode],
+) -> String {
+    let e = xml_escape;
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\" xmlns:podcast=\"https://podcastindex.org/namespace/1.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n<title>{}</title>\n<link>{}</link>\n<description>{}</description>\n<language>{}</language>\n<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n<itunes:author>{}</itunes:author>\n<itunes:summary>{}</itunes:summary>\n<itunes:image href=\"{}\"/>\n<itunes:category text=\"News\"><itunes:category text=\"Daily News\"/></itunes:category>\n<itunes:explicit>false</itunes:explicit>\n<itunes:type>episodic</itunes:type>\n",
+        e(title),
+        e(site_url),
+        e(description),
+        e(language),
+        e(feed_url),
+        e(title),
+        e(description),
+        e(cover)
+    );
+    for ep in episodes {
+        out.push_str(&format!(
+            "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"false\">{}</guid>\n<pubDate>{}</pubDate>\n<description>{}</description>\n<enclosure url=\"{}\" length=\"{}\" type=\"audio/mpeg\"/>\n<itunes:duration>{}</itunes:duration>\n<itunes:author>{}</itunes:author>\n<itunes:explicit>false</itunes:explicit>\n<podcast:transcript url=\"{}\" type=\"text/html\"/>\n",
+            e(&ep.title), e(&ep.url), e(&ep.guid), rfc2822(ep.published), e(&ep.summary), e(&ep.audio_url), ep.audio_bytes, e(&ep.duration), e(&ep.author), e(&ep.url)
+        ));
+        if let Some(img) = &ep.image {
+            out.push_str(&format!("<itunes:image href=\"{}\"/>\n", e(img)));
+        }
+        out.push_str("</item>\n");
+    }
+    out.push_str("</channel>\n</rss>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

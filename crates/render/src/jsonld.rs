@@ -73,6 +73,17 @@ pub fn news_article(
             "caption": img.caption.clone().or_else(|| Some(img.alt.clone())),
         }]);
     }
+    if let Some(a) = &post.audio {
+        v["audio"] = json!({
+            "@type": "AudioObject",
+            "name": format!("Audio edition: {}", post.title),
+            "description": "This audio is created with AI assistance.",
+            "contentUrl": format!("{site_url}{}", a.src),
+            "encodingFormat": "audio/mpeg",
+            "duration": a.iso_duration,
+            "contentSize": a.bytes.to_string(),
+        });
+    }
     if !corrections.is_empty() {
         v["correction"] = json!(corrections
             .iter()

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod feeds;
 pub mod jsonld;
 pub mod markdown;
+pub mod narration;
 pub mod templates;
 pub mod views;
 

@@ -66,6 +66,37 @@ pub struct PostView {
     pub tags: Vec<TagView>,
     pub primary_tag: Option<TagView>,
     pub feature_image: Option<ImageView>,
+    /// The narrated edition, when one is ready and narration is on.
+    pub audio: Option<AudioView>,
+}
+
+/// An audio edition as the player, feeds and structured data use it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AudioView {
+    pub src: String,
+    pub opus_src: Option<String>,
+    pub duration_ms: i64,
+    /// "4 min 12 s".
+    pub duration_label: String,
+    /// ISO 8601 duration for JSON-LD, e.g. "PT4M12S".
+    pub iso_duration: String,
+    /// HH:MM:SS for itunes:duration.
+    pub clock: String,
+    pub bytes: i64,
+}
+
+pub fn audio_view(file: &str, opus_file: Option<&str>, duration_ms: i64, bytes: i64) -> AudioView {
+    let secs = (duration_ms + 500) / 1000;
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    AudioView {
+        src: format!("/media/audio/{file}"),
+        opus_src: opus_file.map(|f| format!("/media/audio/{f}")),
+        duration_ms,
+        duration_label: if secs >= 60 { format!("{} min {s} s", secs / 60) } else { format!("{s} s") },
+        iso_duration: format!("PT{}{}M{s}S", if h > 0 { format!("{h}H") } else { String::new() }, m),
+        clock: format!("{h:02}:{m:02}:{s:02}"),
+        bytes,
+    }
 }
 
 /// Public URL of one rendered width of an image, addressed by the SHA-256 of its original bytes.

@@ -43,6 +43,8 @@ pub struct PostRow {
     pub created_by: Option<i64>,
     /// A post to promote under this one (else the theme shows the latest of the same primary tag).
     pub related_post_id: Option<i64>,
+    /// 1 when the article gets an audio edition (the default), 0 when staff turned narration off.
+    pub narration: i64,
     /// Incremented on every save; lets a save detect that someone else saved in between.
     pub revision: i64,
     pub created_at: i64,
@@ -114,7 +116,7 @@ impl<T> Page<T> {
 const COLS: &str =
     "p.id, p.kind, p.slug, p.title, p.excerpt, p.body_md, p.body_html, p.word_count, p.status, p.published_at,
     p.feature_image_id, p.feature_image_alt, p.feature_image_caption, p.feature_image_credit, p.created_by,
-    p.related_post_id, p.revision,
+    p.related_post_id, p.narration, p.revision,
     p.created_at, p.updated_at";
 
 /// Binds stay in one Vec so the WHERE clause and its arguments cannot drift apart.
@@ -205,7 +207,8 @@ impl Store {
             "COALESCE(p.published_at, p.updated_at) DESC, p.id DESC"
         };
         let sql = format!("SELECT p.id FROM posts p WHERE {cond} ORDER BY {order} LIMIT {n}");
-        let ids: Vec<i64> = bind_args!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), &args).fetch_all(&self.pool).await?;
+        let ids: Vec<i64> =
+            bind_args!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), &args).fetch_all(&self.pool).await?;
         self.posts_by_ids(&ids).await
     }
 
@@ -428,6 +431,9 @@ impl Store {
             enqueue_publish(&mut tx, id, published_at.unwrap_or_else(now)).await?;
         }
         crate::revisions::record(&mut tx, id, None).await?;
+        if status == "published" {
+            crate::audio::enqueue_narration(&mut tx, id, &format!("s{}", now())).await?;
+        }
         if old == "published" || status == "published" {
             bump_content_version(&mut tx).await?;
         }
@@ -451,6 +457,7 @@ impl Store {
         let published = done.rows_affected() > 0;
         if published {
             bump_content_version(&mut tx).await?;
+            crate::audio::enqueue_narration(&mut tx, id, &format!("at{scheduled_for}")).await?;
         }
         tx.commit().await?;
         Ok(published)
@@ -526,6 +533,12 @@ async fn write_relations(conn: &mut AnyConnection, id: i64, input: &PostInput) -
 async fn after_write(conn: &mut AnyConnection, id: i64, input: &PostInput, was_published: bool) -> StoreResult<()> {
     if input.status == "scheduled" {
         enqueue_publish(conn, id, input.published_at.unwrap_or_else(now)).await?;
+    }
+    if input.status == "published" {
+        // The job compares a hash of the text: a save that changes nothing narratable costs nothing.
+        let revision: i64 =
+            sqlx::query_scalar("SELECT revision FROM posts WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+        crate::audio::enqueue_narration(conn, id, &format!("r{revision}")).await?;
     }
     if was_published || input.status == "published" {
         bump_content_version(conn).await?;

@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/curation/picks/{id}/move", post(admin::curation::move_pick))
         .route("/curation/picks/{id}/remove", post(admin::curation::remove_pick))
         .route("/posts/{id}/corrections", post(admin::revisions::add_correction))
+        .route("/posts/{id}/narrate", post(admin::posts::narrate))
         .route("/posts/{id}/revisions", get(admin::revisions::list))
         .route("/posts/{id}/revisions/{revision}/restore", post(admin::revisions::restore));
 
@@ -87,6 +88,10 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap-news.xml", get(public::syndication::news_sitemap))
         .route("/robots.txt", get(public::syndication::robots))
         .route("/oembed", get(public::syndication::oembed))
+        .route("/podcast/rss/", get(public::syndication::podcast_site))
+        .route("/tag/{slug}/podcast/rss/", get(public::syndication::podcast_tag))
+        .route("/podcast/cover.png", get(public::assets::podcast_cover))
+        .route("/media/audio/{file}", get(public::assets::audio))
         .route("/news-feed/feed.json", get(public::feed::json_feed))
         .route("/news-feed/events", get(public::feed::events))
         .route("/{slug}/", get(public::post::show))

@@ -19,11 +19,13 @@ pub struct FeedOptions {
     pub full_content: bool,
     /// Entries per feed.
     pub items: i64,
+    /// Where the "created with AI assistance" label links (`[narration] policy_url`).
+    pub narration_policy_url: String,
 }
 
 impl Default for FeedOptions {
     fn default() -> Self {
-        FeedOptions { full_content: true, items: 20 }
+        FeedOptions { full_content: true, items: 20, narration_policy_url: "/ai-policy/".into() }
     }
 }
 

@@ -49,6 +49,7 @@ pub fn post_view(p: &Post) -> PostView {
         authors,
         primary_tag: tags.first().cloned(),
         tags,
+        audio: None,
         feature_image: p.feature_image.as_ref().map(|m| {
             image_view(
                 m,
@@ -81,6 +82,16 @@ pub fn pagination<T>(page: &Page<T>, base: &str) -> Pagination {
         prev: (page.page > 1).then(|| link(page.page - 1)),
         next: (page.page < page.pages()).then(|| link(page.page + 1)),
     }
+}
+
+/// The audio edition readers get for a post, if narration is on and an edition is ready.
+pub fn audio_of(
+    p: &Post,
+    edition: Option<&newsdesk_store::audio::AudioEdition>,
+) -> Option<newsdesk_render::views::AudioView> {
+    let e = edition.filter(|_| p.row.narration == 1)?;
+    let file = e.file.as_deref()?;
+    Some(views::audio_view(file, e.opus_file.as_deref(), e.duration_ms.unwrap_or(0), e.bytes.unwrap_or(0)))
 }
 
 pub fn feed_item_view(f: &newsdesk_store::feed::FeedItem) -> newsdesk_render::views::FeedItemView {

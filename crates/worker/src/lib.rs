@@ -3,6 +3,7 @@
 //! runners may share one database.
 
 pub mod jobs;
+pub mod narration;
 
 use std::time::Duration;
 
@@ -20,8 +21,20 @@ pub enum Outcome {
     Fail(String),
 }
 
+/// What jobs need besides the database.
+#[derive(Debug, Clone, Default)]
+pub struct JobContext {
+    /// `<data>/media`: uploaded images, and narrated audio under `audio/`.
+    pub media_dir: std::path::PathBuf,
+    /// `[narration]` settings.
+    pub narration: narration::NarrationConfig,
+    /// The site's language (`[site] language`), which picks the narration voice.
+    pub language: String,
+}
+
 pub struct Worker {
     store: Store,
+    ctx: JobContext,
     /// Identifies this runner in `jobs.locked_by`: host, process and a random suffix.
     id: String,
     /// How long a claimed job is reserved before another runner may take it.
@@ -29,10 +42,10 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(store: Store) -> Worker {
+    pub fn new(store: Store, ctx: JobContext) -> Worker {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
         let id = format!("{host}:{}:{}", std::process::id(), &newsdesk_store::new_token().0[..8]);
-        Worker { store, id, lease_seconds: 300 }
+        Worker { store, ctx, id, lease_seconds: 600 }
     }
 
     pub fn id(&self) -> &str {
@@ -45,7 +58,7 @@ impl Worker {
             return Ok(false);
         };
         let start = std::time::Instant::now();
-        let outcome = jobs::run(&self.store, &job).await;
+        let outcome = jobs::run(&self.store, &self.ctx, &job).await;
         let duration_ms = start.elapsed().as_secs_f64() * 1000.0;
         match outcome {
             Outcome::Done => {

@@ -42,6 +42,8 @@ pub fn config_for(dir: &TempDir, db: &TestDb) -> Config {
     config.server.listen = "127.0.0.1:0".into();
     config.site.title = "The Test Ledger".into();
     config.site.timezone = "Europe/London".into();
+    // Narration is tested where it is meant to be (audio.rs); elsewhere jobs should not spend seconds speaking.
+    config.narration.engine = "off".into();
     config
 }
 
@@ -50,6 +52,15 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
     let db = TestDb::create(backend, dir.path()).await;
     let config = config_for(&dir, &db);
     start(config, db, dir, backend, opts.demo).await
+}
+
+/// An app whose configuration `adjust` changes first (narration engines, feeds…).
+pub async fn spawn_app_config(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = TempDir::new("nd-app");
+    let db = TestDb::create(backend, dir.path()).await;
+    let mut config = config_for(&dir, &db);
+    adjust(&mut config);
+    start(config, db, dir, backend, false).await
 }
 
 async fn start(config: Config, db: TestDb, dir: TempDir, backend: Backend, demo: bool) -> TestApp {
@@ -102,7 +113,7 @@ impl TestApp {
 
     /// Runs every due job to completion.
     pub async fn run_jobs(&self) -> usize {
-        Worker::new(self.store.clone()).drain().await.expect("jobs run")
+        Worker::new(self.store.clone(), self.config.job_context()).drain().await.expect("jobs run")
     }
 
     /// Creates a staff account with a password.

@@ -4,6 +4,7 @@
 
 mod admin;
 mod api;
+mod audio;
 mod cli;
 mod distribution;
 mod helpers;

@@ -33,7 +33,7 @@ async fn a_scheduled_post_goes_live_after_a_restart() {
         // The server stops before the time comes; a new process picks the job up.
         let app = app.restart().await;
         tokio::time::sleep(std::time::Duration::from_secs(4)).await;
-        assert_eq!(app.run_jobs().await, 1);
+        assert_eq!(app.run_jobs().await, 2, "the publication, then the narration it queues");
         let post = app.store.post_by_slug("budget-vote-at-noon").await.unwrap().unwrap();
         assert_eq!(post.row.status, "published");
         tokio::time::sleep(std::time::Duration::from_millis(1200)).await;

@@ -1,15 +1,17 @@
 //! Job handlers, one module per kind. Each is idempotent: running it twice has the effect of running it once.
 
+pub mod narrate;
 pub mod publish_scheduled;
 
 use newsdesk_store::Store;
 use newsdesk_store::jobs::Job;
 
-use crate::Outcome;
+use crate::{JobContext, Outcome};
 
-pub async fn run(store: &Store, job: &Job) -> Outcome {
+pub async fn run(store: &Store, ctx: &JobContext, job: &Job) -> Outcome {
     match job.kind.as_str() {
         newsdesk_store::posts::JOB_PUBLISH_SCHEDULED => publish_scheduled::run(store, job).await,
+        newsdesk_store::audio::JOB_NARRATE => narrate::run(store, ctx, job).await,
         other => Outcome::Fail(format!("unknown job kind \"{other}\" (is this worker older than the server?)")),
     }
 }

@@ -108,6 +108,7 @@ pub fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "retracted" => "Retracted. The item stays visible, marked as retracted, with your note.",
         "corrected" => "Correction appended; readers see it at the foot of the article.",
         "restored" => "Restored as a new revision; the revisions in between are kept.",
+        "narrating" => "Narration queued; the status below updates when you reload.",
         _ => return None,
     })
 }

@@ -108,6 +108,10 @@ async fn editor(
         "preview_html": e.preview_html,
         "autosave": autosave,
         "corrections": corrections,
+        "audio": match e.post {
+            Some(p) => state.store.audio_edition(p.row.id).await?,
+            None => None,
+        },
     });
     let section = if e.post.is_some() { "posts" } else { "new" };
     if status == StatusCode::OK {
@@ -131,6 +135,7 @@ fn values_of(p: &Post, tz: &jiff::tz::TimeZone, related_slug: Option<String>) ->
         "feature_image_alt": r.feature_image_alt, "feature_image_caption": r.feature_image_caption,
         "feature_image_credit": r.feature_image_credit, "revision": r.revision, "publish_at": publish_at,
         "related": related_slug,
+        "narration": r.narration,
     })
 }
 
@@ -245,6 +250,13 @@ async fn save(
     };
     match result {
         Ok(id) => {
+            // The checkbox is only in the editor; other callers leave narration as it is.
+            if form.get("narration_field").is_some() {
+                let on = form.get("narration").is_some();
+                if existing.as_ref().is_none_or(|p| (p.row.narration == 1) != on) {
+                    state.store.set_narration(id, on).await?;
+                }
+            }
             state.refresh_version().await;
             let post = state.store.post(id).await?.ok_or(AppError::NotFound)?;
             let done = match (action, post.row.status.as_str()) {
@@ -371,4 +383,22 @@ pub async fn delete(
     state.refresh_version().await;
     tracing::info!(post.id = id, user.id = staff.user.id, "post deleted");
     Ok(see_other("/admin/posts?done=deleted"))
+}
+
+/// "Narrate again": queues a fresh narration of a published post, even if its text did not change.
+pub async fn narrate(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    let post = load_editable(&state, &staff, id).await?;
+    staff.require(staff.role.can_publish(), "narrate articles")?;
+    if post.row.status != "published" {
+        return Err(AppError::BadRequest("Only published articles are narrated.".into()));
+    }
+    state.store.set_audio_state(id, "queued", Some("Waiting for a worker"), None).await?;
+    state.store.request_narration(id, true).await?;
+    Ok(see_other(&format!("/admin/posts/{id}/edit?done=narrating")))
 }

@@ -52,7 +52,8 @@ pub async fn show(
         .map(correction_view)
         .collect();
     let related = related(&state, &post).await?;
-    let view = post_view(&post);
+    let mut view = post_view(&post);
+    view.audio = crate::views::audio_of(&post, state.store.audio_edition(post.row.id).await?.as_ref());
     let publisher = newsdesk_render::jsonld::Publisher {
         name: &state.site.title,
         url: &format!("{}/", state.site.url),
@@ -71,7 +72,7 @@ pub async fn show(
         Ok((
             StatusCode::OK,
             template,
-            serde_json::json!({ "post": view, "corrections": corrections, "related": related, "jsonld": jsonld }),
+            serde_json::json!({ "post": view, "corrections": corrections, "related": related, "jsonld": jsonld, "narration_policy_url": state.feeds.narration_policy_url }),
         ))
     })
     .await

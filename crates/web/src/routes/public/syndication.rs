@@ -348,3 +348,80 @@ pub async fn oembed(State(state): State<AppState>, Query(q): Query<OembedQuery>)
     }
     Ok(Json(body).into_response())
 }
+
+/// `/podcast/rss/` and `/tag/{slug}/podcast/rss/`: narrated articles as a podcast.
+async fn podcast(
+    state: &AppState,
+    headers: &HeaderMap,
+    tag: Option<&newsdesk_store::tags::Tag>,
+) -> Result<Response, AppError> {
+    let key = match tag {
+        Some(t) => format!("/tag/{}/podcast/rss/", t.slug),
+        None => "/podcast/rss/".to_owned(),
+    };
+    let (title, description) = match tag {
+        Some(t) => (
+            format!("{} – {} audio edition", t.name, state.site.title),
+            format!("{} stories from {}, read aloud.", t.name, state.site.title),
+        ),
+        None => (
+            format!("{} – audio edition", state.site.title),
+            format!("Articles from {}, read aloud. The audio is created with AI assistance.", state.site.title),
+        ),
+    };
+    serve_document(state, headers, &key, "application/rss+xml; charset=utf-8", || async {
+        let site = &state.site.url;
+        let ids = state.store.narrated_post_ids(tag.map(|t| t.id), state.feeds.items.max(50)).await?;
+        let posts = state.store.posts_by_ids(&ids).await?;
+        let editions = state.store.audio_editions(&ids).await?;
+        let episodes: Vec<feeds::Episode> = posts
+            .iter()
+            .filter_map(|p| {
+                let audio = crate::views::audio_of(p, editions.get(&p.row.id))?;
+                let v = post_view(p);
+                Some(feeds::Episode {
+                    guid: format!("{site}{}#audio", v.url),
+                    url: format!("{site}{}", v.url),
+                    title: v.title.clone(),
+                    summary: format!(
+                        "{} This audio is created with AI assistance.",
+                        v.excerpt.clone().unwrap_or_default()
+                    )
+                    .trim()
+                    .to_owned(),
+                    author: v.byline.clone(),
+                    published: v.published_at.unwrap_or(v.updated_at),
+                    audio_url: format!("{site}{}", audio.src),
+                    audio_bytes: audio.bytes.max(0) as u64,
+                    duration: audio.clock,
+                    image: v.feature_image.as_ref().map(|i| format!("{site}{}", i.src)),
+                })
+            })
+            .collect();
+        Ok(feeds::podcast_rss(
+            &title,
+            &description,
+            &format!("{site}/"),
+            &format!("{site}{key}"),
+            &state.site.language,
+            &format!("{site}/podcast/cover.png"),
+            &episodes,
+        ))
+    })
+    .await
+}
+
+pub async fn podcast_site(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    podcast(&state, &headers, None).await
+}
+
+pub async fn podcast_tag(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    match state.store.tag_by_slug(&slug).await? {
+        Some(tag) => podcast(&state, &headers, Some(&tag)).await,
+        None => Ok(not_found_feed()),
+    }
+}

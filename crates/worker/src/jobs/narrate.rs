@@ -1,0 +1,165 @@
+//! Narrates a published post: headline, dek and body (not captions or promos), in chunks, stitched and encoded
+//! to MP3 (and Opus when configured), stored under `<data>/media/audio/`, attached to the post.
+//!
+//! Idempotent: a hash of the text and voice is kept with the audio, so an unchanged article is never narrated
+//! again (unless forced). The previous audio stays online until the new one is ready. Failures are recorded on the
+//! edition for the admin; timeouts and server errors are retried by the queue, other failures are not.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use newsdesk_render::narration::{chunks, narration_text};
+use newsdesk_store::Store;
+use newsdesk_store::audio::ReadyAudio;
+use newsdesk_store::jobs::Job;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::narration::{self, Engine, NarrationError};
+use crate::{JobContext, Outcome};
+
+#[derive(Deserialize)]
+struct Payload {
+    post_id: i64,
+    #[serde(default)]
+    force: bool,
+}
+
+pub async fn run(store: &Store, ctx: &JobContext, job: &Job) -> Outcome {
+    let p: Payload = match serde_json::from_str(&job.payload) {
+        Ok(p) => p,
+        Err(e) => return Outcome::Fail(format!("bad payload: {e}")),
+    };
+    match narrate(store, ctx, p.post_id, p.force).await {
+        Ok(()) => Outcome::Done,
+        Err(Failure::Store(e)) => Outcome::Retry(format!("database: {e}")),
+        Err(Failure::Narration(e)) => {
+            let _ = store.set_audio_state(p.post_id, "failed", None, Some(&e.message)).await;
+            if e.transient { Outcome::Retry(e.message) } else { Outcome::Fail(e.message) }
+        }
+    }
+}
+
+enum Failure {
+    Store(newsdesk_store::StoreError),
+    Narration(NarrationError),
+}
+
+impl From<newsdesk_store::StoreError> for Failure {
+    fn from(e: newsdesk_store::StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+impl From<NarrationError> for Failure {
+    fn from(e: NarrationError) -> Self {
+        Failure::Narration(e)
+    }
+}
+
+async fn narrate(store: &Store, ctx: &JobContext, post_id: i64, force: bool) -> Result<(), Failure> {
+    let Some(post) = store.post(post_id).await? else { return Ok(()) };
+    // Articles are narrated; static pages (About, policies) are not.
+    if post.row.status != "published" || post.row.kind != "post" {
+        return Ok(());
+    }
+    if !store.narration_enabled(post_id).await? {
+        store.set_audio_state(post_id, "off", None, Some("Narration is turned off for this article.")).await?;
+        return Ok(());
+    }
+    let engine = ctx.narration.resolve(&ctx.language).await;
+    if let Engine::Off(reason) = &engine {
+        store.set_audio_state(post_id, "off", None, Some(reason)).await?;
+        return Ok(());
+    }
+    let text = narration_text(&post.row.title, post.row.excerpt.as_deref(), &post.row.body_md);
+    let hash = {
+        let mut h = Sha256::new();
+        for part in [engine.name(), &engine.voice(), if ctx.narration.opus { "opus" } else { "" }, &text] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        hex::encode(h.finalize())
+    };
+    let audio_dir = ctx.media_dir.join("audio");
+    let existing = store.audio_edition(post_id).await?;
+    if let Some(e) = &existing
+        && !force
+        && e.text_hash.as_deref() == Some(hash.as_str())
+        && e.file.as_ref().is_some_and(|f| audio_dir.join(f).is_file())
+    {
+        if e.status != "ready" {
+            store.set_audio_state(post_id, "ready", None, None).await?;
+        }
+        tracing::info!(post.id = post_id, "narration unchanged; not narrated again");
+        return Ok(());
+    }
+
+    let parts = chunks(&text, ctx.narration.chunk_chars);
+    let limit = Duration::from_secs(ctx.narration.timeout_seconds.max(5));
+    let work = audio_dir.join(format!("tmp-{post_id}-{}", &hash[..12]));
+    tokio::fs::create_dir_all(&work)
+        .await
+        .map_err(|e| NarrationError { transient: true, message: format!("cannot create {}: {e}", work.display()) })?;
+    let result = async {
+        let mut files: Vec<PathBuf> = Vec::with_capacity(parts.len());
+        for (i, chunk) in parts.iter().enumerate() {
+            store
+                .set_audio_state(
+                    post_id,
+                    "running",
+                    Some(&format!("Narrating part {} of {} with {}", i + 1, parts.len(), engine.name())),
+                    None,
+                )
+                .await?;
+            let file = work.join(format!("{i:04}.wav"));
+            narration::synthesize(&engine, chunk, &file, limit).await?;
+            files.push(file);
+        }
+        store.set_audio_state(post_id, "running", Some("Encoding"), None).await?;
+        let name = format!("{post_id}-{}", &hash[..16]);
+        let mp3 = audio_dir.join(format!("{name}.mp3"));
+        narration::encode(&ctx.narration.ffmpeg_command, &files, &mp3, "libmp3lame", "64k", limit * 2).await?;
+        let duration_ms = narration::duration_ms(&ctx.narration.ffmpeg_command, &mp3).await?;
+        let opus = if ctx.narration.opus {
+            let path = audio_dir.join(format!("{name}.opus"));
+            narration::encode(&ctx.narration.ffmpeg_command, &files, &path, "libopus", "32k", limit * 2).await?;
+            Some(format!("{name}.opus"))
+        } else {
+            None
+        };
+        let bytes = tokio::fs::metadata(&mp3).await.map(|m| m.len() as i64).unwrap_or(0);
+        let file = format!("{name}.mp3");
+        let voice = engine.voice();
+        let replaced = store
+            .set_audio_ready(
+                post_id,
+                &ReadyAudio {
+                    file: &file,
+                    opus_file: opus.as_deref(),
+                    text_hash: &hash,
+                    engine: engine.name(),
+                    voice: &voice,
+                    duration_ms,
+                    bytes,
+                },
+            )
+            .await?;
+        if let Some(old) = replaced {
+            let _ = tokio::fs::remove_file(audio_dir.join(&old)).await;
+            let _ = tokio::fs::remove_file(audio_dir.join(old.replace(".mp3", ".opus"))).await;
+        }
+        tracing::info!(
+            post.id = post_id,
+            engine = engine.name(),
+            parts = parts.len(),
+            duration_ms,
+            bytes,
+            "audio edition ready"
+        );
+        Ok::<(), Failure>(())
+    }
+    .await;
+    let _ = tokio::fs::remove_dir_all(&work).await;
+    result
+}
