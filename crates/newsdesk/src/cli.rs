@@ -149,6 +149,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 config.server.listen = l;
             }
             config.site_settings(None)?;
+            config.check_mail()?;
             let store = init::open(&config, !no_demo).await?;
             store.close().await;
             let app = startup::Application::build(&config, !no_worker).await?;

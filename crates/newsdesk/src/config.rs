@@ -19,6 +19,7 @@ pub struct Config {
     pub log: LogConfig,
     pub feeds: FeedsConfig,
     pub narration: newsdesk_worker::narration::NarrationConfig,
+    pub mail: newsdesk_worker::mail::MailConfig,
     /// The data directory (not a config key: from `--data` or `NEWSDESK_DATA`).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -140,11 +141,34 @@ impl Config {
 
     /// What background jobs need: media directory, narration settings, the site's language.
     pub fn job_context(&self) -> newsdesk_worker::JobContext {
+        let (mailer, mail_error) = match newsdesk_worker::mail::Mailer::from_config(&self.mail, &self.data_dir) {
+            Ok(m) => (Some(std::sync::Arc::new(m)), None),
+            Err(e) => (None, Some(e)),
+        };
         newsdesk_worker::JobContext {
             media_dir: self.data_dir.join("media"),
             narration: self.narration.clone(),
             language: self.site.language.clone(),
+            mail: self.mail.clone(),
+            mailer,
+            mail_error,
         }
+    }
+
+    /// Checks `[mail]`: a transport that can be built and a sender address that parses.
+    pub fn check_mail(&self) -> anyhow::Result<()> {
+        newsdesk_worker::mail::Mailer::from_config(&self.mail, &self.data_dir).map_err(|e| anyhow::anyhow!(e))?;
+        newsdesk_domain::EmailAddress::parse(
+            "from",
+            self.mail.from.rsplit('<').next().unwrap_or("").trim_end_matches('>'),
+        )
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "[mail] from: \"{}\" is not an address like \"Newsroom <news@example.org>\"",
+                self.mail.from
+            )
+        })?;
+        Ok(())
     }
 
     pub fn database_url(&self) -> String {
@@ -230,6 +254,12 @@ engine = "auto"
 opus = false
 # The page the AI-assistance label links to.
 policy_url = "/ai-policy/"
+
+[mail]
+# "outbox" writes each message as an .eml file in outbox/ here (listed in the admin); "smtp" sends through any
+# SMTP server: smtp_url = "smtp://user:pass@host:587?tls=starttls" (smtps:// for implicit TLS).
+transport = "outbox"
+from = "{title} <newsroom@localhost>"
 
 [log]
 # "text" for people, "json" for log collectors.

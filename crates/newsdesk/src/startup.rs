@@ -34,6 +34,7 @@ impl Application {
             full_content: config.feeds.full_content,
             items: config.feeds.items.clamp(1, 200),
             narration_policy_url: config.narration.policy_url.clone(),
+            mail_transport: config.mail.transport.clone(),
         };
         let state = AppState::new(store.clone(), site, config.data_dir.clone(), feeds);
         state.refresh_version().await;

@@ -44,6 +44,8 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/feed_item.html", include_str!("../templates/admin/feed_item.html")),
     ("admin/curation.html", include_str!("../templates/admin/curation.html")),
     ("admin/revisions.html", include_str!("../templates/admin/revisions.html")),
+    ("admin/forgot.html", include_str!("../templates/admin/forgot.html")),
+    ("admin/outbox.html", include_str!("../templates/admin/outbox.html")),
 ];
 
 /// Renders templates; shared by every request (cheap to clone).

@@ -13,6 +13,7 @@ pub mod curation;
 pub mod error;
 pub mod feed;
 pub mod jobs;
+pub mod mail;
 pub mod media;
 pub mod posts;
 pub mod revisions;

@@ -21,11 +21,18 @@ pub struct FeedOptions {
     pub items: i64,
     /// Where the "created with AI assistance" label links (`[narration] policy_url`).
     pub narration_policy_url: String,
+    /// `[mail] transport`, shown in the admin's outbox.
+    pub mail_transport: String,
 }
 
 impl Default for FeedOptions {
     fn default() -> Self {
-        FeedOptions { full_content: true, items: 20, narration_policy_url: "/ai-policy/".into() }
+        FeedOptions {
+            full_content: true,
+            items: 20,
+            narration_policy_url: "/ai-policy/".into(),
+            mail_transport: "outbox".into(),
+        }
     }
 }
 
@@ -51,6 +58,10 @@ pub struct StateInner {
     pub secure_cookies: bool,
     /// Feed settings (`[feeds]`).
     pub feeds: FeedOptions,
+    /// Where the `outbox` mail transport writes messages (`<data>/outbox`).
+    pub outbox_dir: PathBuf,
+    /// `[mail] transport`: "outbox" or "smtp".
+    pub mail_transport: String,
     /// The newest News Feed event sequence this node knows of; live streams wait on it.
     pub feed_signal: tokio::sync::watch::Sender<i64>,
     /// Turns true when the server is shutting down, so long-lived streams end and shutdown can finish.
@@ -79,6 +90,8 @@ impl AppState {
             limiter: RateLimiter::default(),
             content_version: AtomicI64::new(0),
             secure_cookies,
+            outbox_dir: data_dir.join("outbox"),
+            mail_transport: feeds.mail_transport.clone(),
             feeds,
             chrome: std::sync::RwLock::new(None),
             feed_signal: tokio::sync::watch::Sender::new(0),

@@ -3,6 +3,7 @@
 //! runners may share one database.
 
 pub mod jobs;
+pub mod mail;
 pub mod narration;
 
 use std::time::Duration;
@@ -24,6 +25,11 @@ pub enum Outcome {
 /// What jobs need besides the database.
 #[derive(Debug, Clone, Default)]
 pub struct JobContext {
+    /// `[mail]` settings (the sender address).
+    pub mail: mail::MailConfig,
+    /// The transport, built once; `None` when `[mail]` is unusable (then `mail_error` says why).
+    pub mailer: Option<std::sync::Arc<mail::Mailer>>,
+    pub mail_error: Option<String>,
     /// `<data>/media`: uploaded images, and narrated audio under `audio/`.
     pub media_dir: std::path::PathBuf,
     /// `[narration]` settings.

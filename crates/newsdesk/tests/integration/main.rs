@@ -8,6 +8,7 @@ mod audio;
 mod cli;
 mod distribution;
 mod helpers;
+mod mail;
 mod newsroom;
 mod public;
 mod scheduling;

@@ -2,6 +2,7 @@
 
 pub mod narrate;
 pub mod publish_scheduled;
+pub mod send_mail;
 
 use newsdesk_store::Store;
 use newsdesk_store::jobs::Job;
@@ -12,6 +13,7 @@ pub async fn run(store: &Store, ctx: &JobContext, job: &Job) -> Outcome {
     match job.kind.as_str() {
         newsdesk_store::posts::JOB_PUBLISH_SCHEDULED => publish_scheduled::run(store, job).await,
         newsdesk_store::audio::JOB_NARRATE => narrate::run(store, ctx, job).await,
+        crate::mail::JOB_SEND_MAIL => send_mail::run(ctx, job).await,
         other => Outcome::Fail(format!("unknown job kind \"{other}\" (is this worker older than the server?)")),
     }
 }

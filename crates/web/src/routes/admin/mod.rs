@@ -6,6 +6,7 @@ pub mod authors;
 pub mod curation;
 pub mod jobs;
 pub mod news_feed;
+pub mod outbox;
 pub mod posts;
 pub mod revisions;
 pub mod session;

@@ -240,3 +240,60 @@ pub async fn setup(
     };
     start_session(&state, user_id, "/admin/posts").await
 }
+
+/// Password reset links are valid for an hour.
+pub const RESET_TTL: i64 = 3600;
+
+pub async fn forgot_form(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    anon_page(&state, &headers, StatusCode::OK, "admin/forgot.html", serde_json::json!({ "values": {} }))
+}
+
+/// Emails a reset link when the address has an account. The answer is the same either way, so the form does not
+/// reveal who works here; attempts are rate-limited per client and per address.
+pub async fn forgot(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_anon_csrf(&headers, &form)?;
+    let email = form.str("email").trim().to_owned();
+    let Ok(parsed) = EmailAddress::parse("email", &email) else {
+        return anon_page(
+            &state,
+            &headers,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "admin/forgot.html",
+            serde_json::json!({ "values": { "email": email }, "errors": { "email": "Please enter a correct email address." } }),
+        );
+    };
+    let window = Duration::from_secs(3600);
+    let allowed = state.limiter.allow(&format!("forgot-ip:{}", addr.ip()), 10, window)
+        && state.limiter.allow(&format!("forgot-email:{}", parsed.as_str().to_lowercase()), 3, window);
+    if allowed && let Some(user) = state.store.user_by_email(parsed.as_str()).await? {
+        let (token, hash) = newsdesk_store::new_token();
+        let link = format!("{}/admin/setup/{token}", state.site.url);
+        let mail = newsdesk_store::mail::MailPayload {
+            to: user.email.clone(),
+            subject: format!("Reset your {} password", state.site.title),
+            text: format!(
+                "Hello {},\n\nSomeone (we hope you) asked to reset your password for {}. Choose a new one here; the link works once, for one hour:\n{link}\n\nIf it was not you, ignore this message: your password has not changed.\n",
+                user.name, state.site.title
+            ),
+            html: None,
+            reply_to: None,
+            headers: Vec::new(),
+        };
+        state.store.create_login_link_with_mail("reset", user.id, &hash, RESET_TTL, &mail).await?;
+        tracing::info!(user.id = user.id, "password reset link sent");
+    } else if !allowed {
+        tracing::warn!(client.ip = %addr.ip(), "password reset rate limit reached");
+    }
+    anon_page(
+        &state,
+        &headers,
+        StatusCode::OK,
+        "admin/forgot.html",
+        serde_json::json!({ "sent": true, "values": { "email": parsed.as_str() } }),
+    )
+}

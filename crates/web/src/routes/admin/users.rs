@@ -63,9 +63,24 @@ pub async fn invite(State(state): State<AppState>, staff: Staff, form: FormData)
         match state.store.create_user(email.as_str(), name, role.as_str(), None, None).await {
             Ok(user) => {
                 let (token, hash) = newsdesk_store::new_token();
-                state.store.create_login_link("invite", Some(user.id), &hash, INVITE_TTL).await?;
-                tracing::info!(user.id = user.id, by.user.id = staff.user.id, "staff invited");
                 let link = format!("{}/admin/setup/{token}", state.site.url);
+                let mail = newsdesk_store::mail::MailPayload {
+                    to: user.email.clone(),
+                    subject: format!("You are invited to {}", state.site.title),
+                    text: format!(
+                        "Hello {},\n\n{} invited you to work on {} as {} {}.\n\nChoose your password here (the link works once, for 7 days):\n{link}\n\nIf you did not expect this, ignore this message.\n",
+                        user.name,
+                        staff.user.name,
+                        state.site.title,
+                        if role.as_str().starts_with(['a', 'e', 'o']) { "an" } else { "a" },
+                        role.as_str()
+                    ),
+                    html: None,
+                    reply_to: Some(staff.user.email.clone()),
+                    headers: Vec::new(),
+                };
+                state.store.create_login_link_with_mail("invite", user.id, &hash, INVITE_TTL, &mail).await?;
+                tracing::info!(user.id = user.id, by.user.id = staff.user.id, "staff invited");
                 let d = data(&state, &staff, serde_json::json!({ "invite_link": link, "invited": user.email })).await?;
                 return page(&state, &staff, "admin/users.html", "users", None, d);
             }

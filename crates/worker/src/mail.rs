@@ -1,0 +1,144 @@
+//! Outgoing mail. Every message is a `send_mail` job, enqueued in the transaction that causes it and delivered by
+//! a worker through the configured transport: `outbox` (the embedded default: each message is written as an `.eml`
+//! file under `<data>/outbox/` and listed in the admin, so a demo needs no mail server) or `smtp` (any server; lettre,
+//! with a connection pool). Temporary SMTP failures (4xx, a dropped connection) are retried by the queue; permanent
+//! ones (5xx) fail the job with the server's answer.
+
+use std::path::PathBuf;
+
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::{AsyncTransport, Message, Tokio1Executor};
+use serde::Deserialize;
+
+/// `[mail]` in the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// "outbox" or "smtp".
+    pub transport: String,
+    /// `smtp://user:pass@host:port` (`smtps://` for implicit TLS, `?tls=starttls` to require STARTTLS). Secret:
+    /// never logged.
+    pub smtp_url: String,
+    /// Sender of transactional mail, e.g. "The Port Alder Ledger <newsroom@example.org>".
+    pub from: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig { transport: "outbox".into(), smtp_url: String::new(), from: "Newsdesk <newsdesk@localhost>".into() }
+    }
+}
+
+pub use newsdesk_store::mail::{JOB_SEND_MAIL, MailPayload};
+
+/// A delivery failure: `transient` ones are retried.
+#[derive(Debug)]
+pub struct MailError {
+    pub transient: bool,
+    pub message: String,
+}
+
+pub enum Mailer {
+    Outbox(PathBuf),
+    Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mailer::Outbox(p) => write!(f, "Outbox({})", p.display()),
+            Mailer::Smtp(_) => f.write_str("Smtp(…)"),
+        }
+    }
+}
+
+/// The SMTP URL with the password hidden, for logs and messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+impl Mailer {
+    pub fn from_config(config: &MailConfig, data_dir: &std::path::Path) -> Result<Mailer, String> {
+        match config.transport.as_str() {
+            "outbox" => Ok(Mailer::Outbox(data_dir.join("outbox"))),
+            "smtp" => {
+                if config.smtp_url.is_empty() {
+                    return Err(
+                        "[mail] transport = \"smtp\" needs smtp_url (smtp://user:pass@host:587?tls=starttls)".into()
+                    );
+                }
+                let url = config.smtp_url.replace("tls=starttls", "tls=required");
+                let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+                    .map_err(|e| format!("[mail] smtp_url {} is not usable: {e}", redact(&config.smtp_url)))?;
+                Ok(Mailer::Smtp(Box::new(builder.timeout(Some(std::time::Duration::from_secs(30))).build())))
+            }
+            other => Err(format!("[mail] transport must be \"outbox\" or \"smtp\", not \"{other}\"")),
+        }
+    }
+
+    pub async fn send(&self, from: &str, m: &MailPayload) -> Result<String, MailError> {
+        let bad = |what: &str, e: String| MailError { transient: false, message: format!("{what}: {e}") };
+        let from: Mailbox =
+            from.parse().map_err(|e: lettre::address::AddressError| bad("[mail] from", e.to_string()))?;
+        let to: Mailbox = m.to.parse().map_err(|e: lettre::address::AddressError| bad("recipient", e.to_string()))?;
+        let domain = from.email.domain().to_owned();
+        let message_id = format!("<{}@{domain}>", &newsdesk_store::new_token().0[..32]);
+        let mut builder = Message::builder().from(from).to(to).subject(&m.subject).message_id(Some(message_id.clone()));
+        if let Some(r) = &m.reply_to {
+            builder =
+                builder.reply_to(r.parse().map_err(|e: lettre::address::AddressError| bad("reply-to", e.to_string()))?);
+        }
+        let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(m.text.clone());
+        let mut message = match &m.html {
+            Some(html) => builder.multipart(
+                MultiPart::alternative()
+                    .singlepart(text)
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
+            ),
+            None => builder.singlepart(text),
+        }
+        .map_err(|e| bad("building the message", e.to_string()))?;
+        for (name, value) in &m.headers {
+            let name = HeaderName::new_from_ascii(name.clone()).map_err(|e| bad("header", e.to_string()))?;
+            message.headers_mut().insert_raw(HeaderValue::new(name, value.clone()));
+        }
+        match self {
+            Mailer::Outbox(dir) => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| MailError { transient: true, message: format!("outbox: {e}") })?;
+                let name = format!("{}-{}.eml", jiff::Timestamp::now().as_millisecond(), &message_id[1..13]);
+                let tmp = dir.join(format!(".{name}.tmp"));
+                tokio::fs::write(&tmp, message.formatted())
+                    .await
+                    .map_err(|e| MailError { transient: true, message: format!("outbox: {e}") })?;
+                tokio::fs::rename(&tmp, dir.join(&name))
+                    .await
+                    .map_err(|e| MailError { transient: true, message: format!("outbox: {e}") })?;
+            }
+            Mailer::Smtp(transport) => {
+                transport
+                    .send(message)
+                    .await
+                    .map_err(|e| MailError { transient: !e.is_permanent(), message: format!("SMTP: {e}") })?;
+            }
+        }
+        Ok(message_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_smtp_passwords() {
+        assert_eq!(super::redact("smtp://ana:secret@mail.example:587"), "smtp://ana:***@mail.example:587");
+    }
+}
