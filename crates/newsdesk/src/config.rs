@@ -158,17 +158,7 @@ impl Config {
     /// Checks `[mail]`: a transport that can be built and a sender address that parses.
     pub fn check_mail(&self) -> anyhow::Result<()> {
         newsdesk_worker::mail::Mailer::from_config(&self.mail, &self.data_dir).map_err(|e| anyhow::anyhow!(e))?;
-        newsdesk_domain::EmailAddress::parse(
-            "from",
-            self.mail.from.rsplit('<').next().unwrap_or("").trim_end_matches('>'),
-        )
-        .map_err(|_| {
-            anyhow::anyhow!(
-                "[mail] from: \"{}\" is not an address like \"Newsroom <news@example.org>\"",
-                self.mail.from
-            )
-        })?;
-        Ok(())
+        newsdesk_worker::mail::check_from(&self.mail.from).map_err(|e| anyhow::anyhow!(e))
     }
 
     pub fn database_url(&self) -> String {

@@ -65,6 +65,13 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Checks a sender such as "The Ledger <news@example.org>" the way delivery will read it.
+pub fn check_from(from: &str) -> Result<(), String> {
+    from.parse::<Mailbox>()
+        .map(|_| ())
+        .map_err(|e| format!("[mail] from: \"{from}\" is not an address like \"Newsroom <news@example.org>\" ({e})"))
+}
+
 impl Mailer {
     pub fn from_config(config: &MailConfig, data_dir: &std::path::Path) -> Result<Mailer, String> {
         match config.transport.as_str() {

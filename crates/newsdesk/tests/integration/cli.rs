@@ -225,7 +225,7 @@ async fn a_separate_worker_process_publishes_scheduled_posts() {
         let app = spawn_app(backend).await;
         app.author("Ana Okafor", "person").await;
         let tz = jiff::tz::TimeZone::get("Europe/London").unwrap();
-        let at = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(1)).to_string();
+        let at = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3)).to_string();
         let actor = newsdesk_web::auth::Actor { user_id: None, role: newsdesk_domain::Role::Editor, author_id: None };
         let draft = newsdesk_web::content::PostDraft {
             title: "Polls close at ten".into(),
@@ -238,10 +238,43 @@ async fn a_separate_worker_process_publishes_scheduled_posts() {
             .await
             .unwrap();
         assert_eq!(app.store.post_by_slug("polls-close-at-ten").await.unwrap().unwrap().row.status, "scheduled");
-        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(4100)).await;
         let out = newsdesk(&app, &["worker", "--once"]);
         assert!(out.status.success(), "{}", stderr(&out));
         assert!(stderr(&out).contains("ran 2 job(s)"), "the publication, then its narration: {}", stderr(&out));
         assert_eq!(app.store.post_by_slug("polls-close-at-ten").await.unwrap().unwrap().row.status, "published");
     }
+}
+
+#[tokio::test]
+async fn serve_starts_on_an_empty_directory_with_the_config_it_writes() {
+    // Regression: the generated newsdesk.toml once held a sender the start-up check refused.
+    use std::io::{BufRead, BufReader};
+    let dir = newsdesk_store::testing::TempDir::new("nd-fresh");
+    let data = dir.path().join("newsdesk-data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .env("NEWSDESK_NARRATION__ENGINE", "off")
+        .env_remove("NEWSDESK_DATABASE_URL")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut printed = Vec::new();
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        let done = line.contains("/admin/setup/");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = printed.join("\n");
+    assert!(text.contains("Newsdesk is serving The Port Alder Ledger at http://127.0.0.1:"), "{text}");
+    assert!(text.contains("Create the owner account"), "{text}");
+    let toml = std::fs::read_to_string(data.join("newsdesk.toml")).unwrap();
+    assert!(toml.contains("[mail]") && toml.contains("[narration]") && toml.contains("[site]"));
+    assert!(data.join("newsdesk.db").is_file());
 }

@@ -40,12 +40,14 @@ fn smtp_server(dir: &Path) -> Option<SmtpServer> {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let server = SmtpServer { port, maildir, child };
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(SmtpServer { port, maildir, child });
+            return Some(server);
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    drop(server);
     panic!("aiosmtpd did not start");
 }
 
