@@ -116,6 +116,22 @@ const STORIES: &[Story] = &[
 
 const AI_POLICY: &str = "Some of our articles have an audio edition, read by a synthetic voice. We label every one: *This audio is created with AI assistance.*\n\n## What the software does\n\nIt reads the headline, the summary and the text of a published article aloud. It does not write, choose or change anything we publish; the words are our reporters' and editors'.\n\n## What people do\n\nEditors can turn narration off for any article — for instance when names are hard to pronounce or a subject needs a human voice — and we re-record when a story changes. If you hear a mistake, write to us and we will fix it.\n\n*This site is demo content for Newsdesk.*";
 
+const NEWSLETTERS: &[(&str, &str, &str, &str)] = &[
+    ("morning-ledger", "The Morning Ledger", "weekdays", "The five stories Port Alder is talking about, before 7 a.m."),
+    (
+        "explaining-the-estuary",
+        "Explaining the estuary with Priya Lindqvist",
+        "weekly",
+        "Tides, storms, barriers and the people living with them, explained every Friday.",
+    ),
+    (
+        "investigations",
+        "Ledger Investigations",
+        "when we publish",
+        "Our accountability reporting, the day it comes out.",
+    ),
+];
+
 const ABOUT: &str = "The Port Alder Ledger is an independent, reader-funded newsroom covering Port Alder and the Alder estuary.\n\nWe publish corrections in the open, we do not take money from the institutions we cover, and we answer every reader who writes to us.\n\n*This site is demo content for Newsdesk. The newsroom, the town and everyone in these stories are invented.*";
 
 /// A generated "photograph": sky gradient, a sun, the sea with bands of swell, and a dark pier.
@@ -152,6 +168,18 @@ fn photo(palette: [[u8; 3]; 3], seed: u32) -> anyhow::Result<Vec<u8>> {
 }
 
 pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyhow::Result<()> {
+    for (i, (slug, name, cadence, description)) in NEWSLETTERS.iter().enumerate() {
+        store
+            .create_newsletter(&newsdesk_store::newsletters::NewsletterInput {
+                slug,
+                name,
+                description: Some(description),
+                cadence: Some(cadence),
+                visibility: "public",
+                sort_order: i as i64,
+            })
+            .await?;
+    }
     let people = PEOPLE.iter().map(|(n, b)| (*n, *b, AuthorKind::Person));
     let desks = DESKS.iter().map(|(n, b)| (*n, *b, AuthorKind::Desk));
     for (name, bio, kind) in people.chain(desks) {

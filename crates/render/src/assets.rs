@@ -16,6 +16,11 @@ pub const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../assets/editor.js"),
     },
+    Asset {
+        name: "signup.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../assets/signup.js"),
+    },
     Asset { name: "logo.svg", content_type: "image/svg+xml", body: include_str!("../assets/logo.svg") },
     Asset { name: "live.js", content_type: "text/javascript; charset=utf-8", body: include_str!("../assets/live.js") },
 ];

@@ -15,6 +15,7 @@ pub mod feed;
 pub mod jobs;
 pub mod mail;
 pub mod media;
+pub mod newsletters;
 pub mod posts;
 pub mod revisions;
 pub mod site;

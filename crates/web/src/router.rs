@@ -74,6 +74,12 @@ pub fn router(state: AppState) -> Router {
         .route("/tag/{slug}/page/{n}/", get(public::archive::tag_paged))
         .route("/author/{slug}/", get(public::archive::author))
         .route("/author/{slug}/page/{n}/", get(public::archive::author_paged))
+        .route("/newsletters/", get(public::newsletters::index))
+        .route("/newsletters/subscribe", post(public::newsletters::subscribe))
+        .route(
+            "/newsletters/confirm/{token}",
+            get(public::newsletters::confirm_form).post(public::newsletters::confirm),
+        )
         .route("/news-feed/", get(public::feed::page))
         .route("/news-feed/rss/", get(public::feed::rss))
         .route("/news-feed/atom/", get(public::feed::atom))

@@ -9,6 +9,7 @@ mod cli;
 mod distribution;
 mod helpers;
 mod mail;
+mod newsletters;
 mod newsroom;
 mod public;
 mod scheduling;

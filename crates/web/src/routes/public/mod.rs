@@ -5,6 +5,7 @@ pub mod assets;
 pub mod feed;
 pub mod health;
 pub mod home;
+pub mod newsletters;
 pub mod post;
 pub mod syndication;
 
@@ -40,6 +41,9 @@ struct Common<'a, T: Serialize> {
     feed_seq: i64,
     /// Editors' Picks, in order.
     picks: &'a [PostView],
+    /// Public newsletters, for the signup forms.
+    newsletters: &'a [newsdesk_store::newsletters::Newsletter],
+    consent_text: String,
     staff: bool,
     canonical_path: String,
     year: i16,
@@ -62,6 +66,7 @@ pub struct Chrome {
     pub feed: Vec<FeedItemView>,
     pub feed_seq: i64,
     pub picks: Vec<PostView>,
+    pub newsletters: Vec<newsdesk_store::newsletters::Newsletter>,
 }
 
 /// Number of News Feed items in sidebars.
@@ -88,7 +93,8 @@ pub async fn chrome(state: &AppState) -> Result<Arc<Chrome>, AppError> {
     let feed_seq = state.store.feed_last_seq().await?;
     let feed = state.store.feed_items(None, FEED_SIDEBAR).await?.iter().map(feed_item_view).collect();
     let picks = state.store.editors_picks().await?.iter().take(6).map(crate::views::post_view).collect();
-    let c = Arc::new(Chrome { version, nav, latest, feed, feed_seq, picks });
+    let newsletters = state.store.public_newsletters().await?;
+    let c = Arc::new(Chrome { version, nav, latest, feed, feed_seq, picks, newsletters });
     if let Ok(mut slot) = state.chrome.write() {
         *slot = Some(c.clone());
     }
@@ -119,6 +125,8 @@ where
         feed: &chrome.feed,
         feed_seq: chrome.feed_seq,
         picks: &chrome.picks,
+        newsletters: &chrome.newsletters,
+        consent_text: newsletters::consent_text(&state.site.title),
         staff: staff.0.is_some(),
         canonical_path: key.to_owned(),
         year: jiff::Timestamp::now().to_zoned(state.site.timezone.tz().clone()).year(),

@@ -1,0 +1,274 @@
+//! Newsletters and their subscribers: double opt-in with single-use hashed tokens, and a consent ledger that
+//! records every signup and confirmation (time, address, IP, form, the consent words, the newsletters).
+
+use serde::Serialize;
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use crate::mail::{MailPayload, enqueue_mail};
+use crate::{Store, StoreError, StoreResult, now, placeholders};
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Newsletter {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub host_author_id: Option<i64>,
+    pub sender_name: Option<String>,
+    pub sender_email: Option<String>,
+    pub reply_to: Option<String>,
+    pub cadence: Option<String>,
+    pub visibility: String,
+    pub sort_order: i64,
+    pub created_at: i64,
+}
+
+pub struct NewsletterInput<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub description: Option<&'a str>,
+    pub cadence: Option<&'a str>,
+    pub visibility: &'a str,
+    pub sort_order: i64,
+}
+
+/// One row of the consent ledger, as written.
+pub struct Consent<'a> {
+    pub ip: Option<&'a str>,
+    pub form_url: Option<&'a str>,
+    pub consent_text: &'a str,
+}
+
+/// What a signup led to. Callers answer every case the same way to the reader.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignupOutcome {
+    /// A confirmation mail was queued for these newsletters.
+    ConfirmationSent,
+    /// The address was already confirmed for everything chosen; nothing was sent.
+    AlreadySubscribed,
+}
+
+async fn ledger(
+    conn: &mut AnyConnection,
+    subscriber_id: Option<i64>,
+    email: &str,
+    action: &str,
+    newsletters: &str,
+    c: &Consent<'_>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO consent_ledger (subscriber_id, email, action, newsletters, ip, form_url, consent_text, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(subscriber_id)
+    .bind(email)
+    .bind(action)
+    .bind(newsletters)
+    .bind(c.ip)
+    .bind(c.form_url)
+    .bind(c.consent_text)
+    .bind(now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    pub async fn create_newsletter(&self, n: &NewsletterInput<'_>) -> StoreResult<Newsletter> {
+        sqlx::query_as(
+            "INSERT INTO newsletters (slug, name, description, cadence, visibility, sort_order, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+        )
+        .bind(n.slug)
+        .bind(n.name)
+        .bind(n.description)
+        .bind(n.cadence)
+        .bind(n.visibility)
+        .bind(n.sort_order)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::conflict_on("slug", format!("A newsletter with the slug \"{}\" already exists.", n.slug)))
+    }
+
+    /// Public newsletters in the editors' order (signup forms).
+    pub async fn public_newsletters(&self) -> StoreResult<Vec<Newsletter>> {
+        Ok(sqlx::query_as("SELECT * FROM newsletters WHERE visibility = 'public' ORDER BY sort_order, id")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn newsletters_by_slugs(&self, slugs: &[String]) -> StoreResult<Vec<Newsletter>> {
+        if slugs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT * FROM newsletters WHERE slug IN ({}) ORDER BY sort_order, id",
+            placeholders(1, slugs.len())
+        );
+        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        for s in slugs {
+            q = q.bind(s.clone());
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    /// Records a signup and, unless everything chosen is already confirmed, a pending subscription per newsletter,
+    /// a confirmation token (stored hashed) and the mail that carries it — all in one transaction.
+    /// `mail` builds the message from the token and the newsletters awaiting confirmation.
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        newsletters: &[Newsletter],
+        token_hash: &str,
+        token_ttl_seconds: i64,
+        consent: &Consent<'_>,
+        mail: impl FnOnce(&[&Newsletter]) -> MailPayload,
+    ) -> StoreResult<SignupOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let t = now();
+        sqlx::query("INSERT INTO subscribers (email, created_at) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING")
+            .bind(email)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+        let subscriber_id: i64 =
+            sqlx::query_scalar("SELECT id FROM subscribers WHERE email = $1").bind(email).fetch_one(&mut *tx).await?;
+        let names = newsletters.iter().map(|n| n.slug.as_str()).collect::<Vec<_>>().join(",");
+        ledger(&mut tx, Some(subscriber_id), email, "signup", &names, consent).await?;
+        let mut pending: Vec<&Newsletter> = Vec::new();
+        for n in newsletters {
+            let status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM subscriptions WHERE subscriber_id = $1 AND newsletter_id = $2")
+                    .bind(subscriber_id)
+                    .bind(n.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match status.as_deref() {
+                Some("confirmed") => continue,
+                // Hard bounces and complaints never get mail again (suppression).
+                Some("bounced" | "complained") => continue,
+                Some(_) => {
+                    sqlx::query("UPDATE subscriptions SET status = 'pending', unsubscribed_at = NULL WHERE subscriber_id = $1 AND newsletter_id = $2")
+                        .bind(subscriber_id)
+                        .bind(n.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                None => {
+                    sqlx::query("INSERT INTO subscriptions (subscriber_id, newsletter_id, status, created_at) VALUES ($1, $2, 'pending', $3)")
+                        .bind(subscriber_id)
+                        .bind(n.id)
+                        .bind(t)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            pending.push(n);
+        }
+        if pending.is_empty() {
+            tx.commit().await?;
+            return Ok(SignupOutcome::AlreadySubscribed);
+        }
+        let ids = pending.iter().map(|n| n.id.to_string()).collect::<Vec<_>>().join(",");
+        sqlx::query("INSERT INTO confirmation_tokens (token_hash, subscriber_id, newsletter_ids, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash)
+            .bind(subscriber_id)
+            .bind(&ids)
+            .bind(t)
+            .bind(t + token_ttl_seconds)
+            .execute(&mut *tx)
+            .await?;
+        enqueue_mail(&mut tx, &mail(&pending)).await?;
+        tx.commit().await?;
+        Ok(SignupOutcome::ConfirmationSent)
+    }
+
+    /// The address and newsletters a still-valid, unused token confirms (for the confirmation page).
+    pub async fn peek_confirmation(&self, token_hash: &str) -> StoreResult<Option<(String, Vec<Newsletter>)>> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT s.email, c.newsletter_ids FROM confirmation_tokens c JOIN subscribers s ON s.id = c.subscriber_id
+             WHERE c.token_hash = $1 AND c.used_at IS NULL AND c.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((email, ids)) = row else { return Ok(None) };
+        let ids: Vec<i64> = ids.split(',').filter_map(|i| i.parse().ok()).collect();
+        let sql = format!(
+            "SELECT * FROM newsletters WHERE id IN ({}) ORDER BY sort_order, id",
+            placeholders(1, ids.len().max(1))
+        );
+        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        for id in if ids.is_empty() { vec![-1] } else { ids } {
+            q = q.bind(id);
+        }
+        Ok(Some((email, q.fetch_all(&self.pool).await?)))
+    }
+
+    /// Confirms, once: the token is used atomically, its pending subscriptions become confirmed, and the ledger
+    /// records it. `None` when the token is unknown, used or expired.
+    pub async fn confirm(&self, token_hash: &str, consent: &Consent<'_>) -> StoreResult<Option<(String, Vec<String>)>> {
+        let mut tx = self.pool.begin().await?;
+        let t = now();
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "UPDATE confirmation_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+             RETURNING subscriber_id, newsletter_ids",
+        )
+        .bind(t)
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((subscriber_id, ids)) = row else { return Ok(None) };
+        let ids: Vec<i64> = ids.split(',').filter_map(|i| i.parse().ok()).collect();
+        let mut names = Vec::new();
+        for id in &ids {
+            sqlx::query(
+                "UPDATE subscriptions SET status = 'confirmed', confirmed_at = $1 WHERE subscriber_id = $2 AND newsletter_id = $3 AND status = 'pending'",
+            )
+            .bind(t)
+            .bind(subscriber_id)
+            .bind(*id)
+            .execute(&mut *tx)
+            .await?;
+            let name: Option<String> = sqlx::query_scalar("SELECT name FROM newsletters WHERE id = $1")
+                .bind(*id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            names.extend(name);
+        }
+        let email: String = sqlx::query_scalar("SELECT email FROM subscribers WHERE id = $1")
+            .bind(subscriber_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let joined = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        ledger(&mut tx, Some(subscriber_id), &email, "confirm", &joined, consent).await?;
+        tx.commit().await?;
+        Ok(Some((email, names)))
+    }
+
+    /// A subscriber's status per newsletter slug.
+    pub async fn subscription_statuses(&self, email: &str) -> StoreResult<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT n.slug, s.status FROM subscriptions s JOIN subscribers u ON u.id = s.subscriber_id
+             JOIN newsletters n ON n.id = s.newsletter_id WHERE u.email = lower($1) ORDER BY n.sort_order",
+        )
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Ledger entries for an address, oldest first: (action, newsletters, ip, form_url, consent_text).
+    pub async fn consent_entries(
+        &self,
+        email: &str,
+    ) -> StoreResult<Vec<(String, String, Option<String>, Option<String>, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT action, newsletters, ip, form_url, consent_text FROM consent_ledger WHERE email = lower($1) ORDER BY id",
+        )
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

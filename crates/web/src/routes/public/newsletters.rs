@@ -1,0 +1,242 @@
+//! Newsletter signups for readers: the forms' endpoint, the `/newsletters/` page, and double opt-in confirmation.
+//!
+//! The forms sit on cached pages, so they cannot carry a per-visitor CSRF token; a cross-site POST is refused by
+//! its Origin (a browser always sends one on cross-site POSTs), a honeypot field catches simple bots, and signups
+//! are rate-limited per client and per address, so nobody can use the form to mail-bomb a stranger. The answer never
+//! reveals whether an address was already subscribed. Confirmation is a POST from the page the emailed link opens:
+//! link scanners that prefetch GETs confirm no one.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use newsdesk_domain::EmailAddress;
+use newsdesk_render::minijinja::Value;
+use newsdesk_store::mail::MailPayload;
+use newsdesk_store::newsletters::{Consent, Newsletter};
+
+use crate::error::AppError;
+use crate::forms::FormData;
+use crate::state::AppState;
+
+pub const THANKS: &str = "Thank you for signing up for this newsletter. We've sent you a confirmation email.";
+pub const BAD_ADDRESS: &str = "Please enter a correct email address.";
+/// Confirmation links work for 72 hours.
+pub const TOKEN_TTL: i64 = 72 * 3600;
+
+/// The words next to every form, recorded in the consent ledger with each signup.
+pub fn consent_text(site_title: &str) -> String {
+    format!("By subscribing you agree to receive these emails from {site_title}. You can unsubscribe at any time.")
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
+}
+
+fn same_site(state: &AppState, headers: &HeaderMap) -> bool {
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None | Some("null") => true,
+        Some(origin) => {
+            let own = state.site.url.trim_end_matches('/');
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            origin == own || origin.split_once("://").is_some_and(|(_, h)| h == host)
+        }
+    }
+}
+
+/// The `/newsletters/` page, optionally with a message or an error beside the address field.
+async fn page(
+    state: &AppState,
+    status: StatusCode,
+    message: Option<&str>,
+    error: Option<&str>,
+    email: &str,
+    chosen: &[String],
+) -> Result<Response, AppError> {
+    let newsletters = state.store.public_newsletters().await?;
+    let chrome = super::chrome(state).await?;
+    let ctx = serde_json::json!({
+        "newsletters": newsletters,
+        "signup": { "message": message, "error": error, "email": email, "chosen": chosen },
+        "consent_text": consent_text(&state.site.title),
+        "nav": chrome.nav,
+        "canonical_path": "/newsletters/",
+        "year": jiff::Timestamp::now().to_zoned(state.site.timezone.tz().clone()).year(),
+        "page_title": "Newsletters",
+    });
+    let html = state.templates.render("newsletters.html", Value::from_serialize(&ctx))?;
+    Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}
+
+pub async fn index(State(state): State<AppState>) -> Result<Response, AppError> {
+    page(&state, StatusCode::OK, None, None, "", &[]).await
+}
+
+fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    field: Option<&str>,
+    message: &str,
+) -> Option<Response> {
+    wants_json(headers).then(|| {
+        let body = match field {
+            Some(f) => serde_json::json!({ "error": if status == StatusCode::TOO_MANY_REQUESTS { "rate_limited" } else { "invalid" }, "field": f, "message": message }),
+            None => serde_json::json!({ "ok": true, "message": message }),
+        };
+        let _ = state;
+        (status, Json(body)).into_response()
+    })
+}
+
+pub async fn subscribe(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: FormData,
+) -> Result<Response, AppError> {
+    if !same_site(&state, &headers) {
+        return Err(AppError::Forbidden("Signups are accepted only from this site's own forms.".into()));
+    }
+    let email = form.str("email").trim().to_owned();
+    let chosen: Vec<String> = form.all("newsletter").into_iter().map(str::to_owned).collect();
+    let fail = |status: StatusCode, field: &str, message: &str| {
+        let state = state.clone();
+        let headers = headers.clone();
+        let email = email.clone();
+        let chosen = chosen.clone();
+        let field = field.to_owned();
+        let message = message.to_owned();
+        async move {
+            match answer(&state, &headers, status, Some(&field), &message) {
+                Some(r) => Ok(r),
+                None => page(&state, status, None, Some(&message), &email, &chosen).await,
+            }
+        }
+    };
+    // A filled honeypot: answer as if all went well, do nothing.
+    if !form.str("website").is_empty() {
+        tracing::info!(client.ip = %addr.ip(), "newsletter signup honeypot filled");
+        return match answer(&state, &headers, StatusCode::OK, None, THANKS) {
+            Some(r) => Ok(r),
+            None => page(&state, StatusCode::OK, Some(THANKS), None, "", &[]).await,
+        };
+    }
+    let Ok(address) = EmailAddress::parse("email", &email) else {
+        return fail(StatusCode::UNPROCESSABLE_ENTITY, "email", BAD_ADDRESS).await;
+    };
+    if chosen.is_empty() {
+        return fail(StatusCode::UNPROCESSABLE_ENTITY, "newsletter", "Choose at least one newsletter.").await;
+    }
+    let newsletters: Vec<Newsletter> = state.store.newsletters_by_slugs(&chosen).await?;
+    if newsletters.len() != chosen.iter().collect::<std::collections::BTreeSet<_>>().len() {
+        return fail(StatusCode::UNPROCESSABLE_ENTITY, "newsletter", "One of the newsletters chosen does not exist.")
+            .await;
+    }
+    if !state.limiter.allow(&format!("signup-ip:{}", addr.ip()), 20, Duration::from_secs(3600)) {
+        return fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            "email",
+            "Too many signups from your connection. Please try again in an hour.",
+        )
+        .await;
+    }
+    // Per address: over the limit, answer as usual but send nothing (a stranger's inbox is not flooded).
+    if state.limiter.allow(&format!("signup-email:{}", address.as_str().to_lowercase()), 3, Duration::from_secs(3600)) {
+        let (token, hash) = newsdesk_store::new_token();
+        let link = format!("{}/newsletters/confirm/{token}", state.site.url);
+        let ip = addr.ip().to_string();
+        let form_url = form.get("form_url").map(|u| u.chars().take(500).collect::<String>());
+        let consent = consent_text(&state.site.title);
+        let site = state.site.title.clone();
+        // One subscriber per mailbox, whatever the capitals: addresses are kept in lower case.
+        let to = address.as_str().to_lowercase();
+        let mail = move |pending: &[&Newsletter]| {
+            let names: Vec<&str> = pending.iter().map(|n| n.name.as_str()).collect();
+            let list = newsdesk_domain::byline_names(&names);
+            MailPayload {
+                to: to.clone(),
+                subject: format!("Please confirm your subscription to {list}"),
+                text: format!(
+                    "Hello,\n\nSomeone (we hope you) asked to receive {list} from {site} at this address.\n\nTo confirm, open this link and press the button on the page (it works once, for 72 hours):\n{link}\n\nIf it was not you, ignore this message: you will not hear from us again.\n"
+                ),
+                html: None,
+                reply_to: None,
+                headers: Vec::new(),
+            }
+        };
+        let outcome = state
+            .store
+            .sign_up(
+                &address.as_str().to_lowercase(),
+                &newsletters,
+                &hash,
+                TOKEN_TTL,
+                &Consent { ip: Some(&ip), form_url: form_url.as_deref(), consent_text: &consent },
+                mail,
+            )
+            .await?;
+        tracing::info!(newsletters = chosen.join(","), outcome = ?outcome, "newsletter signup");
+    } else {
+        tracing::warn!(client.ip = %addr.ip(), "newsletter signup: per-address limit reached; no mail sent");
+    }
+    match answer(&state, &headers, StatusCode::OK, None, THANKS) {
+        Some(r) => Ok(r),
+        None => page(&state, StatusCode::OK, Some(THANKS), None, "", &[]).await,
+    }
+}
+
+fn confirm_page(state: &AppState, status: StatusCode, ctx: serde_json::Value) -> Result<Response, AppError> {
+    let chrome_year = jiff::Timestamp::now().to_zoned(state.site.timezone.tz().clone()).year();
+    let mut ctx = ctx;
+    ctx["year"] = serde_json::json!(chrome_year);
+    let html = state.templates.render("newsletter_confirm.html", Value::from_serialize(&ctx))?;
+    Ok((status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], Html(html))
+        .into_response())
+}
+
+/// The page an emailed link opens: shows what will be confirmed and a button that POSTs. Confirms nothing.
+pub async fn confirm_form(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+    match state.store.peek_confirmation(&newsdesk_store::hash_token(&token)).await? {
+        Some((email, newsletters)) => confirm_page(
+            &state,
+            StatusCode::OK,
+            serde_json::json!({ "state": "ask", "email": email, "newsletters": newsletters, "token": token }),
+        ),
+        None => confirm_page(&state, StatusCode::GONE, serde_json::json!({ "state": "expired" })),
+    }
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    if !same_site(&state, &headers) {
+        return Err(AppError::Forbidden("Confirm from the page the emailed link opens.".into()));
+    }
+    let ip = addr.ip().to_string();
+    let consent = consent_text(&state.site.title);
+    match state
+        .store
+        .confirm(
+            &newsdesk_store::hash_token(&token),
+            &Consent { ip: Some(&ip), form_url: Some("/newsletters/confirm/"), consent_text: &consent },
+        )
+        .await?
+    {
+        Some((email, names)) => {
+            tracing::info!("newsletter subscription confirmed");
+            confirm_page(
+                &state,
+                StatusCode::OK,
+                serde_json::json!({ "state": "done", "email": email, "names": newsdesk_domain::byline_names(&names) }),
+            )
+        }
+        None => confirm_page(&state, StatusCode::GONE, serde_json::json!({ "state": "expired" })),
+    }
+}
