@@ -174,41 +174,35 @@ macro_rules! bind_args {
 }
 
 impl Store {
-    /// A page of posts, newest first (by publication time, then by last edit for unpublished ones).
+    /// Ids of the posts matching `filter`, newest first. Published lists follow the (status, kind, published_at)
+    /// index; mixed lists (the admin) sort drafts by their last edit. Only ids are sorted: the rows, with their
+    /// bodies, are fetched afterwards for the page alone.
+    async fn ids_in_order(&self, filter: &PostFilter, limit: i64, offset: i64) -> StoreResult<Vec<i64>> {
+        let (cond, args) = where_clause(filter);
+        let order = if filter.status.as_deref() == Some("published") {
+            "p.published_at DESC, p.id DESC"
+        } else {
+            "COALESCE(p.published_at, p.updated_at) DESC, p.id DESC"
+        };
+        let sql = format!("SELECT p.id FROM posts p WHERE {cond} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+        Ok(bind_args!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), &args).fetch_all(&self.pool).await?)
+    }
+
+    /// A page of posts, newest first, with the total count for pagination.
     pub async fn list_posts(&self, filter: &PostFilter, page: i64, per_page: i64) -> StoreResult<Page<Post>> {
         let page = page.max(1);
         let (cond, args) = where_clause(filter);
         let count_sql = format!("SELECT COUNT(*) FROM posts p WHERE {cond}");
         let total: i64 =
             bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql.clone())), &args).fetch_one(&self.pool).await?;
-        // Published lists follow the (status, kind, published_at) index; mixed lists (the admin) sort drafts by
-        // their last edit. Either way only ids are sorted: the page's rows, with their bodies, come afterwards.
-        let order = if filter.status.as_deref() == Some("published") {
-            "p.published_at DESC, p.id DESC"
-        } else {
-            "COALESCE(p.published_at, p.updated_at) DESC, p.id DESC"
-        };
-        let sql = format!(
-            "SELECT p.id FROM posts p WHERE {cond} ORDER BY {order} LIMIT {per_page} OFFSET {}",
-            (page - 1) * per_page
-        );
-        let ids: Vec<i64> =
-            bind_args!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), &args).fetch_all(&self.pool).await?;
+        let ids = self.ids_in_order(filter, per_page, (page - 1) * per_page).await?;
         let items = self.posts_by_ids(&ids).await?;
         Ok(Page { items, total, page, per_page })
     }
 
-    /// The first `n` posts of a list, without counting the whole list (promos, "latest" boxes).
+    /// The first `n` posts of a list, without counting the whole list (promos, "latest" boxes, feeds).
     pub async fn top_posts(&self, filter: &PostFilter, n: i64) -> StoreResult<Vec<Post>> {
-        let (cond, args) = where_clause(filter);
-        let order = if filter.status.as_deref() == Some("published") {
-            "p.published_at DESC, p.id DESC"
-        } else {
-            "COALESCE(p.published_at, p.updated_at) DESC, p.id DESC"
-        };
-        let sql = format!("SELECT p.id FROM posts p WHERE {cond} ORDER BY {order} LIMIT {n}");
-        let ids: Vec<i64> =
-            bind_args!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), &args).fetch_all(&self.pool).await?;
+        let ids = self.ids_in_order(filter, n, 0).await?;
         self.posts_by_ids(&ids).await
     }
 

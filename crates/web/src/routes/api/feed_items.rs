@@ -25,6 +25,14 @@ fn item_json(state: &AppState, f: &newsdesk_store::feed::FeedItem) -> serde_json
     })
 }
 
+/// After a change: pages and live streams learn of it, and the caller gets the item as it now is.
+async fn changed(state: &AppState, id: i64, status: StatusCode) -> Result<Response, ApiError> {
+    state.refresh_version().await;
+    state.notify_feed().await;
+    let item = state.store.feed_item(id).await?.ok_or_else(|| ApiError::not_found("feed item"))?;
+    Ok((status, Json(serde_json::json!({ "feed_item": item_json(state, &item) }))).into_response())
+}
+
 #[derive(Deserialize)]
 pub struct ListQuery {
     before: Option<i64>,
@@ -124,10 +132,7 @@ pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) 
     .map_err(|e| ApiError::from(anyhow::anyhow!("{e}")))?
     .map_err(invalid)?;
     let id = state.store.create_feed_item(&parsed.input(), None).await?;
-    state.refresh_version().await;
-    state.notify_feed().await;
-    let item = state.store.feed_item(id).await?.ok_or_else(|| ApiError::not_found("feed item"))?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "feed_item": item_json(&state, &item) }))).into_response())
+    changed(&state, id, StatusCode::CREATED).await
 }
 
 pub async fn update(
@@ -164,10 +169,7 @@ pub async fn update(
         }
         Err(e) => return Err(e.into()),
     }
-    state.refresh_version().await;
-    state.notify_feed().await;
-    let item = state.store.feed_item(id).await?.ok_or_else(|| ApiError::not_found("feed item"))?;
-    Ok(Json(serde_json::json!({ "feed_item": item_json(&state, &item) })).into_response())
+    changed(&state, id, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -202,8 +204,5 @@ pub async fn retract(
         }
         Err(e) => return Err(e.into()),
     }
-    state.refresh_version().await;
-    state.notify_feed().await;
-    let item = state.store.feed_item(id).await?.ok_or_else(|| ApiError::not_found("feed item"))?;
-    Ok(Json(serde_json::json!({ "feed_item": item_json(&state, &item) })).into_response())
+    changed(&state, id, StatusCode::OK).await
 }
