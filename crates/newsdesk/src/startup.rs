@@ -30,13 +30,13 @@ impl Application {
         let bound = listener.local_addr()?;
         let site = config.site_settings(Some(bound))?;
         let store = Store::open(&config.database_url()).await?;
-        let feeds = newsdesk_web::state::FeedOptions {
+        let options = newsdesk_web::state::WebOptions {
             full_content: config.feeds.full_content,
             items: config.feeds.items.clamp(1, 200),
             narration_policy_url: config.narration.policy_url.clone(),
             mail_transport: config.mail.transport.clone(),
         };
-        let state = AppState::new(store.clone(), site, config.data_dir.clone(), feeds);
+        let state = AppState::new(store.clone(), site, config.data_dir.clone(), options);
         state.refresh_version().await;
         Ok(Application { listener, state, store, run_worker, jobs: config.job_context() })
     }

@@ -12,9 +12,9 @@ use newsdesk_store::Store;
 use crate::cache::PageCache;
 use crate::rate_limit::RateLimiter;
 
-/// What syndication feeds carry.
+/// Settings from the configuration that the web layer needs.
 #[derive(Debug, Clone)]
-pub struct FeedOptions {
+pub struct WebOptions {
     /// Whole articles (true) or only the dek.
     pub full_content: bool,
     /// Entries per feed.
@@ -25,9 +25,9 @@ pub struct FeedOptions {
     pub mail_transport: String,
 }
 
-impl Default for FeedOptions {
+impl Default for WebOptions {
     fn default() -> Self {
-        FeedOptions {
+        WebOptions {
             full_content: true,
             items: 20,
             narration_policy_url: "/ai-policy/".into(),
@@ -56,8 +56,8 @@ pub struct StateInner {
     pub content_version: AtomicI64,
     /// Whether cookies get the `Secure` flag (the site is served over https).
     pub secure_cookies: bool,
-    /// Feed settings (`[feeds]`).
-    pub feeds: FeedOptions,
+    /// Settings from the configuration that pages need (`[feeds]`, `[narration] policy_url`, `[mail] transport`).
+    pub options: WebOptions,
     /// Where the `outbox` mail transport writes messages (`<data>/outbox`).
     pub outbox_dir: PathBuf,
     /// `[mail] transport`: "outbox" or "smtp".
@@ -78,7 +78,7 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, site: SiteSettings, data_dir: PathBuf, feeds: FeedOptions) -> AppState {
+    pub fn new(store: Store, site: SiteSettings, data_dir: PathBuf, options: WebOptions) -> AppState {
         let templates = Templates::new(&site, Some(data_dir.join("theme")));
         let secure_cookies = site.url.starts_with("https://");
         AppState(Arc::new(StateInner {
@@ -91,8 +91,8 @@ impl AppState {
             content_version: AtomicI64::new(0),
             secure_cookies,
             outbox_dir: data_dir.join("outbox"),
-            mail_transport: feeds.mail_transport.clone(),
-            feeds,
+            mail_transport: options.mail_transport.clone(),
+            options,
             chrome: std::sync::RwLock::new(None),
             feed_signal: tokio::sync::watch::Sender::new(0),
             closing: tokio::sync::watch::Sender::new(false),

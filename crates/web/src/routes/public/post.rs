@@ -72,7 +72,7 @@ pub async fn show(
         Ok((
             StatusCode::OK,
             template,
-            serde_json::json!({ "post": view, "corrections": corrections, "related": related, "jsonld": jsonld, "narration_policy_url": state.feeds.narration_policy_url }),
+            serde_json::json!({ "post": view, "corrections": corrections, "related": related, "jsonld": jsonld, "narration_policy_url": state.options.narration_policy_url }),
         ))
     })
     .await

@@ -105,7 +105,7 @@ async fn entries(state: &AppState, posts: &[Post]) -> Result<Vec<FeedEntry>, App
             url: format!("{site}{}", v.url),
             title: v.title.clone(),
             summary,
-            content_html: state.feeds.full_content.then(|| {
+            content_html: state.options.full_content.then(|| {
                 let corrections = if fixes_html.is_empty() {
                     String::new()
                 } else {
@@ -134,7 +134,7 @@ async fn post_feed(
 ) -> Result<Response, AppError> {
     let key = format!("{base}{}", format.path());
     serve_document(state, headers, &key, format.content_type(), || async {
-        let posts = state.store.top_posts(&filter, state.feeds.items).await?;
+        let posts = state.store.top_posts(&filter, state.options.items).await?;
         let entries = entries(state, &posts).await?;
         Ok(format.render(&doc_for(state, base, title, description, entries)))
     })
@@ -371,7 +371,7 @@ async fn podcast(
     };
     serve_document(state, headers, &key, "application/rss+xml; charset=utf-8", || async {
         let site = &state.site.url;
-        let ids = state.store.narrated_post_ids(tag.map(|t| t.id), state.feeds.items.max(50)).await?;
+        let ids = state.store.narrated_post_ids(tag.map(|t| t.id), state.options.items.max(50)).await?;
         let posts = state.store.posts_by_ids(&ids).await?;
         let editions = state.store.audio_editions(&ids).await?;
         let episodes: Vec<feeds::Episode> = posts
