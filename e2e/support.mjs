@@ -57,6 +57,14 @@ export async function startServer() {
   };
 }
 
+/** Whether narration can run here (espeak-ng and ffmpeg); says SKIPPED, or fails under NEWSDESK_REQUIRE_ALL=1. */
+export function canNarrate() {
+  const ok = ["espeak-ng", "ffmpeg"].every((cmd) => spawnSync(cmd, [cmd === "ffmpeg" ? "-version" : "--version"]).status === 0);
+  if (!ok && process.env.NEWSDESK_REQUIRE_ALL === "1") throw new Error("espeak-ng and ffmpeg are required and NEWSDESK_REQUIRE_ALL=1");
+  if (!ok) console.log("SKIPPED: the audio player check (espeak-ng or ffmpeg is missing)");
+  return ok;
+}
+
 export function launch() {
   return chromium.launch({
     executablePath: CHROMIUM,
