@@ -112,11 +112,6 @@ impl Templates {
     pub fn render(&self, name: &str, ctx: Value) -> Result<String, Error> {
         self.env.get_template(name)?.render(ctx)
     }
-
-    /// Whether a template exists (built in or in the theme directory).
-    pub fn has(&self, name: &str) -> bool {
-        self.env.get_template(name).is_ok()
-    }
 }
 
 /// Writes a value into a template. HTML-escapes only `& < > " '` (minijinja's default also escapes `/`, which

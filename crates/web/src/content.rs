@@ -6,7 +6,7 @@
 
 use jiff::civil::DateTime;
 use newsdesk_domain::text::optional;
-use newsdesk_domain::{PostStatus, Role, Slug, Title, ValidationError};
+use newsdesk_domain::{PostStatus, Slug, Title, ValidationError};
 use newsdesk_render::render_markdown;
 use newsdesk_store::posts::{Post, PostInput};
 use newsdesk_store::{Store, StoreError};
@@ -324,9 +324,4 @@ pub async fn save_post(
         }
         None => Ok(store.create_post(&input, actor.user_id).await?),
     }
-}
-
-/// Refuses a role that may not do something, with a message naming the role.
-pub fn require(role: Role, allowed: bool, what: &str) -> Result<(), SaveError> {
-    if allowed { Ok(()) } else { Err(SaveError::Forbidden(format!("Your role ({}) cannot {what}.", role.as_str()))) }
 }

@@ -60,8 +60,6 @@ pub struct StateInner {
     pub options: WebOptions,
     /// Where the `outbox` mail transport writes messages (`<data>/outbox`).
     pub outbox_dir: PathBuf,
-    /// `[mail] transport`: "outbox" or "smtp".
-    pub mail_transport: String,
     /// The newest News Feed event sequence this node knows of; live streams wait on it.
     pub feed_signal: tokio::sync::watch::Sender<i64>,
     /// Turns true when the server is shutting down, so long-lived streams end and shutdown can finish.
@@ -91,7 +89,6 @@ impl AppState {
             content_version: AtomicI64::new(0),
             secure_cookies,
             outbox_dir: data_dir.join("outbox"),
-            mail_transport: options.mail_transport.clone(),
             options,
             chrome: std::sync::RwLock::new(None),
             feed_signal: tokio::sync::watch::Sender::new(0),

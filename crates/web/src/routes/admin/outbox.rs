@@ -41,7 +41,7 @@ pub async fn list(State(state): State<AppState>, staff: Staff) -> Result<Respons
         "admin/outbox.html",
         "outbox",
         None,
-        serde_json::json!({ "transport": state.mail_transport, "messages": messages }),
+        serde_json::json!({ "transport": state.options.mail_transport, "messages": messages }),
     )
 }
 
@@ -58,6 +58,6 @@ pub async fn show(State(state): State<AppState>, staff: Staff, Path(file): Path<
         "outbox",
         None,
         serde_json::json!({
-        "transport": state.mail_transport, "message": { "subject": header(&raw, "Subject"), "raw": raw } }),
+        "transport": state.options.mail_transport, "message": { "subject": header(&raw, "Subject"), "raw": raw } }),
     )
 }

@@ -56,10 +56,9 @@ async fn page(
     email: &str,
     chosen: &[String],
 ) -> Result<Response, AppError> {
-    let newsletters = state.store.public_newsletters().await?;
     let chrome = super::chrome(state).await?;
     let ctx = serde_json::json!({
-        "newsletters": newsletters,
+        "newsletters": chrome.newsletters,
         "signup": { "message": message, "error": error, "email": email, "chosen": chosen },
         "consent_text": consent_text(&state.site.title),
         "nav": chrome.nav,
@@ -75,19 +74,12 @@ pub async fn index(State(state): State<AppState>) -> Result<Response, AppError> 
     page(&state, StatusCode::OK, None, None, "", &[]).await
 }
 
-fn answer(
-    state: &AppState,
-    headers: &HeaderMap,
-    status: StatusCode,
-    field: Option<&str>,
-    message: &str,
-) -> Option<Response> {
+fn answer(headers: &HeaderMap, status: StatusCode, field: Option<&str>, message: &str) -> Option<Response> {
     wants_json(headers).then(|| {
         let body = match field {
             Some(f) => serde_json::json!({ "error": if status == StatusCode::TOO_MANY_REQUESTS { "rate_limited" } else { "invalid" }, "field": f, "message": message }),
             None => serde_json::json!({ "ok": true, "message": message }),
         };
-        let _ = state;
         (status, Json(body)).into_response()
     })
 }
@@ -111,7 +103,7 @@ pub async fn subscribe(
         let field = field.to_owned();
         let message = message.to_owned();
         async move {
-            match answer(&state, &headers, status, Some(&field), &message) {
+            match answer(&headers, status, Some(&field), &message) {
                 Some(r) => Ok(r),
                 None => page(&state, status, None, Some(&message), &email, &chosen).await,
             }
@@ -120,7 +112,7 @@ pub async fn subscribe(
     // A filled honeypot: answer as if all went well, do nothing.
     if !form.str("website").is_empty() {
         tracing::info!(client.ip = %addr.ip(), "newsletter signup honeypot filled");
-        return match answer(&state, &headers, StatusCode::OK, None, THANKS) {
+        return match answer(&headers, StatusCode::OK, None, THANKS) {
             Some(r) => Ok(r),
             None => page(&state, StatusCode::OK, Some(THANKS), None, "", &[]).await,
         };
@@ -183,7 +175,7 @@ pub async fn subscribe(
     } else {
         tracing::warn!(client.ip = %addr.ip(), "newsletter signup: per-address limit reached; no mail sent");
     }
-    match answer(&state, &headers, StatusCode::OK, None, THANKS) {
+    match answer(&headers, StatusCode::OK, None, THANKS) {
         Some(r) => Ok(r),
         None => page(&state, StatusCode::OK, Some(THANKS), None, "", &[]).await,
     }
