@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cache;
 pub mod content;
 pub mod error;
+pub mod feed_items;
 pub mod forms;
 pub mod media;
 pub mod rate_limit;

@@ -3,98 +3,16 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use newsdesk_domain::feed::FeedText;
 use newsdesk_store::StoreError;
-use newsdesk_store::feed::{FeedItem, FeedItemInput};
+use newsdesk_store::feed::FeedItem;
 
 use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_other};
 use crate::auth::Staff;
 use crate::error::AppError;
+use crate::feed_items::{ItemForm, parse_item};
 use crate::forms::{FieldErrors, FormData};
 use crate::state::AppState;
 use crate::views::feed_item_view;
-
-/// Parsed form: the text, the optional article link (by slug or id), tag and author.
-pub struct ItemForm {
-    pub headline: String,
-    pub summary: String,
-    pub url: Option<String>,
-    pub post_id: Option<i64>,
-    pub tag_id: Option<i64>,
-    pub author_id: Option<i64>,
-}
-
-impl ItemForm {
-    pub fn input(&self) -> FeedItemInput<'_> {
-        FeedItemInput {
-            headline: &self.headline,
-            summary: &self.summary,
-            url: self.url.as_deref(),
-            post_id: self.post_id,
-            tag_id: self.tag_id,
-            author_id: self.author_id,
-        }
-    }
-}
-
-/// Checks a feed item's fields; shared by the admin and the API. `article` is a post slug or id.
-pub async fn parse_item(
-    state: &AppState,
-    headline: &str,
-    summary: &str,
-    url: Option<&str>,
-    article: Option<&str>,
-    tag: Option<&str>,
-    author_id: Option<i64>,
-) -> Result<Result<ItemForm, FieldErrors>, AppError> {
-    let mut errors = FieldErrors::new();
-    let text = match FeedText::parse(headline, summary, url) {
-        Ok(t) => Some(t),
-        Err(errs) => {
-            for e in errs {
-                errors.insert(e.field, e.message);
-            }
-            None
-        }
-    };
-    let mut post_id = None;
-    if let Some(key) = article.map(str::trim).filter(|a| !a.is_empty()) {
-        let key = key.trim_matches('/').rsplit('/').next().unwrap_or(key);
-        let found = match key.parse::<i64>() {
-            Ok(id) => state.store.post(id).await?,
-            Err(_) => state.store.post_by_slug(key).await?,
-        };
-        match found.filter(|p| p.row.status == "published") {
-            Some(p) => post_id = Some(p.row.id),
-            None => {
-                errors.insert("article", format!("There is no published article \"{key}\"."));
-            }
-        }
-    }
-    let mut tag_id = None;
-    if let Some(t) = tag.map(str::trim).filter(|t| !t.is_empty()) {
-        match t.parse::<i64>() {
-            Ok(id) if state.store.tag(id).await?.is_some() => tag_id = Some(id),
-            _ => match state.store.tag_by_slug(t).await? {
-                Some(tag) => tag_id = Some(tag.id),
-                None => {
-                    errors.insert("tag", format!("There is no tag \"{t}\"."));
-                }
-            },
-        }
-    }
-    if let Some(a) = author_id
-        && state.store.author(a).await?.is_none()
-    {
-        errors.insert("author", "That author does not exist.".into());
-    }
-    Ok(match (text, errors.is_empty()) {
-        (Some(t), true) => {
-            Ok(ItemForm { headline: t.headline, summary: t.summary, url: t.url, post_id, tag_id, author_id })
-        }
-        _ => Err(errors),
-    })
-}
 
 async fn list_data(state: &AppState, extra: serde_json::Value) -> Result<serde_json::Value, AppError> {
     let items: Vec<_> = state.store.feed_items(None, 50).await?.iter().map(feed_item_view).collect();
@@ -112,6 +30,20 @@ async fn list_data(state: &AppState, extra: serde_json::Value) -> Result<serde_j
 
 fn author_of(form: &FormData) -> Option<i64> {
     form.get("author").and_then(|a| a.parse().ok())
+}
+
+/// The quick form's and the edit form's fields, checked.
+async fn parse_form(state: &AppState, form: &FormData) -> Result<Result<ItemForm, FieldErrors>, AppError> {
+    parse_item(
+        state,
+        form.str("headline"),
+        form.str("summary"),
+        form.get("url"),
+        form.get("article"),
+        form.get("tag"),
+        author_of(form),
+    )
+    .await
 }
 
 pub async fn list(
@@ -132,16 +64,7 @@ fn form_values(form: &FormData) -> serde_json::Value {
 pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_publish(), "post to the News Feed")?;
-    let parsed = parse_item(
-        &state,
-        form.str("headline"),
-        form.str("summary"),
-        form.get("url"),
-        form.get("article"),
-        form.get("tag"),
-        author_of(&form),
-    )
-    .await?;
+    let parsed = parse_form(&state, &form).await?;
     match parsed {
         Ok(item) => {
             let id = state.store.create_feed_item(&item.input(), Some(staff.user.id)).await?;
@@ -208,16 +131,7 @@ pub async fn update(
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     let item = editable(&state, &staff, id).await?;
-    let parsed = parse_item(
-        &state,
-        form.str("headline"),
-        form.str("summary"),
-        form.get("url"),
-        form.get("article"),
-        form.get("tag"),
-        author_of(&form),
-    )
-    .await?;
+    let parsed = parse_form(&state, &form).await?;
     let errors = match parsed {
         Ok(parsed) => match state.store.update_feed_item(id, &parsed.input()).await {
             Ok(()) => {

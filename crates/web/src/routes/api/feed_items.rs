@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{ApiAuth, absolute, rfc3339};
 use crate::error::ApiError;
-use crate::routes::admin::news_feed::parse_item;
+use crate::feed_items::parse_item;
 use crate::state::AppState;
 use crate::views::feed_item_view;
 

@@ -1,0 +1,91 @@
+//! News Feed items: the one path by which the admin's forms and the JSON API check an item before it is stored —
+//! the text (headline, one-paragraph summary, link), the article it points to, its tag and byline.
+
+use newsdesk_domain::feed::FeedText;
+use newsdesk_store::feed::FeedItemInput;
+
+use crate::error::AppError;
+use crate::forms::FieldErrors;
+use crate::state::AppState;
+
+/// Parsed form: the text, the optional article link (by slug or id), tag and author.
+pub struct ItemForm {
+    pub headline: String,
+    pub summary: String,
+    pub url: Option<String>,
+    pub post_id: Option<i64>,
+    pub tag_id: Option<i64>,
+    pub author_id: Option<i64>,
+}
+
+impl ItemForm {
+    pub fn input(&self) -> FeedItemInput<'_> {
+        FeedItemInput {
+            headline: &self.headline,
+            summary: &self.summary,
+            url: self.url.as_deref(),
+            post_id: self.post_id,
+            tag_id: self.tag_id,
+            author_id: self.author_id,
+        }
+    }
+}
+
+/// Checks a feed item's fields; shared by the admin and the API. `article` is a post slug or id.
+pub async fn parse_item(
+    state: &AppState,
+    headline: &str,
+    summary: &str,
+    url: Option<&str>,
+    article: Option<&str>,
+    tag: Option<&str>,
+    author_id: Option<i64>,
+) -> Result<Result<ItemForm, FieldErrors>, AppError> {
+    let mut errors = FieldErrors::new();
+    let text = match FeedText::parse(headline, summary, url) {
+        Ok(t) => Some(t),
+        Err(errs) => {
+            for e in errs {
+                errors.insert(e.field, e.message);
+            }
+            None
+        }
+    };
+    let mut post_id = None;
+    if let Some(key) = article.map(str::trim).filter(|a| !a.is_empty()) {
+        let key = key.trim_matches('/').rsplit('/').next().unwrap_or(key);
+        let found = match key.parse::<i64>() {
+            Ok(id) => state.store.post(id).await?,
+            Err(_) => state.store.post_by_slug(key).await?,
+        };
+        match found.filter(|p| p.row.status == "published") {
+            Some(p) => post_id = Some(p.row.id),
+            None => {
+                errors.insert("article", format!("There is no published article \"{key}\"."));
+            }
+        }
+    }
+    let mut tag_id = None;
+    if let Some(t) = tag.map(str::trim).filter(|t| !t.is_empty()) {
+        match t.parse::<i64>() {
+            Ok(id) if state.store.tag(id).await?.is_some() => tag_id = Some(id),
+            _ => match state.store.tag_by_slug(t).await? {
+                Some(tag) => tag_id = Some(tag.id),
+                None => {
+                    errors.insert("tag", format!("There is no tag \"{t}\"."));
+                }
+            },
+        }
+    }
+    if let Some(a) = author_id
+        && state.store.author(a).await?.is_none()
+    {
+        errors.insert("author", "That author does not exist.".into());
+    }
+    Ok(match (text, errors.is_empty()) {
+        (Some(t), true) => {
+            Ok(ItemForm { headline: t.headline, summary: t.summary, url: t.url, post_id, tag_id, author_id })
+        }
+        _ => Err(errors),
+    })
+}
