@@ -4,6 +4,7 @@
 //! with a [`ValidationError`]; code further down never checks the same thing again.
 
 pub mod author;
+pub mod csv;
 pub mod diff;
 pub mod email;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod post;
 pub mod role;
 pub mod site;
 pub mod slug;
+pub mod subscribers;
 pub mod text;
 pub mod timezone;
 

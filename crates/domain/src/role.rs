@@ -57,6 +57,11 @@ impl Role {
         self >= Role::Editor
     }
 
+    /// Manage newsletters and their subscribers, and send issues.
+    pub fn can_manage_newsletters(self) -> bool {
+        self >= Role::Editor
+    }
+
     /// Manage staff accounts, API tokens and site settings.
     pub fn can_manage_staff(self) -> bool {
         self >= Role::Admin

@@ -74,6 +74,94 @@ pub enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Import or export a newsletter's subscribers.
+    Subscribers {
+        #[command(subcommand)]
+        command: SubscribersCommand,
+    },
+    /// Send articles as a newsletter issue (`send <post-slug>… --newsletter <slug>`), or follow and steer sends
+    /// (`send status`, `send pause|resume|cancel <issue>`).
+    #[command(args_conflicts_with_subcommands = true)]
+    Send {
+        #[command(subcommand)]
+        command: Option<SendCommand>,
+        #[command(flatten)]
+        data: DataArg,
+        /// Slugs of published articles: one is sent in full, several make a digest.
+        posts: Vec<String>,
+        /// The newsletter's slug.
+        #[arg(long)]
+        newsletter: Option<String>,
+        /// Subject (default: from the theme's email/subject.txt).
+        #[arg(long)]
+        subject: Option<String>,
+        /// A few words above the articles.
+        #[arg(long)]
+        intro: Option<String>,
+        /// Idempotency key: running the command again with the same key sends nothing new.
+        #[arg(long)]
+        key: Option<String>,
+        /// Stay and print progress until the send ends (a worker must be running).
+        #[arg(long)]
+        wait: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SubscribersCommand {
+    /// Import a CSV (an `email` column, optionally `name`; or addresses in the first column). Bad rows are
+    /// reported by line; nothing is imported unless --skip-invalid.
+    Import {
+        #[command(flatten)]
+        data: DataArg,
+        file: PathBuf,
+        #[arg(long)]
+        newsletter: String,
+        /// The people already confirmed (no confirmation mail); otherwise each gets one.
+        #[arg(long)]
+        confirmed: bool,
+        /// Where these addresses agreed to hear from you (kept in the consent ledger).
+        #[arg(long)]
+        source: Option<String>,
+        /// Import the valid rows even when some are broken.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Print a newsletter's subscribers as CSV.
+    Export {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long)]
+        newsletter: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SendCommand {
+    /// Progress of the latest sends, or of one (with the addresses that failed).
+    Status {
+        #[command(flatten)]
+        data: DataArg,
+        issue: Option<i64>,
+    },
+    /// Pause a send; messages already with the mail server still arrive.
+    Pause {
+        #[command(flatten)]
+        data: DataArg,
+        issue: i64,
+    },
+    /// Resume a paused send.
+    Resume {
+        #[command(flatten)]
+        data: DataArg,
+        issue: i64,
+    },
+    /// Cancel the rest of a send.
+    Cancel {
+        #[command(flatten)]
+        data: DataArg,
+        issue: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -165,7 +253,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker { data, once } => {
             let config = prepare(&data, false)?;
             let store = init::open(&config, false).await?;
-            let worker = newsdesk_worker::Worker::new(store.clone(), config.job_context());
+            let worker =
+                newsdesk_worker::Worker::new(store.clone(), config.job_context(&config.site_settings(None)?.url));
             if once {
                 let n = worker.drain().await?;
                 eprintln!("ran {n} job(s)");
@@ -278,6 +367,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("{} broken link(s) in the site; the export is written but incomplete", s.broken.len());
             }
             Ok(())
+        }
+        Command::Subscribers { command } => match command {
+            SubscribersCommand::Import { data, file, newsletter, confirmed, source, skip_invalid } => {
+                let config = prepare(&data, false)?;
+                init::open(&config, false).await?.close().await;
+                let o = crate::newsletters::ImportOptions {
+                    file: &file,
+                    newsletter: &newsletter,
+                    confirmed,
+                    source: source.as_deref(),
+                    skip_invalid,
+                };
+                crate::newsletters::import(&config, &o).await
+            }
+            SubscribersCommand::Export { data, newsletter } => {
+                let config = prepare(&data, false)?;
+                init::open(&config, false).await?.close().await;
+                crate::newsletters::export(&config, &newsletter).await
+            }
+        },
+        Command::Send { command: Some(command), .. } => {
+            let (data, issue, action) = match command {
+                SendCommand::Status { data, issue } => (data, issue, "status"),
+                SendCommand::Pause { data, issue } => (data, Some(issue), "pause"),
+                SendCommand::Resume { data, issue } => (data, Some(issue), "resume"),
+                SendCommand::Cancel { data, issue } => (data, Some(issue), "cancel"),
+            };
+            let config = prepare(&data, false)?;
+            init::open(&config, false).await?.close().await;
+            match (action, issue) {
+                ("status", issue) => crate::newsletters::status(&config, issue).await,
+                (action, Some(issue)) => crate::newsletters::control(&config, issue, action).await,
+                _ => bail!("name the issue"),
+            }
+        }
+        Command::Send { command: None, data, posts, newsletter, subject, intro, key, wait } => {
+            let Some(newsletter) = newsletter else {
+                bail!("--newsletter <slug> is required: newsdesk send <post-slug>… --newsletter <slug>");
+            };
+            let config = prepare(&data, false)?;
+            init::open(&config, false).await?.close().await;
+            let o = crate::newsletters::SendOptions {
+                posts: &posts,
+                newsletter: &newsletter,
+                subject: subject.as_deref(),
+                intro: intro.as_deref(),
+                key: key.as_deref(),
+                wait,
+            };
+            crate::newsletters::send(&config, &o).await
         }
         Command::Import { command: ImportCommand::Markdown { data, path } } => {
             let config = prepare(&data, false)?;

@@ -20,6 +20,7 @@ pub struct Config {
     pub feeds: FeedsConfig,
     pub narration: newsdesk_worker::narration::NarrationConfig,
     pub mail: newsdesk_worker::mail::MailConfig,
+    pub newsletters: newsdesk_worker::delivery::NewsletterConfig,
     /// The data directory (not a config key: from `--data` or `NEWSDESK_DATA`).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -140,8 +141,13 @@ impl Config {
     }
 
     /// What background jobs need: media directory, narration settings, the site's language.
-    pub fn job_context(&self) -> newsdesk_worker::JobContext {
-        let (mailer, mail_error) = match newsdesk_worker::mail::Mailer::from_config(&self.mail, &self.data_dir) {
+    /// What the worker needs; `site_url` is the public base URL (see `site_settings`).
+    pub fn job_context(&self, site_url: &str) -> newsdesk_worker::JobContext {
+        let (mailer, mail_error) = match newsdesk_worker::mail::Mailer::from_config(
+            &self.mail,
+            &self.data_dir,
+            self.newsletters.concurrency,
+        ) {
             Ok(m) => (Some(std::sync::Arc::new(m)), None),
             Err(e) => (None, Some(e)),
         };
@@ -152,12 +158,14 @@ impl Config {
             mail: self.mail.clone(),
             mailer,
             mail_error,
+            newsletters: self.newsletters.clone(),
+            site_url: site_url.to_owned(),
         }
     }
 
     /// Checks `[mail]`: a transport that can be built and a sender address that parses.
     pub fn check_mail(&self) -> anyhow::Result<()> {
-        newsdesk_worker::mail::Mailer::from_config(&self.mail, &self.data_dir).map_err(|e| anyhow::anyhow!(e))?;
+        newsdesk_worker::mail::Mailer::from_config(&self.mail, &self.data_dir, 1).map_err(|e| anyhow::anyhow!(e))?;
         newsdesk_worker::mail::check_from(&self.mail.from).map_err(|e| anyhow::anyhow!(e))
     }
 
@@ -250,6 +258,22 @@ policy_url = "/ai-policy/"
 # SMTP server: smtp_url = "smtp://user:pass@host:587?tls=starttls" (smtps:// for implicit TLS).
 transport = "outbox"
 from = "{title} <newsroom@localhost>"
+
+[newsletters]
+# Sending issues: messages in flight at once (and SMTP connections kept open), records claimed per batch, an
+# optional cap in messages per second (0 = as fast as the server accepts), the lease after which a crashed
+# sender's unrecorded messages are sent again, the first wait after a temporary (4xx) failure (doubled each time)
+# and the attempts before giving up.
+concurrency = 8
+batch_size = 200
+rate_per_second = 0
+lease_seconds = 120
+retry_seconds = 60
+max_attempts = 6
+# Signups nobody confirmed are deleted after this many days (0 keeps them).
+purge_unconfirmed_after_days = 30
+# Shared secret for POST /api/v1/mail/events (bounce and complaint reports); empty turns the webhook off.
+webhook_secret = ""
 
 [log]
 # "text" for people, "json" for log collectors.

@@ -177,6 +177,7 @@ pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyh
                 cadence: Some(cadence),
                 visibility: "public",
                 sort_order: i as i64,
+                ..Default::default()
             })
             .await?;
     }

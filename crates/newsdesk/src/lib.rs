@@ -7,5 +7,6 @@ pub mod demo;
 pub mod export;
 pub mod import;
 pub mod init;
+pub mod newsletters;
 pub mod startup;
 pub mod telemetry;

@@ -35,10 +35,12 @@ impl Application {
             items: config.feeds.items.clamp(1, 200),
             narration_policy_url: config.narration.policy_url.clone(),
             mail_transport: config.mail.transport.clone(),
+            webhook_secret: config.newsletters.webhook_secret.clone(),
         };
+        let jobs = config.job_context(&site.url);
         let state = AppState::new(store.clone(), site, config.data_dir.clone(), options);
         state.refresh_version().await;
-        Ok(Application { listener, state, store, run_worker, jobs: config.job_context() })
+        Ok(Application { listener, state, store, run_worker, jobs })
     }
 
     pub fn port(&self) -> u16 {

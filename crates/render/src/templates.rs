@@ -30,6 +30,12 @@ const BUILTIN: &[(&str, &str)] = &[
     ("partials/newsletter_form.html", include_str!("../templates/theme/partials/newsletter_form.html")),
     ("newsletters.html", include_str!("../templates/theme/newsletters.html")),
     ("newsletter_confirm.html", include_str!("../templates/theme/newsletter_confirm.html")),
+    ("newsletter_preferences.html", include_str!("../templates/theme/newsletter_preferences.html")),
+    ("newsletter_unsubscribe.html", include_str!("../templates/theme/newsletter_unsubscribe.html")),
+    ("newsletter_archive.html", include_str!("../templates/theme/newsletter_archive.html")),
+    ("email/subject.txt", include_str!("../templates/theme/email/subject.txt")),
+    ("email/issue.html", include_str!("../templates/theme/email/issue.html")),
+    ("email/issue.txt", include_str!("../templates/theme/email/issue.txt")),
     ("admin/layout.html", include_str!("../templates/admin/layout.html")),
     ("admin/macros.html", include_str!("../templates/admin/macros.html")),
     ("admin/signin.html", include_str!("../templates/admin/signin.html")),
@@ -49,6 +55,11 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/revisions.html", include_str!("../templates/admin/revisions.html")),
     ("admin/forgot.html", include_str!("../templates/admin/forgot.html")),
     ("admin/outbox.html", include_str!("../templates/admin/outbox.html")),
+    ("admin/newsletters.html", include_str!("../templates/admin/newsletters.html")),
+    ("admin/subscribers.html", include_str!("../templates/admin/subscribers.html")),
+    ("admin/suppressions.html", include_str!("../templates/admin/suppressions.html")),
+    ("admin/send.html", include_str!("../templates/admin/send.html")),
+    ("admin/issue.html", include_str!("../templates/admin/issue.html")),
 ];
 
 /// Renders templates; shared by every request (cheap to clone).

@@ -23,10 +23,15 @@ pub struct Newsletter {
     pub created_at: i64,
 }
 
+#[derive(Default)]
 pub struct NewsletterInput<'a> {
     pub slug: &'a str,
     pub name: &'a str,
     pub description: Option<&'a str>,
+    pub host_author_id: Option<i64>,
+    pub sender_name: Option<&'a str>,
+    pub sender_email: Option<&'a str>,
+    pub reply_to: Option<&'a str>,
     pub cadence: Option<&'a str>,
     pub visibility: &'a str,
     pub sort_order: i64,
@@ -39,6 +44,17 @@ pub struct Consent<'a> {
     pub consent_text: &'a str,
 }
 
+/// What a confirmation link did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    /// Pending subscriptions to these newsletters are confirmed.
+    Subscribed { email: String, names: Vec<String> },
+    /// The subscriber now receives mail at this address.
+    AddressChanged { email: String },
+    /// Another subscriber already has the new address; nothing changed.
+    AddressTaken { email: String },
+}
+
 /// What a signup led to. Callers answer every case the same way to the reader.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SignupOutcome {
@@ -48,7 +64,7 @@ pub enum SignupOutcome {
     AlreadySubscribed,
 }
 
-async fn ledger(
+pub(crate) async fn ledger(
     conn: &mut AnyConnection,
     subscriber_id: Option<i64>,
     email: &str,
@@ -76,12 +92,17 @@ async fn ledger(
 impl Store {
     pub async fn create_newsletter(&self, n: &NewsletterInput<'_>) -> StoreResult<Newsletter> {
         sqlx::query_as(
-            "INSERT INTO newsletters (slug, name, description, cadence, visibility, sort_order, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+            "INSERT INTO newsletters (slug, name, description, host_author_id, sender_name, sender_email, reply_to,
+                cadence, visibility, sort_order, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *",
         )
         .bind(n.slug)
         .bind(n.name)
         .bind(n.description)
+        .bind(n.host_author_id)
+        .bind(n.sender_name)
+        .bind(n.sender_email)
+        .bind(n.reply_to)
         .bind(n.cadence)
         .bind(n.visibility)
         .bind(n.sort_order)
@@ -89,6 +110,44 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .map_err(StoreError::conflict_on("slug", format!("A newsletter with the slug \"{}\" already exists.", n.slug)))
+    }
+
+    pub async fn update_newsletter(&self, id: i64, n: &NewsletterInput<'_>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE newsletters SET slug = $1, name = $2, description = $3, host_author_id = $4, sender_name = $5,
+                sender_email = $6, reply_to = $7, cadence = $8, visibility = $9, sort_order = $10 WHERE id = $11",
+        )
+        .bind(n.slug)
+        .bind(n.name)
+        .bind(n.description)
+        .bind(n.host_author_id)
+        .bind(n.sender_name)
+        .bind(n.sender_email)
+        .bind(n.reply_to)
+        .bind(n.cadence)
+        .bind(n.visibility)
+        .bind(n.sort_order)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::conflict_on(
+            "slug",
+            format!("A newsletter with the slug \"{}\" already exists.", n.slug),
+        ))?;
+        Ok(())
+    }
+
+    pub async fn newsletter(&self, id: i64) -> StoreResult<Option<Newsletter>> {
+        Ok(sqlx::query_as("SELECT * FROM newsletters WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    pub async fn newsletter_by_slug(&self, slug: &str) -> StoreResult<Option<Newsletter>> {
+        Ok(sqlx::query_as("SELECT * FROM newsletters WHERE slug = $1").bind(slug).fetch_optional(&self.pool).await?)
+    }
+
+    /// Every newsletter, hidden ones included, in the editors' order (admin).
+    pub async fn all_newsletters(&self) -> StoreResult<Vec<Newsletter>> {
+        Ok(sqlx::query_as("SELECT * FROM newsletters ORDER BY sort_order, id").fetch_all(&self.pool).await?)
     }
 
     /// Public newsletters in the editors' order (signup forms).
@@ -185,9 +244,11 @@ impl Store {
     }
 
     /// The address and newsletters a still-valid, unused token confirms (for the confirmation page).
+    /// For a change of address, the address is the new one and the list is empty.
     pub async fn peek_confirmation(&self, token_hash: &str) -> StoreResult<Option<(String, Vec<Newsletter>)>> {
         let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT s.email, c.newsletter_ids FROM confirmation_tokens c JOIN subscribers s ON s.id = c.subscriber_id
+            "SELECT COALESCE(c.new_email, s.email), c.newsletter_ids FROM confirmation_tokens c
+             JOIN subscribers s ON s.id = c.subscriber_id
              WHERE c.token_hash = $1 AND c.used_at IS NULL AND c.expires_at > $2",
         )
         .bind(token_hash)
@@ -195,6 +256,9 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some((email, ids)) = row else { return Ok(None) };
+        if ids.is_empty() {
+            return Ok(Some((email, Vec::new())));
+        }
         let ids: Vec<i64> = ids.split(',').filter_map(|i| i.parse().ok()).collect();
         let sql = format!(
             "SELECT * FROM newsletters WHERE id IN ({}) ORDER BY sort_order, id",
@@ -207,20 +271,44 @@ impl Store {
         Ok(Some((email, q.fetch_all(&self.pool).await?)))
     }
 
-    /// Confirms, once: the token is used atomically, its pending subscriptions become confirmed, and the ledger
-    /// records it. `None` when the token is unknown, used or expired.
-    pub async fn confirm(&self, token_hash: &str, consent: &Consent<'_>) -> StoreResult<Option<(String, Vec<String>)>> {
+    /// Confirms, once: the token is used atomically, its pending subscriptions become confirmed (or the subscriber
+    /// moves to the new address it was made for), and the ledger records it. `None` when the token is unknown, used
+    /// or expired.
+    pub async fn confirm(&self, token_hash: &str, consent: &Consent<'_>) -> StoreResult<Option<Confirmation>> {
         let mut tx = self.pool.begin().await?;
         let t = now();
-        let row: Option<(i64, String)> = sqlx::query_as(
+        let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
             "UPDATE confirmation_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
-             RETURNING subscriber_id, newsletter_ids",
+             RETURNING subscriber_id, newsletter_ids, new_email",
         )
         .bind(t)
         .bind(token_hash)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((subscriber_id, ids)) = row else { return Ok(None) };
+        let Some((subscriber_id, ids, new_email)) = row else { return Ok(None) };
+        if let Some(new_email) = new_email {
+            let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM subscribers WHERE email = $1")
+                .bind(&new_email)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if taken.is_some_and(|id| id != subscriber_id) {
+                tx.commit().await?;
+                return Ok(Some(Confirmation::AddressTaken { email: new_email }));
+            }
+            let old: String = sqlx::query_scalar("SELECT email FROM subscribers WHERE id = $1")
+                .bind(subscriber_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE subscribers SET email = $1 WHERE id = $2")
+                .bind(&new_email)
+                .bind(subscriber_id)
+                .execute(&mut *tx)
+                .await?;
+            ledger(&mut tx, Some(subscriber_id), &old, "address_change", "", consent).await?;
+            ledger(&mut tx, Some(subscriber_id), &new_email, "address_change", "", consent).await?;
+            tx.commit().await?;
+            return Ok(Some(Confirmation::AddressChanged { email: new_email }));
+        }
         let ids: Vec<i64> = ids.split(',').filter_map(|i| i.parse().ok()).collect();
         let mut names = Vec::new();
         for id in &ids {
@@ -245,7 +333,7 @@ impl Store {
         let joined = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         ledger(&mut tx, Some(subscriber_id), &email, "confirm", &joined, consent).await?;
         tx.commit().await?;
-        Ok(Some((email, names)))
+        Ok(Some(Confirmation::Subscribed { email, names }))
     }
 
     /// A subscriber's status per newsletter slug.

@@ -8,6 +8,7 @@ pub mod error;
 pub mod feed_items;
 pub mod forms;
 pub mod media;
+pub mod newsletter_mail;
 pub mod rate_limit;
 pub mod router;
 pub mod routes;

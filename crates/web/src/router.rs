@@ -48,7 +48,18 @@ pub fn router(state: AppState) -> Router {
         .route("/posts/{id}/corrections", post(admin::revisions::add_correction))
         .route("/posts/{id}/narrate", post(admin::posts::narrate))
         .route("/posts/{id}/revisions", get(admin::revisions::list))
-        .route("/posts/{id}/revisions/{revision}/restore", post(admin::revisions::restore));
+        .route("/posts/{id}/revisions/{revision}/restore", post(admin::revisions::restore))
+        .route("/newsletters", get(admin::newsletters::list).post(admin::newsletters::create))
+        .route("/newsletters/{id}", post(admin::newsletters::update))
+        .route("/newsletters/{id}/subscribers", get(admin::subscribers::list).post(admin::subscribers::add))
+        .route("/newsletters/{id}/subscribers.csv", get(admin::subscribers::export))
+        .route("/newsletters/{id}/subscribers/import", post(admin::subscribers::import))
+        .route("/newsletters/{id}/subscribers/{subscriber}/remove", post(admin::subscribers::remove))
+        .route("/newsletters/{id}/send", get(admin::issues::compose).post(admin::issues::create))
+        .route("/issues/{id}", get(admin::issues::show))
+        .route("/issues/{id}/{action}", post(admin::issues::control))
+        .route("/suppressions", get(admin::subscribers::suppressions).post(admin::subscribers::suppress))
+        .route("/suppressions/remove", post(admin::subscribers::unsuppress));
 
     let api = Router::new()
         .route("/posts", get(api::posts::list).post(api::posts::create))
@@ -65,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/authors/{slug}", get(api::taxonomy::author))
         .route("/tags", get(api::taxonomy::tags))
         .route("/tags/{slug}", get(api::taxonomy::tag))
+        .route("/mail/events", post(api::mail_events::receive))
         .fallback(api::not_found);
 
     Router::new()
@@ -80,6 +92,17 @@ pub fn router(state: AppState) -> Router {
             "/newsletters/confirm/{token}",
             get(public::newsletters::confirm_form).post(public::newsletters::confirm),
         )
+        .route("/newsletters/resend", post(public::newsletters::resend))
+        .route(
+            "/newsletters/preferences/{token}",
+            get(public::preferences::preferences_form).post(public::preferences::preferences),
+        )
+        .route(
+            "/newsletters/unsubscribe/{token}",
+            get(public::preferences::unsubscribe_form).post(public::preferences::unsubscribe),
+        )
+        .route("/newsletters/{slug}/", get(public::newsletters::archive))
+        .route("/newsletters/{slug}/{id}/", get(public::newsletters::archived_issue))
         .route("/news-feed/", get(public::feed::page))
         .route("/news-feed/rss/", get(public::feed::rss))
         .route("/news-feed/atom/", get(public::feed::atom))

@@ -23,6 +23,8 @@ pub struct WebOptions {
     pub narration_policy_url: String,
     /// `[mail] transport`, shown in the admin's outbox.
     pub mail_transport: String,
+    /// `[newsletters] webhook_secret`: the bearer secret of the bounce and complaint webhook (empty: off).
+    pub webhook_secret: String,
 }
 
 impl Default for WebOptions {
@@ -32,6 +34,7 @@ impl Default for WebOptions {
             items: 20,
             narration_policy_url: "/ai-policy/".into(),
             mail_transport: "outbox".into(),
+            webhook_secret: String::new(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! (retried with backoff by the store). Runs inside `newsdesk serve` or alone as `newsdesk worker`; any number of
 //! runners may share one database.
 
+pub mod delivery;
 pub mod jobs;
 pub mod mail;
 pub mod narration;
@@ -36,6 +37,10 @@ pub struct JobContext {
     pub narration: narration::NarrationConfig,
     /// The site's language (`[site] language`), which picks the narration voice.
     pub language: String,
+    /// `[newsletters]`: how issues are delivered.
+    pub newsletters: delivery::NewsletterConfig,
+    /// The public base URL, for links in mail.
+    pub site_url: String,
 }
 
 pub struct Worker {
@@ -83,21 +88,79 @@ impl Worker {
         Ok(())
     }
 
-    /// Runs every job that is due now, then returns how many ran. For tests and `newsdesk worker --once`.
-    pub async fn drain(&self) -> anyhow::Result<usize> {
-        let mut n = 0;
-        while self.run_once().await? {
-            n += 1;
-        }
-        Ok(n)
+    /// The newsletter sender, when mail is configured.
+    pub async fn sender(&self) -> anyhow::Result<Option<delivery::Sender>> {
+        let Some(mailer) = self.ctx.mailer.clone() else { return Ok(None) };
+        Ok(Some(
+            delivery::Sender::new(
+                self.store.clone(),
+                mailer,
+                self.ctx.newsletters.clone(),
+                &self.ctx.site_url,
+                &self.ctx.mail.from,
+            )
+            .await?,
+        ))
     }
 
-    /// Runs jobs until `shutdown` turns true; a job in progress is finished first.
+    /// Periodic upkeep: deletes signups nobody confirmed in time.
+    pub async fn housekeeping(&self) -> anyhow::Result<()> {
+        let days = self.ctx.newsletters.purge_unconfirmed_after_days;
+        if days > 0 {
+            let purged = self.store.purge_unconfirmed(newsdesk_store::now() - days * 86_400).await?;
+            if purged > 0 {
+                tracing::info!(purged, days, "unconfirmed newsletter signups purged");
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs every job and newsletter delivery that is due now, then returns how many jobs and delivery batches
+    /// ran. For tests and `newsdesk worker --once`.
+    pub async fn drain(&self) -> anyhow::Result<usize> {
+        self.housekeeping().await?;
+        let sender = self.sender().await?;
+        let mut n = 0;
+        loop {
+            let mut worked = false;
+            while self.run_once().await? {
+                n += 1;
+                worked = true;
+            }
+            if let Some(sender) = &sender {
+                while sender.run_batch().await? > 0 {
+                    n += 1;
+                    worked = true;
+                }
+            }
+            if !worked {
+                return Ok(n);
+            }
+        }
+    }
+
+    /// Runs jobs, and delivers newsletters beside them, until `shutdown` turns true; work in progress is finished
+    /// first.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(worker.id = %self.id, "worker started");
+        let sender = match self.sender().await {
+            Ok(Some(sender)) => Some(tokio::spawn(sender.run(shutdown.clone()))),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::error!(error = format!("{e:#}"), "newsletter sender could not start");
+                None
+            }
+        };
+        let mut last_upkeep: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            if last_upkeep.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+                if let Err(e) = self.housekeeping().await {
+                    tracing::error!(error = format!("{e:#}"), "housekeeping failed");
+                }
+                last_upkeep = Some(std::time::Instant::now());
             }
             let ran = match self.run_once().await {
                 Ok(ran) => ran,
@@ -117,6 +180,9 @@ impl Worker {
                     _ = shutdown.changed() => {}
                 }
             }
+        }
+        if let Some(sender) = sender {
+            let _ = sender.await;
         }
         tracing::info!(worker.id = %self.id, "worker stopped");
     }

@@ -37,7 +37,21 @@ pub use newsdesk_store::mail::{JOB_SEND_MAIL, MailPayload};
 #[derive(Debug)]
 pub struct MailError {
     pub transient: bool,
+    /// The SMTP reply code, when the server answered with one.
+    pub code: Option<u16>,
     pub message: String,
+}
+
+impl MailError {
+    fn local(transient: bool, message: String) -> MailError {
+        MailError { transient, code: None, message }
+    }
+
+    /// A permanent failure that says the mailbox does not exist or cannot receive mail (RFC 5321 550/551/553):
+    /// the address must not be tried again.
+    pub fn is_hard_bounce(&self) -> bool {
+        !self.transient && matches!(self.code, Some(550 | 551 | 553))
+    }
 }
 
 pub enum Mailer {
@@ -73,7 +87,8 @@ pub fn check_from(from: &str) -> Result<(), String> {
 }
 
 impl Mailer {
-    pub fn from_config(config: &MailConfig, data_dir: &std::path::Path) -> Result<Mailer, String> {
+    /// The transport `[mail]` describes; SMTP keeps up to `pool_size` connections open for reuse.
+    pub fn from_config(config: &MailConfig, data_dir: &std::path::Path, pool_size: u32) -> Result<Mailer, String> {
         match config.transport.as_str() {
             "outbox" => Ok(Mailer::Outbox(data_dir.join("outbox"))),
             "smtp" => {
@@ -85,14 +100,17 @@ impl Mailer {
                 let url = config.smtp_url.replace("tls=starttls", "tls=required");
                 let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
                     .map_err(|e| format!("[mail] smtp_url {} is not usable: {e}", redact(&config.smtp_url)))?;
-                Ok(Mailer::Smtp(Box::new(builder.timeout(Some(std::time::Duration::from_secs(30))).build())))
+                let pool = lettre::transport::smtp::PoolConfig::new().max_size(pool_size.max(1));
+                Ok(Mailer::Smtp(Box::new(
+                    builder.timeout(Some(std::time::Duration::from_secs(30))).pool_config(pool).build(),
+                )))
             }
             other => Err(format!("[mail] transport must be \"outbox\" or \"smtp\", not \"{other}\"")),
         }
     }
 
     pub async fn send(&self, from: &str, m: &MailPayload) -> Result<String, MailError> {
-        let bad = |what: &str, e: String| MailError { transient: false, message: format!("{what}: {e}") };
+        let bad = |what: &str, e: String| MailError::local(false, format!("{what}: {e}"));
         let from: Mailbox =
             from.parse().map_err(|e: lettre::address::AddressError| bad("[mail] from", e.to_string()))?;
         let to: Mailbox = m.to.parse().map_err(|e: lettre::address::AddressError| bad("recipient", e.to_string()))?;
@@ -119,23 +137,22 @@ impl Mailer {
         }
         match self {
             Mailer::Outbox(dir) => {
-                tokio::fs::create_dir_all(dir)
-                    .await
-                    .map_err(|e| MailError { transient: true, message: format!("outbox: {e}") })?;
+                tokio::fs::create_dir_all(dir).await.map_err(|e| MailError::local(true, format!("outbox: {e}")))?;
                 let name = format!("{}-{}.eml", jiff::Timestamp::now().as_millisecond(), &message_id[1..13]);
                 let tmp = dir.join(format!(".{name}.tmp"));
                 tokio::fs::write(&tmp, message.formatted())
                     .await
-                    .map_err(|e| MailError { transient: true, message: format!("outbox: {e}") })?;
+                    .map_err(|e| MailError::local(true, format!("outbox: {e}")))?;
                 tokio::fs::rename(&tmp, dir.join(&name))
                     .await
-                    .map_err(|e| MailError { transient: true, message: format!("outbox: {e}") })?;
+                    .map_err(|e| MailError::local(true, format!("outbox: {e}")))?;
             }
             Mailer::Smtp(transport) => {
-                transport
-                    .send(message)
-                    .await
-                    .map_err(|e| MailError { transient: !e.is_permanent(), message: format!("SMTP: {e}") })?;
+                transport.send(message).await.map_err(|e| MailError {
+                    transient: !e.is_permanent(),
+                    code: e.status().and_then(|c| c.to_string().parse().ok()),
+                    message: format!("SMTP: {e}"),
+                })?;
             }
         }
         Ok(message_id)

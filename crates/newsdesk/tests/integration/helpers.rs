@@ -56,11 +56,15 @@ pub async fn spawn_app_with(backend: Backend, opts: Options) -> TestApp {
 
 /// An app whose configuration `adjust` changes first (narration engines, feeds…).
 pub async fn spawn_app_config(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_full(backend, Options { demo: false }, adjust).await
+}
+
+pub async fn spawn_app_full(backend: Backend, opts: Options, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = TempDir::new("nd-app");
     let db = TestDb::create(backend, dir.path()).await;
     let mut config = config_for(&dir, &db);
     adjust(&mut config);
-    start(config, db, dir, backend, false).await
+    start(config, db, dir, backend, opts.demo).await
 }
 
 async fn start(config: Config, db: TestDb, dir: TempDir, backend: Backend, demo: bool) -> TestApp {
@@ -113,7 +117,10 @@ impl TestApp {
 
     /// Runs every due job to completion.
     pub async fn run_jobs(&self) -> usize {
-        Worker::new(self.store.clone(), self.config.job_context()).drain().await.expect("jobs run")
+        Worker::new(self.store.clone(), self.config.job_context(self.url("").trim_end_matches('/')))
+            .drain()
+            .await
+            .expect("jobs run")
     }
 
     /// Creates a staff account with a password.
@@ -202,4 +209,95 @@ pub fn python(script: &str, modules: &str, args: &[&str]) -> Option<serde_json::
         serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{script} printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))),
     )
+}
+
+/// The real SMTP server of `py/smtp_sink.py` (aiosmtpd) on a free loopback port. It records each accepted
+/// message as a JSON line; local parts starting "nouser" are refused with 550, "tempfail" with 451 once.
+pub struct SmtpSink {
+    pub port: u16,
+    pub log: PathBuf,
+    child: std::process::Child,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SmtpSink {
+    /// `None` (after saying SKIPPED) without aiosmtpd — a failure under NEWSDESK_REQUIRE_ALL=1.
+    pub fn start(dir: &std::path::Path, raw: bool) -> Option<SmtpSink> {
+        let have = std::process::Command::new("python3").args(["-c", "import aiosmtpd"]).output();
+        if !have.is_ok_and(|o| o.status.success()) {
+            assert_ne!(std::env::var("NEWSDESK_REQUIRE_ALL").as_deref(), Ok("1"), "aiosmtpd is required");
+            eprintln!("SKIPPED: SMTP test (pip install aiosmtpd)");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let log = dir.join(format!("smtp-{port}.jsonl"));
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/py/smtp_sink.py");
+        let mut cmd = std::process::Command::new("python3");
+        cmd.arg(script).arg(port.to_string()).arg(&log).stdout(std::process::Stdio::null());
+        if raw {
+            cmd.arg("--raw");
+        }
+        let sink = SmtpSink { port, log, child: cmd.spawn().unwrap() };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(sink);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the SMTP sink did not start");
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message accepted so far.
+    pub fn messages(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    /// How many copies each recipient got.
+    pub fn copies(&self) -> std::collections::HashMap<String, usize> {
+        let mut out = std::collections::HashMap::new();
+        for m in self.messages() {
+            for to in m["to"].as_array().into_iter().flatten() {
+                *out.entry(to.as_str().unwrap_or("").to_owned()).or_insert(0) += 1;
+            }
+        }
+        out
+    }
+}
+
+/// A mail as a client shows it: quoted-printable soft breaks and folded headers undone, `=3D` and `=20` decoded.
+pub fn unfold_mail(raw: &str) -> String {
+    raw.replace("=\r\n", "").replace("=\n", "").replace("\r\n ", " ").replace("=3D", "=").replace("=20", " ")
+}
+
+/// Messages written by the outbox transport, oldest first, unfolded.
+pub fn outbox(app: &TestApp) -> Vec<String> {
+    let mut files: Vec<_> = std::fs::read_dir(app.data_dir().join("outbox"))
+        .map(|d| {
+            d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files.iter().map(|p| unfold_mail(&std::fs::read_to_string(p).unwrap())).collect()
+}
+
+/// Adds confirmed subscribers to a newsletter (as an import with a stated consent source would).
+pub async fn confirmed_subscribers(app: &TestApp, newsletter_id: i64, emails: &[String]) {
+    let rows: Vec<newsdesk_store::subscribers::ImportRow> =
+        emails.iter().map(|e| newsdesk_store::subscribers::ImportRow { email: e.clone(), name: None }).collect();
+    let consent = newsdesk_store::newsletters::Consent { ip: None, form_url: None, consent_text: "test fixture" };
+    app.store.import_subscribers(newsletter_id, &rows, true, &consent).await.unwrap();
 }

@@ -13,3 +13,4 @@ mod newsletters;
 mod newsroom;
 mod public;
 mod scheduling;
+mod sending;

@@ -3,21 +3,9 @@
 
 use serde_json::Value;
 
-use crate::helpers::{Options, TestApp, backends, spawn_app_with};
+use crate::helpers::{Options, TestApp, backends, outbox, spawn_app_with};
 
 const THANKS: &str = "Thank you for signing up for this newsletter. We&#39;ve sent you a confirmation email.";
-
-fn outbox(app: &TestApp) -> Vec<String> {
-    let mut files: Vec<_> = std::fs::read_dir(app.data_dir().join("outbox"))
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.sort();
-    // Undo quoted-printable soft breaks and header folding, as a mail client does.
-    files
-        .iter()
-        .map(|p| std::fs::read_to_string(p).unwrap().replace("=\r\n", "").replace("=\n", "").replace("\r\n ", " "))
-        .collect()
-}
 
 fn confirm_path(mail: &str) -> String {
     let start = mail.find("/newsletters/confirm/").expect("a confirmation link");

@@ -4,12 +4,15 @@
 pub mod account;
 pub mod authors;
 pub mod curation;
+pub mod issues;
 pub mod jobs;
 pub mod news_feed;
+pub mod newsletters;
 pub mod outbox;
 pub mod posts;
 pub mod revisions;
 pub mod session;
+pub mod subscribers;
 pub mod tags;
 pub mod tokens;
 pub mod users;
@@ -30,6 +33,7 @@ struct Can {
     taxonomy: bool,
     staff: bool,
     delete: bool,
+    newsletters: bool,
 }
 
 #[derive(Serialize)]
@@ -59,6 +63,7 @@ pub fn render<T: Serialize>(
         taxonomy: role.is_some_and(|r| r.can_manage_taxonomy()),
         staff: role.is_some_and(|r| r.can_manage_staff()),
         delete: role.is_some_and(|r| r.can_publish()),
+        newsletters: role.is_some_and(|r| r.can_manage_newsletters()),
     };
     let ctx = AdminCommon { page: data, user: staff.map(|s| &s.user), csrf, can, section, flash };
     Ok(Html(state.templates.render(template, Value::from_serialize(&ctx))?))
@@ -110,6 +115,14 @@ pub fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "corrected" => "Correction appended; readers see it at the foot of the article.",
         "restored" => "Restored as a new revision; the revisions in between are kept.",
         "narrating" => "Narration queued; the status below updates when you reload.",
+        "added" => "Added.",
+        "removed" => "Removed.",
+        "suppressed" => "Suppressed: this address will not get newsletter mail again.",
+        "unsuppressed" => "Taken off the suppression list. The address must sign up again to get mail.",
+        "paused" => "Paused. Messages already handed to the mail server still arrive.",
+        "resumed" => "Resumed.",
+        "cancelled" => "Cancelled. Nobody else will get this issue.",
+        "test-sent" => "Test message queued; it arrives within seconds.",
         _ => return None,
     })
 }

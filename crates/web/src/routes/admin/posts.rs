@@ -112,6 +112,11 @@ async fn editor(
             Some(p) => state.store.audio_edition(p.row.id).await?,
             None => None,
         },
+        "newsletters": if staff.role.can_manage_newsletters() && e.post.is_some_and(|p| p.row.status == "published") {
+            state.store.all_newsletters().await?
+        } else {
+            Vec::new()
+        },
     });
     let section = if e.post.is_some() { "posts" } else { "new" };
     if status == StatusCode::OK {

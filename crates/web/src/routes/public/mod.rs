@@ -7,6 +7,7 @@ pub mod health;
 pub mod home;
 pub mod newsletters;
 pub mod post;
+pub mod preferences;
 pub mod syndication;
 
 use axum::body::Bytes;

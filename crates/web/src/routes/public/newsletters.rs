@@ -15,11 +15,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use newsdesk_domain::EmailAddress;
 use newsdesk_render::minijinja::Value;
-use newsdesk_store::mail::MailPayload;
-use newsdesk_store::newsletters::{Consent, Newsletter};
+use newsdesk_store::newsletters::{Confirmation, Consent, Newsletter};
 
 use crate::error::AppError;
 use crate::forms::FormData;
+use crate::newsletter_mail::confirmation_mail;
 use crate::state::AppState;
 
 pub const THANKS: &str = "Thank you for signing up for this newsletter. We've sent you a confirmation email.";
@@ -36,7 +36,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
 }
 
-fn same_site(state: &AppState, headers: &HeaderMap) -> bool {
+pub(super) fn same_site(state: &AppState, headers: &HeaderMap) -> bool {
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None | Some("null") => true,
         Some(origin) => {
@@ -139,26 +139,14 @@ pub async fn subscribe(
     // Per address: over the limit, answer as usual but send nothing (a stranger's inbox is not flooded).
     if state.limiter.allow(&format!("signup-email:{}", address.as_str().to_lowercase()), 3, Duration::from_secs(3600)) {
         let (token, hash) = newsdesk_store::new_token();
-        let link = format!("{}/newsletters/confirm/{token}", state.site.url);
         let ip = addr.ip().to_string();
         let form_url = form.get("form_url").map(|u| u.chars().take(500).collect::<String>());
         let consent = consent_text(&state.site.title);
-        let site = state.site.title.clone();
         // One subscriber per mailbox, whatever the capitals: addresses are kept in lower case.
         let to = address.as_str().to_lowercase();
-        let mail = move |pending: &[&Newsletter]| {
+        let mail = |pending: &[&Newsletter]| {
             let names: Vec<&str> = pending.iter().map(|n| n.name.as_str()).collect();
-            let list = newsdesk_domain::byline_names(&names);
-            MailPayload {
-                to: to.clone(),
-                subject: format!("Please confirm your subscription to {list}"),
-                text: format!(
-                    "Hello,\n\nSomeone (we hope you) asked to receive {list} from {site} at this address.\n\nTo confirm, open this link and press the button on the page (it works once, for 72 hours):\n{link}\n\nIf it was not you, ignore this message: you will not hear from us again.\n"
-                ),
-                html: None,
-                reply_to: None,
-                headers: Vec::new(),
-            }
+            confirmation_mail(&state, &to, &names, &token)
         };
         let outcome = state
             .store
@@ -181,13 +169,22 @@ pub async fn subscribe(
     }
 }
 
-fn confirm_page(state: &AppState, status: StatusCode, ctx: serde_json::Value) -> Result<Response, AppError> {
-    let chrome_year = jiff::Timestamp::now().to_zoned(state.site.timezone.tz().clone()).year();
-    let mut ctx = ctx;
-    ctx["year"] = serde_json::json!(chrome_year);
-    let html = state.templates.render("newsletter_confirm.html", Value::from_serialize(&ctx))?;
+/// A personal page (confirmation, preferences, unsubscribe): never cached, and its URL — which carries a token —
+/// is not sent on as a referrer.
+pub(super) fn personal_page(
+    state: &AppState,
+    template: &str,
+    status: StatusCode,
+    mut ctx: serde_json::Value,
+) -> Result<Response, AppError> {
+    ctx["year"] = serde_json::json!(jiff::Timestamp::now().to_zoned(state.site.timezone.tz().clone()).year());
+    let html = state.templates.render(template, Value::from_serialize(&ctx))?;
     Ok((status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], Html(html))
         .into_response())
+}
+
+fn confirm_page(state: &AppState, status: StatusCode, ctx: serde_json::Value) -> Result<Response, AppError> {
+    personal_page(state, "newsletter_confirm.html", status, ctx)
 }
 
 /// The page an emailed link opens: shows what will be confirmed and a button that POSTs. Confirms nothing.
@@ -221,7 +218,7 @@ pub async fn confirm(
         )
         .await?
     {
-        Some((email, names)) => {
+        Some(Confirmation::Subscribed { email, names }) => {
             tracing::info!("newsletter subscription confirmed");
             confirm_page(
                 &state,
@@ -229,6 +226,90 @@ pub async fn confirm(
                 serde_json::json!({ "state": "done", "email": email, "names": newsdesk_domain::byline_names(&names) }),
             )
         }
+        Some(Confirmation::AddressChanged { email }) => {
+            tracing::info!("subscriber address changed");
+            confirm_page(&state, StatusCode::OK, serde_json::json!({ "state": "moved", "email": email }))
+        }
+        Some(Confirmation::AddressTaken { email }) => {
+            confirm_page(&state, StatusCode::CONFLICT, serde_json::json!({ "state": "taken", "email": email }))
+        }
         None => confirm_page(&state, StatusCode::GONE, serde_json::json!({ "state": "expired" })),
     }
+}
+
+/// A new confirmation link for an address whose link expired. The answer is the same whether or not anything was
+/// pending, and the per-address limit of signups applies, so the form cannot be used to probe or flood.
+pub async fn resend(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: FormData,
+) -> Result<Response, AppError> {
+    if !same_site(&state, &headers) {
+        return Err(AppError::Forbidden("Ask for a new link from this site's own page.".into()));
+    }
+    let raw = form.str("email").trim().to_owned();
+    let Ok(address) = EmailAddress::parse("email", &raw) else {
+        return confirm_page(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            serde_json::json!({ "state": "expired", "email": raw, "error": BAD_ADDRESS }),
+        );
+    };
+    let email = address.as_str().to_lowercase();
+    if !state.limiter.allow(&format!("signup-ip:{}", addr.ip()), 20, Duration::from_secs(3600)) {
+        return confirm_page(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            serde_json::json!({ "state": "expired", "email": raw, "error": "Too many requests from your connection. Please try again in an hour." }),
+        );
+    }
+    if state.limiter.allow(&format!("signup-email:{email}"), 3, Duration::from_secs(3600)) {
+        let (token, hash) = newsdesk_store::new_token();
+        let sent = state
+            .store
+            .renew_confirmation(&email, &hash, TOKEN_TTL, |names| {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                confirmation_mail(&state, &email, &names, &token)
+            })
+            .await?;
+        tracing::info!(sent = sent.is_some(), "newsletter confirmation link re-requested");
+    }
+    confirm_page(
+        &state,
+        StatusCode::OK,
+        serde_json::json!({ "state": "expired", "email": raw, "message": "If a signup for this address is waiting for confirmation, a new link is on its way." }),
+    )
+}
+
+/// A newsletter's public archive: the issues sent, newest first; hidden newsletters have none.
+pub async fn archive(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
+    let newsletter = state.store.newsletter_by_slug(&slug).await?.filter(|n| n.visibility == "public");
+    let newsletter = newsletter.ok_or(AppError::NotFound)?;
+    let issues = state.store.sent_issues(newsletter.id, 200).await?;
+    archive_page(&state, serde_json::json!({ "newsletter": newsletter, "issues": issues }))
+}
+
+/// One sent issue as a web page (the copy any reader gets, with no one's personal links).
+pub async fn archived_issue(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    let newsletter = state.store.newsletter_by_slug(&slug).await?.filter(|n| n.visibility == "public");
+    let newsletter = newsletter.ok_or(AppError::NotFound)?;
+    let issue = state.store.issue(id).await?;
+    let issue = issue.filter(|i| i.newsletter_id == newsletter.id && i.status == "sent").ok_or(AppError::NotFound)?;
+    let rendered = crate::newsletter_mail::RenderedIssue {
+        subject: issue.subject.clone(),
+        html: issue.html.clone(),
+        text: String::new(),
+    };
+    let copy = crate::newsletter_mail::sample(&rendered, &state.site.url, None);
+    archive_page(&state, serde_json::json!({ "newsletter": newsletter, "issue": issue, "html": copy.html }))
+}
+
+fn archive_page(state: &AppState, ctx: serde_json::Value) -> Result<Response, AppError> {
+    let mut response = personal_page(state, "newsletter_archive.html", StatusCode::OK, ctx)?;
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("public, max-age=300"));
+    Ok(response)
 }

@@ -1,0 +1,319 @@
+//! Subscribers of a newsletter (editors and above): status filter and search, manual add (confirmed with a stated
+//! consent source, or sent a confirmation mail) and remove, CSV import and export, and the suppression list.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use newsdesk_domain::EmailAddress;
+use newsdesk_store::newsletters::{Consent, Newsletter};
+use serde::Deserialize;
+
+use super::{check_csrf, flash_text, invalid, page, see_other};
+use crate::auth::Staff;
+use crate::error::AppError;
+use crate::forms::FormData;
+use crate::routes::public::newsletters::TOKEN_TTL;
+use crate::state::AppState;
+
+const PER_PAGE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub done: Option<String>,
+}
+
+async fn newsletter(state: &AppState, staff: &Staff, id: i64) -> Result<Newsletter, AppError> {
+    staff.require(staff.role.can_manage_newsletters(), "manage newsletters")?;
+    state.store.newsletter(id).await?.ok_or(AppError::NotFound)
+}
+
+fn staff_consent<'a>(staff: &'a Staff, source: &'a str) -> Consent<'a> {
+    Consent { ip: None, form_url: Some(&staff.user.email), consent_text: source }
+}
+
+async fn list_page(
+    state: &AppState,
+    staff: &Staff,
+    n: &Newsletter,
+    q: &ListQuery,
+    extra: serde_json::Value,
+    status: Option<axum::http::StatusCode>,
+) -> Result<Response, AppError> {
+    let filter = q.status.as_deref().filter(|s| newsdesk_store::subscribers::STATUSES.contains(s));
+    let page_no = q.page.unwrap_or(1).max(1);
+    let search = q.q.clone().unwrap_or_default();
+    let (rows, total) = state.store.subscriptions(n.id, filter, &search, PER_PAGE, (page_no - 1) * PER_PAGE).await?;
+    let mut data = serde_json::json!({
+        "newsletter": n,
+        "rows": rows,
+        "total": total,
+        "statuses": newsdesk_store::subscribers::STATUSES,
+        "filter": filter,
+        "q": search,
+        "page": page_no,
+        "pages": (total + PER_PAGE - 1) / PER_PAGE,
+        "issues": state.store.issues(Some(n.id), 10).await?,
+    });
+    if let (Some(d), Some(e)) = (data.as_object_mut(), extra.as_object()) {
+        d.extend(e.clone());
+    }
+    match status {
+        None => page(state, staff, "admin/subscribers.html", "newsletters", flash_text(q.done.as_deref()), data),
+        Some(_) => invalid(state, staff, "admin/subscribers.html", "newsletters", data),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let n = newsletter(&state, &staff, id).await?;
+    list_page(&state, &staff, &n, &q, serde_json::json!({}), None).await
+}
+
+/// Sends a confirmation link to every pending subscriber of `n` that has none (after an unconfirmed add/import).
+pub async fn send_confirmations(state: &AppState, n: &Newsletter) -> Result<usize, AppError> {
+    let mut sent = 0;
+    for (_, email) in state.store.pending_without_link(n.id).await? {
+        let (token, hash) = newsdesk_store::new_token();
+        let made = state
+            .store
+            .renew_confirmation(&email, &hash, TOKEN_TTL, |names| {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                crate::newsletter_mail::confirmation_mail(state, &email, &names, &token)
+            })
+            .await?;
+        sent += usize::from(made.is_some());
+    }
+    Ok(sent)
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    let n = newsletter(&state, &staff, id).await?;
+    let confirmed = form.get("confirmed").is_some();
+    let source = form.str("source").trim().chars().take(500).collect::<String>();
+    let fail = |field: &str, message: &str| serde_json::json!({ "add_errors": { field: message }, "add_values": { "email": form.str("email"), "name": form.str("name"), "source": form.str("source"), "confirmed": confirmed } });
+    let Ok(address) = EmailAddress::parse("email", form.str("email")) else {
+        let extra = fail("email", crate::routes::public::newsletters::BAD_ADDRESS);
+        return list_page(
+            &state,
+            &staff,
+            &n,
+            &ListQuery::default(),
+            extra,
+            Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY),
+        )
+        .await;
+    };
+    if confirmed && source.is_empty() {
+        let extra = fail(
+            "source",
+            "Say where this person agreed to receive the newsletter (e.g. \"signed up at the town fair, 3 May\").",
+        );
+        return list_page(
+            &state,
+            &staff,
+            &n,
+            &ListQuery::default(),
+            extra,
+            Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY),
+        )
+        .await;
+    }
+    let name = Some(form.str("name").trim()).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect::<String>());
+    let source = if source.is_empty() { "Added by staff; confirmation requested by email.".to_owned() } else { source };
+    let rows = [newsdesk_store::subscribers::ImportRow { email: address.as_str().to_lowercase(), name }];
+    let summary = state.store.import_subscribers(n.id, &rows, confirmed, &staff_consent(&staff, &source)).await?;
+    if summary.suppressed > 0 {
+        let extra =
+            fail("email", "This address is suppressed (it bounced, complained or was blocked) and cannot be added.");
+        return list_page(
+            &state,
+            &staff,
+            &n,
+            &ListQuery::default(),
+            extra,
+            Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY),
+        )
+        .await;
+    }
+    if !confirmed {
+        send_confirmations(&state, &n).await?;
+    }
+    Ok(see_other(&format!("/admin/newsletters/{id}/subscribers?done=added")))
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, subscriber)): Path<(i64, i64)>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    let n = newsletter(&state, &staff, id).await?;
+    state.store.subscriber(subscriber).await?.ok_or(AppError::NotFound)?;
+    let words = "Removed by staff.";
+    state.store.unsubscribe(subscriber, n.id, "admin_remove", &staff_consent(&staff, words)).await?;
+    Ok(see_other(&format!("/admin/newsletters/{id}/subscribers?done=removed")))
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    let n = newsletter(&state, &staff, id).await?;
+    let confirmed = form.get("confirmed").is_some();
+    let skip_invalid = form.get("skip_invalid").is_some();
+    let source = form.str("source").trim().chars().take(500).collect::<String>();
+    let bad = |message: String, errors: Vec<(usize, String)>| serde_json::json!({ "import_error": message, "import_rows": errors, "import_values": { "source": form.str("source"), "confirmed": confirmed } });
+    let unprocessable = Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+    let Some(file) = form.file.as_ref() else {
+        return list_page(
+            &state,
+            &staff,
+            &n,
+            &ListQuery::default(),
+            bad("Choose a CSV file.".into(), vec![]),
+            unprocessable,
+        )
+        .await;
+    };
+    if source.is_empty() {
+        let extra = bad("Say where these addresses came from (the consent source), e.g. \"Subscribers of our old Mailchimp list, exported 2 May\".".into(), vec![]);
+        return list_page(&state, &staff, &n, &ListQuery::default(), extra, unprocessable).await;
+    }
+    let Ok(text) = std::str::from_utf8(&file.bytes) else {
+        let extra =
+            bad(format!("{} is not UTF-8 text. Save it as \"CSV UTF-8\" and try again.", file.filename), vec![]);
+        return list_page(&state, &staff, &n, &ListQuery::default(), extra, unprocessable).await;
+    };
+    let parsed = match newsdesk_domain::subscribers::parse_import(text) {
+        Ok(p) => p,
+        Err(e) => {
+            return list_page(
+                &state,
+                &staff,
+                &n,
+                &ListQuery::default(),
+                bad(format!("{}: {e}", file.filename), vec![]),
+                unprocessable,
+            )
+            .await;
+        }
+    };
+    if !parsed.errors.is_empty() && !skip_invalid {
+        let message = format!(
+            "{} row(s) of {} cannot be imported, so nothing was imported. Fix them, or tick \"Import the valid rows and skip the rest\".",
+            parsed.errors.len(),
+            file.filename
+        );
+        return list_page(&state, &staff, &n, &ListQuery::default(), bad(message, parsed.errors), unprocessable).await;
+    }
+    let rows: Vec<newsdesk_store::subscribers::ImportRow> =
+        parsed.rows.into_iter().map(|(email, name)| newsdesk_store::subscribers::ImportRow { email, name }).collect();
+    let summary = state.store.import_subscribers(n.id, &rows, confirmed, &staff_consent(&staff, &source)).await?;
+    let mailed = if confirmed { 0 } else { send_confirmations(&state, &n).await? };
+    tracing::info!(newsletter = %n.slug, added = summary.added, updated = summary.updated, suppressed = summary.suppressed, skipped = parsed.errors.len(), "subscribers imported");
+    let result = serde_json::json!({
+        "import_result": {
+            "added": summary.added, "updated": summary.updated, "suppressed": summary.suppressed,
+            "skipped": parsed.errors.len(), "duplicates": parsed.duplicates, "mailed": mailed,
+        },
+        "import_rows": parsed.errors,
+    });
+    list_page(&state, &staff, &n, &ListQuery::default(), result, None).await
+}
+
+/// Every subscription of the newsletter as CSV (a spreadsheet opens it; an import reads it back).
+pub async fn export(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let n = newsletter(&state, &staff, id).await?;
+    let csv = export_csv(&state, &n).await?;
+    let disposition = format!("attachment; filename=\"{}-subscribers.csv\"", n.slug);
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        csv,
+    )
+        .into_response())
+}
+
+/// The export's text, shared with `newsdesk subscribers export`.
+pub async fn export_csv(state: &AppState, n: &Newsletter) -> Result<String, AppError> {
+    let iso = |t: i64| jiff::Timestamp::from_second(t).map(|t| t.to_string()).unwrap_or_default();
+    let mut csv = newsdesk_domain::csv::record(&["email", "name", "status", "subscribed_at", "confirmed_at"]);
+    for (email, name, status, created, confirmed) in state.store.export_subscriptions(n.id).await? {
+        let confirmed = confirmed.map(iso).unwrap_or_default();
+        csv.push_str(&newsdesk_domain::csv::record(&[
+            &email,
+            name.as_deref().unwrap_or(""),
+            &status,
+            &iso(created),
+            &confirmed,
+        ]));
+    }
+    Ok(csv)
+}
+
+#[derive(Deserialize, Default)]
+pub struct SuppressionQuery {
+    pub q: Option<String>,
+    pub done: Option<String>,
+}
+
+pub async fn suppressions(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<SuppressionQuery>,
+) -> Result<Response, AppError> {
+    staff.require(staff.role.can_manage_newsletters(), "manage newsletters")?;
+    let search = q.q.clone().unwrap_or_default();
+    let rows = state.store.suppressions(&search, 500).await?;
+    page(
+        &state,
+        &staff,
+        "admin/suppressions.html",
+        "newsletters",
+        flash_text(q.done.as_deref()),
+        serde_json::json!({ "rows": rows, "q": search }),
+    )
+}
+
+pub async fn suppress(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    staff.require(staff.role.can_manage_newsletters(), "manage newsletters")?;
+    let Ok(address) = EmailAddress::parse("email", form.str("email")) else {
+        let rows = state.store.suppressions("", 500).await?;
+        return invalid(
+            &state,
+            &staff,
+            "admin/suppressions.html",
+            "newsletters",
+            serde_json::json!({
+                "rows": rows, "errors": { "email": crate::routes::public::newsletters::BAD_ADDRESS }, "values": { "email": form.str("email") },
+            }),
+        );
+    };
+    let detail = format!("Added by {}", staff.user.email);
+    state.store.suppress(address.as_str(), "manual", Some(&detail)).await?;
+    Ok(see_other("/admin/suppressions?done=suppressed"))
+}
+
+pub async fn unsuppress(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    staff.require(staff.role.can_manage_newsletters(), "manage newsletters")?;
+    state.store.unsuppress(form.str("email")).await?;
+    Ok(see_other("/admin/suppressions?done=unsuppressed"))
+}

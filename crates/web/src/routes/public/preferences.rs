@@ -1,0 +1,195 @@
+//! Subscriber self-service, reached from every newsletter message through signed links (no account, no cookie):
+//! the preferences page (choose newsletters, change address with re-confirmation, unsubscribe from everything)
+//! and RFC 8058 one-click unsubscribe. A GET only shows a page; changes are POSTs. The one-click POST needs no
+//! cookie and no Origin (mail providers send it from their servers): the signature is the authority.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use newsdesk_domain::EmailAddress;
+use newsdesk_store::links::LinkKey;
+use newsdesk_store::newsletters::Consent;
+use newsdesk_store::subscribers::Subscriber;
+
+use super::newsletters::{BAD_ADDRESS, TOKEN_TTL, consent_text, personal_page, same_site};
+use crate::error::AppError;
+use crate::forms::FormData;
+use crate::state::AppState;
+
+/// The subscriber a preferences token names, if its signature holds for their current address.
+async fn preferences_subscriber(state: &AppState, token: &str) -> Result<Option<Subscriber>, AppError> {
+    let Some((id, sig)) = LinkKey::parse_preferences(token) else { return Ok(None) };
+    let Some(subscriber) = state.store.subscriber(id).await? else { return Ok(None) };
+    let key = state.store.link_key().await?;
+    Ok(key.check_preferences(id, &subscriber.email, sig).then_some(subscriber))
+}
+
+fn broken_link(state: &AppState, template: &str) -> Result<Response, AppError> {
+    personal_page(state, template, StatusCode::NOT_FOUND, serde_json::json!({ "state": "invalid" }))
+}
+
+async fn preferences_page(
+    state: &AppState,
+    status: StatusCode,
+    subscriber: &Subscriber,
+    token: &str,
+    extra: serde_json::Value,
+) -> Result<Response, AppError> {
+    let statuses = state.store.subscription_statuses(&subscriber.email).await?;
+    let newsletters: Vec<serde_json::Value> = state
+        .store
+        .all_newsletters()
+        .await?
+        .into_iter()
+        .filter_map(|n| {
+            let status = statuses.iter().find(|(slug, _)| *slug == n.slug).map(|(_, s)| s.clone());
+            (n.visibility == "public" || status.is_some()).then(|| {
+                serde_json::json!({ "slug": n.slug, "name": n.name, "cadence": n.cadence, "description": n.description, "status": status })
+            })
+        })
+        .collect();
+    let mut ctx = serde_json::json!({ "email": subscriber.email, "token": token, "newsletters": newsletters, "page_title": "Your newsletters" });
+    if let (Some(ctx), Some(extra)) = (ctx.as_object_mut(), extra.as_object()) {
+        ctx.extend(extra.clone());
+    }
+    personal_page(state, "newsletter_preferences.html", status, ctx)
+}
+
+pub async fn preferences_form(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+    match preferences_subscriber(&state, &token).await? {
+        Some(s) => preferences_page(&state, StatusCode::OK, &s, &token, serde_json::json!({})).await,
+        None => broken_link(&state, "newsletter_unsubscribe.html"),
+    }
+}
+
+pub async fn preferences(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    if !same_site(&state, &headers) {
+        return Err(AppError::Forbidden("Change your newsletters from the page your link opens.".into()));
+    }
+    let Some(subscriber) = preferences_subscriber(&state, &token).await? else {
+        return broken_link(&state, "newsletter_unsubscribe.html");
+    };
+    let ip = addr.ip().to_string();
+    let words = consent_text(&state.site.title);
+    let consent = Consent { ip: Some(&ip), form_url: Some("/newsletters/preferences/"), consent_text: &words };
+    let message = match form.str("action") {
+        "unsubscribe_all" => {
+            state.store.set_preferences(subscriber.id, &[], &consent).await?;
+            "You are unsubscribed from all our newsletters."
+        }
+        "address" => {
+            let raw = form.str("email").trim().to_owned();
+            let Ok(address) = EmailAddress::parse("email", &raw) else {
+                return preferences_page(
+                    &state,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &subscriber,
+                    &token,
+                    serde_json::json!({ "error": BAD_ADDRESS, "new_email": raw }),
+                )
+                .await;
+            };
+            let new_email = address.as_str().to_lowercase();
+            if new_email == subscriber.email {
+                return preferences_page(
+                    &state,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &subscriber,
+                    &token,
+                    serde_json::json!({ "error": "That is the address we already use.", "new_email": raw }),
+                )
+                .await;
+            }
+            if state.limiter.allow(&format!("signup-email:{new_email}"), 3, Duration::from_secs(3600)) {
+                let (link_token, hash) = newsdesk_store::new_token();
+                let mail = crate::newsletter_mail::address_change_mail(&state, &new_email, &link_token);
+                state.store.request_address_change(subscriber.id, &new_email, &hash, TOKEN_TTL, &mail).await?;
+            }
+            "We sent a link to the new address. Your newsletters move there once you confirm."
+        }
+        _ => {
+            let chosen: Vec<String> = form.all("newsletter").into_iter().map(str::to_owned).collect();
+            let found = state.store.newsletters_by_slugs(&chosen).await?;
+            if found.len() != chosen.iter().collect::<std::collections::BTreeSet<_>>().len() {
+                return preferences_page(
+                    &state,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &subscriber,
+                    &token,
+                    serde_json::json!({ "message": "One of the newsletters chosen does not exist." }),
+                )
+                .await;
+            }
+            let ids: Vec<i64> = found.iter().map(|n| n.id).collect();
+            state.store.set_preferences(subscriber.id, &ids, &consent).await?;
+            "Your choices are saved."
+        }
+    };
+    tracing::info!(action = form.str("action"), "newsletter preferences changed");
+    preferences_page(&state, StatusCode::OK, &subscriber, &token, serde_json::json!({ "message": message })).await
+}
+
+/// Checks an unsubscribe token: (subscriber, newsletter) when the signature holds.
+async fn unsubscribe_target(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<(Subscriber, newsdesk_store::newsletters::Newsletter, LinkKey)>, AppError> {
+    let Some((sid, nid, sig)) = LinkKey::parse_unsubscribe(token) else { return Ok(None) };
+    let (Some(subscriber), Some(newsletter)) = (state.store.subscriber(sid).await?, state.store.newsletter(nid).await?)
+    else {
+        return Ok(None);
+    };
+    let key = state.store.link_key().await?;
+    Ok(key.check_unsubscribe(sid, nid, &subscriber.email, sig).then_some((subscriber, newsletter, key)))
+}
+
+fn unsubscribe_page(
+    state: &AppState,
+    s: &Subscriber,
+    n: &newsdesk_store::newsletters::Newsletter,
+    key: &LinkKey,
+    token: &str,
+    done: bool,
+) -> Result<Response, AppError> {
+    let preferences_url = format!("/newsletters/preferences/{}", key.preferences_token(s.id, &s.email));
+    personal_page(
+        state,
+        "newsletter_unsubscribe.html",
+        StatusCode::OK,
+        serde_json::json!({ "state": if done { "done" } else { "ask" }, "email": s.email, "newsletter": n, "token": token, "preferences_url": preferences_url }),
+    )
+}
+
+/// The page the visible unsubscribe link opens: it asks; it never unsubscribes (link scanners fetch GETs).
+pub async fn unsubscribe_form(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+    match unsubscribe_target(&state, &token).await? {
+        Some((s, n, key)) => unsubscribe_page(&state, &s, &n, &key, &token, false),
+        None => broken_link(&state, "newsletter_unsubscribe.html"),
+    }
+}
+
+/// RFC 8058 one-click unsubscribe (`List-Unsubscribe=One-Click` from a mail provider) and the page's button.
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let Some((s, n, key)) = unsubscribe_target(&state, &token).await? else {
+        return broken_link(&state, "newsletter_unsubscribe.html");
+    };
+    let ip = addr.ip().to_string();
+    let words = format!("Unsubscribed from {} by its unsubscribe link.", n.name);
+    let consent = Consent { ip: Some(&ip), form_url: Some("/newsletters/unsubscribe/"), consent_text: &words };
+    let changed = state.store.unsubscribe(s.id, n.id, "unsubscribe", &consent).await?;
+    tracing::info!(newsletter = %n.slug, changed, "newsletter unsubscribe");
+    unsubscribe_page(&state, &s, &n, &key, &token, true)
+}

@@ -1,0 +1,284 @@
+//! Delivers newsletter issues: claims batches of delivery records, sends them with bounded concurrency and an
+//! optional rate limit over the pooled transport, and records each result as soon as it is known. Runs beside the
+//! job runner (a send of 100,000 messages must not hold up a password-reset mail), on every worker process; the
+//! records' leases keep two senders off the same recipient.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use newsdesk_store::Store;
+use newsdesk_store::issues::{Claimed, DeliveryResult, Personal, personalise};
+use newsdesk_store::links::LinkKey;
+use serde::Deserialize;
+use tokio::sync::{Mutex, watch};
+
+use crate::mail::{MailPayload, Mailer};
+
+/// `[newsletters]` in the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NewsletterConfig {
+    /// Messages in flight at once (and SMTP connections kept open).
+    pub concurrency: u32,
+    /// Delivery records claimed at a time.
+    pub batch_size: i64,
+    /// At most this many messages per second per worker; 0 means as fast as the server takes them.
+    pub rate_per_second: f64,
+    /// How long a claimed batch is reserved; after a crash, its unrecorded messages are sent again once it runs out.
+    pub lease_seconds: i64,
+    /// First wait after a temporary failure (4xx); doubled each time, at most an hour.
+    pub retry_seconds: i64,
+    /// Attempts before a temporarily failing delivery is given up as failed.
+    pub max_attempts: i64,
+    /// Signups nobody confirmed are deleted after this many days (0 keeps them).
+    pub purge_unconfirmed_after_days: i64,
+    /// Shared secret for the bounce and complaint webhook (`Authorization: Bearer …`); empty turns it off.
+    pub webhook_secret: String,
+}
+
+impl Default for NewsletterConfig {
+    fn default() -> Self {
+        NewsletterConfig {
+            concurrency: 8,
+            batch_size: 200,
+            rate_per_second: 0.0,
+            lease_seconds: 120,
+            retry_seconds: 60,
+            max_attempts: 6,
+            purge_unconfirmed_after_days: 30,
+            webhook_secret: String::new(),
+        }
+    }
+}
+
+/// What every message of one issue shares.
+struct IssueMail {
+    newsletter_id: i64,
+    subject: String,
+    html: String,
+    text: String,
+    from: String,
+    reply_to: Option<String>,
+    list_id: String,
+}
+
+/// Spaces messages out to a rate.
+struct Pacer {
+    interval: Option<Duration>,
+    next: Mutex<tokio::time::Instant>,
+}
+
+impl Pacer {
+    async fn wait(&self) {
+        let Some(interval) = self.interval else { return };
+        let at = {
+            let mut next = self.next.lock().await;
+            let at = (*next).max(tokio::time::Instant::now());
+            *next = at + interval;
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+}
+
+pub struct Sender {
+    store: Store,
+    mailer: Arc<Mailer>,
+    config: NewsletterConfig,
+    key: LinkKey,
+    site_url: String,
+    default_from: String,
+    issues: Mutex<HashMap<i64, Arc<IssueMail>>>,
+    pacer: Pacer,
+}
+
+impl Sender {
+    pub async fn new(
+        store: Store,
+        mailer: Arc<Mailer>,
+        config: NewsletterConfig,
+        site_url: &str,
+        default_from: &str,
+    ) -> anyhow::Result<Sender> {
+        let key = store.link_key().await?;
+        let interval = (config.rate_per_second > 0.0).then(|| Duration::from_secs_f64(1.0 / config.rate_per_second));
+        Ok(Sender {
+            store,
+            mailer,
+            config,
+            key,
+            site_url: site_url.trim_end_matches('/').to_owned(),
+            default_from: default_from.to_owned(),
+            issues: Mutex::new(HashMap::new()),
+            pacer: Pacer { interval, next: Mutex::new(tokio::time::Instant::now()) },
+        })
+    }
+
+    async fn issue_mail(&self, ids: &[i64]) -> anyhow::Result<HashMap<i64, Arc<IssueMail>>> {
+        let mut cache = self.issues.lock().await;
+        let missing: Vec<i64> = ids.iter().copied().filter(|id| !cache.contains_key(id)).collect();
+        for issue in self.store.issues_by_ids(&missing).await? {
+            let n = self.store.newsletter(issue.newsletter_id).await?;
+            let (from, reply_to, list_id) = match &n {
+                Some(n) => {
+                    let from = match &n.sender_email {
+                        Some(addr) => format!(
+                            "{} <{addr}>",
+                            n.sender_name.as_deref().unwrap_or(&n.name).replace(['<', '>', '"'], "")
+                        ),
+                        None => self.default_from.clone(),
+                    };
+                    let host = self
+                        .site_url
+                        .split("://")
+                        .nth(1)
+                        .unwrap_or("localhost")
+                        .split(['/', ':'])
+                        .next()
+                        .unwrap_or("localhost");
+                    (from, n.reply_to.clone(), format!("{} <{}.{host}>", n.name.replace(['<', '>'], ""), n.slug))
+                }
+                None => (self.default_from.clone(), None, String::new()),
+            };
+            cache.insert(
+                issue.id,
+                Arc::new(IssueMail {
+                    newsletter_id: issue.newsletter_id,
+                    subject: issue.subject,
+                    html: issue.html,
+                    text: issue.text,
+                    from,
+                    reply_to,
+                    list_id,
+                }),
+            );
+        }
+        Ok(ids.iter().filter_map(|id| Some((*id, cache.get(id)?.clone()))).collect())
+    }
+
+    /// The message one recipient gets: the issue with their name and signed links, and the RFC 8058 headers.
+    fn message(&self, issue: &IssueMail, c: &Claimed) -> MailPayload {
+        let unsubscribe_url = format!(
+            "{}/newsletters/unsubscribe/{}",
+            self.site_url,
+            self.key.unsubscribe_token(c.subscriber_id, issue.newsletter_id, &c.email)
+        );
+        let preferences_url = format!(
+            "{}/newsletters/preferences/{}",
+            self.site_url,
+            self.key.preferences_token(c.subscriber_id, &c.email)
+        );
+        let p = Personal {
+            name: c.name.as_deref(),
+            email: &c.email,
+            unsubscribe_url: &unsubscribe_url,
+            preferences_url: &preferences_url,
+        };
+        let mut headers = vec![
+            ("List-Unsubscribe".to_owned(), format!("<{unsubscribe_url}>")),
+            ("List-Unsubscribe-Post".to_owned(), "List-Unsubscribe=One-Click".to_owned()),
+        ];
+        if !issue.list_id.is_empty() {
+            headers.push(("List-Id".to_owned(), issue.list_id.clone()));
+        }
+        MailPayload {
+            to: c.email.clone(),
+            subject: personalise(&issue.subject, &p, false),
+            text: personalise(&issue.text, &p, false),
+            html: Some(personalise(&issue.html, &p, true)),
+            reply_to: issue.reply_to.clone(),
+            headers,
+        }
+    }
+
+    async fn deliver(&self, issue: &IssueMail, c: &Claimed) -> DeliveryResult {
+        self.pacer.wait().await;
+        match self.mailer.send(&issue.from, &self.message(issue, c)).await {
+            Ok(message_id) => DeliveryResult::Sent { message_id },
+            Err(e) if e.transient => {
+                let wait = (self.config.retry_seconds.max(1) << (c.attempts - 1).clamp(0, 12)).min(3600);
+                DeliveryResult::Deferred {
+                    error: e.message,
+                    retry_at: newsdesk_store::now() + wait,
+                    give_up: c.attempts >= self.config.max_attempts,
+                }
+            }
+            Err(e) => DeliveryResult::Bounced { hard: e.is_hard_bounce(), error: e.message },
+        }
+    }
+
+    /// Claims one batch and delivers it. Results are recorded as they arrive (whatever is ready, at most 64 at a
+    /// time), so a crash can repeat only messages in flight or just accepted. Returns how many were claimed.
+    pub async fn run_batch(&self) -> anyhow::Result<usize> {
+        let claimed = self.store.claim_deliveries(self.config.batch_size.max(1), self.config.lease_seconds).await?;
+        if claimed.is_empty() {
+            for id in self.store.finish_issues().await? {
+                tracing::info!(issue.id = id, "newsletter issue sent");
+                self.issues.lock().await.remove(&id);
+            }
+            return Ok(0);
+        }
+        let mut ids: Vec<i64> = claimed.iter().map(|c| c.issue_id).collect();
+        ids.dedup();
+        let issues = self.issue_mail(&ids).await?;
+        let n = claimed.len();
+        let mut results = futures_util::stream::iter(claimed)
+            .map(|c| {
+                let issue = issues.get(&c.issue_id).cloned();
+                async move {
+                    let r = match issue {
+                        Some(issue) => self.deliver(&issue, &c).await,
+                        None => DeliveryResult::Bounced { error: "the issue no longer exists".into(), hard: false },
+                    };
+                    (c, r)
+                }
+            })
+            .buffer_unordered(self.config.concurrency.max(1) as usize)
+            .ready_chunks(64);
+        while let Some(chunk) = results.next().await {
+            for (c, r) in &chunk {
+                match r {
+                    DeliveryResult::Sent { .. } => {}
+                    DeliveryResult::Deferred { error, give_up, .. } => {
+                        tracing::warn!(
+                            issue.id = c.issue_id,
+                            attempts = c.attempts,
+                            give_up,
+                            error,
+                            "newsletter delivery deferred"
+                        )
+                    }
+                    DeliveryResult::Bounced { error, hard } => {
+                        tracing::warn!(issue.id = c.issue_id, hard, error, "newsletter delivery bounced")
+                    }
+                }
+            }
+            self.store.record_deliveries(&chunk).await?;
+        }
+        Ok(n)
+    }
+
+    /// Delivers until `shutdown`; the batch in hand is finished first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let worked = match self.run_batch().await {
+                Ok(n) => n > 0,
+                Err(e) => {
+                    tracing::error!(error = format!("{e:#}"), "newsletter sender could not reach the database");
+                    false
+                }
+            };
+            if !worked {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+    }
+}
