@@ -103,6 +103,19 @@ impl Default for FeedsConfig {
 
 pub const CONFIG_FILE: &str = "newsdesk.toml";
 
+/// An environment value as TOML: a whole number, a decimal, true/false, or text.
+fn typed_value(value: &str) -> toml::Value {
+    if let Ok(i) = value.parse::<i64>() {
+        toml::Value::Integer(i)
+    } else if let Ok(f) = value.parse::<f64>() {
+        toml::Value::Float(f)
+    } else if let Ok(b) = value.parse::<bool>() {
+        toml::Value::Boolean(b)
+    } else {
+        toml::Value::String(value.to_owned())
+    }
+}
+
 impl Config {
     /// Loads the configuration for `data_dir`, reading the process environment.
     pub fn load(data_dir: &Path) -> anyhow::Result<Config> {
@@ -111,11 +124,12 @@ impl Config {
 
     pub fn load_with_env(data_dir: &Path, env: impl Iterator<Item = (String, String)>) -> anyhow::Result<Config> {
         let path = data_dir.join(CONFIG_FILE);
-        let mut table: toml::Table = match std::fs::read_to_string(&path) {
+        let table: toml::Table = match std::fs::read_to_string(&path) {
             Ok(text) => toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
+        let mut overrides = Vec::new();
         for (key, value) in env {
             let Some(rest) = key.strip_prefix("NEWSDESK_") else {
                 continue;
@@ -128,19 +142,49 @@ impl Config {
                     None => continue,
                 },
             };
-            let section = table.entry(section).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            if let toml::Value::Table(t) = section {
-                t.insert(field, toml::Value::String(value));
-            }
+            overrides.push((section, field, value));
         }
-        let mut config: Config = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| anyhow::anyhow!("configuration ({}): {}", path.display(), e.message()))?;
+        // Environment values are text; numbers and booleans are read as such, unless the key wants text.
+        let with = |only: Option<usize>, typed: bool| {
+            let mut table = table.clone();
+            for (i, (section, field, value)) in overrides.iter().enumerate() {
+                if only.is_some_and(|o| o != i) {
+                    continue;
+                }
+                let section = table.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                if let toml::Value::Table(t) = section {
+                    t.insert(
+                        field.clone(),
+                        if typed { typed_value(value) } else { toml::Value::String(value.clone()) },
+                    );
+                }
+            }
+            toml::Value::Table(table).try_into::<Config>()
+        };
+        let mut config = match with(None, true).or_else(|_| with(None, false)) {
+            Ok(c) => c,
+            Err(e) => {
+                // Name the variable at fault when there is one.
+                let culprit =
+                    (0..overrides.len()).find(|i| with(Some(*i), true).is_err() && with(Some(*i), false).is_err());
+                match culprit {
+                    Some(i) => {
+                        let (section, field, value) = &overrides[i];
+                        let err = with(Some(i), true).err().map(|e| e.message().to_owned()).unwrap_or_default();
+                        bail!(
+                            "NEWSDESK_{}__{}=\"{value}\" ([{section}] {field}): {err}",
+                            section.to_uppercase(),
+                            field.to_uppercase()
+                        )
+                    }
+                    None => bail!("configuration ({}): {}", path.display(), e.message()),
+                }
+            }
+        };
         config.data_dir = data_dir.to_path_buf();
         Ok(config)
     }
 
-    /// What background jobs need: media directory, narration settings, the site's language.
     /// What the worker needs; `site_url` is the public base URL (see `site_settings`).
     pub fn job_context(&self, site_url: &str) -> newsdesk_worker::JobContext {
         let (mailer, mail_error) = match newsdesk_worker::mail::Mailer::from_config(
@@ -305,6 +349,17 @@ mod tests {
         assert_eq!(c.site.timezone, "Asia/Tokyo");
         assert_eq!(c.server.listen, "0.0.0.0:9");
         assert_eq!(c.log.format, "text");
+        let c = Config::load_with_env(
+            &dir,
+            env(&[("NEWSDESK_NEWSLETTERS__LEASE_SECONDS", "2"), ("NEWSDESK_FEEDS__FULL_CONTENT", "false")]),
+        )
+        .unwrap();
+        assert_eq!((c.newsletters.lease_seconds, c.feeds.full_content), (2, false), "numbers and booleans from text");
+        let c = Config::load_with_env(&dir, env(&[("NEWSDESK_SITE__TITLE", "1984")])).unwrap();
+        assert_eq!(c.site.title, "1984", "text that looks like a number stays text where text is wanted");
+        let bad = Config::load_with_env(&dir, env(&[("NEWSDESK_NEWSLETTERS__LEASE_SECONDS", "soon")]));
+        let message = bad.unwrap_err().to_string();
+        assert!(message.contains("lease_seconds"), "a bad value names its key: {message}");
         std::fs::remove_dir_all(&dir).ok();
     }
 

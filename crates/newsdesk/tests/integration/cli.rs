@@ -278,3 +278,92 @@ async fn serve_starts_on_an_empty_directory_with_the_config_it_writes() {
     assert!(toml.contains("[mail]") && toml.contains("[narration]") && toml.contains("[site]"));
     assert!(data.join("newsdesk.db").is_file());
 }
+
+#[tokio::test]
+async fn subscribers_and_send_commands() {
+    for backend in backends() {
+        let app = crate::helpers::spawn_app_with(backend, crate::helpers::Options { demo: true }).await;
+        let csv = app.data_dir().join("list.csv");
+        std::fs::write(&csv, "email,name\nada@example.org,Ada\nbroken\nbee@example.org,Bee\n").unwrap();
+        let path = csv.to_str().unwrap();
+        let out = newsdesk(
+            &app,
+            &["subscribers", "import", path, "--newsletter", "morning-ledger", "--confirmed", "--source", "Fair"],
+        );
+        let line = one_error_line(&out);
+        assert!(line.contains("1 row(s) cannot be imported; nothing was imported"), "{line}");
+        assert!(stderr(&out).contains("list.csv: row 3: \"broken\" is not an email address"));
+        assert!(app.store.subscriber_by_email("ada@example.org").await.unwrap().is_none());
+        let out = newsdesk(
+            &app,
+            &[
+                "subscribers",
+                "import",
+                path,
+                "--newsletter",
+                "nope",
+                "--confirmed",
+                "--source",
+                "Fair",
+                "--skip-invalid",
+            ],
+        );
+        assert!(
+            one_error_line(&out)
+                .contains("no newsletter \"nope\" (there are: morning-ledger, explaining-the-estuary, investigations)")
+        );
+        let out = newsdesk(
+            &app,
+            &["subscribers", "import", path, "--newsletter", "morning-ledger", "--confirmed", "--skip-invalid"],
+        );
+        assert!(one_error_line(&out).contains("--source"));
+        let out = newsdesk(
+            &app,
+            &[
+                "subscribers",
+                "import",
+                path,
+                "--newsletter",
+                "morning-ledger",
+                "--confirmed",
+                "--source",
+                "Fair",
+                "--skip-invalid",
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("2 added, 0 updated"));
+        let out = newsdesk(&app, &["subscribers", "export", "--newsletter", "morning-ledger"]);
+        let exported = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            exported.contains("ada@example.org,Ada,confirmed,") && exported.contains("bee@example.org,Bee,confirmed,")
+        );
+
+        let post = "council-approves-six-month-night-bus-trial-after-riders-petition";
+        let out = newsdesk(&app, &["send", post]);
+        assert!(one_error_line(&out).contains("--newsletter <slug> is required"));
+        let out = newsdesk(&app, &["send", "no-such-story", "--newsletter", "morning-ledger"]);
+        assert!(one_error_line(&out).contains("no published article with the slug \"no-such-story\""));
+        let out = newsdesk(&app, &["send", post, "--newsletter", "morning-ledger", "--key", "cli-1"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let first = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(first.contains("queued for The Morning Ledger"), "{first}");
+        let out = newsdesk(&app, &["send", post, "--newsletter", "morning-ledger", "--key", "cli-1"]);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("was already made with this key; nothing new was queued")
+        );
+        let out = newsdesk(&app, &["send", "pause", "1"]);
+        assert!(one_error_line(&out).contains("issue 1 is queued and cannot be paused"));
+        let out = newsdesk(&app, &["worker", "--once"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = newsdesk(&app, &["send", "status"]);
+        let status = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            status.contains("issue    1  sent")
+                && status.contains("      2 sent")
+                && status.contains("      0 remaining"),
+            "{status}"
+        );
+        assert_eq!(crate::helpers::outbox(&app).iter().filter(|m| m.contains("Subject: Council approves")).count(), 2);
+    }
+}

@@ -14,3 +14,4 @@ mod newsroom;
 mod public;
 mod scheduling;
 mod sending;
+mod subscribers;
