@@ -199,22 +199,16 @@ impl Store {
 
     /// Records results in one transaction. Hard bounces also suppress the address.
     pub async fn record_deliveries(&self, results: &[(Claimed, DeliveryResult)]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
         let t = now();
         let sent: Vec<&(Claimed, DeliveryResult)> =
             results.iter().filter(|(_, r)| matches!(r, DeliveryResult::Sent { .. })).collect();
-        // Sent rows (the common case) in one statement per 200, so a batch costs one round trip.
+        // The common case, everything sent and few enough for one statement: one round trip, no transaction.
+        if sent.len() == results.len() && sent.len() <= 200 {
+            return self.mark_sent(&mut *self.pool.acquire().await?, &sent, t).await;
+        }
+        let mut tx = self.pool.begin().await?;
         for chunk in sent.chunks(200) {
-            let sql = format!(
-                "UPDATE deliveries SET status = 'sent', sent_at = $1, claimed_until = NULL, last_error = NULL
-                 WHERE (issue_id, subscriber_id) IN ({})",
-                (0..chunk.len()).map(|i| format!("(${}, ${})", i * 2 + 2, i * 2 + 3)).collect::<Vec<_>>().join(", ")
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(t);
-            for (c, _) in chunk {
-                q = q.bind(c.issue_id).bind(c.subscriber_id);
-            }
-            q.execute(&mut *tx).await?;
+            self.mark_sent(&mut tx, chunk, t).await?;
         }
         for (c, r) in results {
             match r {
@@ -265,6 +259,29 @@ impl Store {
             }
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks deliveries sent, in one statement.
+    async fn mark_sent(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        sent: &[&(Claimed, DeliveryResult)],
+        t: i64,
+    ) -> StoreResult<()> {
+        if sent.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "UPDATE deliveries SET status = 'sent', sent_at = $1, claimed_until = NULL, last_error = NULL
+             WHERE (issue_id, subscriber_id) IN ({})",
+            (0..sent.len()).map(|i| format!("(${}, ${})", i * 2 + 2, i * 2 + 3)).collect::<Vec<_>>().join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(t);
+        for (c, _) in sent {
+            q = q.bind(c.issue_id).bind(c.subscriber_id);
+        }
+        q.execute(conn).await?;
         Ok(())
     }
 

@@ -83,6 +83,26 @@ impl Pacer {
     }
 }
 
+fn log_failures(chunk: &[(Claimed, DeliveryResult)]) {
+    for (c, r) in chunk {
+        match r {
+            DeliveryResult::Sent { .. } => {}
+            DeliveryResult::Deferred { error, give_up, .. } => {
+                tracing::warn!(
+                    issue.id = c.issue_id,
+                    attempts = c.attempts,
+                    give_up,
+                    error,
+                    "newsletter delivery deferred"
+                )
+            }
+            DeliveryResult::Bounced { error, hard } => {
+                tracing::warn!(issue.id = c.issue_id, hard, error, "newsletter delivery bounced")
+            }
+        }
+    }
+}
+
 pub struct Sender {
     store: Store,
     mailer: Arc<Mailer>,
@@ -209,8 +229,10 @@ impl Sender {
         }
     }
 
-    /// Claims one batch and delivers it. Results are recorded as they arrive (whatever is ready, at most 64 at a
-    /// time), so a crash can repeat only messages in flight or just accepted. Returns how many were claimed.
+    /// Claims one batch and delivers it. Results are recorded as they arrive: a recorder beside the sends writes
+    /// whatever has come back since its last write (at most 64 at a time) while the sends go on, so a crash can
+    /// repeat only messages in flight or waiting to be recorded (at most `concurrency` + 2 × 64, the channel and the
+    /// write in progress). Returns how many were claimed.
     pub async fn run_batch(&self) -> anyhow::Result<usize> {
         let claimed = self.store.claim_deliveries(self.config.batch_size.max(1), self.config.lease_seconds).await?;
         if claimed.is_empty() {
@@ -221,42 +243,46 @@ impl Sender {
             return Ok(0);
         }
         let mut ids: Vec<i64> = claimed.iter().map(|c| c.issue_id).collect();
+        ids.sort_unstable();
         ids.dedup();
         let issues = self.issue_mail(&ids).await?;
         let n = claimed.len();
-        let mut results = futures_util::stream::iter(claimed)
-            .map(|c| {
-                let issue = issues.get(&c.issue_id).cloned();
-                async move {
-                    let r = match issue {
-                        Some(issue) => self.deliver(&issue, &c).await,
-                        None => DeliveryResult::Bounced { error: "the issue no longer exists".into(), hard: false },
-                    };
-                    (c, r)
-                }
-            })
-            .buffer_unordered(self.config.concurrency.max(1) as usize)
-            .ready_chunks(64);
-        while let Some(chunk) = results.next().await {
-            for (c, r) in &chunk {
-                match r {
-                    DeliveryResult::Sent { .. } => {}
-                    DeliveryResult::Deferred { error, give_up, .. } => {
-                        tracing::warn!(
-                            issue.id = c.issue_id,
-                            attempts = c.attempts,
-                            give_up,
-                            error,
-                            "newsletter delivery deferred"
-                        )
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Claimed, DeliveryResult)>(64);
+        let concurrency = self.config.concurrency.max(1) as usize;
+        let sends = async move {
+            futures_util::stream::iter(claimed)
+                .for_each_concurrent(concurrency, |c| {
+                    let issue = issues.get(&c.issue_id).cloned();
+                    let tx = tx.clone();
+                    async move {
+                        let r = match issue {
+                            Some(issue) => self.deliver(&issue, &c).await,
+                            None => DeliveryResult::Bounced { error: "the issue no longer exists".into(), hard: false },
+                        };
+                        let _ = tx.send((c, r)).await;
                     }
-                    DeliveryResult::Bounced { error, hard } => {
-                        tracing::warn!(issue.id = c.issue_id, hard, error, "newsletter delivery bounced")
+                })
+                .await;
+            drop(tx);
+        };
+        let record = async {
+            let mut chunk = Vec::with_capacity(64);
+            while let Some(first) = rx.recv().await {
+                chunk.push(first);
+                while chunk.len() < 64 {
+                    match rx.try_recv() {
+                        Ok(more) => chunk.push(more),
+                        Err(_) => break,
                     }
                 }
+                log_failures(&chunk);
+                self.store.record_deliveries(&chunk).await?;
+                chunk.clear();
             }
-            self.store.record_deliveries(&chunk).await?;
-        }
+            anyhow::Ok(())
+        };
+        let ((), recorded) = futures_util::future::join(sends, record).await;
+        recorded?;
         Ok(n)
     }
 

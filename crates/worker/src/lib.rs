@@ -6,6 +6,7 @@ pub mod delivery;
 pub mod jobs;
 pub mod mail;
 pub mod narration;
+pub mod smtp;
 
 use std::time::Duration;
 

@@ -1,15 +1,14 @@
 //! Outgoing mail. Every message is a `send_mail` job, enqueued in the transaction that causes it and delivered by
 //! a worker through the configured transport: `outbox` (the embedded default: each message is written as an `.eml`
-//! file under `<data>/outbox/` and listed in the admin, so a demo needs no mail server) or `smtp` (any server; lettre,
-//! with a connection pool). Temporary SMTP failures (4xx, a dropped connection) are retried by the queue; permanent
+//! file under `<data>/outbox/` and listed in the admin, so a demo needs no mail server) or `smtp` (any server; lettre
+//! speaks the protocol over the kept-open connections of `smtp::SmtpPool`). Temporary SMTP failures (4xx, a dropped connection) are retried by the queue; permanent
 //! ones (5xx) fail the job with the server's answer.
 
 use std::path::PathBuf;
 
+use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::AsyncSmtpTransport;
-use lettre::{AsyncTransport, Message, Tokio1Executor};
 use serde::Deserialize;
 
 /// `[mail]` in the configuration.
@@ -43,7 +42,7 @@ pub struct MailError {
 }
 
 impl MailError {
-    fn local(transient: bool, message: String) -> MailError {
+    pub(crate) fn local(transient: bool, message: String) -> MailError {
         MailError { transient, code: None, message }
     }
 
@@ -56,7 +55,7 @@ impl MailError {
 
 pub enum Mailer {
     Outbox(PathBuf),
-    Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+    Smtp(Box<crate::smtp::SmtpPool>),
 }
 
 impl std::fmt::Debug for Mailer {
@@ -97,13 +96,10 @@ impl Mailer {
                         "[mail] transport = \"smtp\" needs smtp_url (smtp://user:pass@host:587?tls=starttls)".into()
                     );
                 }
-                let url = config.smtp_url.replace("tls=starttls", "tls=required");
-                let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
-                    .map_err(|e| format!("[mail] smtp_url {} is not usable: {e}", redact(&config.smtp_url)))?;
-                let pool = lettre::transport::smtp::PoolConfig::new().max_size(pool_size.max(1));
-                Ok(Mailer::Smtp(Box::new(
-                    builder.timeout(Some(std::time::Duration::from_secs(30))).pool_config(pool).build(),
-                )))
+                let pool =
+                    crate::smtp::SmtpPool::from_url(&config.smtp_url, pool_size, std::time::Duration::from_secs(30))
+                        .map_err(|e| format!("[mail] smtp_url {} is not usable: {e}", redact(&config.smtp_url)))?;
+                Ok(Mailer::Smtp(Box::new(pool)))
             }
             other => Err(format!("[mail] transport must be \"outbox\" or \"smtp\", not \"{other}\"")),
         }
@@ -147,13 +143,7 @@ impl Mailer {
                     .await
                     .map_err(|e| MailError::local(true, format!("outbox: {e}")))?;
             }
-            Mailer::Smtp(transport) => {
-                transport.send(message).await.map_err(|e| MailError {
-                    transient: !e.is_permanent(),
-                    code: e.status().and_then(|c| c.to_string().parse().ok()),
-                    message: format!("SMTP: {e}"),
-                })?;
-            }
+            Mailer::Smtp(pool) => pool.send(message).await?,
         }
         Ok(message_id)
     }
