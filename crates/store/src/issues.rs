@@ -401,15 +401,16 @@ impl Store {
         Ok(done)
     }
 
-    /// Deliveries of an issue that did not arrive: (email, status, last_error).
+    /// Deliveries of an issue that did not arrive, or wait for another try: (email, status, last_error).
     pub async fn failed_deliveries(
         &self,
         issue_id: i64,
         limit: i64,
     ) -> StoreResult<Vec<(String, String, Option<String>)>> {
         Ok(sqlx::query_as(
-            "SELECT email, status, last_error FROM deliveries WHERE issue_id = $1 AND status IN ('failed', 'bounced')
-             ORDER BY email LIMIT $2",
+            "SELECT email, status, last_error FROM deliveries WHERE issue_id = $1
+               AND (status IN ('failed', 'bounced') OR (status = 'queued' AND last_error IS NOT NULL))
+             ORDER BY status, email LIMIT $2",
         )
         .bind(issue_id)
         .bind(limit)

@@ -209,3 +209,70 @@ async fn login_links_work_once_and_sessions_expire() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn delivery_claims_never_overlap_and_expired_leases_come_back() {
+    use newsdesk_store::issues::{DeliveryResult, NewIssue};
+    use newsdesk_store::newsletters::{Consent, NewsletterInput};
+    use newsdesk_store::subscribers::ImportRow;
+    each_backend(|store| async move {
+        let n = store
+            .create_newsletter(&NewsletterInput {
+                slug: "daily",
+                name: "Daily",
+                visibility: "public",
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let rows: Vec<ImportRow> =
+            (0..50).map(|i| ImportRow { email: format!("r{i}@example.org"), name: None }).collect();
+        let consent = Consent { ip: None, form_url: None, consent_text: "fixture" };
+        assert_eq!(store.import_subscribers(n.id, &rows, true, &consent).await.unwrap().added, 50);
+        let issue = NewIssue {
+            newsletter_id: n.id,
+            idempotency_key: "k",
+            kind: "post",
+            post_ids: &[],
+            subject: "s",
+            html: "h",
+            text: "t",
+            created_by: None,
+        };
+        let (i, made) = store.create_issue(&issue).await.unwrap();
+        assert!(made);
+        let (again, made_again) = store.create_issue(&issue).await.unwrap();
+        assert!(!made_again && again.id == i.id, "the same key finds the same issue");
+        assert_eq!(store.fan_out(i.id).await.unwrap(), 50);
+        assert_eq!(store.fan_out(i.id).await.unwrap(), 50, "a second fan-out adds nobody");
+
+        // Two senders at once (two nodes): their claims never share a recipient.
+        let (a, b) = tokio::join!(store.claim_deliveries(30, 60), store.claim_deliveries(30, 60));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.len() + b.len(), 50);
+        let mut ids: Vec<i64> = a.iter().chain(&b).map(|c| c.subscriber_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 50, "no recipient claimed twice");
+        assert!(store.claim_deliveries(30, 60).await.unwrap().is_empty(), "leased rows are not claimed again");
+
+        // The first sender records its results; the second dies. Its rows come back when the lease ends.
+        let results: Vec<_> = a.into_iter().map(|c| (c, DeliveryResult::Sent { message_id: "<m>".into() })).collect();
+        store.record_deliveries(&results).await.unwrap();
+        sqlx::query("UPDATE deliveries SET claimed_until = 1 WHERE status = 'sending'")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let back = store.claim_deliveries(100, 60).await.unwrap();
+        assert_eq!(back.len(), b.len());
+        assert!(back.iter().all(|c| c.attempts == 2), "a second attempt");
+        assert!(store.finish_issues().await.unwrap().is_empty(), "not done while rows are out");
+        let results: Vec<_> =
+            back.into_iter().map(|c| (c, DeliveryResult::Sent { message_id: "<m>".into() })).collect();
+        store.record_deliveries(&results).await.unwrap();
+        assert_eq!(store.finish_issues().await.unwrap(), vec![i.id]);
+        let p = store.issue_progress(i.id).await.unwrap();
+        assert_eq!((p.total, p.sent, p.remaining()), (50, 50, 0));
+    })
+    .await;
+}

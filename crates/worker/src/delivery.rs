@@ -222,7 +222,9 @@ impl Sender {
                 DeliveryResult::Deferred {
                     error: e.message,
                     retry_at: newsdesk_store::now() + wait,
-                    give_up: c.attempts >= self.config.max_attempts,
+                    // A server we cannot reach or log in to is not the recipient's failure: keep trying until
+                    // someone fixes [mail] or cancels the send.
+                    give_up: !e.connection && c.attempts >= self.config.max_attempts,
                 }
             }
             Err(e) => DeliveryResult::Bounced { hard: e.is_hard_bounce(), error: e.message },

@@ -36,6 +36,9 @@ pub use newsdesk_store::mail::{JOB_SEND_MAIL, MailPayload};
 #[derive(Debug)]
 pub struct MailError {
     pub transient: bool,
+    /// The failure is ours, not the recipient's: the server could not be reached, or refused our login or TLS.
+    /// Such failures are retried without counting against the recipient.
+    pub connection: bool,
     /// The SMTP reply code, when the server answered with one.
     pub code: Option<u16>,
     pub message: String,
@@ -43,7 +46,7 @@ pub struct MailError {
 
 impl MailError {
     pub(crate) fn local(transient: bool, message: String) -> MailError {
-        MailError { transient, code: None, message }
+        MailError { transient, connection: false, code: None, message }
     }
 
     /// A permanent failure that says the mailbox does not exist or cannot receive mail (RFC 5321 550/551/553):

@@ -44,6 +44,7 @@ pub struct SmtpPool {
 fn smtp_error(e: lettre::transport::smtp::Error) -> MailError {
     MailError {
         transient: !e.is_permanent(),
+        connection: false,
         code: e.status().and_then(|c| c.to_string().parse().ok()),
         message: format!("SMTP: {e}"),
     }
@@ -85,21 +86,37 @@ impl SmtpPool {
         })
     }
 
+    /// A new session: connect, greeting, STARTTLS and login, all within the timeout.
     async fn connect(&self) -> Result<AsyncSmtpConnection, MailError> {
-        let refused = |e: String| MailError { transient: true, code: None, message: format!("SMTP: {e}") };
-        let tcp = tokio::time::timeout(self.timeout, tokio::net::TcpStream::connect((self.host.as_str(), self.port)))
+        tokio::time::timeout(self.timeout, self.open()).await.unwrap_or_else(|_| {
+            Err(MailError {
+                transient: true,
+                connection: true,
+                code: None,
+                message: format!(
+                    "SMTP: {}:{} did not finish the greeting and login within {:?}",
+                    self.host, self.port, self.timeout
+                ),
+            })
+        })
+    }
+
+    async fn open(&self) -> Result<AsyncSmtpConnection, MailError> {
+        let refused =
+            |e: String| MailError { transient: true, connection: true, code: None, message: format!("SMTP: {e}") };
+        // Whatever goes wrong before a message is offered (greeting, TLS, login) is the sender's problem.
+        let ours = |e: lettre::transport::smtp::Error| MailError { transient: true, connection: true, ..smtp_error(e) };
+        let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
             .await
-            .map_err(|_| refused(format!("connecting to {}:{} timed out", self.host, self.port)))?
             .map_err(|e| refused(format!("cannot connect to {}:{}: {e}", self.host, self.port)))?;
         tcp.set_nodelay(true).map_err(|e| refused(e.to_string()))?;
-        let mut conn =
-            AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello).await.map_err(smtp_error)?;
+        let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello).await.map_err(ours)?;
         if self.tls == Tls::Required || (self.tls == Tls::Opportunistic && conn.can_starttls()) {
-            let params = TlsParameters::new(self.host.clone()).map_err(smtp_error)?;
-            conn.starttls(params, &self.hello).await.map_err(smtp_error)?;
+            let params = TlsParameters::new(self.host.clone()).map_err(ours)?;
+            conn.starttls(params, &self.hello).await.map_err(ours)?;
         }
         if let Some(c) = &self.credentials {
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], c).await.map_err(smtp_error)?;
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], c).await.map_err(ours)?;
         }
         Ok(conn)
     }
@@ -145,12 +162,18 @@ impl SmtpPool {
                 Err(_) => {
                     return Err(MailError {
                         transient: true,
+                        connection: true,
                         code: None,
                         message: format!("SMTP: no answer from {}:{} within {:?}", self.host, self.port, self.timeout),
                     });
                 }
             }
         }
-        Err(MailError { transient: true, code: None, message: "SMTP: the connection kept closing".into() })
+        Err(MailError {
+            transient: true,
+            connection: true,
+            code: None,
+            message: "SMTP: the connection kept closing".into(),
+        })
     }
 }

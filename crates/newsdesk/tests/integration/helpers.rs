@@ -229,6 +229,11 @@ impl Drop for SmtpSink {
 impl SmtpSink {
     /// `None` (after saying SKIPPED) without aiosmtpd — a failure under NEWSDESK_REQUIRE_ALL=1.
     pub fn start(dir: &std::path::Path, raw: bool) -> Option<SmtpSink> {
+        SmtpSink::start_with(dir, raw, None)
+    }
+
+    /// With `auth` ("login:password"), the server requires AUTH before it takes mail.
+    pub fn start_with(dir: &std::path::Path, raw: bool, auth: Option<&str>) -> Option<SmtpSink> {
         let have = std::process::Command::new("python3").args(["-c", "import aiosmtpd"]).output();
         if !have.is_ok_and(|o| o.status.success()) {
             assert_ne!(std::env::var("NEWSDESK_REQUIRE_ALL").as_deref(), Ok("1"), "aiosmtpd is required");
@@ -242,6 +247,9 @@ impl SmtpSink {
         cmd.arg(script).arg(port.to_string()).arg(&log).stdout(std::process::Stdio::null());
         if raw {
             cmd.arg("--raw");
+        }
+        if let Some(a) = auth {
+            cmd.args(["--auth", a]);
         }
         let sink = SmtpSink { port, log, child: cmd.spawn().unwrap() };
         for _ in 0..100 {

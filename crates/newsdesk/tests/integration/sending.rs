@@ -498,3 +498,84 @@ async fn killing_the_sender_mid_send_loses_nobody_and_repeats_only_the_in_flight
         assert_eq!(app.store.issue_progress(id).await.unwrap().sent, 2000);
     }
 }
+
+#[tokio::test]
+async fn smtp_authentication_and_the_rate_limit() {
+    let tmp = newsdesk_store::testing::TempDir::new("nd-smtp");
+    let Some(sink) = SmtpSink::start_with(tmp.path(), false, Some("news@ledger:s3cret!")) else { return };
+    for (password, works) in [("wrong", false), ("s3cret%21", true)] {
+        let url = format!("smtp://news%40ledger:{password}@127.0.0.1:{}", sink.port);
+        let app = spawn_app_full(newsdesk_store::Backend::Sqlite, Options { demo: true }, move |c| {
+            c.mail.transport = "smtp".into();
+            c.mail.smtp_url = url;
+            c.newsletters.rate_per_second = 20.0;
+        })
+        .await;
+        let n = app.store.newsletter_by_slug("morning-ledger").await.unwrap().unwrap();
+        let emails: Vec<String> = (0..20).map(|i| format!("paced{i}-{works}@example.org")).collect();
+        confirmed_subscribers(&app, n.id, &emails).await;
+        let id = make_issue(&app, n.id, "auth").await;
+        let started = Instant::now();
+        app.run_jobs().await;
+        let p = app.store.issue_progress(id).await.unwrap();
+        if works {
+            assert_eq!(p.sent, 20, "{p:?}");
+            assert!(emails.iter().all(|e| sink.copies().get(e) == Some(&1)));
+            // 20 messages at 20 a second: the first at once, then one every 50 ms.
+            assert!(started.elapsed() >= Duration::from_millis(900), "paced: {:?}", started.elapsed());
+        } else {
+            assert_eq!((p.sent, p.bounced, p.failed, p.remaining()), (0, 0, 0, 20), "kept for another try: {p:?}");
+            let waiting = app.store.failed_deliveries(id, 1).await.unwrap();
+            assert!(waiting[0].2.as_deref().unwrap_or("").contains("535"), "the server's answer is shown: {waiting:?}");
+            assert!(!app.store.is_suppressed(&emails[0]).await.unwrap(), "our own login failing is no reader's fault");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_digest_of_several_articles_from_theme_templates() {
+    for backend in backends() {
+        let app = spawn_app_with_theme(backend).await;
+        let n = app.store.newsletter_by_slug("investigations").await.unwrap().unwrap();
+        confirmed_subscribers(&app, n.id, &["dee@example.org".into()]).await;
+        app.create_staff("editor@ledger.example", "editor", None).await;
+        let editor = app.sign_in("editor@ledger.example").await;
+        let posts = app
+            .store
+            .top_posts(&newsdesk_store::posts::PostFilter { status: Some("published".into()), ..Default::default() }, 3)
+            .await
+            .unwrap();
+        let ids: Vec<String> = posts.iter().map(|p| p.row.id.to_string()).collect();
+        let (_, html) = app
+            .get_text(
+                &editor,
+                &format!("/admin/newsletters/{}/send?post={}&post={}&post={}", n.id, ids[0], ids[1], ids[2]),
+            )
+            .await;
+        let mut form: Vec<(&str, String)> =
+            vec![("csrf_token", csrf_token(&html)), ("key", hidden(&html, "key")), ("action", "send".into())];
+        form.extend(ids.iter().map(|i| ("post", i.clone())));
+        let r = editor.post(app.url(&format!("/admin/newsletters/{}/send", n.id))).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        app.run_jobs().await;
+        let mail = crate::helpers::outbox(&app).into_iter().find(|m| m.contains("To: dee@example.org")).unwrap();
+        assert!(
+            mail.contains("Subject: From the theme: 3 stories"),
+            "the theme's subject template overrides the built-in one"
+        );
+        for p in &posts {
+            assert!(mail.contains(&p.row.title.to_uppercase()), "the plain-text part lists {}", p.row.title);
+            assert!(mail.contains(&p.row.title.replace('\'', "&#39;")), "the HTML part lists {}", p.row.title);
+        }
+        assert_eq!(mail.matches(">Read the story</a>").count(), 3, "teasers, not full text");
+    }
+}
+
+async fn spawn_app_with_theme(backend: newsdesk_store::Backend) -> TestApp {
+    spawn_app_full(backend, Options { demo: true }, |c| {
+        let theme = c.data_dir.join("theme/email");
+        std::fs::create_dir_all(&theme).unwrap();
+        std::fs::write(theme.join("subject.txt"), "From the theme: {{ posts|length }} stories\n").unwrap();
+    })
+    .await
+}

@@ -1,11 +1,12 @@
 """A real SMTP server (aiosmtpd) on loopback for the newsletter tests.
 
-Usage: smtp_sink.py PORT OUT.jsonl [--raw]
+Usage: smtp_sink.py PORT OUT.jsonl [--raw] [--auth LOGIN:PASSWORD]
 
 Every accepted message is appended to OUT.jsonl as one JSON line (recipients, Message-ID, and with --raw the whole
 message), flushed at once so a test can count deliveries while a send is running. Recipients are answered by rule:
 a local part starting with "nouser" gets 550 (no such mailbox); one starting with "tempfail" gets 451 the first
-time it is offered, then is accepted.
+time it is offered, then is accepted. With --auth, AUTH (PLAIN or LOGIN, allowed without TLS on loopback) with
+that login and password is required before mail is accepted.
 """
 import json
 import sys
@@ -13,6 +14,7 @@ import time
 from email.parser import BytesHeaderParser
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 port, out_path = int(sys.argv[1]), sys.argv[2]
 keep_raw = "--raw" in sys.argv
@@ -41,7 +43,17 @@ class Handler:
         return "250 2.0.0 Message accepted for delivery"
 
 
-controller = Controller(Handler(), hostname="127.0.0.1", port=port, data_size_limit=10_000_000)
+auth = {}
+if "--auth" in sys.argv:
+    login, password = sys.argv[sys.argv.index("--auth") + 1].split(":", 1)
+
+    def authenticator(server, session, envelope, mechanism, data):
+        ok = data.login.decode() == login and data.password.decode() == password
+        return AuthResult(success=ok, handled=False)
+
+    auth = {"authenticator": authenticator, "auth_required": True, "auth_require_tls": False}
+
+controller = Controller(Handler(), hostname="127.0.0.1", port=port, data_size_limit=10_000_000, **auth)
 controller.start()
 try:
     while True:
