@@ -306,8 +306,32 @@ async fn sitemaps_news_sitemap_and_robots() {
 #[tokio::test]
 async fn pages_and_feeds_pass_the_nu_html_checker() {
     let (app, slug) = tricky_app(newsdesk_store::Backend::Sqlite).await;
+    // Newsletter pages: a sent issue in the archive, and a reader's preferences and unsubscribe pages.
+    let n = app.store.newsletter_by_slug("morning-ledger").await.unwrap().unwrap();
+    crate::helpers::confirmed_subscribers(&app, n.id, &["val@example.org".into()]).await;
+    let post = app.store.published_by_slug(&slug).await.unwrap().unwrap();
+    let issue = newsdesk_web::newsletter_mail::render_issue(&app.state, &n, "post", &[post], None, None).unwrap();
+    let new = newsdesk_store::issues::NewIssue {
+        newsletter_id: n.id,
+        idempotency_key: "validator",
+        kind: "post",
+        post_ids: &[],
+        subject: &issue.subject,
+        html: &issue.html,
+        text: &issue.text,
+        created_by: None,
+    };
+    let (issue, _) = app.store.create_issue(&new).await.unwrap();
+    app.run_jobs().await;
+    let key = app.store.link_key().await.unwrap();
+    let val = app.store.subscriber_by_email("val@example.org").await.unwrap().unwrap();
     let mut files = Vec::new();
     for p in [
+        "/newsletters/".to_owned(),
+        "/newsletters/morning-ledger/".to_owned(),
+        format!("/newsletters/morning-ledger/{}/", issue.id),
+        format!("/newsletters/preferences/{}", key.preferences_token(val.id, &val.email)),
+        format!("/newsletters/unsubscribe/{}", key.unsubscribe_token(val.id, n.id, &val.email)),
         "/".to_owned(),
         format!("/{slug}/"),
         "/dredging-contract-went-to-a-firm-with-ties-to-two-port-board-members-records/".to_owned(),
