@@ -89,6 +89,31 @@ pub(crate) async fn ledger(
     Ok(())
 }
 
+/// A single-use confirmation link (stored as its hash) for these newsletters, or for a move to `new_email`.
+pub(crate) async fn insert_confirmation_token(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    subscriber_id: i64,
+    newsletter_ids: &str,
+    ttl_seconds: i64,
+    new_email: Option<&str>,
+) -> StoreResult<()> {
+    let t = now();
+    sqlx::query(
+        "INSERT INTO confirmation_tokens (token_hash, subscriber_id, newsletter_ids, created_at, expires_at, new_email)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token_hash)
+    .bind(subscriber_id)
+    .bind(newsletter_ids)
+    .bind(t)
+    .bind(t + ttl_seconds)
+    .bind(new_email)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     pub async fn create_newsletter(&self, n: &NewsletterInput<'_>) -> StoreResult<Newsletter> {
         sqlx::query_as(
@@ -230,14 +255,7 @@ impl Store {
             return Ok(SignupOutcome::AlreadySubscribed);
         }
         let ids = pending.iter().map(|n| n.id.to_string()).collect::<Vec<_>>().join(",");
-        sqlx::query("INSERT INTO confirmation_tokens (token_hash, subscriber_id, newsletter_ids, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(token_hash)
-            .bind(subscriber_id)
-            .bind(&ids)
-            .bind(t)
-            .bind(t + token_ttl_seconds)
-            .execute(&mut *tx)
-            .await?;
+        insert_confirmation_token(&mut tx, token_hash, subscriber_id, &ids, token_ttl_seconds, None).await?;
         enqueue_mail(&mut tx, &mail(&pending)).await?;
         tx.commit().await?;
         Ok(SignupOutcome::ConfirmationSent)

@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::mail::{MailPayload, enqueue_mail};
-use crate::newsletters::{Consent, ledger};
+use crate::newsletters::{Consent, insert_confirmation_token, ledger};
 use crate::{Store, StoreResult, now, placeholders};
 
 pub const STATUSES: [&str; 5] = ["pending", "confirmed", "unsubscribed", "bounced", "complained"];
@@ -308,16 +308,8 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let Some((subscriber_id, _, _)) = pending.first() else { return Ok(None) };
-        let t = now();
         let ids = pending.iter().map(|p| p.1.to_string()).collect::<Vec<_>>().join(",");
-        sqlx::query("INSERT INTO confirmation_tokens (token_hash, subscriber_id, newsletter_ids, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(token_hash)
-            .bind(*subscriber_id)
-            .bind(&ids)
-            .bind(t)
-            .bind(t + ttl_seconds)
-            .execute(&mut *tx)
-            .await?;
+        insert_confirmation_token(&mut tx, token_hash, *subscriber_id, &ids, ttl_seconds, None).await?;
         let names: Vec<String> = pending.into_iter().map(|p| p.2).collect();
         enqueue_mail(&mut tx, &mail(&names)).await?;
         tx.commit().await?;
@@ -418,15 +410,8 @@ impl Store {
         mail: &MailPayload,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        let t = now();
-        sqlx::query("INSERT INTO confirmation_tokens (token_hash, subscriber_id, newsletter_ids, created_at, expires_at, new_email) VALUES ($1, $2, '', $3, $4, $5)")
-            .bind(token_hash)
-            .bind(subscriber_id)
-            .bind(t)
-            .bind(t + ttl_seconds)
-            .bind(new_email.to_lowercase())
-            .execute(&mut *tx)
-            .await?;
+        let new_email = new_email.to_lowercase();
+        insert_confirmation_token(&mut tx, token_hash, subscriber_id, "", ttl_seconds, Some(&new_email)).await?;
         enqueue_mail(&mut tx, mail).await?;
         tx.commit().await?;
         Ok(())

@@ -170,16 +170,14 @@ pub fn sample(issue: &RenderedIssue, site_url: &str, name: Option<&str>) -> Rend
     }
 }
 
-/// The double opt-in message: names the newsletters and carries the single-use link.
-pub fn confirmation_mail(state: &AppState, to: &str, names: &[&str], token: &str) -> MailPayload {
+/// A plain-text message carrying a single-use confirmation link: `what` is the request in the reader's words.
+fn link_mail(state: &AppState, to: &str, subject: String, what: &str, unless: &str, token: &str) -> MailPayload {
     let link = format!("{}/newsletters/confirm/{token}", state.site.url);
-    let list = newsdesk_domain::byline_names(names);
-    let site = &state.site.title;
     MailPayload {
         to: to.to_owned(),
-        subject: format!("Please confirm your subscription to {list}"),
+        subject,
         text: format!(
-            "Hello,\n\nSomeone (we hope you) asked to receive {list} from {site} at this address.\n\nTo confirm, open this link and press the button on the page (it works once, for 72 hours):\n{link}\n\nIf it was not you, ignore this message: you will not hear from us again.\n"
+            "Hello,\n\nSomeone (we hope you) asked {what}.\n\nTo confirm, open this link and press the button on the page (it works once, for 72 hours):\n{link}\n\nIf it was not you, ignore this message: {unless}\n"
         ),
         html: None,
         reply_to: None,
@@ -187,20 +185,20 @@ pub fn confirmation_mail(state: &AppState, to: &str, names: &[&str], token: &str
     }
 }
 
+/// The double opt-in message: names the newsletters and carries the single-use link.
+pub fn confirmation_mail(state: &AppState, to: &str, names: &[&str], token: &str) -> MailPayload {
+    let list = newsdesk_domain::byline_names(names);
+    let what = format!("to receive {list} from {} at this address", state.site.title);
+    let subject = format!("Please confirm your subscription to {list}");
+    link_mail(state, to, subject, &what, "you will not hear from us again.", token)
+}
+
 /// The message that confirms a change of address, sent to the new address.
 pub fn address_change_mail(state: &AppState, to: &str, token: &str) -> MailPayload {
-    let link = format!("{}/newsletters/confirm/{token}", state.site.url);
     let site = &state.site.title;
-    MailPayload {
-        to: to.to_owned(),
-        subject: format!("Confirm your new address for {site} newsletters"),
-        text: format!(
-            "Hello,\n\nSomeone (we hope you) asked to receive their {site} newsletters at this address instead of their old one.\n\nTo confirm, open this link and press the button on the page (it works once, for 72 hours):\n{link}\n\nIf it was not you, ignore this message: nothing will change.\n"
-        ),
-        html: None,
-        reply_to: None,
-        headers: Vec::new(),
-    }
+    let what = format!("to receive their {site} newsletters at this address instead of their old one");
+    let subject = format!("Confirm your new address for {site} newsletters");
+    link_mail(state, to, subject, &what, "nothing will change.", token)
 }
 
 #[cfg(test)]

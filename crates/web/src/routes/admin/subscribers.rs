@@ -66,6 +66,16 @@ async fn list_page(
     }
 }
 
+/// The subscribers page again, status 422, with what was wrong (`extra`).
+async fn rejected(
+    state: &AppState,
+    staff: &Staff,
+    n: &Newsletter,
+    extra: serde_json::Value,
+) -> Result<Response, AppError> {
+    list_page(state, staff, n, &ListQuery::default(), extra, Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY)).await
+}
+
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
@@ -106,30 +116,14 @@ pub async fn add(
     let fail = |field: &str, message: &str| serde_json::json!({ "add_errors": { field: message }, "add_values": { "email": form.str("email"), "name": form.str("name"), "source": form.str("source"), "confirmed": confirmed } });
     let Ok(address) = EmailAddress::parse("email", form.str("email")) else {
         let extra = fail("email", crate::routes::public::newsletters::BAD_ADDRESS);
-        return list_page(
-            &state,
-            &staff,
-            &n,
-            &ListQuery::default(),
-            extra,
-            Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY),
-        )
-        .await;
+        return rejected(&state, &staff, &n, extra).await;
     };
     if confirmed && source.is_empty() {
         let extra = fail(
             "source",
             "Say where this person agreed to receive the newsletter (e.g. \"signed up at the town fair, 3 May\").",
         );
-        return list_page(
-            &state,
-            &staff,
-            &n,
-            &ListQuery::default(),
-            extra,
-            Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY),
-        )
-        .await;
+        return rejected(&state, &staff, &n, extra).await;
     }
     let name = Some(form.str("name").trim()).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect::<String>());
     let source = if source.is_empty() { "Added by staff; confirmation requested by email.".to_owned() } else { source };
@@ -138,15 +132,7 @@ pub async fn add(
     if summary.suppressed > 0 {
         let extra =
             fail("email", "This address is suppressed (it bounced, complained or was blocked) and cannot be added.");
-        return list_page(
-            &state,
-            &staff,
-            &n,
-            &ListQuery::default(),
-            extra,
-            Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY),
-        )
-        .await;
+        return rejected(&state, &staff, &n, extra).await;
     }
     if !confirmed {
         send_confirmations(&state, &n).await?;
@@ -180,39 +166,22 @@ pub async fn import(
     let skip_invalid = form.get("skip_invalid").is_some();
     let source = form.str("source").trim().chars().take(500).collect::<String>();
     let bad = |message: String, errors: Vec<(usize, String)>| serde_json::json!({ "import_error": message, "import_rows": errors, "import_values": { "source": form.str("source"), "confirmed": confirmed } });
-    let unprocessable = Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY);
     let Some(file) = form.file.as_ref() else {
-        return list_page(
-            &state,
-            &staff,
-            &n,
-            &ListQuery::default(),
-            bad("Choose a CSV file.".into(), vec![]),
-            unprocessable,
-        )
-        .await;
+        return rejected(&state, &staff, &n, bad("Choose a CSV file.".into(), vec![])).await;
     };
     if source.is_empty() {
         let extra = bad("Say where these addresses came from (the consent source), e.g. \"Subscribers of our old Mailchimp list, exported 2 May\".".into(), vec![]);
-        return list_page(&state, &staff, &n, &ListQuery::default(), extra, unprocessable).await;
+        return rejected(&state, &staff, &n, extra).await;
     }
     let Ok(text) = std::str::from_utf8(&file.bytes) else {
         let extra =
             bad(format!("{} is not UTF-8 text. Save it as \"CSV UTF-8\" and try again.", file.filename), vec![]);
-        return list_page(&state, &staff, &n, &ListQuery::default(), extra, unprocessable).await;
+        return rejected(&state, &staff, &n, extra).await;
     };
     let parsed = match newsdesk_domain::subscribers::parse_import(text) {
         Ok(p) => p,
         Err(e) => {
-            return list_page(
-                &state,
-                &staff,
-                &n,
-                &ListQuery::default(),
-                bad(format!("{}: {e}", file.filename), vec![]),
-                unprocessable,
-            )
-            .await;
+            return rejected(&state, &staff, &n, bad(format!("{}: {e}", file.filename), vec![])).await;
         }
     };
     if !parsed.errors.is_empty() && !skip_invalid {
@@ -221,7 +190,7 @@ pub async fn import(
             parsed.errors.len(),
             file.filename
         );
-        return list_page(&state, &staff, &n, &ListQuery::default(), bad(message, parsed.errors), unprocessable).await;
+        return rejected(&state, &staff, &n, bad(message, parsed.errors)).await;
     }
     let rows: Vec<newsdesk_store::subscribers::ImportRow> =
         parsed.rows.into_iter().map(|(email, name)| newsdesk_store::subscribers::ImportRow { email, name }).collect();
