@@ -127,6 +127,14 @@ impl Store {
         Ok((rows, total))
     }
 
+    /// How many confirmed subscribers a newsletter has (on the `(newsletter_id, status)` index).
+    pub async fn confirmed_count(&self, newsletter_id: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM subscriptions WHERE newsletter_id = $1 AND status = 'confirmed'")
+            .bind(newsletter_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     /// Subscription counts per newsletter and status: (newsletter id, status, count).
     pub async fn subscription_counts(&self) -> StoreResult<Vec<(i64, String, i64)>> {
         Ok(sqlx::query_as("SELECT newsletter_id, status, COUNT(*) FROM subscriptions GROUP BY newsletter_id, status")

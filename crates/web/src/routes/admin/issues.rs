@@ -61,13 +61,7 @@ async fn compose_page(
     };
     let recent =
         state.store.top_posts(&PostFilter { status: Some("published".into()), ..Default::default() }, 30).await?;
-    let recipients = state
-        .store
-        .subscription_counts()
-        .await?
-        .into_iter()
-        .find(|(id, s, _)| *id == n.id && s == "confirmed")
-        .map_or(0, |(_, _, c)| c);
+    let recipients = state.store.confirmed_count(n.id).await?;
     let data = serde_json::json!({
         "newsletter": n,
         "recent": recent.iter().map(|p| serde_json::json!({ "id": p.row.id, "title": p.row.title, "published_at": p.row.published_at })).collect::<Vec<_>>(),
