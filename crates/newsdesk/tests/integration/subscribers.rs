@@ -264,6 +264,21 @@ async fn staff_manage_subscribers_import_export_and_suppress() {
         assert!(!public.contains("Board briefing"));
         let r = editor.post(app.url("/admin/newsletters")).form(&form).send().await.unwrap();
         assert_eq!(r.status(), 422, "the slug is taken");
+        // Readers cannot put themselves on a hidden newsletter, by the form or by their preferences.
+        let r = app
+            .browser()
+            .post(app.url("/newsletters/subscribe"))
+            .header("origin", &app.address)
+            .form(&[("email", "sneaky@example.org"), ("newsletter", "board-briefing")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(app.store.subscription_statuses("sneaky@example.org").await.unwrap().is_empty());
+        let path = preferences_path(&app, "pat@example.org").await;
+        let r = post_preferences(&app, &path, &[("action", "save"), ("newsletter", "board-briefing")]).await;
+        assert_eq!(r.status(), 422);
+        assert_eq!(status_of(&app, "pat@example.org", "board-briefing").await, None);
     }
 }
 

@@ -123,7 +123,9 @@ pub async fn subscribe(
     if chosen.is_empty() {
         return fail(StatusCode::UNPROCESSABLE_ENTITY, "newsletter", "Choose at least one newsletter.").await;
     }
-    let newsletters: Vec<Newsletter> = state.store.newsletters_by_slugs(&chosen).await?;
+    // Hidden newsletters take only the subscribers staff add.
+    let newsletters: Vec<Newsletter> =
+        state.store.newsletters_by_slugs(&chosen).await?.into_iter().filter(|n| n.visibility == "public").collect();
     if newsletters.len() != chosen.iter().collect::<std::collections::BTreeSet<_>>().len() {
         return fail(StatusCode::UNPROCESSABLE_ENTITY, "newsletter", "One of the newsletters chosen does not exist.")
             .await;

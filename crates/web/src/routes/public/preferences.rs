@@ -118,7 +118,15 @@ pub async fn preferences(
         }
         _ => {
             let chosen: Vec<String> = form.all("newsletter").into_iter().map(str::to_owned).collect();
-            let found = state.store.newsletters_by_slugs(&chosen).await?;
+            // Public newsletters, and hidden ones the reader already has (staff added them).
+            let theirs = state.store.subscription_statuses(&subscriber.email).await?;
+            let found: Vec<_> = state
+                .store
+                .newsletters_by_slugs(&chosen)
+                .await?
+                .into_iter()
+                .filter(|n| n.visibility == "public" || theirs.iter().any(|(slug, _)| *slug == n.slug))
+                .collect();
             if found.len() != chosen.iter().collect::<std::collections::BTreeSet<_>>().len() {
                 return preferences_page(
                     &state,
