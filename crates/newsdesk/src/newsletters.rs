@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use newsdesk_store::Store;
-use newsdesk_store::issues::NewIssue;
+use newsdesk_store::issues::{IssueControl, NewIssue};
 use newsdesk_store::newsletters::{Consent, Newsletter};
 use newsdesk_web::AppState;
 
@@ -208,16 +208,12 @@ pub async fn status(config: &Config, id: Option<i64>) -> anyhow::Result<()> {
 
 pub async fn control(config: &Config, id: i64, action: &str) -> anyhow::Result<()> {
     let store = Store::open(&config.database_url()).await?;
-    let (from, to): (&[&str], &str) = match action {
-        "pause" => (&["sending"], "paused"),
-        "resume" => (&["paused"], "sending"),
-        _ => (&["queued", "sending", "paused"], "cancelled"),
-    };
+    let control = IssueControl::parse(action).with_context(|| format!("unknown action {action}"))?;
     let issue = store.issue(id).await?.with_context(|| format!("no issue {id}"))?;
-    if !store.set_issue_status(id, from, to).await? {
-        bail!("issue {id} is {} and cannot be {to}", issue.status);
+    if !store.control_issue(id, control).await? {
+        bail!("issue {id} is {} and cannot be {}", issue.status, control.done());
     }
     store.close().await;
-    println!("issue {id} {to}");
+    println!("issue {id} {}", control.done());
     Ok(())
 }

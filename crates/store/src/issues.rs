@@ -91,6 +91,44 @@ pub struct Progress {
     pub rate: f64,
 }
 
+/// What staff can do to a send, from the admin or the CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueControl {
+    Pause,
+    Resume,
+    Cancel,
+}
+
+impl IssueControl {
+    pub fn parse(action: &str) -> Option<IssueControl> {
+        match action {
+            "pause" => Some(IssueControl::Pause),
+            "resume" => Some(IssueControl::Resume),
+            "cancel" => Some(IssueControl::Cancel),
+            _ => None,
+        }
+    }
+
+    /// The states it applies to, and the state it leaves. Pausing waits until the fan-out has written the records
+    /// (a second or so): a queued issue has nothing to pause yet.
+    fn transition(self) -> (&'static [&'static str], &'static str) {
+        match self {
+            IssueControl::Pause => (&["sending"], "paused"),
+            IssueControl::Resume => (&["paused"], "sending"),
+            IssueControl::Cancel => (&["queued", "sending", "paused"], "cancelled"),
+        }
+    }
+
+    /// "paused", "resumed", "cancelled".
+    pub fn done(self) -> &'static str {
+        match self {
+            IssueControl::Pause => "paused",
+            IssueControl::Resume => "resumed",
+            IssueControl::Cancel => "cancelled",
+        }
+    }
+}
+
 impl Progress {
     pub fn remaining(&self) -> i64 {
         self.queued + self.sending
@@ -379,9 +417,9 @@ impl Store {
         Ok(p)
     }
 
-    /// Moves an issue between states (pause: sending → paused; resume: paused → sending; cancel). Returns whether
-    /// it was in `from`.
-    pub async fn set_issue_status(&self, id: i64, from: &[&str], to: &str) -> StoreResult<bool> {
+    /// Pauses, resumes or cancels a send. Returns whether the issue was in a state that allows it.
+    pub async fn control_issue(&self, id: i64, control: IssueControl) -> StoreResult<bool> {
+        let (from, to) = control.transition();
         let sql = format!(
             "UPDATE newsletter_issues SET status = $1, finished_at = CASE WHEN $1 = 'cancelled' THEN $2 ELSE finished_at END
              WHERE id = $3 AND status IN ({})",

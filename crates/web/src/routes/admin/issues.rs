@@ -6,7 +6,7 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use newsdesk_domain::EmailAddress;
-use newsdesk_store::issues::NewIssue;
+use newsdesk_store::issues::{IssueControl, NewIssue};
 use newsdesk_store::mail::MailPayload;
 use newsdesk_store::newsletters::Newsletter;
 use newsdesk_store::posts::{Post, PostFilter};
@@ -214,17 +214,12 @@ pub async fn control(
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_manage_newsletters(), "send newsletters")?;
-    let (from, to, done): (&[&str], &str, &str) = match action.as_str() {
-        // Pausing waits until the fan-out has written the records (a second or so).
-        "pause" => (&["sending"], "paused", "paused"),
-        "resume" => (&["paused"], "sending", "resumed"),
-        "cancel" => (&["queued", "sending", "paused"], "cancelled", "cancelled"),
-        _ => return Err(AppError::NotFound),
-    };
+    let control = IssueControl::parse(&action).ok_or(AppError::NotFound)?;
     let issue = state.store.issue(id).await?.ok_or(AppError::NotFound)?;
-    if !state.store.set_issue_status(id, from, to).await? {
+    if !state.store.control_issue(id, control).await? {
+        let done = control.done();
         return Err(AppError::BadRequest(format!("This send is {} and cannot be {done} now.", issue.status)));
     }
     tracing::info!(issue.id = id, action, "newsletter send control");
-    Ok(see_other(&format!("/admin/issues/{id}?done={done}")))
+    Ok(see_other(&format!("/admin/issues/{id}?done={}", control.done())))
 }
