@@ -68,9 +68,7 @@ pub async fn import(config: &Config, o: &ImportOptions<'_>) -> anyhow::Result<()
     let mailed = if o.confirmed {
         0
     } else {
-        newsdesk_web::routes::admin::subscribers::send_confirmations(&state, &n)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?
+        newsdesk_web::subscribers::send_confirmations(&state, &n).await.map_err(|e| anyhow::anyhow!("{e}"))?
     };
     state.store.close().await;
     println!(
@@ -88,8 +86,7 @@ pub async fn import(config: &Config, o: &ImportOptions<'_>) -> anyhow::Result<()
 pub async fn export(config: &Config, slug: &str) -> anyhow::Result<()> {
     let state = state(config).await?;
     let n = newsletter(&state.store, slug).await?;
-    let csv =
-        newsdesk_web::routes::admin::subscribers::export_csv(&state, &n).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let csv = newsdesk_web::subscribers::export_csv(&state, &n).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     state.store.close().await;
     print!("{csv}");
     Ok(())

@@ -13,6 +13,7 @@ pub mod rate_limit;
 pub mod router;
 pub mod routes;
 pub mod state;
+pub mod subscribers;
 pub mod views;
 
 pub use router::router;

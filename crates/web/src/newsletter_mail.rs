@@ -22,6 +22,13 @@ pub struct RenderedIssue {
     pub text: String,
 }
 
+impl From<&newsdesk_store::issues::Issue> for RenderedIssue {
+    /// An issue as stored (rendered when it was made).
+    fn from(i: &newsdesk_store::issues::Issue) -> Self {
+        RenderedIssue { subject: i.subject.clone(), html: i.html.clone(), text: i.text.clone() }
+    }
+}
+
 /// Styles for the elements article bodies are made of; mail clients ignore `<style>` blocks, so each element
 /// carries its own.
 const BODY_STYLES: &[(&str, &str)] = &[

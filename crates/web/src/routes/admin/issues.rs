@@ -190,11 +190,7 @@ pub async fn show(
     let issue = state.store.issue(id).await?.ok_or(AppError::NotFound)?;
     let n = state.store.newsletter(issue.newsletter_id).await?.ok_or(AppError::NotFound)?;
     let progress = state.store.issue_progress(id).await?;
-    let rendered = crate::newsletter_mail::RenderedIssue {
-        subject: issue.subject.clone(),
-        html: issue.html.clone(),
-        text: issue.text.clone(),
-    };
+    let rendered = crate::newsletter_mail::RenderedIssue::from(&issue);
     let data = serde_json::json!({
         "issue": issue,
         "newsletter": n,

@@ -12,7 +12,6 @@ use super::{check_csrf, flash_text, invalid, page, see_other};
 use crate::auth::Staff;
 use crate::error::AppError;
 use crate::forms::FormData;
-use crate::routes::public::newsletters::TOKEN_TTL;
 use crate::state::AppState;
 
 const PER_PAGE: i64 = 50;
@@ -86,23 +85,6 @@ pub async fn list(
     list_page(&state, &staff, &n, &q, serde_json::json!({}), None).await
 }
 
-/// Sends a confirmation link to every pending subscriber of `n` that has none (after an unconfirmed add/import).
-pub async fn send_confirmations(state: &AppState, n: &Newsletter) -> Result<usize, AppError> {
-    let mut sent = 0;
-    for (_, email) in state.store.pending_without_link(n.id).await? {
-        let (token, hash) = newsdesk_store::new_token();
-        let made = state
-            .store
-            .renew_confirmation(&email, &hash, TOKEN_TTL, |names| {
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                crate::newsletter_mail::confirmation_mail(state, &email, &names, &token)
-            })
-            .await?;
-        sent += usize::from(made.is_some());
-    }
-    Ok(sent)
-}
-
 pub async fn add(
     State(state): State<AppState>,
     staff: Staff,
@@ -135,7 +117,7 @@ pub async fn add(
         return rejected(&state, &staff, &n, extra).await;
     }
     if !confirmed {
-        send_confirmations(&state, &n).await?;
+        crate::subscribers::send_confirmations(&state, &n).await?;
     }
     Ok(see_other(&format!("/admin/newsletters/{id}/subscribers?done=added")))
 }
@@ -195,7 +177,7 @@ pub async fn import(
     let rows: Vec<newsdesk_store::subscribers::ImportRow> =
         parsed.rows.into_iter().map(|(email, name)| newsdesk_store::subscribers::ImportRow { email, name }).collect();
     let summary = state.store.import_subscribers(n.id, &rows, confirmed, &staff_consent(&staff, &source)).await?;
-    let mailed = if confirmed { 0 } else { send_confirmations(&state, &n).await? };
+    let mailed = if confirmed { 0 } else { crate::subscribers::send_confirmations(&state, &n).await? };
     tracing::info!(newsletter = %n.slug, added = summary.added, updated = summary.updated, suppressed = summary.suppressed, skipped = parsed.errors.len(), "subscribers imported");
     let result = serde_json::json!({
         "import_result": {
@@ -210,30 +192,13 @@ pub async fn import(
 /// Every subscription of the newsletter as CSV (a spreadsheet opens it; an import reads it back).
 pub async fn export(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Response, AppError> {
     let n = newsletter(&state, &staff, id).await?;
-    let csv = export_csv(&state, &n).await?;
+    let csv = crate::subscribers::export_csv(&state, &n).await?;
     let disposition = format!("attachment; filename=\"{}-subscribers.csv\"", n.slug);
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
         csv,
     )
         .into_response())
-}
-
-/// The export's text, shared with `newsdesk subscribers export`.
-pub async fn export_csv(state: &AppState, n: &Newsletter) -> Result<String, AppError> {
-    let iso = |t: i64| jiff::Timestamp::from_second(t).map(|t| t.to_string()).unwrap_or_default();
-    let mut csv = newsdesk_domain::csv::record(&["email", "name", "status", "subscribed_at", "confirmed_at"]);
-    for (email, name, status, created, confirmed) in state.store.export_subscriptions(n.id).await? {
-        let confirmed = confirmed.map(iso).unwrap_or_default();
-        csv.push_str(&newsdesk_domain::csv::record(&[
-            &email,
-            name.as_deref().unwrap_or(""),
-            &status,
-            &iso(created),
-            &confirmed,
-        ]));
-    }
-    Ok(csv)
 }
 
 #[derive(Deserialize, Default)]

@@ -267,15 +267,8 @@ pub async fn resend(
         );
     }
     if state.limiter.allow(&format!("signup-email:{email}"), 3, Duration::from_secs(3600)) {
-        let (token, hash) = newsdesk_store::new_token();
-        let sent = state
-            .store
-            .renew_confirmation(&email, &hash, TOKEN_TTL, |names| {
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                confirmation_mail(&state, &email, &names, &token)
-            })
-            .await?;
-        tracing::info!(sent = sent.is_some(), "newsletter confirmation link re-requested");
+        let sent = crate::subscribers::renew_confirmation(&state, &email).await?;
+        tracing::info!(sent, "newsletter confirmation link re-requested");
     }
     confirm_page(
         &state,
@@ -301,11 +294,7 @@ pub async fn archived_issue(
     let newsletter = newsletter.ok_or(AppError::NotFound)?;
     let issue = state.store.issue(id).await?;
     let issue = issue.filter(|i| i.newsletter_id == newsletter.id && i.status == "sent").ok_or(AppError::NotFound)?;
-    let rendered = crate::newsletter_mail::RenderedIssue {
-        subject: issue.subject.clone(),
-        html: issue.html.clone(),
-        text: String::new(),
-    };
+    let rendered = crate::newsletter_mail::RenderedIssue::from(&issue);
     let copy = crate::newsletter_mail::sample(&rendered, &state.site.url, None);
     archive_page(&state, serde_json::json!({ "newsletter": newsletter, "issue": issue, "html": copy.html }))
 }
