@@ -5,6 +5,10 @@ use crate::ValidationError;
 /// Longest headline accepted, in characters.
 pub const MAX_TITLE_CHARS: usize = 255;
 
+/// Longest story body accepted (bytes of Markdown): about 150,000 words, far past the longest investigation, and
+/// small enough that no page, feed or API answer carrying it can be used to flood readers or the server.
+pub const MAX_BODY_BYTES: usize = 1_000_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PostStatus {

@@ -154,8 +154,9 @@ pub async fn send(config: &Config, o: &SendOptions<'_>) -> anyhow::Result<()> {
 }
 
 fn progress_line(issue: &newsdesk_store::issues::Issue, p: &newsdesk_store::issues::Progress) -> String {
+    let stopped = issue.stop_reason.as_deref().map(|r| format!("\n  {r}")).unwrap_or_default();
     format!(
-        "issue {:>4}  {:<9} {:>7} sent {:>6} failed {:>6} bounced {:>6} skipped {:>7} remaining {:>8.1}/s  {}",
+        "issue {:>4}  {:<9} {:>7} sent {:>6} failed {:>6} bounced {:>6} skipped {:>7} remaining {:>8.1}/s  {}{stopped}",
         issue.id,
         issue.status,
         p.sent,

@@ -65,6 +65,29 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
+/// Escapes text for HTML (text content and quoted attributes).
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Plain text for an element that feed readers render as HTML (RSS `<description>`, `itunes:summary`): a reader
+/// un-escapes the XML once and renders what is left, so the text is HTML-escaped first and XML-escaped after.
+/// Text that reads `&lt;img onerror=…&gt;` then shows as those very characters, never as markup.
+pub fn text_for_html_element(s: &str) -> String {
+    xml_escape(&html_escape(s))
+}
+
 pub fn rfc2822(ts: i64) -> String {
     jiff::Timestamp::from_second(ts).map(|t| t.strftime("%a, %d %b %Y %H:%M:%S +0000").to_string()).unwrap_or_default()
 }
@@ -79,7 +102,7 @@ pub fn rss(doc: &FeedDoc) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n<channel>\n<title>{}</title>\n<link>{}</link>\n<description>{}</description>\n<language>{}</language>\n<lastBuildDate>{}</lastBuildDate>\n<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
         e(&doc.title),
         e(&doc.home_url),
-        e(&doc.description),
+        text_for_html_element(&doc.description),
         e(&doc.language),
         rfc2822(doc.updated),
         e(&doc.rss_url)
@@ -99,7 +122,7 @@ pub fn rss(doc: &FeedDoc) -> String {
             out.push_str(&format!("<category>{}</category>\n", e(c)));
         }
         if let Some(s) = &it.summary {
-            out.push_str(&format!("<description>{}</description>\n", e(s)));
+            out.push_str(&format!("<description>{}</description>\n", text_for_html_element(s)));
         }
         if let Some(html) = &it.content_html {
             out.push_str(&format!("<content:encoded>{}</content:encoded>\n", e(html)));
@@ -304,17 +327,17 @@ pub fn podcast_rss(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\" xmlns:podcast=\"https://podcastindex.org/namespace/1.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n<title>{}</title>\n<link>{}</link>\n<description>{}</description>\n<language>{}</language>\n<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n<itunes:author>{}</itunes:author>\n<itunes:summary>{}</itunes:summary>\n<itunes:image href=\"{}\"/>\n<itunes:category text=\"News\"><itunes:category text=\"Daily News\"/></itunes:category>\n<itunes:explicit>false</itunes:explicit>\n<itunes:type>episodic</itunes:type>\n",
         e(title),
         e(site_url),
-        e(description),
+        text_for_html_element(description),
         e(language),
         e(feed_url),
         e(title),
-        e(description),
+        text_for_html_element(description),
         e(cover)
     );
     for ep in episodes {
         out.push_str(&format!(
             "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"false\">{}</guid>\n<pubDate>{}</pubDate>\n<description>{}</description>\n<enclosure url=\"{}\" length=\"{}\" type=\"audio/mpeg\"/>\n<itunes:duration>{}</itunes:duration>\n<itunes:author>{}</itunes:author>\n<itunes:explicit>false</itunes:explicit>\n<podcast:transcript url=\"{}\" type=\"text/html\"/>\n",
-            e(&ep.title), e(&ep.url), e(&ep.guid), rfc2822(ep.published), e(&ep.summary), e(&ep.audio_url), ep.audio_bytes, e(&ep.duration), e(&ep.author), e(&ep.url)
+            e(&ep.title), e(&ep.url), e(&ep.guid), rfc2822(ep.published), text_for_html_element(&ep.summary), e(&ep.audio_url), ep.audio_bytes, e(&ep.duration), e(&ep.author), e(&ep.url)
         ));
         if let Some(img) = &ep.image {
             out.push_str(&format!("<itunes:image href=\"{}\"/>\n", e(img)));
@@ -356,6 +379,38 @@ mod tests {
                 }],
             }],
         }
+    }
+
+    /// Regression: an excerpt reading `&lt;img src=x onerror=…&gt;` was XML-escaped once, so feed readers (which
+    /// un-escape `<description>` and render it as HTML) ran it.
+    #[test]
+    fn rss_descriptions_are_escaped_for_html_readers() {
+        let mut d = doc();
+        d.description = "<script>alert(1)</script> & co".into();
+        d.entries[0].summary = Some("&lt;img src=x onerror=alert(1)&gt; <b>x</b>".into());
+        let r = rss(&d);
+        assert!(
+            r.contains("<description>&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt; &amp;amp; co</description>")
+        );
+        assert!(r.contains(
+            "<description>&amp;amp;lt;img src=x onerror=alert(1)&amp;amp;gt; &amp;lt;b&amp;gt;x&amp;lt;/b&amp;gt;</description>"
+        ));
+        let ep = Episode {
+            guid: "g".into(),
+            url: "https://x.example/a/".into(),
+            title: "t".into(),
+            summary: "<img src=x onerror=alert(1)>".into(),
+            author: "a".into(),
+            published: 1_700_000_000,
+            audio_url: "https://x.example/a.mp3".into(),
+            audio_bytes: 1,
+            duration: "00:01:00".into(),
+            image: None,
+        };
+        let p = podcast_rss("T", "<i>d</i>", "https://x.example/", "https://x.example/podcast/rss/", "en", "c", &[ep]);
+        assert!(p.contains("<itunes:summary>&amp;lt;i&amp;gt;d&amp;lt;/i&amp;gt;</itunes:summary>"));
+        assert!(p.contains("<description>&amp;lt;img src=x onerror=alert(1)&amp;gt;</description>"));
+        assert!(!p.contains("&lt;img"), "no markup survives one un-escaping");
     }
 
     #[test]

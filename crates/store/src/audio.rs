@@ -98,7 +98,7 @@ impl Store {
 
     /// Publishes a finished narration; returns the file it replaced (to delete).
     pub async fn set_audio_ready(&self, post_id: i64, a: &ReadyAudio<'_>) -> StoreResult<Option<String>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let old: Option<Option<String>> = sqlx::query_scalar("SELECT file FROM audio_editions WHERE post_id = $1")
             .bind(post_id)
             .fetch_optional(&mut *tx)
@@ -127,7 +127,7 @@ impl Store {
 
     /// Turns narration of a post on or off. Off hides the player at once; on queues a narration.
     pub async fn set_narration(&self, post_id: i64, on: bool) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE posts SET narration = $1 WHERE id = $2")
             .bind(i64::from(on))
             .bind(post_id)

@@ -41,7 +41,7 @@ impl Store {
     }
 
     pub async fn update_author(&self, id: i64, a: AuthorInput<'_>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done =
             sqlx::query("UPDATE authors SET slug = $1, name = $2, kind = $3, bio = $4, image_id = $5 WHERE id = $6")
                 .bind(a.slug)

@@ -29,7 +29,7 @@ impl Store {
         body: &str,
         user_id: Option<i64>,
     ) -> StoreResult<Correction> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM posts WHERE id = $1").bind(post_id).fetch_optional(&mut *tx).await?;
         match status.as_deref() {

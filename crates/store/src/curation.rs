@@ -32,7 +32,7 @@ impl Store {
     }
 
     pub async fn add_pick(&self, post_id: i64, user_id: Option<i64>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM posts WHERE id = $1").bind(post_id).fetch_optional(&mut *tx).await?;
         if status.as_deref() != Some("published") {
@@ -57,7 +57,7 @@ impl Store {
     }
 
     pub async fn remove_pick(&self, post_id: i64) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query("DELETE FROM editors_picks WHERE post_id = $1").bind(post_id).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
@@ -69,7 +69,7 @@ impl Store {
 
     /// Moves a pick one place up (`-1`) or down (`+1`). A pick that was removed meanwhile is `NotFound`.
     pub async fn move_pick(&self, post_id: i64, delta: i64) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let order: Vec<i64> = sqlx::query_scalar("SELECT post_id FROM editors_picks ORDER BY position, post_id")
             .fetch_all(&mut *tx)
             .await?;
@@ -101,7 +101,7 @@ impl Store {
 
     /// Sets or clears one slot. Only published posts can be placed.
     pub async fn set_home_slot(&self, slot: &str, post_id: Option<i64>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM home_slots WHERE slot = $1").bind(slot).execute(&mut *tx).await?;
         if let Some(id) = post_id {
             let status: Option<String> =

@@ -64,7 +64,7 @@ async fn log_event(conn: &mut AnyConnection, item_id: i64, kind: &str) -> StoreR
 
 impl Store {
     pub async fn create_feed_item(&self, input: &FeedItemInput<'_>, created_by: Option<i64>) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let t = now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO feed_items (headline, summary, url, post_id, tag_id, author_id, created_by, published_at, updated_at)
@@ -86,7 +86,7 @@ impl Store {
     }
 
     pub async fn update_feed_item(&self, id: i64, input: &FeedItemInput<'_>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE feed_items SET headline = $1, summary = $2, url = $3, post_id = $4, tag_id = $5, author_id = $6,
                 updated_at = $7
@@ -112,7 +112,7 @@ impl Store {
 
     /// Marks an item retracted with a note; it stays visible, marked as such.
     pub async fn retract_feed_item(&self, id: i64, note: &str) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let t = now();
         let done = sqlx::query(
             "UPDATE feed_items SET retracted_at = $1, retraction_note = $2, updated_at = $1 WHERE id = $3 AND retracted_at IS NULL",

@@ -34,6 +34,8 @@ pub struct Issue {
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    /// Why the sender stopped this send (paused it) on our side, for staff to fix before resuming.
+    pub stop_reason: Option<String>,
 }
 
 pub struct NewIssue<'a> {
@@ -138,7 +140,7 @@ impl Progress {
 impl Store {
     /// Makes an issue and queues its fan-out, or finds the one made with the same key. Returns (issue, made now).
     pub async fn create_issue(&self, n: &NewIssue<'_>) -> StoreResult<(Issue, bool)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let ids = n.post_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let made = sqlx::query(
             "INSERT INTO newsletter_issues (newsletter_id, idempotency_key, kind, post_ids, subject, html, text, status,
@@ -182,7 +184,7 @@ impl Store {
     /// Writes one delivery row per confirmed, unsuppressed subscriber of the issue's newsletter and starts the
     /// send. Safe to run twice. Returns the number of recipients.
     pub async fn fan_out(&self, issue_id: i64) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let t = now();
         sqlx::query(
             "INSERT INTO deliveries (issue_id, subscriber_id, email, name, status, attempts, next_attempt_at)
@@ -244,7 +246,7 @@ impl Store {
         if sent.len() == results.len() && sent.len() <= 200 {
             return self.mark_sent(&mut *self.pool.acquire().await?, &sent, t).await;
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         for chunk in sent.chunks(200) {
             self.mark_sent(&mut tx, chunk, t).await?;
         }
@@ -417,11 +419,42 @@ impl Store {
         Ok(p)
     }
 
-    /// Pauses, resumes or cancels a send. Returns whether the issue was in a state that allows it.
+    /// Stops a send that cannot go on until staff fix something on our side (a sender address no message can be
+    /// built with): the issue is paused with the reason, and the records this sender claimed go back to the queue
+    /// with their attempt uncounted — nobody is marked bounced for our mistake. Returns whether it was sending.
+    pub async fn stop_issue(&self, id: i64, reason: &str, claimed: &[Claimed]) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        let stopped = sqlx::query(
+            "UPDATE newsletter_issues SET status = 'paused', stop_reason = $1 WHERE id = $2 AND status = 'sending'",
+        )
+        .bind(reason.chars().take(500).collect::<String>())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        for c in claimed.iter().filter(|c| c.issue_id == id) {
+            sqlx::query(
+                "UPDATE deliveries SET status = 'queued', claimed_until = NULL,
+                    attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+                 WHERE issue_id = $1 AND subscriber_id = $2 AND status = 'sending'",
+            )
+            .bind(c.issue_id)
+            .bind(c.subscriber_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(stopped)
+    }
+
+    /// Pauses, resumes or cancels a send. Returns whether the issue was in a state that allows it. Resuming clears
+    /// the reason a stopped send was given.
     pub async fn control_issue(&self, id: i64, control: IssueControl) -> StoreResult<bool> {
         let (from, to) = control.transition();
         let sql = format!(
-            "UPDATE newsletter_issues SET status = $1, finished_at = CASE WHEN $1 = 'cancelled' THEN $2 ELSE finished_at END
+            "UPDATE newsletter_issues SET status = $1, finished_at = CASE WHEN $1 = 'cancelled' THEN $2 ELSE finished_at END,
+                stop_reason = CASE WHEN $1 = 'sending' THEN NULL ELSE stop_reason END
              WHERE id = $3 AND status IN ({})",
             placeholders(4, from.len())
         );

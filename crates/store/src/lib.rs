@@ -65,6 +65,35 @@ pub struct Store {
     pub pool: AnyPool,
     /// Which engine is behind the pool, for the few queries that differ.
     pub backend: Backend,
+    /// SQLite has one writer at a time: this process's write transactions take turns here, in order, instead of
+    /// polling SQLite's lock (other processes — a CLI import, a separate worker — wait on the busy timeout).
+    write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction (see [`Store::write_tx`]). Queries run on it as on a connection (`&mut *tx`); nothing is
+/// kept unless [`WriteTx::commit`] is called.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
 }
 
 impl Store {
@@ -93,7 +122,8 @@ impl Store {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                        // Writers from other processes (the CLI, a separate worker) wait up to 30 s for the lock.
+                        sqlx::query("PRAGMA busy_timeout = 30000").execute(&mut *conn).await?;
                         sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
                     }
                     Ok(())
@@ -105,7 +135,22 @@ impl Store {
         if backend == Backend::Sqlite {
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, write_turn: Default::default() })
+    }
+
+    /// Begins a transaction that will write. On SQLite a plain `BEGIN` reads under a snapshot and fails with
+    /// "database is locked" (SQLITE_BUSY_SNAPSHOT, which no busy timeout can wait out) when another connection
+    /// wrote in between; `BEGIN IMMEDIATE` takes the write lock first, so concurrent writers queue — in this process
+    /// on `write_turn`, across processes on the busy timeout. PostgreSQL's row locks need nothing of the kind.
+    pub async fn write_tx(&self) -> StoreResult<WriteTx> {
+        match self.backend {
+            Backend::Sqlite => {
+                let turn = self.write_turn.clone().lock_owned().await;
+                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(WriteTx { tx, _turn: Some(turn) })
+            }
+            Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _turn: None }),
+        }
     }
 
     /// Connects and brings the schema up to date.

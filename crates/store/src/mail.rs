@@ -57,7 +57,7 @@ impl Store {
         ttl_seconds: i64,
         mail: &MailPayload,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let t = now();
         sqlx::query("INSERT INTO login_links (token_hash, purpose, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(token_hash)

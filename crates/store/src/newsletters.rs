@@ -115,8 +115,10 @@ pub(crate) async fn insert_confirmation_token(
 }
 
 impl Store {
+    /// Adds a newsletter. Public pages list public newsletters in their signup forms, so the content version moves.
     pub async fn create_newsletter(&self, n: &NewsletterInput<'_>) -> StoreResult<Newsletter> {
-        sqlx::query_as(
+        let mut tx = self.write_tx().await?;
+        let made: Newsletter = sqlx::query_as(
             "INSERT INTO newsletters (slug, name, description, host_author_id, sender_name, sender_email, reply_to,
                 cadence, visibility, sort_order, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *",
@@ -132,12 +134,20 @@ impl Store {
         .bind(n.visibility)
         .bind(n.sort_order)
         .bind(now())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
-        .map_err(StoreError::conflict_on("slug", format!("A newsletter with the slug \"{}\" already exists.", n.slug)))
+        .map_err(StoreError::conflict_on(
+            "slug",
+            format!("A newsletter with the slug \"{}\" already exists.", n.slug),
+        ))?;
+        crate::site::bump_content_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(made)
     }
 
+    /// Changes a newsletter (its name and description show in every page's signup forms: the version moves).
     pub async fn update_newsletter(&self, id: i64, n: &NewsletterInput<'_>) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE newsletters SET slug = $1, name = $2, description = $3, host_author_id = $4, sender_name = $5,
                 sender_email = $6, reply_to = $7, cadence = $8, visibility = $9, sort_order = $10 WHERE id = $11",
@@ -153,12 +163,14 @@ impl Store {
         .bind(n.visibility)
         .bind(n.sort_order)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(StoreError::conflict_on(
             "slug",
             format!("A newsletter with the slug \"{}\" already exists.", n.slug),
         ))?;
+        crate::site::bump_content_version(&mut tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -209,7 +221,7 @@ impl Store {
         consent: &Consent<'_>,
         mail: impl FnOnce(&[&Newsletter]) -> MailPayload,
     ) -> StoreResult<SignupOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let t = now();
         sqlx::query("INSERT INTO subscribers (email, created_at) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING")
             .bind(email)
@@ -293,7 +305,7 @@ impl Store {
     /// moves to the new address it was made for), and the ledger records it. `None` when the token is unknown, used
     /// or expired.
     pub async fn confirm(&self, token_hash: &str, consent: &Consent<'_>) -> StoreResult<Option<Confirmation>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let t = now();
         let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
             "UPDATE confirmation_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1

@@ -314,7 +314,7 @@ impl Store {
 
     /// Creates a post; returns its id.
     pub async fn create_post(&self, input: &PostInput, created_by: Option<i64>) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let t = now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO posts (kind, slug, title, excerpt, body_md, body_html, word_count, status, published_at,
@@ -357,7 +357,7 @@ impl Store {
         expected_revision: Option<i64>,
         user_id: Option<i64>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let (old_status, revision): (String, i64) = sqlx::query_as("SELECT status, revision FROM posts WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -408,7 +408,7 @@ impl Store {
 
     /// Sets only the status (and publication time), e.g. publish now, unpublish, or a scheduled post going live.
     pub async fn set_post_status(&self, id: i64, status: &str, published_at: Option<i64>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let old: Option<String> =
             sqlx::query_scalar("SELECT status FROM posts WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
         let old = old.ok_or(StoreError::NotFound)?;
@@ -438,7 +438,7 @@ impl Store {
     /// Publishes a scheduled post whose time has come. Idempotent: does nothing when the post was rescheduled,
     /// unpublished or deleted since the job was queued. Returns whether it published.
     pub async fn publish_if_due(&self, id: i64, scheduled_for: i64) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE posts SET status = 'published', updated_at = $1
              WHERE id = $2 AND status = 'scheduled' AND published_at = $3 AND published_at <= $1",
@@ -458,7 +458,7 @@ impl Store {
     }
 
     pub async fn delete_post(&self, id: i64) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM posts WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
         let status = status.ok_or(StoreError::NotFound)?;

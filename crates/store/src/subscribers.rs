@@ -172,7 +172,7 @@ impl Store {
         confirmed: bool,
         consent: &Consent<'_>,
     ) -> StoreResult<ImportSummary> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let t = now();
         let mut summary = ImportSummary::default();
         let status = if confirmed { "confirmed" } else { "pending" };
@@ -306,7 +306,7 @@ impl Store {
         ttl_seconds: i64,
         mail: impl FnOnce(&[String]) -> MailPayload,
     ) -> StoreResult<Option<Vec<String>>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let pending: Vec<(i64, i64, String)> = sqlx::query_as(
             "SELECT s.id, n.id, n.name FROM subscriptions x JOIN subscribers s ON s.id = x.subscriber_id
              JOIN newsletters n ON n.id = x.newsletter_id
@@ -333,7 +333,7 @@ impl Store {
         action: &str,
         consent: &Consent<'_>,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let email: String = sqlx::query_scalar("SELECT email FROM subscribers WHERE id = $1")
             .bind(subscriber_id)
             .fetch_one(&mut *tx)
@@ -358,7 +358,7 @@ impl Store {
     /// The preferences page's save: the chosen newsletters become confirmed (the signed link proved the address),
     /// the others the subscriber had are unsubscribed. Bounced and complained subscriptions are left alone.
     pub async fn set_preferences(&self, subscriber_id: i64, chosen: &[i64], consent: &Consent<'_>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let t = now();
         let email: String = sqlx::query_scalar("SELECT email FROM subscribers WHERE id = $1")
             .bind(subscriber_id)
@@ -417,7 +417,7 @@ impl Store {
         ttl_seconds: i64,
         mail: &MailPayload,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let new_email = new_email.to_lowercase();
         insert_confirmation_token(&mut tx, token_hash, subscriber_id, "", ttl_seconds, Some(&new_email)).await?;
         enqueue_mail(&mut tx, mail).await?;
@@ -430,7 +430,7 @@ impl Store {
     /// a manual entry.
     pub async fn suppress(&self, email: &str, reason: &str, detail: Option<&str>) -> StoreResult<()> {
         let email = email.trim().to_lowercase();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let t = now();
         sqlx::query(
             "INSERT INTO suppressions (email, reason, detail, created_at) VALUES ($1, $2, $3, $4)
@@ -489,7 +489,7 @@ impl Store {
     /// subscribers left with no subscription. The consent ledger keeps its record of the request.
     /// Returns how many pending subscriptions were removed.
     pub async fn purge_unconfirmed(&self, cutoff: i64) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query("DELETE FROM subscriptions WHERE status = 'pending' AND created_at < $1")
             .bind(cutoff)
             .execute(&mut *tx)

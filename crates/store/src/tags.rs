@@ -35,22 +35,25 @@ impl Store {
     }
 
     pub async fn update_tag(&self, id: i64, slug: &str, name: &str, description: Option<&str>) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query("UPDATE tags SET slug = $1, name = $2, description = $3 WHERE id = $4")
             .bind(slug)
             .bind(name)
             .bind(description)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(StoreError::conflict_on("slug", format!("A tag with the slug \"{slug}\" already exists.")))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        crate::site::bump_content_version(&mut *self.pool.acquire().await?).await
+        crate::site::bump_content_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn delete_tag(&self, id: i64) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query("DELETE FROM tags WHERE id = $1").bind(id).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);

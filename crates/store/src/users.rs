@@ -107,7 +107,7 @@ impl Store {
 
     /// Sets a new password hash and ends every session of the user except `keep_session`.
     pub async fn set_password(&self, user_id: i64, hash: &str, keep_session: Option<&str>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(user_id)

@@ -1,11 +1,17 @@
 //! Per-node cache of rendered public pages for anonymous readers.
 //!
-//! An entry is valid for the content version it was rendered under; any publish, edit of public content or
-//! unpublish bumps the version in the database, and [`crate::AppState::refresh_version`] clears the cache when it
-//! sees a new one. Signed-in staff never read or fill the cache (they see "Edit post" and drafts).
+//! An entry is fresh for the content version it was rendered under; any publish, edit of public content or
+//! unpublish bumps the version in the database. A bump does not throw pages away: a page of an older version is
+//! *stale*, and the first request for it re-renders it while every other request for the same URL is served the
+//! stale copy — one render per URL in flight, so a publish under load costs one render per hot page instead of a
+//! stampede of them. A URL with no copy at all is rendered once too: concurrent requests wait for that render
+//! (a few milliseconds) rather than repeat it. A render that ends without a page (the story was unpublished, an
+//! error) drops the stale copy, so nothing withdrawn is served for longer than its re-render takes. Signed-in staff
+//! never read or fill the cache (they see "Edit post" and drafts).
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::header::{
@@ -14,6 +20,12 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+
+/// How long a render may hold its URL before others stop waiting for it (a render that hangs, or panicked).
+const CLAIM_TTL: Duration = Duration::from_secs(10);
+
+/// How long a request waits for another request's render of a URL that has no copy yet.
+const WAIT_FOR_RENDER: Duration = Duration::from_secs(5);
 
 #[derive(Debug)]
 pub struct CachedPage {
@@ -46,27 +58,121 @@ fn gzip(body: &[u8]) -> Option<Bytes> {
 
 pub struct PageCache {
     pages: RwLock<HashMap<String, Arc<CachedPage>>>,
+    /// URLs being rendered now, and since when.
+    rendering: Mutex<HashMap<String, Instant>>,
+    /// Moves whenever a render ends, so requests waiting for another's render look again.
+    renders_done: tokio::sync::watch::Sender<u64>,
     max_entries: usize,
+}
+
+/// What the cache has for a URL.
+pub enum Lookup<'a> {
+    /// A copy of the current content version.
+    Fresh(Arc<CachedPage>),
+    /// A copy of an older version; another request is rendering the current one.
+    Stale(Arc<CachedPage>),
+    /// Nothing usable: the caller renders the page, holding the URL until it puts the page or gives up.
+    Render(RenderClaim<'a>),
+}
+
+/// The right to render one URL. Dropping it without [`PageCache::put`] (the page is gone, an error) also drops the
+/// stale copy, so a withdrawn page is not served on.
+pub struct RenderClaim<'a> {
+    cache: &'a PageCache,
+    key: String,
+    filled: bool,
+}
+
+impl Drop for RenderClaim<'_> {
+    fn drop(&mut self) {
+        if !self.filled
+            && let Ok(mut pages) = self.cache.pages.write()
+        {
+            pages.remove(&self.key);
+        }
+        if let Ok(mut rendering) = self.cache.rendering.lock() {
+            rendering.remove(&self.key);
+        }
+        self.cache.renders_done.send_modify(|n| *n = n.wrapping_add(1));
+    }
 }
 
 impl PageCache {
     pub fn new(max_entries: usize) -> PageCache {
-        PageCache { pages: RwLock::new(HashMap::new()), max_entries }
+        PageCache {
+            pages: RwLock::new(HashMap::new()),
+            rendering: Mutex::new(HashMap::new()),
+            renders_done: tokio::sync::watch::Sender::new(0),
+            max_entries,
+        }
     }
 
+    /// A fresh copy, if there is one.
     pub fn get(&self, key: &str, version: i64) -> Option<Arc<CachedPage>> {
         let pages = self.pages.read().ok()?;
         pages.get(key).filter(|p| p.version == version).cloned()
     }
 
-    pub fn put(&self, key: String, page: CachedPage) -> Arc<CachedPage> {
+    /// Looks a URL up for an anonymous reader: a fresh copy; else a stale copy while someone else renders; else the
+    /// claim to render it. When another request is rendering a URL that has no copy yet, waits for that render.
+    pub async fn lookup(&self, key: &str, version: i64) -> Lookup<'_> {
+        let deadline = tokio::time::Instant::now() + WAIT_FOR_RENDER;
+        let mut done = self.renders_done.subscribe();
+        loop {
+            done.mark_unchanged();
+            let page = self.pages.read().ok().and_then(|p| p.get(key).cloned());
+            if let Some(p) = &page
+                && p.version >= version
+            {
+                return Lookup::Fresh(p.clone());
+            }
+            let now = Instant::now();
+            let claimed_by_other = {
+                let Ok(mut rendering) = self.rendering.lock() else {
+                    return Lookup::Render(self.claim(key));
+                };
+                match rendering.get(key) {
+                    Some(since) if now.duration_since(*since) < CLAIM_TTL => true,
+                    _ => {
+                        rendering.insert(key.to_owned(), now);
+                        false
+                    }
+                }
+            };
+            if !claimed_by_other {
+                return Lookup::Render(RenderClaim { cache: self, key: key.to_owned(), filled: false });
+            }
+            if let Some(p) = page {
+                return Lookup::Stale(p);
+            }
+            let waited = tokio::time::timeout_at(deadline, done.changed()).await;
+            if !matches!(waited, Ok(Ok(()))) {
+                // The other render is slow or stuck: render too rather than keep a reader waiting.
+                return Lookup::Render(self.claim(key));
+            }
+        }
+    }
+
+    /// A claim on `key` whoever else holds one.
+    fn claim(&self, key: &str) -> RenderClaim<'_> {
+        if let Ok(mut rendering) = self.rendering.lock() {
+            rendering.insert(key.to_owned(), Instant::now());
+        }
+        RenderClaim { cache: self, key: key.to_owned(), filled: false }
+    }
+
+    /// Stores a rendered page (ending the claim on its URL, if the caller held one).
+    pub fn put(&self, key: String, page: CachedPage, claim: Option<RenderClaim<'_>>) -> Arc<CachedPage> {
         let page = Arc::new(page);
         if let Ok(mut pages) = self.pages.write() {
-            if pages.len() >= self.max_entries {
+            if pages.len() >= self.max_entries && !pages.contains_key(&key) {
                 // Simple and bounded: a full cache starts again. Hot pages refill at once.
                 pages.clear();
             }
             pages.insert(key, page.clone());
+        }
+        if let Some(mut claim) = claim {
+            claim.filled = true;
         }
         page
     }
@@ -145,5 +251,73 @@ pub fn respond(page: &CachedPage, request_headers: &HeaderMap) -> Response {
             (page.status, headers, [(CONTENT_ENCODING, HeaderValue::from_static("gzip"))], body.clone()).into_response()
         }
         None => (page.status, headers, page.body.clone()).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn page(version: i64, body: &'static str) -> CachedPage {
+        CachedPage::new(StatusCode::OK, version, "text/html; charset=utf-8", Bytes::from_static(body.as_bytes()))
+    }
+
+    /// Regression: every publish dropped every cached page at once, and each hot page was then rendered by every
+    /// request that arrived before the first render finished (p99 from 32 ms to seconds at 256 connections).
+    #[tokio::test]
+    async fn after_a_publish_one_request_renders_and_the_others_get_the_stale_copy() {
+        let cache = PageCache::new(100);
+        let Lookup::Render(claim) = cache.lookup("/a/", 1).await else { panic!("an empty cache renders") };
+        cache.put("/a/".into(), page(1, "v1"), Some(claim));
+        assert!(matches!(cache.lookup("/a/", 1).await, Lookup::Fresh(_)));
+
+        // Version 2: the first request renders; while it does, the rest are served version 1.
+        let Lookup::Render(claim) = cache.lookup("/a/", 2).await else { panic!("the first request renders") };
+        for _ in 0..50 {
+            match cache.lookup("/a/", 2).await {
+                Lookup::Stale(p) => assert_eq!(&p.body[..], b"v1"),
+                _ => panic!("only one render per URL is in flight"),
+            }
+        }
+        cache.put("/a/".into(), page(2, "v2"), Some(claim));
+        match cache.lookup("/a/", 2).await {
+            Lookup::Fresh(p) => assert_eq!(&p.body[..], b"v2"),
+            _ => panic!("the new copy is fresh"),
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_wait_for_the_one_render() {
+        let cache = Arc::new(PageCache::new(100));
+        let Lookup::Render(claim) = cache.lookup("/b/", 1).await else { panic!("first") };
+        let waiters: Vec<_> = (0..8)
+            .map(|_| {
+                let cache = cache.clone();
+                tokio::spawn(async move {
+                    match cache.lookup("/b/", 1).await {
+                        Lookup::Fresh(p) => String::from_utf8(p.body.to_vec()).unwrap(),
+                        Lookup::Stale(_) => "stale".into(),
+                        Lookup::Render(_) => "rendered again".into(),
+                    }
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        cache.put("/b/".into(), page(1, "only render"), Some(claim));
+        for w in waiters {
+            assert_eq!(w.await.unwrap(), "only render");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_render_that_ends_without_a_page_drops_the_stale_copy() {
+        let cache = PageCache::new(100);
+        let Lookup::Render(claim) = cache.lookup("/gone/", 1).await else { panic!() };
+        cache.put("/gone/".into(), page(1, "story"), Some(claim));
+        // The story is unpublished (version 2): its re-render finds nothing and gives the claim up.
+        let Lookup::Render(claim) = cache.lookup("/gone/", 2).await else { panic!() };
+        drop(claim);
+        assert!(matches!(cache.lookup("/gone/", 2).await, Lookup::Render(_)), "the withdrawn copy is not served");
     }
 }

@@ -147,6 +147,20 @@ pub async fn save_post(
         .map_err(|e| note(&mut errors, e))
         .ok()
         .flatten();
+    if draft.body.len() > newsdesk_domain::post::MAX_BODY_BYTES {
+        note(
+            &mut errors,
+            ValidationError::new(
+                "body",
+                "body_too_long",
+                format!(
+                    "The story is {} KB; the longest a story can be is {} KB. Split it into parts.",
+                    draft.body.len() / 1000,
+                    newsdesk_domain::post::MAX_BODY_BYTES / 1000
+                ),
+            ),
+        );
+    }
     let kind = match draft.kind.as_deref().map(str::trim) {
         None | Some("") => existing.map(|p| p.row.kind.clone()).unwrap_or_else(|| "post".into()),
         Some(k @ ("post" | "page")) => k.to_owned(),

@@ -19,6 +19,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     BadRequest(String),
+    /// A body over the route's limit (413).
+    #[error("{0}")]
+    TooLarge(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -44,7 +47,7 @@ fn page(status: StatusCode, title: &str, message: &str) -> Response {
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
          <link rel=\"stylesheet\" href=\"/assets/admin.css\"></head><body><main class=\"card-form\"><h1>{}</h1><p>{}</p>\
-         <p><a href=\"javascript:history.back()\">Go back</a> · <a href=\"/\">Home</a></p></main></body></html>",
+         <p><a href=\"/\">Home</a></p></main></body></html>",
         esc(title),
         esc(title),
         esc(message)
@@ -58,6 +61,7 @@ impl IntoResponse for AppError {
             AppError::NotFound => page(StatusCode::NOT_FOUND, "Not found", "There is nothing here."),
             AppError::Forbidden(m) => page(StatusCode::FORBIDDEN, "Not allowed", &m),
             AppError::BadRequest(m) => page(StatusCode::BAD_REQUEST, "That did not work", &m),
+            AppError::TooLarge(m) => page(StatusCode::PAYLOAD_TOO_LARGE, "Too large", &m),
             AppError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 page(

@@ -11,6 +11,32 @@ use crate::error::AppError;
 /// Largest upload accepted (bytes).
 pub const MAX_UPLOAD: usize = 25 * 1024 * 1024;
 
+/// Body limits per kind of route (bytes), set in `router.rs`. A body over its route's limit is refused with 413
+/// before it is read whole.
+pub mod limits {
+    /// Public forms (signups, sign-in, preferences): a few short fields.
+    pub const PUBLIC_FORM: usize = 16 * 1024;
+    /// Staff forms and API requests without a file: a story of `MAX_BODY_BYTES` with its other fields, encoded.
+    pub const FORM: usize = 4 * 1024 * 1024;
+    /// Routes that take a file: the upload limit and room for the form's other fields.
+    pub const UPLOAD: usize = super::MAX_UPLOAD + 4 * 1024 * 1024;
+}
+
+/// At most `max_chars` of what a visitor sent, for showing it back in a form: nobody gets more echoed than the
+/// field can hold.
+pub fn echo(value: &str, max_chars: usize) -> String {
+    value.chars().take(max_chars).collect()
+}
+
+/// The refusal for a body that could not be read: 413 when it was over the limit.
+fn unreadable(status: axum::http::StatusCode, text: String) -> AppError {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge("What was sent is larger than this form takes.".into())
+    } else {
+        AppError::BadRequest(text)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Upload {
     pub field: String,
@@ -44,19 +70,20 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let ct = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         if ct.starts_with("multipart/form-data") {
-            let mut mp = Multipart::from_request(req, state).await.map_err(|e| AppError::BadRequest(e.body_text()))?;
+            let mut mp =
+                Multipart::from_request(req, state).await.map_err(|e| unreadable(e.status(), e.body_text()))?;
             let mut form = FormData::default();
-            while let Some(field) = mp.next_field().await.map_err(|e| AppError::BadRequest(e.body_text()))? {
+            while let Some(field) = mp.next_field().await.map_err(|e| unreadable(e.status(), e.body_text()))? {
                 let name = field.name().unwrap_or("").to_owned();
                 match field.file_name().map(str::to_owned) {
                     Some(filename) => {
-                        let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(e.body_text()))?;
+                        let bytes = field.bytes().await.map_err(|e| unreadable(e.status(), e.body_text()))?;
                         if !bytes.is_empty() && form.file.is_none() {
                             form.file = Some(Upload { field: name, filename, bytes: bytes.to_vec() });
                         }
                     }
                     None => {
-                        let text = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?;
+                        let text = field.text().await.map_err(|e| unreadable(e.status(), e.body_text()))?;
                         form.fields.push((name, text));
                     }
                 }
@@ -64,7 +91,7 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
             Ok(form)
         } else {
             let bytes =
-                axum::body::Bytes::from_request(req, state).await.map_err(|e| AppError::BadRequest(e.body_text()))?;
+                axum::body::Bytes::from_request(req, state).await.map_err(|e| unreadable(e.status(), e.body_text()))?;
             let fields: Vec<(String, String)> = serde_urlencoded_pairs(&bytes);
             Ok(FormData { fields, file: None })
         }

@@ -10,6 +10,7 @@ pub mod forms;
 pub mod media;
 pub mod newsletter_mail;
 pub mod rate_limit;
+pub mod redirect;
 pub mod router;
 pub mod routes;
 pub mod state;

@@ -4,8 +4,15 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+use crate::forms::limits;
 use crate::routes::{admin, api, public};
 use crate::state::AppState;
+
+/// The body limit of routes that take a file (the rest take `limits::FORM` in the admin and the API, and
+/// `limits::PUBLIC_FORM` on the public site).
+fn uploads() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(limits::UPLOAD)
+}
 
 pub fn router(state: AppState) -> Router {
     let admin = Router::new()
@@ -17,13 +24,13 @@ pub fn router(state: AppState) -> Router {
         .route("/outbox/{file}", get(admin::outbox::show))
         .route("/setup/{token}", get(admin::session::setup_form).post(admin::session::setup))
         .route("/posts", get(admin::posts::list))
-        .route("/posts/new", get(admin::posts::new_form).post(admin::posts::create))
-        .route("/posts/autosave", post(admin::posts::autosave))
-        .route("/posts/{id}/edit", get(admin::posts::edit_form).post(admin::posts::update))
+        .route("/posts/new", get(admin::posts::new_form).post(admin::posts::create).layer(uploads()))
+        .route("/posts/autosave", post(admin::posts::autosave).layer(uploads()))
+        .route("/posts/{id}/edit", get(admin::posts::edit_form).post(admin::posts::update).layer(uploads()))
         .route("/posts/{id}/delete", post(admin::posts::delete))
         .route("/preview", post(admin::posts::preview))
-        .route("/authors", get(admin::authors::list).post(admin::authors::create))
-        .route("/authors/{id}", post(admin::authors::update))
+        .route("/authors", get(admin::authors::list).post(admin::authors::create).layer(uploads()))
+        .route("/authors/{id}", post(admin::authors::update).layer(uploads()))
         .route("/authors/{id}/delete", post(admin::authors::delete))
         .route("/tags", get(admin::tags::list).post(admin::tags::create))
         .route("/tags/{id}", post(admin::tags::update))
@@ -53,13 +60,14 @@ pub fn router(state: AppState) -> Router {
         .route("/newsletters/{id}", post(admin::newsletters::update))
         .route("/newsletters/{id}/subscribers", get(admin::subscribers::list).post(admin::subscribers::add))
         .route("/newsletters/{id}/subscribers.csv", get(admin::subscribers::export))
-        .route("/newsletters/{id}/subscribers/import", post(admin::subscribers::import))
+        .route("/newsletters/{id}/subscribers/import", post(admin::subscribers::import).layer(uploads()))
         .route("/newsletters/{id}/subscribers/{subscriber}/remove", post(admin::subscribers::remove))
         .route("/newsletters/{id}/send", get(admin::issues::compose).post(admin::issues::create))
         .route("/issues/{id}", get(admin::issues::show))
         .route("/issues/{id}/{action}", post(admin::issues::control))
         .route("/suppressions", get(admin::subscribers::suppressions).post(admin::subscribers::suppress))
-        .route("/suppressions/remove", post(admin::subscribers::unsuppress));
+        .route("/suppressions/remove", post(admin::subscribers::unsuppress))
+        .layer(DefaultBodyLimit::max(limits::FORM));
 
     let api = Router::new()
         .route("/posts", get(api::posts::list).post(api::posts::create))
@@ -68,7 +76,7 @@ pub fn router(state: AppState) -> Router {
             get(api::posts::show).put(api::posts::update).patch(api::posts::update).delete(api::posts::delete),
         )
         .route("/posts/{key}/publish", post(api::posts::publish))
-        .route("/media", post(api::media::upload))
+        .route("/media", post(api::media::upload).layer(uploads()))
         .route("/feed-items", get(api::feed_items::list).post(api::feed_items::create))
         .route("/feed-items/{id}", get(api::feed_items::show).patch(api::feed_items::update))
         .route("/feed-items/{id}/retract", post(api::feed_items::retract))
@@ -77,7 +85,9 @@ pub fn router(state: AppState) -> Router {
         .route("/tags", get(api::taxonomy::tags))
         .route("/tags/{slug}", get(api::taxonomy::tag))
         .route("/mail/events", post(api::mail_events::receive))
-        .fallback(api::not_found);
+        .fallback(api::not_found)
+        .layer(DefaultBodyLimit::max(limits::FORM))
+        .layer(axum::middleware::from_fn(api::json_errors));
 
     Router::new()
         .route("/", get(public::home::index))
@@ -133,7 +143,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/admin", admin)
         .nest("/api/v1", api)
         .fallback(public::fallback)
-        .layer(DefaultBodyLimit::max(crate::forms::MAX_UPLOAD + 1024 * 1024))
+        .layer(DefaultBodyLimit::max(limits::PUBLIC_FORM))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::origin::refuse_cross_site))
         .layer(axum::middleware::from_fn(crate::routes::log_requests))
         .with_state(state)
 }

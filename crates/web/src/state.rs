@@ -69,6 +69,8 @@ pub struct StateInner {
     pub closing: tokio::sync::watch::Sender<bool>,
     /// Nav and latest stories for the current content version (see `routes::public::chrome`).
     pub chrome: std::sync::RwLock<Option<Arc<crate::routes::public::Chrome>>>,
+    /// Held while the chrome of a new version is built, so it is built once.
+    pub chrome_rebuild: tokio::sync::Mutex<()>,
 }
 
 impl std::ops::Deref for AppState {
@@ -94,6 +96,7 @@ impl AppState {
             outbox_dir: data_dir.join("outbox"),
             options,
             chrome: std::sync::RwLock::new(None),
+            chrome_rebuild: tokio::sync::Mutex::new(()),
             feed_signal: tokio::sync::watch::Sender::new(0),
             closing: tokio::sync::watch::Sender::new(false),
         }))
@@ -108,10 +111,8 @@ impl AppState {
     pub async fn refresh_version(&self) {
         match self.store.content_version().await {
             Ok(v) => {
-                let old = self.content_version.swap(v, Ordering::AcqRel);
-                if old != v {
-                    self.cache.clear();
-                }
+                // Pages of the old version are now stale: each is re-rendered by its next request (see `cache`).
+                self.content_version.fetch_max(v, Ordering::AcqRel);
             }
             Err(e) => tracing::warn!(error = %e, "cannot read content version"),
         }

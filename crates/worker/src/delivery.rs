@@ -59,9 +59,22 @@ struct IssueMail {
     subject: String,
     html: String,
     text: String,
-    from: String,
+    from: lettre::message::Mailbox,
     reply_to: Option<String>,
     list_id: String,
+}
+
+/// `List-Id` (RFC 2919): the newsletter's name as a quoted phrase, then `<slug.host>`.
+fn list_id(name: &str, slug: &str, host: &str) -> String {
+    let phrase: String = name
+        .chars()
+        .filter(|c| !c.is_control())
+        .flat_map(|c| match c {
+            '"' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("\"{phrase}\" <{slug}.{host}>")
 }
 
 /// Spaces messages out to a rate.
@@ -136,20 +149,16 @@ impl Sender {
         })
     }
 
-    async fn issue_mail(&self, ids: &[i64]) -> anyhow::Result<HashMap<i64, Arc<IssueMail>>> {
+    /// What the messages of each issue share, built once per issue. An issue whose sender or reply-to cannot be
+    /// written into a message is stopped (paused with the reason shown to staff) and left out: its records are
+    /// released untouched, never marked bounced for a mistake of ours.
+    async fn issue_mail(&self, ids: &[i64], claimed: &[Claimed]) -> anyhow::Result<HashMap<i64, Arc<IssueMail>>> {
         let mut cache = self.issues.lock().await;
         let missing: Vec<i64> = ids.iter().copied().filter(|id| !cache.contains_key(id)).collect();
         for issue in self.store.issues_by_ids(&missing).await? {
             let n = self.store.newsletter(issue.newsletter_id).await?;
-            let (from, reply_to, list_id) = match &n {
+            let built = match &n {
                 Some(n) => {
-                    let from = match &n.sender_email {
-                        Some(addr) => format!(
-                            "{} <{addr}>",
-                            n.sender_name.as_deref().unwrap_or(&n.name).replace(['<', '>', '"'], "")
-                        ),
-                        None => self.default_from.clone(),
-                    };
                     let host = self
                         .site_url
                         .split("://")
@@ -158,22 +167,47 @@ impl Sender {
                         .split(['/', ':'])
                         .next()
                         .unwrap_or("localhost");
-                    (from, n.reply_to.clone(), format!("{} <{}.{host}>", n.name.replace(['<', '>'], ""), n.slug))
+                    let from = match &n.sender_email {
+                        Some(addr) => crate::mail::sender_mailbox(n.sender_name.as_deref().unwrap_or(&n.name), addr),
+                        None => self.default_from.parse().map_err(|e| format!("[mail] from: {e}")),
+                    };
+                    let reply_to = match &n.reply_to {
+                        Some(r) => r
+                            .parse::<lettre::message::Mailbox>()
+                            .map(|_| Some(r.clone()))
+                            .map_err(|e| format!("reply-to address \"{r}\": {e}")),
+                        None => Ok(None),
+                    };
+                    from.and_then(|from| Ok((from, reply_to?, list_id(&n.name, &n.slug, host))))
                 }
-                None => (self.default_from.clone(), None, String::new()),
+                None => self
+                    .default_from
+                    .parse()
+                    .map(|from| (from, None, String::new()))
+                    .map_err(|e| format!("[mail] from: {e}")),
             };
-            cache.insert(
-                issue.id,
-                Arc::new(IssueMail {
-                    newsletter_id: issue.newsletter_id,
-                    subject: issue.subject,
-                    html: issue.html,
-                    text: issue.text,
-                    from,
-                    reply_to,
-                    list_id,
-                }),
-            );
+            match built {
+                Ok((from, reply_to, list_id)) => {
+                    cache.insert(
+                        issue.id,
+                        Arc::new(IssueMail {
+                            newsletter_id: issue.newsletter_id,
+                            subject: issue.subject,
+                            html: issue.html,
+                            text: issue.text,
+                            from,
+                            reply_to,
+                            list_id,
+                        }),
+                    );
+                }
+                Err(problem) => {
+                    let reason =
+                        format!("Stopped before sending: {problem}. Fix the newsletter's sender, then resume.");
+                    tracing::error!(issue.id = issue.id, reason, "newsletter issue stopped");
+                    self.store.stop_issue(issue.id, &reason, claimed).await?;
+                }
+            }
         }
         Ok(ids.iter().filter_map(|id| Some((*id, cache.get(id)?.clone()))).collect())
     }
@@ -215,7 +249,7 @@ impl Sender {
 
     async fn deliver(&self, issue: &IssueMail, c: &Claimed) -> DeliveryResult {
         self.pacer.wait().await;
-        match self.mailer.send(&issue.from, &self.message(issue, c)).await {
+        match self.mailer.send_from(issue.from.clone(), &self.message(issue, c)).await {
             Ok(message_id) => DeliveryResult::Sent { message_id },
             Err(e) if e.transient => {
                 let wait = (self.config.retry_seconds.max(1) << (c.attempts - 1).clamp(0, 12)).min(3600);
@@ -226,6 +260,10 @@ impl Sender {
                     // someone fixes [mail] or cancels the send.
                     give_up: !e.connection && c.attempts >= self.config.max_attempts,
                 }
+            }
+            // No server refused anything (a recipient address lettre cannot write, say): failed, not bounced.
+            Err(e) if e.unbuildable => {
+                DeliveryResult::Deferred { error: e.message, retry_at: newsdesk_store::now(), give_up: true }
             }
             Err(e) => DeliveryResult::Bounced { hard: e.is_hard_bounce(), error: e.message },
         }
@@ -247,8 +285,10 @@ impl Sender {
         let mut ids: Vec<i64> = claimed.iter().map(|c| c.issue_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let issues = self.issue_mail(&ids).await?;
+        let issues = self.issue_mail(&ids, &claimed).await?;
         let n = claimed.len();
+        // Records of an issue stopped just now were released with it.
+        let claimed: Vec<Claimed> = claimed.into_iter().filter(|c| issues.contains_key(&c.issue_id)).collect();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<(Claimed, DeliveryResult)>(64);
         let concurrency = self.config.concurrency.max(1) as usize;
         let sends = async move {
@@ -257,11 +297,10 @@ impl Sender {
                     let issue = issues.get(&c.issue_id).cloned();
                     let tx = tx.clone();
                     async move {
-                        let r = match issue {
-                            Some(issue) => self.deliver(&issue, &c).await,
-                            None => DeliveryResult::Bounced { error: "the issue no longer exists".into(), hard: false },
-                        };
-                        let _ = tx.send((c, r)).await;
+                        if let Some(issue) = issue {
+                            let r = self.deliver(&issue, &c).await;
+                            let _ = tx.send((c, r)).await;
+                        }
                     }
                 })
                 .await;

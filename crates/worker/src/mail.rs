@@ -39,6 +39,8 @@ pub struct MailError {
     /// The failure is ours, not the recipient's: the server could not be reached, or refused our login or TLS.
     /// Such failures are retried without counting against the recipient.
     pub connection: bool,
+    /// The message could not be built on our side; no mail server was asked.
+    pub unbuildable: bool,
     /// The SMTP reply code, when the server answered with one.
     pub code: Option<u16>,
     pub message: String,
@@ -46,7 +48,13 @@ pub struct MailError {
 
 impl MailError {
     pub(crate) fn local(transient: bool, message: String) -> MailError {
-        MailError { transient, connection: false, code: None, message }
+        MailError { transient, connection: false, unbuildable: false, code: None, message }
+    }
+
+    /// The message could not be made here (a sender, reply-to or header we cannot write): no server saw it, so
+    /// it is no bounce.
+    pub(crate) fn unbuildable(message: String) -> MailError {
+        MailError { transient: false, connection: false, unbuildable: true, code: None, message }
     }
 
     /// A permanent failure that says the mailbox does not exist or cannot receive mail (RFC 5321 550/551/553):
@@ -81,6 +89,16 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// A sender mailbox from a display name and an address. lettre writes the name as an RFC 5322 phrase — quoted,
+/// with `"` and `\` escaped, when it has specials such as the comma in "The Ledger, Morning Edition" — so no name
+/// can break the header. Control characters are refused at save; any that slipped in are dropped here.
+pub fn sender_mailbox(name: &str, address: &str) -> Result<Mailbox, String> {
+    let address: lettre::Address = address.parse().map_err(|e| format!("sender address \"{address}\": {e}"))?;
+    let name: String = name.chars().filter(|c| !c.is_control()).collect();
+    let name = name.trim();
+    Ok(Mailbox::new((!name.is_empty()).then(|| name.to_owned()), address))
+}
+
 /// Checks a sender such as "The Ledger <news@example.org>" the way delivery will read it.
 pub fn check_from(from: &str) -> Result<(), String> {
     from.parse::<Mailbox>()
@@ -108,10 +126,17 @@ impl Mailer {
         }
     }
 
+    /// Sends `m` from a sender written as text (`[mail] from`, "Name <address>").
     pub async fn send(&self, from: &str, m: &MailPayload) -> Result<String, MailError> {
-        let bad = |what: &str, e: String| MailError::local(false, format!("{what}: {e}"));
-        let from: Mailbox =
-            from.parse().map_err(|e: lettre::address::AddressError| bad("[mail] from", e.to_string()))?;
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e: lettre::address::AddressError| MailError::unbuildable(format!("[mail] from: {e}")))?;
+        self.send_from(from, m).await
+    }
+
+    /// Sends `m` from a mailbox built by the caller (the display name quoted by lettre, whatever it contains).
+    pub async fn send_from(&self, from: Mailbox, m: &MailPayload) -> Result<String, MailError> {
+        let bad = |what: &str, e: String| MailError::unbuildable(format!("{what}: {e}"));
         let to: Mailbox = m.to.parse().map_err(|e: lettre::address::AddressError| bad("recipient", e.to_string()))?;
         let domain = from.email.domain().to_owned();
         let message_id = format!("<{}@{domain}>", &newsdesk_store::new_token().0[..32]);
@@ -154,6 +179,39 @@ impl Mailer {
 
 #[cfg(test)]
 mod tests {
+    /// Regression: a sender name with a comma ("The Ledger, Morning Edition") made every copy of an issue fail
+    /// with "[mail] from: Invalid input" and be recorded as bounced.
+    #[test]
+    fn sender_names_with_every_rfc5322_special_make_a_valid_from_header() {
+        for special in ['(', ')', '<', '>', '[', ']', ':', ';', '@', '\\', ',', '.', '"'] {
+            let name = format!("The Ledger{special} Morning Edition");
+            let mailbox = super::sender_mailbox(&name, "news@ledger.example").unwrap();
+            let message = lettre::Message::builder()
+                .from(mailbox.clone())
+                .to("reader@example.org".parse().unwrap())
+                .subject("s")
+                .body(String::from("b"))
+                .unwrap();
+            let raw = String::from_utf8(message.formatted()).unwrap();
+            let from = raw.lines().find(|l| l.starts_with("From: ")).unwrap();
+            // lettre writes such names as an RFC 2047 encoded word; what a mail client shows is the decoded word.
+            let value = from.trim_start_matches("From: ");
+            let (word, address) = value.rsplit_once(' ').unwrap();
+            let shown = match word.strip_prefix("=?utf-8?b?").and_then(|w| w.strip_suffix("?=")) {
+                Some(encoded) => {
+                    use base64::Engine;
+                    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded).unwrap()).unwrap()
+                }
+                None => value.parse::<lettre::message::Mailbox>().unwrap().name.unwrap(),
+            };
+            assert_eq!(shown, name, "{special:?} survives in {from}");
+            assert_eq!(address, "<news@ledger.example>");
+        }
+        let crlf = super::sender_mailbox("Ledger\r\nBcc: victim@example.org", "news@ledger.example").unwrap();
+        assert_eq!(crlf.name.as_deref(), Some("LedgerBcc: victim@example.org"), "no header can be injected");
+        assert!(super::sender_mailbox("Ledger", "not an address").is_err());
+    }
+
     #[test]
     fn redacts_smtp_passwords() {
         assert_eq!(super::redact("smtp://ana:secret@mail.example:587"), "smtp://ana:***@mail.example:587");

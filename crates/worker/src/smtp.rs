@@ -45,6 +45,7 @@ fn smtp_error(e: lettre::transport::smtp::Error) -> MailError {
     MailError {
         transient: !e.is_permanent(),
         connection: false,
+        unbuildable: false,
         code: e.status().and_then(|c| c.to_string().parse().ok()),
         message: format!("SMTP: {e}"),
     }
@@ -92,6 +93,7 @@ impl SmtpPool {
             Err(MailError {
                 transient: true,
                 connection: true,
+                unbuildable: false,
                 code: None,
                 message: format!(
                     "SMTP: {}:{} did not finish the greeting and login within {:?}",
@@ -102,8 +104,13 @@ impl SmtpPool {
     }
 
     async fn open(&self) -> Result<AsyncSmtpConnection, MailError> {
-        let refused =
-            |e: String| MailError { transient: true, connection: true, code: None, message: format!("SMTP: {e}") };
+        let refused = |e: String| MailError {
+            transient: true,
+            connection: true,
+            unbuildable: false,
+            code: None,
+            message: format!("SMTP: {e}"),
+        };
         // Whatever goes wrong before a message is offered (greeting, TLS, login) is the sender's problem.
         let ours = |e: lettre::transport::smtp::Error| MailError { transient: true, connection: true, ..smtp_error(e) };
         let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
@@ -163,6 +170,7 @@ impl SmtpPool {
                     return Err(MailError {
                         transient: true,
                         connection: true,
+                        unbuildable: false,
                         code: None,
                         message: format!("SMTP: no answer from {}:{} within {:?}", self.host, self.port, self.timeout),
                     });
@@ -172,6 +180,7 @@ impl SmtpPool {
         Err(MailError {
             transient: true,
             connection: true,
+            unbuildable: false,
             code: None,
             message: "SMTP: the connection kept closing".into(),
         })

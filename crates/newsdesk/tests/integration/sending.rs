@@ -32,7 +32,7 @@ async fn status_of(app: &TestApp, email: &str, slug: &str) -> Option<String> {
 }
 
 /// Runs jobs and deliveries until the issue has ended (deferred deliveries come due after a second or two).
-async fn send_until_done(app: &TestApp, issue_id: i64) {
+pub(crate) async fn send_until_done(app: &TestApp, issue_id: i64) {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         app.run_jobs().await;
@@ -246,7 +246,7 @@ async fn an_article_sent_as_a_newsletter_arrives_with_working_personal_links() {
 }
 
 /// An issue made directly in the store (what the admin and the CLI do after rendering).
-async fn make_issue(app: &TestApp, newsletter_id: i64, key: &str) -> i64 {
+pub(crate) async fn make_issue(app: &TestApp, newsletter_id: i64, key: &str) -> i64 {
     let html = format!(
         "<p>{} Today's news.</p><p><a href=\"{}\">Unsubscribe</a></p>",
         marker::GREETING,

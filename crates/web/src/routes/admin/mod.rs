@@ -18,7 +18,7 @@ pub mod tokens;
 pub mod users;
 
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use newsdesk_render::minijinja::Value;
 use serde::Serialize;
 
@@ -128,7 +128,7 @@ pub fn flash_text(code: Option<&str>) -> Option<&'static str> {
 }
 
 pub fn see_other(to: &str) -> Response {
-    Redirect::to(to).into_response()
+    crate::redirect::see_other(to)
 }
 
 pub fn errors_json(errors: &FieldErrors) -> serde_json::Value {

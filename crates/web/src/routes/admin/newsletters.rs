@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use newsdesk_domain::text::optional;
+use newsdesk_domain::text::{optional, single_line};
 use newsdesk_domain::{EmailAddress, Slug};
 use newsdesk_store::StoreError;
 use newsdesk_store::newsletters::NewsletterInput;
@@ -78,15 +78,17 @@ async fn save(state: &AppState, staff: &Staff, id: Option<i64>, form: FormData) 
     check_csrf(staff, &form)?;
     staff.require(staff.role.can_manage_newsletters(), "manage newsletters")?;
     let mut errors = FieldErrors::new();
-    let mut text = |field: &'static str, max: usize| {
-        optional(field, form.get(field), max).map_err(|e| errors.insert(e.field, e.message)).ok().flatten()
+    let mut text = |field: &'static str, max: usize, one_line: bool| {
+        let value =
+            if one_line { single_line(field, form.get(field), max) } else { optional(field, form.get(field), max) };
+        value.map_err(|e| errors.insert(e.field, e.message)).ok().flatten()
     };
-    let name = text("name", 120);
-    let description = text("description", 1000);
-    let sender_name = text("sender_name", 120);
-    let cadence = text("cadence", 60);
+    let name = text("name", 120, true);
+    let description = text("description", 1000, false);
+    let sender_name = text("sender_name", 120, true);
+    let cadence = text("cadence", 60, true);
     if name.is_none() {
-        errors.insert("name", "Give the newsletter a name.".into());
+        errors.entry("name").or_insert_with(|| "Give the newsletter a name.".into());
     }
     let slug = match form.get("slug").map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => Slug::parse("slug", s).map_err(|e| errors.insert(e.field, e.message)).ok(),

@@ -24,12 +24,9 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths are followed after sign-in.
+/// Only paths of this site are followed after sign-in (see [`crate::redirect::local_path`]).
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/admin/posts".to_owned(),
-    }
+    next.and_then(crate::redirect::local_path).unwrap_or_else(|| "/admin/posts".to_owned())
 }
 
 fn anon_page(

@@ -2,13 +2,13 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use newsdesk_store::StoreError;
 use serde::Deserialize;
 
-use super::{ApiAuth, absolute, rfc3339};
+use super::{ApiAuth, ApiPath, ApiQuery, absolute, rfc3339};
 use crate::error::ApiError;
 use crate::feed_items::parse_item;
 use crate::state::AppState;
@@ -41,7 +41,7 @@ pub struct ListQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let limit = q.limit.unwrap_or(25).clamp(1, 100);
     let items = state.store.feed_items(q.before, limit).await?;
@@ -52,7 +52,10 @@ pub async fn list(
     })))
 }
 
-pub async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn show(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let item = state.store.feed_item(id).await?.ok_or_else(|| ApiError::not_found("feed item"))?;
     Ok(Json(serde_json::json!({ "feed_item": item_json(&state, &item) })))
 }
@@ -138,7 +141,7 @@ pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) 
 pub async fn update(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
     if !auth.actor.role.can_edit_others() {
@@ -180,7 +183,7 @@ pub struct RetractBody {
 pub async fn retract(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
     if !auth.actor.role.can_edit_others() {

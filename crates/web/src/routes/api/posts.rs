@@ -2,14 +2,14 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use newsdesk_domain::PostStatus;
 use newsdesk_store::posts::{Post, PostFilter};
 use serde::Deserialize;
 
-use super::{ApiAuth, MaybeApiAuth, absolute, rfc3339};
+use super::{ApiAuth, ApiPath, ApiQuery, MaybeApiAuth, absolute, rfc3339};
 use crate::content::{self, Action, PostDraft, SaveError};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -52,7 +52,7 @@ pub struct ListQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let limit = q.limit.unwrap_or(15).clamp(1, 100);
     let mut filter = PostFilter { kind: Some("post".into()), status: Some("published".into()), ..Default::default() };
@@ -82,7 +82,7 @@ async fn find(state: &AppState, key: &str) -> Result<Option<Post>, ApiError> {
 pub async fn show(
     State(state): State<AppState>,
     auth: MaybeApiAuth,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let post = find(&state, &key).await?.filter(|p| p.row.status == "published" || auth.0.is_some());
     let post = post.ok_or_else(|| ApiError::not_found("post"))?;
@@ -222,7 +222,7 @@ pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) 
 pub async fn update(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
     let body = parse_body(&bytes)?;
@@ -234,7 +234,11 @@ pub async fn update(
     respond(&state, id, StatusCode::OK).await
 }
 
-pub async fn publish(State(state): State<AppState>, auth: ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
+pub async fn publish(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
     let existing = state.store.post(id).await?.ok_or_else(|| ApiError::not_found("post"))?;
     let (draft, _) = draft_of(&state, PostBody::default(), Some(&existing)).await?;
     content::save_post(
@@ -250,7 +254,11 @@ pub async fn publish(State(state): State<AppState>, auth: ApiAuth, Path(id): Pat
     respond(&state, id, StatusCode::OK).await
 }
 
-pub async fn delete(State(state): State<AppState>, auth: ApiAuth, Path(id): Path<i64>) -> Result<Response, ApiError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
     let existing = state.store.post(id).await?.ok_or_else(|| ApiError::not_found("post"))?;
     let own_draft = auth.actor.role.can_publish() && existing.row.status == "draft";
     if !(auth.actor.role.can_edit_others() || own_draft) {

@@ -1,9 +1,9 @@
 //! `/api/v1/authors` and `/api/v1/tags`: public reads.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 
-use super::absolute;
+use super::{ApiPath, absolute};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::views::{author_view, image_view, tag_view};
@@ -30,7 +30,7 @@ fn author_json(
 
 pub async fn author(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let a = state.store.author_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("author"))?;
     let photo = match a.image_id {
@@ -55,7 +55,10 @@ pub async fn tags(State(state): State<AppState>) -> Result<Json<serde_json::Valu
     Ok(Json(serde_json::json!({ "tags": list })))
 }
 
-pub async fn tag(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn tag(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let t = state.store.tag_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("tag"))?;
     let v = tag_view(&t);
     Ok(Json(

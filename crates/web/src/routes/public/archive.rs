@@ -6,7 +6,7 @@ use axum::response::Response;
 use newsdesk_store::posts::PostFilter;
 
 use super::home::published_posts;
-use super::{PER_PAGE, cached, not_found, page_number, serve};
+use super::{Cached, PER_PAGE, cached, not_found, page_number, serve};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -71,9 +71,10 @@ async fn archive(
         Kind::Author => format!("/author/{slug}/"),
     };
     let key = if n == 1 { base.clone() } else { format!("{base}page/{n}/") };
-    if let Some(r) = cached(state, staff, headers, &key) {
-        return Ok(r);
-    }
+    let claim = match cached(state, staff, headers, &key).await {
+        Cached::Hit(r) => return Ok(r),
+        Cached::Miss(claim) => claim,
+    };
     // The archive's subject, the posts filter, and its template data.
     let subject = match kind {
         Kind::Tag => state.store.tag_by_slug(slug).await?.map(|t| {
@@ -98,7 +99,7 @@ async fn archive(
     if n > 1 && page.items.is_empty() {
         return not_found(state, staff, headers).await;
     }
-    serve(state, staff, headers, &key, || async {
+    serve(state, staff, headers, &key, claim, || async {
         let posts: Vec<_> = page.items.iter().map(post_view).collect();
         let title = subject["name"].as_str().unwrap_or_default().to_owned();
         let mut data = serde_json::json!({

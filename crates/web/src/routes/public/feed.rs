@@ -18,7 +18,7 @@ use newsdesk_render::views::FeedItemView;
 use serde::Deserialize;
 
 use super::syndication::{Format, doc_for};
-use super::{cached, not_found, serve, serve_document};
+use super::{Cached, cached, not_found, serve, serve_document};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -50,9 +50,10 @@ pub async fn page(
         Some(b) => format!("/news-feed/?before={b}"),
         None => "/news-feed/".to_owned(),
     };
-    if let Some(r) = cached(&state, &staff, &headers, &key) {
-        return Ok(r);
-    }
+    let claim = match cached(&state, &staff, &headers, &key).await {
+        Cached::Hit(r) => return Ok(r),
+        Cached::Miss(claim) => claim,
+    };
     let items = state.store.feed_items(before, PAGE + 1).await?;
     if before.is_some() && items.is_empty() {
         return not_found(&state, &staff, &headers).await;
@@ -72,7 +73,7 @@ pub async fn page(
         super::breadcrumbs(&state, &[("News Feed", "/news-feed/".to_owned())]),
     ];
     let feed_links = super::feed_links("/news-feed/", &format!("{} – News Feed", state.site.title));
-    serve(&state, &staff, &headers, &key, || async move {
+    serve(&state, &staff, &headers, &key, claim, || async move {
         Ok((StatusCode::OK, "news_feed.html", serde_json::json!({ "items": items, "more": more, "jsonld": jsonld, "feed_links": feed_links, "page_title": "News Feed" })))
     })
     .await

@@ -6,7 +6,7 @@ use axum::response::Response;
 use newsdesk_render::views::PostView;
 use newsdesk_store::posts::PostFilter;
 
-use super::{PER_PAGE, cached, not_found, page_number, serve};
+use super::{Cached, PER_PAGE, cached, not_found, page_number, serve};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -53,9 +53,10 @@ pub async fn paged(
 
 async fn render(state: &AppState, staff: &MaybeStaff, headers: &HeaderMap, n: i64) -> Result<Response, AppError> {
     let key = if n == 1 { "/".to_owned() } else { format!("/page/{n}/") };
-    if let Some(r) = cached(state, staff, headers, &key) {
-        return Ok(r);
-    }
+    let claim = match cached(state, staff, headers, &key).await {
+        Cached::Hit(r) => return Ok(r),
+        Cached::Miss(claim) => claim,
+    };
     // Page 1 shows the lead story plus PER_PAGE more; later pages continue after them.
     let page = state.store.list_posts(&published_posts(), n, PER_PAGE).await?;
     if n > 1 && page.items.is_empty() {
@@ -63,7 +64,7 @@ async fn render(state: &AppState, staff: &MaybeStaff, headers: &HeaderMap, n: i6
     }
     // Page 1: editors' lead and top stories (slots), falling back to the newest stories.
     let (lead, top) = if n == 1 { curated(state).await? } else { (None, Vec::new()) };
-    serve(state, staff, headers, &key, || async move {
+    serve(state, staff, headers, &key, claim, || async move {
         let shown: Vec<i64> = lead.iter().chain(top.iter()).map(|p| p.id).collect();
         let mut posts: Vec<PostView> = page.items.iter().map(post_view).filter(|p| !shown.contains(&p.id)).collect();
         let lead = match lead {

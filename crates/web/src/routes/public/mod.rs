@@ -17,7 +17,7 @@ use newsdesk_render::minijinja::Value;
 use serde::Serialize;
 
 use crate::auth::MaybeStaff;
-use crate::cache::{self, CachedPage};
+use crate::cache::{self, CachedPage, Lookup, RenderClaim};
 use crate::error::AppError;
 use crate::state::AppState;
 use newsdesk_render::views::{FeedItemView, PostView, TagView};
@@ -50,12 +50,23 @@ struct Common<'a, T: Serialize> {
     year: i16,
 }
 
+/// What the page cache has for a public request.
+pub enum Cached<'a> {
+    /// The response, from a fresh copy (or a stale one while another request renders the page).
+    Hit(Response),
+    /// The handler renders the page; for anonymous readers it holds the claim on the URL and hands it to [`serve`].
+    Miss(Option<RenderClaim<'a>>),
+}
+
 /// The cached page for an anonymous reader, if there is one: handlers call this before any query.
-pub fn cached(state: &AppState, staff: &MaybeStaff, headers: &HeaderMap, key: &str) -> Option<Response> {
+pub async fn cached<'a>(state: &'a AppState, staff: &MaybeStaff, headers: &HeaderMap, key: &str) -> Cached<'a> {
     if staff.0.is_some() {
-        return None;
+        return Cached::Miss(None);
     }
-    state.cache.get(key, state.version()).map(|page| cache::respond(&page, headers))
+    match state.cache.lookup(key, state.version()).await {
+        Lookup::Fresh(page) | Lookup::Stale(page) => Cached::Hit(cache::respond(&page, headers)),
+        Lookup::Render(claim) => Cached::Miss(Some(claim)),
+    }
 }
 
 /// Parts of every page that depend only on the content version (the section nav, the latest stories), built once
@@ -78,7 +89,13 @@ pub const LATEST: i64 = 6;
 
 pub async fn chrome(state: &AppState) -> Result<Arc<Chrome>, AppError> {
     let version = state.version();
-    if let Some(c) = state.chrome.read().ok().and_then(|c| c.clone()).filter(|c| c.version == version) {
+    let current = || state.chrome.read().ok().and_then(|c| c.clone()).filter(|c| c.version >= version);
+    if let Some(c) = current() {
+        return Ok(c);
+    }
+    // One rebuild per version: requests that arrive meanwhile wait for it instead of repeating its queries.
+    let _rebuilding = state.chrome_rebuild.lock().await;
+    if let Some(c) = current() {
         return Ok(c);
     }
     let mut tags = state.store.tags_with_counts().await?;
@@ -109,6 +126,7 @@ pub async fn serve<T, F, Fut>(
     staff: &MaybeStaff,
     headers: &HeaderMap,
     key: &str,
+    claim: Option<RenderClaim<'_>>,
     render: F,
 ) -> Result<Response, AppError>
 where
@@ -137,7 +155,8 @@ where
         return Ok((status, [(header::CACHE_CONTROL, "private, no-store")], axum::response::Html(html)).into_response());
     }
     let body = Bytes::from(html);
-    let page = state.cache.put(key.to_owned(), CachedPage::new(status, version, "text/html; charset=utf-8", body));
+    let page =
+        state.cache.put(key.to_owned(), CachedPage::new(status, version, "text/html; charset=utf-8", body), claim);
     Ok(cache::respond(&page, headers))
 }
 
@@ -154,21 +173,26 @@ where
     Fut: Future<Output = Result<String, AppError>>,
 {
     let version = state.version();
-    if let Some(page) = state.cache.get(key, version) {
-        return Ok(cache::respond(&page, headers));
-    }
+    let claim = match state.cache.lookup(key, version).await {
+        Lookup::Fresh(page) | Lookup::Stale(page) => return Ok(cache::respond(&page, headers)),
+        Lookup::Render(claim) => claim,
+    };
     let body = Bytes::from(render().await?);
-    let page = state.cache.put(key.to_owned(), CachedPage::new(StatusCode::OK, version, content_type, body));
+    let page =
+        state.cache.put(key.to_owned(), CachedPage::new(StatusCode::OK, version, content_type, body), Some(claim));
     Ok(cache::respond(&page, headers))
 }
 
 /// The theme's 404 page, with the latest stories to go on with.
 pub async fn not_found(state: &AppState, staff: &MaybeStaff, headers: &HeaderMap) -> Result<Response, AppError> {
-    if let Some(r) = cached(state, staff, headers, "/404/") {
-        return Ok(r);
-    }
-    serve(state, staff, headers, "/404/", || async { Ok((StatusCode::NOT_FOUND, "404.html", serde_json::json!({}))) })
-        .await
+    let claim = match cached(state, staff, headers, "/404/").await {
+        Cached::Hit(r) => return Ok(r),
+        Cached::Miss(claim) => claim,
+    };
+    serve(state, staff, headers, "/404/", claim, || async {
+        Ok((StatusCode::NOT_FOUND, "404.html", serde_json::json!({})))
+    })
+    .await
 }
 
 /// Any path no route matched.
@@ -179,9 +203,16 @@ pub async fn fallback(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let path = uri.path();
-    // Ghost-style URLs end in a slash; send `/slug` to `/slug/` when that is a page.
-    if !path.ends_with('/') && !path.contains('.') && path.len() > 1 && !path.starts_with("/api/") {
-        return Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, format!("{path}/"))]).into_response());
+    // Ghost-style URLs end in a slash; send `/slug` to `/slug/` when that is a page. Only a path that stays on this
+    // site is redirected: `//host` and `/\\host` would lead browsers elsewhere.
+    if !path.ends_with('/')
+        && !path.contains('.')
+        && path.len() > 1
+        && !path.starts_with("/api/")
+        && let Some(to) = crate::redirect::local_path(&format!("{path}/"))
+        && let Ok(location) = header::HeaderValue::from_str(&to)
+    {
+        return Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response());
     }
     not_found(&state, &staff, &headers).await
 }

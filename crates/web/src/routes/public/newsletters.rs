@@ -24,6 +24,8 @@ use crate::state::AppState;
 
 pub const THANKS: &str = "Thank you for signing up for this newsletter. We've sent you a confirmation email.";
 pub const BAD_ADDRESS: &str = "Please enter a correct email address.";
+/// The most of a typed address shown back in a form (the longest address there can be).
+pub const ECHO_MAX: usize = 254;
 /// Confirmation links work for 72 hours.
 pub const TOKEN_TTL: i64 = 72 * 3600;
 
@@ -36,15 +38,9 @@ fn wants_json(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
 }
 
+/// Whether a signup form was sent from this site (see [`crate::auth::origin`]).
 pub(super) fn same_site(state: &AppState, headers: &HeaderMap) -> bool {
-    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        None | Some("null") => true,
-        Some(origin) => {
-            let own = state.site.url.trim_end_matches('/');
-            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-            origin == own || origin.split_once("://").is_some_and(|(_, h)| h == host)
-        }
-    }
+    crate::auth::origin::same_origin(&state.site.url, headers)
 }
 
 /// The `/newsletters/` page, optionally with a message or an error beside the address field.
@@ -105,7 +101,10 @@ pub async fn subscribe(
         async move {
             match answer(&headers, status, Some(&field), &message) {
                 Some(r) => Ok(r),
-                None => page(&state, status, None, Some(&message), &email, &chosen).await,
+                None => {
+                    let email = crate::forms::echo(&email, ECHO_MAX);
+                    page(&state, status, None, Some(&message), &email, &chosen).await
+                }
             }
         }
     };
@@ -255,7 +254,7 @@ pub async fn resend(
         return confirm_page(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
-            serde_json::json!({ "state": "expired", "email": raw, "error": BAD_ADDRESS }),
+            serde_json::json!({ "state": "expired", "email": crate::forms::echo(&raw, ECHO_MAX), "error": BAD_ADDRESS }),
         );
     };
     let email = address.as_str().to_lowercase();
@@ -263,7 +262,7 @@ pub async fn resend(
         return confirm_page(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
-            serde_json::json!({ "state": "expired", "email": raw, "error": "Too many requests from your connection. Please try again in an hour." }),
+            serde_json::json!({ "state": "expired", "email": crate::forms::echo(&raw, ECHO_MAX), "error": "Too many requests from your connection. Please try again in an hour." }),
         );
     }
     if state.limiter.allow(&format!("signup-email:{email}"), 3, Duration::from_secs(3600)) {
@@ -273,7 +272,7 @@ pub async fn resend(
     confirm_page(
         &state,
         StatusCode::OK,
-        serde_json::json!({ "state": "expired", "email": raw, "message": "If a signup for this address is waiting for confirmation, a new link is on its way." }),
+        serde_json::json!({ "state": "expired", "email": crate::forms::echo(&raw, ECHO_MAX), "message": "If a signup for this address is waiting for confirmation, a new link is on its way." }),
     )
 }
 

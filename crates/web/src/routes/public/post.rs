@@ -6,7 +6,7 @@ use axum::response::Response;
 use newsdesk_render::views::PostView;
 use newsdesk_store::posts::{Post, PostFilter};
 
-use super::{cached, not_found, serve};
+use super::{Cached, cached, not_found, serve};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -32,9 +32,10 @@ pub async fn show(
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
     let key = format!("/{slug}/");
-    if let Some(r) = cached(&state, &staff, &headers, &key) {
-        return Ok(r);
-    }
+    let claim = match cached(&state, &staff, &headers, &key).await {
+        Cached::Hit(r) => return Ok(r),
+        Cached::Miss(claim) => claim,
+    };
     let post = match &staff.0 {
         Some(_) => state.store.post_by_slug(&slug).await?,
         None => state.store.published_by_slug(&slug).await?,
@@ -67,7 +68,7 @@ pub async fn show(
     }
     trail.push((view.title.as_str(), view.url.clone()));
     let jsonld = vec![newsdesk_render::jsonld::script_json(&article), super::breadcrumbs(&state, &trail)];
-    serve(&state, &staff, &headers, &key, || async {
+    serve(&state, &staff, &headers, &key, claim, || async {
         let template = if view.kind == "page" { "page.html" } else { "post.html" };
         Ok((
             StatusCode::OK,

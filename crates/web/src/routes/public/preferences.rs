@@ -14,7 +14,7 @@ use newsdesk_store::links::LinkKey;
 use newsdesk_store::newsletters::Consent;
 use newsdesk_store::subscribers::Subscriber;
 
-use super::newsletters::{BAD_ADDRESS, TOKEN_TTL, consent_text, personal_page, same_site};
+use super::newsletters::{BAD_ADDRESS, ECHO_MAX, TOKEN_TTL, consent_text, personal_page, same_site};
 use crate::error::AppError;
 use crate::forms::FormData;
 use crate::state::AppState;
@@ -94,7 +94,7 @@ pub async fn preferences(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     &subscriber,
                     &token,
-                    serde_json::json!({ "error": BAD_ADDRESS, "new_email": raw }),
+                    serde_json::json!({ "error": BAD_ADDRESS, "new_email": crate::forms::echo(&raw, ECHO_MAX) }),
                 )
                 .await;
             };
@@ -105,7 +105,7 @@ pub async fn preferences(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     &subscriber,
                     &token,
-                    serde_json::json!({ "error": "That is the address we already use.", "new_email": raw }),
+                    serde_json::json!({ "error": "That is the address we already use.", "new_email": crate::forms::echo(&raw, ECHO_MAX) }),
                 )
                 .await;
             }

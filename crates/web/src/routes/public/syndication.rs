@@ -83,7 +83,12 @@ async fn entries(state: &AppState, posts: &[Post]) -> Result<Vec<FeedEntry>, App
         let fixes_html: String = fixes
             .iter()
             .map(|c| {
-                format!("<p><strong>{}, {}:</strong> {}</p>", c.label, date(c.created_at), feeds::xml_escape(&c.body))
+                format!(
+                    "<p><strong>{}, {}:</strong> {}</p>",
+                    feeds::html_escape(c.label),
+                    date(c.created_at),
+                    feeds::html_escape(&c.body)
+                )
             })
             .collect();
         let fixes_text: String =
