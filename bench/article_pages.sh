@@ -7,7 +7,10 @@
 # 2. starts `newsdesk serve` (release build, SQLite) and nginx on loopback, nginx serving pages saved from Newsdesk;
 # 3. runs wrk against both for: one article page, the home page, and a random article among the first 1,000
 #    (the first pass over those is uncached, so this also shows rendering from the database);
-# 4. prints req/s, p50/p99 latency, the ratio to nginx, and Newsdesk's RSS at idle and its peak under load.
+# 4. runs the article and home pages again at 256 connections, with and without a writer posting a News Feed item
+#    (which changes every page's sidebar, so every cached page goes stale) five times a second: a publish must not
+#    stall readers;
+# 5. prints req/s, p50/p99 latency, the ratio to nginx, and Newsdesk's RSS at idle and its peak under load.
 # Needs: cargo, python3, wrk, nginx (Debian: apt-get install wrk nginx-light). Everything stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,6 +72,7 @@ sleep 0.3
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$ND_PID/status"; }
 # A staff session: signed-in requests are never served from the cache, so they measure rendering from the database.
+TOKEN=$(NEWSDESK_LOG__LEVEL=warn "$BIN" token create --data "$OUT/data" --name bench-writer --role editor 2>/dev/null)
 echo "bench staff password" | NEWSDESK_LOG__LEVEL=warn "$BIN" user add --data "$OUT/data" --email bench@example.org --name Bench --role editor --password-stdin >/dev/null
 # Restart Newsdesk so the rotating run starts with a cold page cache and idle RSS is measured fresh.
 kill "$ND_PID"; wait "$ND_PID" 2>/dev/null || true
@@ -89,7 +93,7 @@ SAMPLER=$!
 
 run() { # name port path [script] [header]
   sleep 2 # let the previous run drain
-  local args=(-t2 -c"$CONNS" -d"$DURATION" --latency)
+  local args=(-t2 -c"${RUN_CONNS:-$CONNS}" -d"$DURATION" --latency)
   [ -n "${4:-}" ] && args+=(-s "$4")
   [ -n "${5:-}" ] && args+=(-H "$5")
   ND_ROTATE=$ROTATE wrk "${args[@]}" "http://127.0.0.1:$2$3" >"$OUT/wrk-$1.txt"
@@ -103,6 +107,31 @@ run nd-home $ND_PORT /
 run nginx-home $NGINX_PORT /
 run nd-staff $ND_PORT / bench/rotate.lua "Cookie: nd_session=$SESSION"
 run nginx-staff $NGINX_PORT / bench/rotate.lua
+# Writers: a News Feed item five times a second while readers load a page (each item makes every page stale).
+writer() {
+  local n=0
+  : >"$OUT/writes"
+  while [ -f "$OUT/writing" ]; do
+    curl -s -o /dev/null -w '%{http_code}\n' -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+      --data "{\"headline\": \"Bench update $n\", \"summary\": \"Posted while readers load pages.\"}" \
+      "http://127.0.0.1:$ND_PORT/api/v1/feed-items" >>"$OUT/writes"
+    n=$((n + 1)); sleep 0.2
+  done
+}
+with_writer() { # name port path
+  touch "$OUT/writing"; writer & local w=$!
+  run "$@"
+  rm -f "$OUT/writing"; wait "$w" 2>/dev/null || true
+}
+RUN_CONNS=256 run nd-article256 $ND_PORT /story-0/
+RUN_CONNS=256 run nginx-article256 $NGINX_PORT /story-0/
+RUN_CONNS=256 with_writer nd-article256w $ND_PORT /story-0/
+WRITES_ARTICLE=$(grep -c '^201$' "$OUT/writes" || true); WRITE_ERRORS_ARTICLE=$(grep -vc '^201$' "$OUT/writes" || true)
+RUN_CONNS=256 run nd-home256 $ND_PORT /
+RUN_CONNS=256 run nginx-home256 $NGINX_PORT /
+RUN_CONNS=256 with_writer nd-home256w $ND_PORT /
+WRITES_HOME=$(grep -c '^201$' "$OUT/writes" || true); WRITE_ERRORS_HOME=$(grep -vc '^201$' "$OUT/writes" || true)
+echo "$WRITES_ARTICLE $WRITE_ERRORS_ARTICLE $WRITES_HOME $WRITE_ERRORS_HOME" >"$OUT/writes-summary"
 kill "$SAMPLER" 2>/dev/null || true
 LOAD_RSS=$(cat "$PEAK_FILE")
 
@@ -123,6 +152,16 @@ lines = [f"Newsdesk vs nginx (same bytes), {n} articles imported in {imp}s; wrk 
          f"{'page':44} {'newsdesk req/s':>14} {'p50 ms':>7} {'p99 ms':>7} | {'nginx req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>6}"]
 for label, key in rows:
     a, b = parse(f"nd-{key}"), parse(f"nginx-{key}")
+    if a[3] or b[3]:
+        lines.append(f"  !! non-2xx responses: newsdesk {a[3]}, nginx {b[3]}")
+    lines.append(f"{label:44} {a[0]:14.0f} {a[1]:7.2f} {a[2]:7.2f} | {b[0]:11.0f} {b[1]:7.2f} {b[2]:7.2f} | {a[0]/b[0]:6.2f}")
+wa, wea, wh, weh = (int(x) for x in open(f"{out}/writes-summary").read().split())
+lines.append("256 connections, without and with a writer posting a News Feed item every 0.2 s (each makes every page stale):")
+for label, key, ref, writes in [("article page, 256 connections", "article256", "article256", None),
+                                (f"article page, 256 conn., {wa} writes ({wea} failed)", "article256w", "article256", wa),
+                                ("home page, 256 connections", "home256", "home256", None),
+                                (f"home page, 256 conn., {wh} writes ({weh} failed)", "home256w", "home256", wh)]:
+    a, b = parse(f"nd-{key}"), parse(f"nginx-{ref}")
     if a[3] or b[3]:
         lines.append(f"  !! non-2xx responses: newsdesk {a[3]}, nginx {b[3]}")
     lines.append(f"{label:44} {a[0]:14.0f} {a[1]:7.2f} {a[2]:7.2f} | {b[0]:11.0f} {b[1]:7.2f} {b[2]:7.2f} | {a[0]/b[0]:6.2f}")

@@ -20,12 +20,12 @@ export function shouldSkip() {
   return true;
 }
 
-/** Starts the server; resolves to { baseUrl, setupLink, dataDir, stop() }. */
-export async function startServer() {
+/** Starts the server (`env` adds or overrides settings); resolves to { baseUrl, setupLink, dataDir, stop() }. */
+export async function startServer(env = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "nd-e2e-"));
   const server = spawn(BINARY, ["serve", "--data", dataDir, "--listen", "127.0.0.1:0"], {
     // espeak-ng narrates the demo quickly; the Piper engine has its own integration test.
-    env: { ...process.env, NEWSDESK_DATABASE_URL: "", NEWSDESK_LOG__LEVEL: "warn", NEWSDESK_NARRATION__ENGINE: "espeak-ng" },
+    env: { ...process.env, NEWSDESK_DATABASE_URL: "", NEWSDESK_LOG__LEVEL: "warn", NEWSDESK_NARRATION__ENGINE: "espeak-ng", ...env },
   });
   let output = "";
   const { baseUrl, setupLink } = await new Promise((ok, fail) => {
@@ -49,6 +49,12 @@ export async function startServer() {
     addStaff(email, role, password) {
       const r = spawnSync(BINARY, ["user", "add", "--data", dataDir, "--email", email, "--name", email.split("@")[0], "--role", role, "--password-stdin"], { input: password + "\n" });
       assert.equal(r.status, 0, String(r.stderr));
+    },
+    /** Creates an API token through the real CLI and returns it. */
+    createToken(role) {
+      const r = spawnSync(BINARY, ["token", "create", "--data", dataDir, "--name", `e2e ${role}`, "--role", role]);
+      assert.equal(r.status, 0, String(r.stderr));
+      return String(r.stdout).trim();
     },
     stop() {
       server.kill("SIGTERM");
