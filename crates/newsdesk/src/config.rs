@@ -181,7 +181,10 @@ impl Config {
                 }
             }
         };
-        config.data_dir = data_dir.to_path_buf();
+        // Absolute from here on: programs run with another working directory (ffmpeg reads its chunk list relative
+        // to the list's own folder) must find the same files.
+        config.data_dir = std::path::absolute(data_dir)
+            .with_context(|| format!("data directory {}: cannot make the path absolute", data_dir.display()))?;
         Ok(config)
     }
 

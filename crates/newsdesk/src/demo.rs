@@ -116,6 +116,95 @@ const STORIES: &[Story] = &[
 
 const AI_POLICY: &str = "Some of our articles have an audio edition, read by a synthetic voice. We label every one: *This audio is created with AI assistance.*\n\n## What the software does\n\nIt reads the headline, the summary and the text of a published article aloud. It does not write, choose or change anything we publish; the words are our reporters' and editors'.\n\n## What people do\n\nEditors can turn narration off for any article — for instance when names are hard to pronounce or a subject needs a human voice — and we re-record when a story changes. If you hear a mistake, write to us and we will fix it.\n\n*This site is demo content for Newsdesk.*";
 
+/// The morning's News Feed: (minutes ago, headline, summary, story it points to, tag slug, author slug, a
+/// retraction note when the item was withdrawn).
+type FeedLine = (i64, &'static str, &'static str, Option<&'static str>, Option<&'static str>, Option<&'static str>, Option<&'static str>);
+const FEED: &[FeedLine] = &[
+    (
+        25,
+        "Audit committee will question the port in public on Thursday",
+        "The committee's chair confirmed the session after our dredging story; the port's chief executive has been invited.",
+        Some("Dredging contract went to a firm with ties to two port board members, records show"),
+        Some("investigation"),
+        Some("maren-okafor"),
+        None,
+    ),
+    (
+        70,
+        "Harbour Road open again after overnight resurfacing",
+        "Both lanes reopened at 6.40 a.m., twenty minutes ahead of schedule. Buses are back on their usual route.",
+        None,
+        Some("transport"),
+        Some("tomasz-reyes"),
+        None,
+    ),
+    (
+        130,
+        "Flood warning for the lower estuary lifted",
+        "The Environment Agency lifted the warning at 8 a.m. as the morning tide peaked 30 cm below the forecast.",
+        None,
+        Some("climate"),
+        Some("priya-lindqvist"),
+        None,
+    ),
+    (
+        200,
+        "Night-bus trial: first timetable published",
+        "Route N1 will leave the hospital every 30 minutes from midnight; route N2 serves the harbour estates.",
+        Some("Council approves six-month night-bus trial after riders' petition"),
+        Some("transport"),
+        None,
+        None,
+    ),
+    (
+        290,
+        "Friday's ferry sailings cancelled",
+        "The operator said high winds would stop the morning crossings.",
+        None,
+        Some("port"),
+        Some("ledger-news-desk"),
+        Some("The operator withdrew its notice an hour later; ferries run to the normal timetable."),
+    ),
+];
+
+/// Stories editors pick for the sidebar, in order.
+const PICKS: &[&str] = &[
+    "How we investigated the port's dredging contract",
+    "Council approves six-month night-bus trial after riders' petition",
+];
+
+/// A timestamped News Feed (one item withdrawn, with its note) and Editors' Picks, as a newsroom's morning has them.
+async fn news_feed_and_picks(store: &Store, now: i64) -> anyhow::Result<()> {
+    let story = |title: &'static str| async move {
+        let slug = Slug::from_text(title).context("demo story slug")?;
+        let post = store.post_by_slug(slug.as_str()).await?;
+        post.map(|p| p.row.id).with_context(|| format!("demo story {title} is missing"))
+    };
+    for (minutes, headline, summary, post, tag, author, retracted) in FEED {
+        let post_id = match post {
+            Some(title) => Some(story(title).await?),
+            None => None,
+        };
+        let tag_id = match tag {
+            Some(slug) => store.tag_by_slug(slug).await?.map(|t| t.id),
+            None => None,
+        };
+        let author_id = match author {
+            Some(slug) => store.author_by_slug(slug).await?.map(|a| a.id),
+            None => None,
+        };
+        let input = newsdesk_store::feed::FeedItemInput { headline, summary, url: None, post_id, tag_id, author_id };
+        let id = store.create_feed_item_at(&input, None, now - minutes * 60).await?;
+        if let Some(note) = retracted {
+            store.retract_feed_item(id, note).await?;
+        }
+    }
+    for title in PICKS {
+        store.add_pick(story(title).await?, None).await?;
+    }
+    Ok(())
+}
+
 const NEWSLETTERS: &[(&str, &str, &str, &str)] = &[
     ("morning-ledger", "The Morning Ledger", "weekdays", "The five stories Port Alder is talking about, before 7 a.m."),
     (
@@ -227,6 +316,7 @@ pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyh
             .await
             .map_err(|e| anyhow::anyhow!("demo story {}: {e:?}", s.title))?;
     }
+    news_feed_and_picks(store, now).await?;
     let about = PostDraft {
         kind: Some("page".into()),
         title: "About the Ledger".into(),

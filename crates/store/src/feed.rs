@@ -64,8 +64,18 @@ async fn log_event(conn: &mut AnyConnection, item_id: i64, kind: &str) -> StoreR
 
 impl Store {
     pub async fn create_feed_item(&self, input: &FeedItemInput<'_>, created_by: Option<i64>) -> StoreResult<i64> {
+        self.create_feed_item_at(input, created_by, now()).await
+    }
+
+    /// Adds an item stamped `published_at` (an import, or the demo's morning of updates).
+    pub async fn create_feed_item_at(
+        &self,
+        input: &FeedItemInput<'_>,
+        created_by: Option<i64>,
+        published_at: i64,
+    ) -> StoreResult<i64> {
         let mut tx = self.write_tx().await?;
-        let t = now();
+        let t = published_at;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO feed_items (headline, summary, url, post_id, tag_id, author_id, created_by, published_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",

@@ -290,6 +290,8 @@ pub async fn encode(
     let list = out.with_extension("list.txt");
     let mut text = String::new();
     for p in parts {
+        // ffmpeg resolves relative entries against the list's folder, not our working directory.
+        let p = std::path::absolute(p).map_err(|e| permanent(format!("chunk path {}: {e}", p.display())))?;
         text.push_str(&format!("file '{}'\n", p.display().to_string().replace('\'', "'\\''")));
     }
     tokio::fs::write(&list, text).await.map_err(|e| permanent(format!("writing the chunk list: {e}")))?;
