@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use newsdesk_domain::{EmailAddress, Role};
+use newsdesk_domain::Role;
 
 use crate::config::Config;
 use crate::{import, init, startup, telemetry};
@@ -276,48 +276,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command: UserCommand::Add { data, email, name, role, password_stdin } } => {
-            let email = EmailAddress::parse("email", &email).map_err(|e| anyhow::anyhow!("--email: {}", e.message))?;
-            let name = newsdesk_domain::author::parse_name("name", &name)
-                .map_err(|e| anyhow::anyhow!("--name: {}", e.message))?;
-            let role = Role::parse("role", &role).map_err(|e| anyhow::anyhow!("--role: {}", e.message))?;
             let password = if password_stdin {
                 let mut line = String::new();
                 std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
-                let pw = line.trim_end_matches(['\r', '\n']).to_owned();
-                newsdesk_web::auth::password::check_new(&pw, &pw)
-                    .map_err(|e| anyhow::anyhow!("password: {}", e.message))?;
-                Some(pw)
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
             } else {
                 None
             };
             let config = prepare(&data, false)?;
             let store = init::open(&config, false).await?;
-            let hash = match password {
-                Some(pw) => Some(newsdesk_web::auth::password::hash(pw).await?),
-                None => None,
-            };
-            let user = store
-                .create_user(email.as_str(), &name, role.as_str(), hash.as_deref(), None)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            if hash.is_some() {
-                println!("added {} ({})", user, role.as_str());
-            } else {
-                let (token, token_hash) = newsdesk_store::new_token();
-                store
-                    .create_login_link(
-                        "invite",
-                        Some(user.id),
-                        &token_hash,
-                        newsdesk_web::routes::admin::users::INVITE_TTL,
-                    )
-                    .await?;
-                let url = config.site_settings(None)?.url;
-                println!(
-                    "added {} ({}); to set the password, open once within 7 days:\n{url}/admin/setup/{token}",
-                    user,
-                    role.as_str()
-                );
+            let ctx = newsdesk_services::Context::new(
+                store.clone(),
+                config.site_settings(None)?,
+                &config.data_dir,
+                config.web_options(),
+            );
+            let new = newsdesk_services::staff::NewStaff { email: &email, name: &name, role: &role, password };
+            let added = newsdesk_services::staff::add(&ctx, new, None).await.map_err(cli_error)?;
+            match added.setup_link {
+                None => println!("added {} ({})", added.user, added.role.as_str()),
+                Some(link) => println!(
+                    "added {} ({}); to set the password, open once within 7 days:\n{link}",
+                    added.user,
+                    added.role.as_str()
+                ),
             }
             store.close().await;
             Ok(())
@@ -431,5 +413,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("imported {n} post(s)");
             Ok(())
         }
+    }
+}
+
+/// A use case's refusal as the CLI's one line: each field named as the flag that carries it (`--email: …`).
+fn cli_error(e: newsdesk_services::ServiceError) -> anyhow::Error {
+    match e {
+        newsdesk_services::ServiceError::Invalid { errors, .. } => {
+            let parts: Vec<String> = errors
+                .iter()
+                .map(|(field, message)| match *field {
+                    "email" | "name" | "role" => format!("--{field}: {message}"),
+                    other => format!("{other}: {message}"),
+                })
+                .collect();
+            anyhow::anyhow!("{}", parts.join("; "))
+        }
+        other => anyhow::Error::new(other),
     }
 }

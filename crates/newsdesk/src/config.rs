@@ -188,6 +188,18 @@ impl Config {
         Ok(config)
     }
 
+    /// The settings pages and feeds are rendered with: the server, the static export and newsletter issues all
+    /// take them from here, so none of them renders with defaults the configuration changed.
+    pub fn web_options(&self) -> newsdesk_services::Options {
+        newsdesk_services::Options {
+            full_content: self.feeds.full_content,
+            items: self.feeds.items.clamp(1, 200),
+            narration_policy_url: self.narration.policy_url.clone(),
+            mail_transport: self.mail.transport.clone(),
+            webhook_secret: self.newsletters.webhook_secret.clone(),
+        }
+    }
+
     /// What the worker needs; `site_url` is the public base URL (see `site_settings`).
     pub fn job_context(&self, site_url: &str) -> newsdesk_worker::JobContext {
         let (mailer, mail_error) = match newsdesk_worker::mail::Mailer::from_config(

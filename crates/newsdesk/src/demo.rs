@@ -7,10 +7,10 @@ use std::path::Path;
 use anyhow::Context;
 use image::{ImageFormat, Rgb, RgbImage};
 use newsdesk_domain::{AuthorKind, PostStatus, Role, SiteSettings, Slug};
+use newsdesk_services::Actor;
+use newsdesk_services::posts::{self as content, Action, PostDraft};
 use newsdesk_store::Store;
 use newsdesk_store::authors::AuthorInput;
-use newsdesk_web::auth::Actor;
-use newsdesk_web::content::{self, Action, PostDraft};
 
 pub const SITE_TITLE: &str = "The Port Alder Ledger";
 pub const TIMEZONE: &str = "Europe/London";
@@ -80,7 +80,7 @@ const STORIES: &[Story] = &[
         title: "Fish market reopens with rebuilt cold store",
         excerpt: "Traders are back under the old roof after eight months in tents on the quay.",
         authors: &["Ledger news desk"],
-        tags: &["News"],
+        tags: &["News", "Port"],
         hours_ago: 31,
         palette: [[150, 190, 220], [230, 230, 210], [40, 90, 120]],
         alt: "Fish traders setting out crates of ice and fish inside a high-roofed market hall",
@@ -92,7 +92,7 @@ const STORIES: &[Story] = &[
         title: "Library will lend tools, sewing machines and telescopes from next month",
         excerpt: "A 'library of things' on the ground floor of the central library starts with 140 items, most of them donated.",
         authors: &["Tomasz Reyes"],
-        tags: &["Culture"],
+        tags: &["Culture", "City Hall"],
         hours_ago: 52,
         palette: [[240, 200, 150], [250, 235, 210], [150, 110, 80]],
         alt: "Shelves of drills, sewing machines and a telescope with paper lending labels",
@@ -118,7 +118,15 @@ const AI_POLICY: &str = "Some of our articles have an audio edition, read by a s
 
 /// The morning's News Feed: (minutes ago, headline, summary, story it points to, tag slug, author slug, a
 /// retraction note when the item was withdrawn).
-type FeedLine = (i64, &'static str, &'static str, Option<&'static str>, Option<&'static str>, Option<&'static str>, Option<&'static str>);
+type FeedLine = (
+    i64,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
 const FEED: &[FeedLine] = &[
     (
         25,
@@ -290,14 +298,14 @@ pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyh
     let now = jiff::Timestamp::now().as_second();
     for (i, s) in STORIES.iter().enumerate() {
         let bytes = photo(s.palette, i as u32)?;
-        let media = match newsdesk_web::media::store_image(store, &media_dir, "demo.png", bytes, "feature_image").await
-        {
-            Ok(m) => m,
-            Err(newsdesk_web::media::UploadError::Invalid(e)) => {
-                anyhow::bail!("demo image: {}", e.message)
-            }
-            Err(newsdesk_web::media::UploadError::Internal(e)) => return Err(e),
-        };
+        let media =
+            match newsdesk_services::media::store_image(store, &media_dir, "demo.png", bytes, "feature_image").await {
+                Ok(m) => m,
+                Err(newsdesk_services::media::UploadError::Invalid(e)) => {
+                    anyhow::bail!("demo image: {}", e.message)
+                }
+                Err(newsdesk_services::media::UploadError::Internal(e)) => return Err(e),
+            };
         let published = jiff::Timestamp::from_second(now - s.hours_ago * 3600)?.to_string();
         let draft = PostDraft {
             title: s.title.into(),

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use newsdesk_domain::{AuthorKind, PostStatus, Role, SiteSettings, Slug};
+use newsdesk_services::Actor;
+use newsdesk_services::posts::{self as content, Action, PostDraft, SaveError};
 use newsdesk_store::Store;
 use newsdesk_store::authors::AuthorInput;
-use newsdesk_web::auth::Actor;
-use newsdesk_web::content::{self, Action, PostDraft, SaveError};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -172,12 +172,12 @@ pub async fn run(store: &Store, site: &SiteSettings, media_dir: &Path, path: &Pa
         }
         let image_id = match p.image {
             Some((rel, bytes)) => {
-                match newsdesk_web::media::store_image(store, media_dir, &rel, bytes, "feature_image").await {
+                match newsdesk_services::media::store_image(store, media_dir, &rel, bytes, "feature_image").await {
                     Ok(m) => Some(m.id),
-                    Err(newsdesk_web::media::UploadError::Invalid(e)) => {
+                    Err(newsdesk_services::media::UploadError::Invalid(e)) => {
                         bail!("{name}: feature_image: {}", e.message)
                     }
-                    Err(newsdesk_web::media::UploadError::Internal(e)) => return Err(e.context(name)),
+                    Err(newsdesk_services::media::UploadError::Internal(e)) => return Err(e.context(name)),
                 }
             }
             None => None,

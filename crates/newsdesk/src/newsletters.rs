@@ -1,5 +1,5 @@
 //! Newsletter commands: `newsdesk subscribers import|export` and `newsdesk send …` (make an issue, watch or steer
-//! a send). They use the same code as the admin, through an in-process `AppState`.
+//! a send). They call the same use cases as the admin (`newsdesk-services`).
 
 use std::path::Path;
 use std::time::Duration;
@@ -8,14 +8,13 @@ use anyhow::{Context, bail};
 use newsdesk_store::Store;
 use newsdesk_store::issues::{IssueControl, NewIssue};
 use newsdesk_store::newsletters::{Consent, Newsletter};
-use newsdesk_web::AppState;
 
 use crate::config::Config;
 
-async fn state(config: &Config) -> anyhow::Result<AppState> {
+async fn state(config: &Config) -> anyhow::Result<newsdesk_services::Context> {
     let site = config.site_settings(None)?;
     let store = Store::open(&config.database_url()).await?;
-    Ok(AppState::new(store, site, config.data_dir.clone(), Default::default()))
+    Ok(newsdesk_services::Context::new(store, site, &config.data_dir, config.web_options()))
 }
 
 async fn newsletter(store: &Store, slug: &str) -> anyhow::Result<Newsletter> {
@@ -68,7 +67,7 @@ pub async fn import(config: &Config, o: &ImportOptions<'_>) -> anyhow::Result<()
     let mailed = if o.confirmed {
         0
     } else {
-        newsdesk_web::subscribers::send_confirmations(&state, &n).await.map_err(|e| anyhow::anyhow!("{e}"))?
+        newsdesk_services::subscribers::send_confirmations(&state, &n).await.map_err(|e| anyhow::anyhow!("{e}"))?
     };
     state.store.close().await;
     println!(
@@ -86,7 +85,7 @@ pub async fn import(config: &Config, o: &ImportOptions<'_>) -> anyhow::Result<()
 pub async fn export(config: &Config, slug: &str) -> anyhow::Result<()> {
     let state = state(config).await?;
     let n = newsletter(&state.store, slug).await?;
-    let csv = newsdesk_web::subscribers::export_csv(&state, &n).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let csv = newsdesk_services::subscribers::export_csv(&state, &n).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     state.store.close().await;
     print!("{csv}");
     Ok(())
@@ -119,7 +118,7 @@ pub async fn send(config: &Config, o: &SendOptions<'_>) -> anyhow::Result<()> {
         bail!("a digest carries at most 20 articles");
     }
     let kind = if posts.len() == 1 { "post" } else { "digest" };
-    let rendered = newsdesk_web::newsletter_mail::render_issue(&state, &n, kind, &posts, o.intro, o.subject)
+    let rendered = newsdesk_services::newsletter_mail::render_issue(&state, &n, kind, &posts, o.intro, o.subject)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let key = o.key.map(str::to_owned).unwrap_or_else(|| newsdesk_store::new_token().0);
     let ids: Vec<i64> = posts.iter().map(|p| p.row.id).collect();

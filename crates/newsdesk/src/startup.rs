@@ -30,15 +30,8 @@ impl Application {
         let bound = listener.local_addr()?;
         let site = config.site_settings(Some(bound))?;
         let store = Store::open(&config.database_url()).await?;
-        let options = newsdesk_web::state::WebOptions {
-            full_content: config.feeds.full_content,
-            items: config.feeds.items.clamp(1, 200),
-            narration_policy_url: config.narration.policy_url.clone(),
-            mail_transport: config.mail.transport.clone(),
-            webhook_secret: config.newsletters.webhook_secret.clone(),
-        };
         let jobs = config.job_context(&site.url);
-        let state = AppState::new(store.clone(), site, config.data_dir.clone(), options);
+        let state = AppState::new(store.clone(), site, config.data_dir.clone(), config.web_options());
         state.refresh_version().await;
         Ok(Application { listener, state, store, run_worker, jobs })
     }

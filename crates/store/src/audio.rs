@@ -160,33 +160,29 @@ impl Store {
     pub async fn request_narration(&self, post_id: i64, force: bool) -> StoreResult<()> {
         let mut conn = self.pool.acquire().await?;
         let key = format!("{}-{}", if force { "force" } else { "again" }, now());
-        crate::jobs::enqueue(
-            &mut conn,
-            &crate::jobs::NewJob {
-                kind: JOB_NARRATE,
-                payload: serde_json::json!({ "post_id": post_id, "force": force }),
-                run_at: now(),
-                dedupe_key: Some(format!("narrate:{post_id}:{key}")),
-                max_attempts: 5,
-            },
-        )
-        .await?;
+        let job = crate::jobs::NewJob::of(&Narrate { post_id, force }, now(), Some(format!("narrate:{post_id}:{key}")));
+        crate::jobs::enqueue(&mut conn, &job).await?;
         Ok(())
     }
 }
 
+/// The payload of a narration: the post, and whether to narrate even unchanged text.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Narrate {
+    pub post_id: i64,
+    #[serde(default)]
+    pub force: bool,
+}
+
+impl crate::jobs::Payload for Narrate {
+    const KIND: &'static str = JOB_NARRATE;
+    const MAX_ATTEMPTS: i64 = 5;
+}
+
 /// Queues a narration inside the caller's transaction; `key` makes it unique (a revision, say).
 pub async fn enqueue_narration(conn: &mut sqlx::AnyConnection, post_id: i64, key: &str) -> StoreResult<()> {
-    crate::jobs::enqueue(
-        conn,
-        &crate::jobs::NewJob {
-            kind: JOB_NARRATE,
-            payload: serde_json::json!({ "post_id": post_id, "force": false }),
-            run_at: now(),
-            dedupe_key: Some(format!("narrate:{post_id}:{key}")),
-            max_attempts: 5,
-        },
-    )
-    .await?;
+    let job =
+        crate::jobs::NewJob::of(&Narrate { post_id, force: false }, now(), Some(format!("narrate:{post_id}:{key}")));
+    crate::jobs::enqueue(conn, &job).await?;
     Ok(())
 }

@@ -16,6 +16,17 @@ use crate::{Backend, Store, StoreResult, now, placeholders};
 /// Job kind that writes an issue's delivery records.
 pub const JOB_FAN_OUT: &str = "newsletter_fan_out";
 
+/// The payload of a fan-out: the issue whose delivery records to write.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct FanOut {
+    pub issue_id: i64,
+}
+
+impl jobs::Payload for FanOut {
+    const KIND: &'static str = JOB_FAN_OUT;
+    const MAX_ATTEMPTS: i64 = 10;
+}
+
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Issue {
     pub id: i64,
@@ -165,17 +176,8 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         if made {
-            jobs::enqueue(
-                &mut tx,
-                &NewJob {
-                    kind: JOB_FAN_OUT,
-                    payload: serde_json::json!({ "issue_id": issue.id }),
-                    run_at: now(),
-                    dedupe_key: Some(format!("fan-out:{}", issue.id)),
-                    max_attempts: 10,
-                },
-            )
-            .await?;
+            let job = NewJob::of(&FanOut { issue_id: issue.id }, now(), Some(format!("fan-out:{}", issue.id)));
+            jobs::enqueue(&mut tx, &job).await?;
         }
         tx.commit().await?;
         Ok((issue, made))
@@ -218,7 +220,7 @@ impl Store {
 
     /// Claims up to `limit` due deliveries of issues that are sending, for `lease_seconds`. Rows whose lease ran
     /// out (their sender died mid-send) are claimed again.
-    pub async fn claim_deliveries(&self, limit: i64, lease_seconds: i64) -> StoreResult<Vec<Claimed>> {
+    pub async fn claim_deliveries(&self, limit: i64, lease_seconds: i64, worker: &str) -> StoreResult<Vec<Claimed>> {
         let t = now();
         let lock = match self.backend {
             Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
@@ -226,7 +228,7 @@ impl Store {
             Backend::Sqlite => "",
         };
         let sql = format!(
-            "UPDATE deliveries SET status = 'sending', claimed_until = $1, attempts = attempts + 1
+            "UPDATE deliveries SET status = 'sending', claimed_until = $1, attempts = attempts + 1, claimed_by = $4
              WHERE (issue_id, subscriber_id) IN (
                 SELECT d.issue_id, d.subscriber_id FROM deliveries d
                 JOIN newsletter_issues i ON i.id = d.issue_id AND i.status = 'sending'
@@ -234,7 +236,13 @@ impl Store {
                 LIMIT $3 {lock})
              RETURNING issue_id, subscriber_id, email, name, attempts"
         );
-        Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(t + lease_seconds).bind(t).bind(limit).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_as(AssertSqlSafe(sql))
+            .bind(t + lease_seconds)
+            .bind(t)
+            .bind(limit)
+            .bind(worker)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Records results in one transaction. Hard bounces also suppress the address.

@@ -32,6 +32,38 @@ pub struct Job {
     pub finished_at: Option<i64>,
 }
 
+/// A job's payload: one type per kind. The code that enqueues a job and the job that runs it share this one
+/// definition (`NewJob::of` writes it, `Job::payload` reads it back), so the two cannot drift apart.
+pub trait Payload: Serialize + serde::de::DeserializeOwned {
+    /// The `jobs.kind` it is stored under.
+    const KIND: &'static str;
+    /// Attempts before the job is failed for good.
+    const MAX_ATTEMPTS: i64;
+}
+
+impl NewJob<'static> {
+    /// A job carrying `payload`, due at `run_at`; `dedupe_key` keeps a second one from being queued.
+    pub fn of<P: Payload>(payload: &P, run_at: i64, dedupe_key: Option<String>) -> NewJob<'static> {
+        NewJob {
+            kind: P::KIND,
+            payload: serde_json::to_value(payload).unwrap_or_default(),
+            run_at,
+            dedupe_key,
+            max_attempts: P::MAX_ATTEMPTS,
+        }
+    }
+}
+
+impl Job {
+    /// The job's payload as the type its kind says; an error names what is wrong.
+    pub fn payload<P: Payload>(&self) -> Result<P, String> {
+        if self.kind != P::KIND {
+            return Err(format!("a \"{}\" job read as \"{}\"", self.kind, P::KIND));
+        }
+        serde_json::from_str(&self.payload).map_err(|e| format!("bad payload: {e}"))
+    }
+}
+
 pub struct NewJob<'a> {
     pub kind: &'a str,
     pub payload: serde_json::Value,
@@ -75,6 +107,53 @@ impl Store {
     pub async fn enqueue(&self, job: &NewJob<'_>) -> StoreResult<bool> {
         let mut conn = self.pool.acquire().await?;
         enqueue(&mut conn, job).await
+    }
+
+    /// Workers whose id starts with `prefix` (a host) and that hold a lease now: on a running job or a delivery
+    /// record being sent.
+    pub async fn lease_holders(&self, prefix: &str) -> StoreResult<Vec<String>> {
+        let pattern = format!("{}%", prefix.replace('%', "").replace('_', "\\_"));
+        Ok(sqlx::query_scalar(
+            "SELECT locked_by FROM jobs WHERE status = 'running' AND locked_by LIKE $1 ESCAPE '\\'
+             UNION SELECT claimed_by FROM deliveries WHERE status = 'sending' AND claimed_by LIKE $1 ESCAPE '\\'",
+        )
+        .bind(pattern)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Frees everything `worker` holds (it died): its running jobs are due again (the attempt counts), its claimed
+    /// delivery records go back to the queue. Returns how many.
+    pub async fn release_leases_of(&self, worker: &str) -> StoreResult<u64> {
+        let mut tx = self.write_tx().await?;
+        let jobs = sqlx::query(
+            "UPDATE jobs SET status = 'queued', locked_by = NULL, locked_until = NULL, run_at = $1
+             WHERE status = 'running' AND locked_by = $2",
+        )
+        .bind(now())
+        .bind(worker)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let records = sqlx::query(
+            "UPDATE deliveries SET status = 'queued', claimed_until = NULL, claimed_by = NULL
+             WHERE status = 'sending' AND claimed_by = $1",
+        )
+        .bind(worker)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(jobs + records)
+    }
+
+    /// Deletes jobs that finished successfully before `before` (failed jobs stay for the admin). Returns how many.
+    pub async fn purge_done_jobs(&self, before: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     /// Claims the next due job (or one whose lease expired) for `lease_seconds`.

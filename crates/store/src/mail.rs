@@ -25,19 +25,14 @@ pub struct MailPayload {
     pub headers: Vec<(String, String)>,
 }
 
+impl jobs::Payload for MailPayload {
+    const KIND: &'static str = JOB_SEND_MAIL;
+    const MAX_ATTEMPTS: i64 = 8;
+}
+
 /// Queues a message inside the caller's transaction.
 pub async fn enqueue_mail(conn: &mut AnyConnection, m: &MailPayload) -> StoreResult<()> {
-    jobs::enqueue(
-        conn,
-        &NewJob {
-            kind: JOB_SEND_MAIL,
-            payload: serde_json::to_value(m).unwrap_or_default(),
-            run_at: now(),
-            dedupe_key: None,
-            max_attempts: 8,
-        },
-    )
-    .await?;
+    jobs::enqueue(conn, &NewJob::of(m, now(), None)).await?;
     Ok(())
 }
 

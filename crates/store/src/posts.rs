@@ -540,18 +540,22 @@ async fn after_write(conn: &mut AnyConnection, id: i64, input: &PostInput, was_p
     Ok(())
 }
 
+/// The payload of a scheduled publish: the post, and the exact time it was queued for (a rescheduled post gets a
+/// new job; the old one then does nothing).
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct PublishScheduled {
+    pub post_id: i64,
+    pub scheduled_for: i64,
+}
+
+impl jobs::Payload for PublishScheduled {
+    const KIND: &'static str = JOB_PUBLISH_SCHEDULED;
+    const MAX_ATTEMPTS: i64 = 10;
+}
+
 async fn enqueue_publish(conn: &mut AnyConnection, id: i64, at: i64) -> StoreResult<()> {
-    jobs::enqueue(
-        conn,
-        &NewJob {
-            kind: JOB_PUBLISH_SCHEDULED,
-            payload: serde_json::json!({ "post_id": id, "scheduled_for": at }),
-            run_at: at,
-            dedupe_key: Some(format!("publish:{id}:{at}")),
-            max_attempts: 10,
-        },
-    )
-    .await?;
+    let payload = PublishScheduled { post_id: id, scheduled_for: at };
+    jobs::enqueue(conn, &NewJob::of(&payload, at, Some(format!("publish:{id}:{at}")))).await?;
     Ok(())
 }
 

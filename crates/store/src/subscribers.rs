@@ -324,6 +324,39 @@ impl Store {
         Ok(Some(names))
     }
 
+    /// [`Store::renew_confirmation`] for many addresses (after an import), 500 to a transaction instead of one
+    /// each. `mail` makes the message for (address, newsletter names, token). Returns how many were sent.
+    pub async fn renew_confirmations(
+        &self,
+        emails: &[String],
+        ttl_seconds: i64,
+        mail: impl Fn(&str, &[String], &str) -> MailPayload,
+    ) -> StoreResult<usize> {
+        let mut sent = 0;
+        for chunk in emails.chunks(500) {
+            let mut tx = self.write_tx().await?;
+            for email in chunk {
+                let pending: Vec<(i64, i64, String)> = sqlx::query_as(
+                    "SELECT s.id, n.id, n.name FROM subscriptions x JOIN subscribers s ON s.id = x.subscriber_id
+                     JOIN newsletters n ON n.id = x.newsletter_id
+                     WHERE s.email = lower($1) AND x.status = 'pending' ORDER BY n.sort_order, n.id",
+                )
+                .bind(email)
+                .fetch_all(&mut *tx)
+                .await?;
+                let Some((subscriber_id, _, _)) = pending.first() else { continue };
+                let (token, hash) = crate::new_token();
+                let ids = pending.iter().map(|p| p.1.to_string()).collect::<Vec<_>>().join(",");
+                insert_confirmation_token(&mut tx, &hash, *subscriber_id, &ids, ttl_seconds, None).await?;
+                let names: Vec<String> = pending.into_iter().map(|p| p.2).collect();
+                enqueue_mail(&mut tx, &mail(email, &names, &token)).await?;
+                sent += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(sent)
+    }
+
     /// Unsubscribes from one newsletter (one-click, the preferences page, or staff). Returns whether anything
     /// changed; `action` names it in the ledger.
     pub async fn unsubscribe(

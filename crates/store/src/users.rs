@@ -152,17 +152,24 @@ impl Store {
         Ok(self.user(s.user_id).await?.map(|u| (s, u)))
     }
 
+    /// Deletes sessions that expired before `now`. Returns how many.
+    pub async fn purge_expired_sessions(&self, now: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Deletes login links (setup, invitations, resets) that were used or ran out. Returns how many.
+    pub async fn purge_spent_login_links(&self, now: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM login_links WHERE used_at IS NOT NULL OR expires_at < $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
         Ok(())
-    }
-
-    pub async fn purge_expired_sessions(&self) -> StoreResult<u64> {
-        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now())
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
     }
 
     pub async fn create_login_link(

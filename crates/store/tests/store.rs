@@ -247,14 +247,28 @@ async fn delivery_claims_never_overlap_and_expired_leases_come_back() {
         assert_eq!(store.fan_out(i.id).await.unwrap(), 50, "a second fan-out adds nobody");
 
         // Two senders at once (two nodes): their claims never share a recipient.
-        let (a, b) = tokio::join!(store.claim_deliveries(30, 60), store.claim_deliveries(30, 60));
+        let (a, b) = tokio::join!(
+            store.claim_deliveries(30, 60, "node-a:1:1:x"),
+            store.claim_deliveries(30, 60, "node-b:2:2:y")
+        );
         let (a, b) = (a.unwrap(), b.unwrap());
         assert_eq!(a.len() + b.len(), 50);
         let mut ids: Vec<i64> = a.iter().chain(&b).map(|c| c.subscriber_id).collect();
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), 50, "no recipient claimed twice");
-        assert!(store.claim_deliveries(30, 60).await.unwrap().is_empty(), "leased rows are not claimed again");
+        assert!(
+            store.claim_deliveries(30, 60, "test:1:1:a").await.unwrap().is_empty(),
+            "leased rows are not claimed again"
+        );
+
+        // Who holds leases, by host; a dead worker's records can be freed at once (the worker judges who is dead).
+        assert_eq!(store.lease_holders("node-b:").await.unwrap(), vec!["node-b:2:2:y".to_owned()]);
+        assert_eq!(store.lease_holders("node_").await.unwrap(), Vec::<String>::new(), "`_` is no wildcard");
+        assert_eq!(store.release_leases_of("node-b:2:2:y").await.unwrap(), b.len() as u64);
+        let again = store.claim_deliveries(100, 60, "node-b:3:3:z").await.unwrap();
+        assert_eq!(again.len(), b.len(), "freed records are claimed at once, before their lease ends");
+        let b = again;
 
         // The first sender records its results; the second dies. Its rows come back when the lease ends.
         let results: Vec<_> = a.into_iter().map(|c| (c, DeliveryResult::Sent { message_id: "<m>".into() })).collect();
@@ -263,9 +277,9 @@ async fn delivery_claims_never_overlap_and_expired_leases_come_back() {
             .execute(&store.pool)
             .await
             .unwrap();
-        let back = store.claim_deliveries(100, 60).await.unwrap();
+        let back = store.claim_deliveries(100, 60, "test:1:1:a").await.unwrap();
         assert_eq!(back.len(), b.len());
-        assert!(back.iter().all(|c| c.attempts == 2), "a second attempt");
+        assert!(back.iter().all(|c| c.attempts == 3), "a third attempt");
         assert!(store.finish_issues().await.unwrap().is_empty(), "not done while rows are out");
         let results: Vec<_> =
             back.into_iter().map(|c| (c, DeliveryResult::Sent { message_id: "<m>".into() })).collect();
@@ -273,6 +287,133 @@ async fn delivery_claims_never_overlap_and_expired_leases_come_back() {
         assert_eq!(store.finish_issues().await.unwrap(), vec![i.id]);
         let p = store.issue_progress(i.id).await.unwrap();
         assert_eq!((p.total, p.sent, p.remaining()), (50, 50, 0));
+    })
+    .await;
+}
+
+/// The tables, columns and explicitly created indexes one backend's migrations leave, as comparable strings.
+async fn schema(store: &Store) -> std::collections::BTreeSet<String> {
+    let rows: Vec<String> = match store.backend {
+        newsdesk_store::Backend::Sqlite => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+            )
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+            let mut rows: Vec<String> = tables.iter().map(|t| format!("table {t}")).collect();
+            for t in &tables {
+                let cols: Vec<String> =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT name FROM pragma_table_info('{t}')")))
+                        .fetch_all(&store.pool)
+                        .await
+                        .unwrap();
+                rows.extend(cols.iter().map(|c| format!("column {t}.{c}")));
+            }
+            let indexes: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+                    .fetch_all(&store.pool)
+                    .await
+                    .unwrap();
+            rows.extend(indexes.iter().map(|i| format!("index {i}")));
+            rows
+        }
+        newsdesk_store::Backend::Postgres => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT 'table ' || table_name::text FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations'",
+            )
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+            let cols: Vec<String> = sqlx::query_scalar(
+                "SELECT 'column ' || table_name::text || '.' || column_name::text FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'",
+            )
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+            let indexes: Vec<String> = sqlx::query_scalar(
+                "SELECT 'index ' || indexname::text FROM pg_indexes WHERE schemaname = current_schema()
+                   AND indexname NOT IN (SELECT conname::text FROM pg_constraint)",
+            )
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+            tables.into_iter().chain(cols).chain(indexes).collect()
+        }
+    };
+    rows.into_iter().collect()
+}
+
+/// Both backends' migrations must leave the same tables, columns and indexes: a query written once must find
+/// the same schema (and the same index) under either engine.
+#[tokio::test]
+async fn both_backends_migrations_make_the_same_tables_columns_and_indexes() {
+    let mut schemas = Vec::new();
+    for backend in backends() {
+        let dir = TempDir::new("nd-schema");
+        let db = TestDb::create(backend, dir.path()).await;
+        let store = Store::open(&db.url).await.expect("open store");
+        schemas.push((backend, schema(&store).await));
+        store.close().await;
+    }
+    let (_, sqlite) = &schemas[0];
+    assert!(sqlite.contains("index feed_items_post") && sqlite.contains("column newsletter_issues.stop_reason"));
+    match schemas.get(1) {
+        Some((_, postgres)) => {
+            let only_sqlite: Vec<_> = sqlite.difference(postgres).collect();
+            let only_postgres: Vec<_> = postgres.difference(sqlite).collect();
+            assert!(
+                only_sqlite.is_empty() && only_postgres.is_empty(),
+                "only on SQLite: {only_sqlite:?}\nonly on PostgreSQL: {only_postgres:?}"
+            );
+        }
+        None => eprintln!("SKIPPED: schema parity needs PostgreSQL (NEWSDESK_TEST_DATABASE_URL)"),
+    }
+}
+
+/// Housekeeping: finished jobs older than a week, expired sessions and spent login links go; the rest stays.
+#[tokio::test]
+async fn purges_remove_old_done_jobs_expired_sessions_and_spent_links_only() {
+    each_backend(|store| async move {
+        let now = newsdesk_store::now();
+        for (kind, status, finished) in [("old", "done", now - 8 * 86_400), ("new", "done", now), ("bad", "failed", 1)]
+        {
+            let job = NewJob { kind, payload: serde_json::json!({}), run_at: 0, dedupe_key: None, max_attempts: 1 };
+            store.enqueue(&job).await.unwrap();
+            sqlx::query("UPDATE jobs SET status = $1, finished_at = $2 WHERE kind = $3")
+                .bind(status)
+                .bind(finished)
+                .bind(kind)
+                .execute(&store.pool)
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.purge_done_jobs(now - 7 * 86_400).await.unwrap(), 1);
+        let kinds: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM jobs ORDER BY kind").fetch_all(&store.pool).await.unwrap();
+        assert_eq!(kinds, ["bad", "new"], "failed jobs stay for the admin");
+
+        let user = store.create_user("a@example.org", "A", "editor", None, None).await.unwrap();
+        store.create_session(user.id, "live", "c1", 3600).await.unwrap();
+        store.create_session(user.id, "gone", "c2", 3600).await.unwrap();
+        sqlx::query("UPDATE sessions SET expires_at = 1 WHERE token_hash = 'gone'").execute(&store.pool).await.unwrap();
+        assert_eq!(store.purge_expired_sessions(now).await.unwrap(), 1);
+        assert!(store.session("live").await.unwrap().is_some());
+
+        for hash in ["fresh", "used", "expired"] {
+            store.create_login_link("invite", Some(user.id), hash, 3600).await.unwrap();
+        }
+        sqlx::query("UPDATE login_links SET used_at = 1 WHERE token_hash = 'used'").execute(&store.pool).await.unwrap();
+        sqlx::query("UPDATE login_links SET expires_at = 1 WHERE token_hash = 'expired'")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(store.purge_spent_login_links(now).await.unwrap(), 2);
+        let left: Vec<String> =
+            sqlx::query_scalar("SELECT token_hash FROM login_links").fetch_all(&store.pool).await.unwrap();
+        assert_eq!(left, ["fresh"]);
     })
     .await;
 }

@@ -202,13 +202,35 @@ pub fn etag_for(body: &[u8], version: i64) -> String {
     format!("\"{h:016x}\"")
 }
 
-fn accepts_gzip(headers: &HeaderMap) -> bool {
+/// Whether the client takes `coding` ("gzip", "br") by its Accept-Encoding (`q=0` refuses).
+pub fn accepts(headers: &HeaderMap, coding: &str) -> bool {
     headers.get_all(ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|enc| {
         let mut parts = enc.split(';');
         let name = parts.next().unwrap_or("").trim();
-        let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
-        (name == "gzip" || name == "*") && !refused
+        let refused =
+            parts.any(|p| matches!(p.trim().replace(' ', "").as_str(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+        (name.eq_ignore_ascii_case(coding) || name == "*") && !refused
     })
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    accepts(headers, "gzip")
+}
+
+/// `body` gzipped (level 9: done once, at start or when a page is cached).
+pub fn gzip_best(body: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::best());
+    enc.write_all(body).ok()?;
+    enc.finish().ok().map(Bytes::from)
+}
+
+/// `body` compressed with brotli at its highest quality (done once).
+pub fn brotli_best(body: &[u8]) -> Option<Bytes> {
+    let mut out = Vec::with_capacity(body.len() / 4);
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    brotli::BrotliCompress(&mut std::io::Cursor::new(body), &mut out, &params).ok()?;
+    Some(Bytes::from(out))
 }
 
 /// The response for a cached page: 304 when the client already has it; gzipped when it accepts that.

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use newsdesk_domain::ValidationError;
+use newsdesk_services::ServiceError;
 use newsdesk_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,20 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict { message, .. } => AppError::BadRequest(message),
             other => AppError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Forbidden(m) => AppError::Forbidden(m),
+            ServiceError::BadRequest(m) => AppError::BadRequest(m),
+            ServiceError::Invalid { errors, .. } => {
+                AppError::BadRequest(errors.into_values().collect::<Vec<_>>().join(" "))
+            }
+            ServiceError::Internal(e) => AppError::Internal(e),
         }
     }
 }
@@ -108,6 +123,25 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, &format!("{field}_conflict"), message)
             }
             other => ApiError::from(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
+            ServiceError::Forbidden(m) => ApiError::forbidden(m),
+            ServiceError::BadRequest(m) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", m),
+            ServiceError::Invalid { errors, code } => {
+                let status = match code {
+                    "slug_taken" | "revision_conflict" => StatusCode::CONFLICT,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                let message = errors.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ");
+                ApiError::new(status, code, message)
+            }
+            ServiceError::Internal(e) => ApiError::from(e),
         }
     }
 }

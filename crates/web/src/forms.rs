@@ -1,15 +1,12 @@
 //! Form bodies as ordered name/value pairs (repeated names allowed: several `author` fields make a byline), from
 //! `application/x-www-form-urlencoded` or `multipart/form-data`, with at most one uploaded file.
 
-use std::collections::BTreeMap;
-
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
 
 use crate::error::AppError;
 
-/// Largest upload accepted (bytes).
-pub const MAX_UPLOAD: usize = 25 * 1024 * 1024;
+pub use newsdesk_services::media::MAX_UPLOAD;
 
 /// Body limits per kind of route (bytes), set in `router.rs`. A body over its route's limit is refused with 413
 /// before it is read whole.
@@ -130,7 +127,7 @@ fn serde_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
 }
 
 /// Field name → message, rendered beside each field.
-pub type FieldErrors = BTreeMap<&'static str, String>;
+pub use newsdesk_services::FieldErrors;
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,7 @@ fn uploads() -> DefaultBodyLimit {
 }
 
 pub fn router(state: AppState) -> Router {
+    public::assets::precompress();
     let admin = Router::new()
         .route("/", get(|| async { axum::response::Redirect::to("/admin/posts") }))
         .route("/signin", get(admin::session::signin_form).post(admin::session::signin))
@@ -67,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         .route("/issues/{id}/{action}", post(admin::issues::control))
         .route("/suppressions", get(admin::subscribers::suppressions).post(admin::subscribers::suppress))
         .route("/suppressions/remove", post(admin::subscribers::unsuppress))
+        // Unknown admin URLs (`/admin/`, trailing slashes) go where the public fallback sends them.
+        .fallback(public::fallback)
         .layer(DefaultBodyLimit::max(limits::FORM));
 
     let api = Router::new()
@@ -136,10 +139,18 @@ pub fn router(state: AppState) -> Router {
         .route("/media/audio/{file}", get(public::assets::audio))
         .route("/news-feed/feed.json", get(public::feed::json_feed))
         .route("/news-feed/events", get(public::feed::events))
+        // Before `/{slug}/` would take it as a story's slug.
+        .route(
+            "/admin/",
+            get(|| async {
+                (axum::http::StatusCode::MOVED_PERMANENTLY, [(axum::http::header::LOCATION, "/admin/posts")])
+            }),
+        )
         .route("/{slug}/", get(public::post::show))
         .route("/assets/{name}", get(public::assets::asset))
         .route("/media/{sha}/{file}", get(public::assets::media))
         .route("/healthz", get(public::health::healthz))
+        .route("/favicon.ico", get(public::assets::favicon))
         .nest("/admin", admin)
         .nest("/api/v1", api)
         .fallback(public::fallback)

@@ -6,51 +6,21 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use newsdesk_domain::SiteSettings;
-use newsdesk_render::Templates;
+use newsdesk_services::Context;
 use newsdesk_store::Store;
 
 use crate::cache::PageCache;
 use crate::rate_limit::RateLimiter;
 
-/// Settings from the configuration that the web layer needs.
-#[derive(Debug, Clone)]
-pub struct WebOptions {
-    /// Whole articles (true) or only the dek.
-    pub full_content: bool,
-    /// Entries per feed.
-    pub items: i64,
-    /// Where the "created with AI assistance" label links (`[narration] policy_url`).
-    pub narration_policy_url: String,
-    /// `[mail] transport`, shown in the admin's outbox.
-    pub mail_transport: String,
-    /// `[newsletters] webhook_secret`: the bearer secret of the bounce and complaint webhook (empty: off).
-    pub webhook_secret: String,
-}
-
-impl Default for WebOptions {
-    fn default() -> Self {
-        WebOptions {
-            full_content: true,
-            items: 20,
-            narration_policy_url: "/ai-policy/".into(),
-            mail_transport: "outbox".into(),
-            webhook_secret: String::new(),
-        }
-    }
-}
+/// Settings from the configuration that pages need (defined with the use cases that render them).
+pub type WebOptions = newsdesk_services::Options;
 
 #[derive(Clone)]
 pub struct AppState(pub Arc<StateInner>);
 
 pub struct StateInner {
-    /// The database.
-    pub store: Store,
-    /// Template environment with the site's theme overrides.
-    pub templates: Templates,
-    /// `[site]` settings: title, public URL, time zone, language.
-    pub site: SiteSettings,
-    /// Where uploaded media is stored (`<data>/media`).
-    pub media_dir: PathBuf,
+    /// The store, templates, site settings and file locations every use case works with.
+    pub ctx: Context,
     /// Rendered public pages for anonymous readers, valid for one content version.
     pub cache: PageCache,
     /// Attempts per client for public POSTs (sign-in, setup).
@@ -59,10 +29,6 @@ pub struct StateInner {
     pub content_version: AtomicI64,
     /// Whether cookies get the `Secure` flag (the site is served over https).
     pub secure_cookies: bool,
-    /// Settings from the configuration that pages need (`[feeds]`, `[narration] policy_url`, `[mail] transport`).
-    pub options: WebOptions,
-    /// Where the `outbox` mail transport writes messages (`<data>/outbox`).
-    pub outbox_dir: PathBuf,
     /// The newest News Feed event sequence this node knows of; live streams wait on it.
     pub feed_signal: tokio::sync::watch::Sender<i64>,
     /// Turns true when the server is shutting down, so long-lived streams end and shutdown can finish.
@@ -80,21 +46,22 @@ impl std::ops::Deref for AppState {
     }
 }
 
+impl std::ops::Deref for StateInner {
+    type Target = Context;
+    fn deref(&self) -> &Context {
+        &self.ctx
+    }
+}
+
 impl AppState {
     pub fn new(store: Store, site: SiteSettings, data_dir: PathBuf, options: WebOptions) -> AppState {
-        let templates = Templates::new(&site, Some(data_dir.join("theme")));
         let secure_cookies = site.url.starts_with("https://");
         AppState(Arc::new(StateInner {
-            store,
-            templates,
-            site,
-            media_dir: data_dir.join("media"),
+            ctx: Context::new(store, site, &data_dir, options),
             cache: PageCache::new(10_000),
             limiter: RateLimiter::default(),
             content_version: AtomicI64::new(0),
             secure_cookies,
-            outbox_dir: data_dir.join("outbox"),
-            options,
             chrome: std::sync::RwLock::new(None),
             chrome_rebuild: tokio::sync::Mutex::new(()),
             feed_signal: tokio::sync::watch::Sender::new(0),

@@ -123,6 +123,8 @@ pub struct Sender {
     key: LinkKey,
     site_url: String,
     default_from: String,
+    /// The worker this sender runs in, recorded on every record it claims.
+    worker_id: String,
     issues: Mutex<HashMap<i64, Arc<IssueMail>>>,
     pacer: Pacer,
 }
@@ -134,6 +136,7 @@ impl Sender {
         config: NewsletterConfig,
         site_url: &str,
         default_from: &str,
+        worker_id: &str,
     ) -> anyhow::Result<Sender> {
         let key = store.link_key().await?;
         let interval = (config.rate_per_second > 0.0).then(|| Duration::from_secs_f64(1.0 / config.rate_per_second));
@@ -144,6 +147,7 @@ impl Sender {
             key,
             site_url: site_url.trim_end_matches('/').to_owned(),
             default_from: default_from.to_owned(),
+            worker_id: worker_id.to_owned(),
             issues: Mutex::new(HashMap::new()),
             pacer: Pacer { interval, next: Mutex::new(tokio::time::Instant::now()) },
         })
@@ -274,7 +278,10 @@ impl Sender {
     /// repeat only messages in flight or waiting to be recorded (at most `concurrency` + 2 × 64, the channel and the
     /// write in progress). Returns how many were claimed.
     pub async fn run_batch(&self) -> anyhow::Result<usize> {
-        let claimed = self.store.claim_deliveries(self.config.batch_size.max(1), self.config.lease_seconds).await?;
+        let claimed = self
+            .store
+            .claim_deliveries(self.config.batch_size.max(1), self.config.lease_seconds, &self.worker_id)
+            .await?;
         if claimed.is_empty() {
             for id in self.store.finish_issues().await? {
                 tracing::info!(issue.id = id, "newsletter issue sent");

@@ -3,6 +3,7 @@
 //! runners may share one database.
 
 pub mod delivery;
+pub mod identity;
 pub mod jobs;
 pub mod mail;
 pub mod narration;
@@ -44,6 +45,31 @@ pub struct JobContext {
     pub site_url: String,
 }
 
+/// How long finished jobs stay listed in the admin before housekeeping deletes them (failed ones stay).
+pub const DONE_JOBS_KEPT_SECONDS: i64 = 7 * 86_400;
+
+/// Runs a job's future on its own task, so a panic in it ends that job, not the worker: the panic becomes a
+/// permanent failure with its message, recorded like any other.
+pub async fn caught<F>(job: F) -> Outcome
+where
+    F: std::future::Future<Output = Outcome> + Send + 'static,
+{
+    match tokio::spawn(job).await {
+        Ok(outcome) => outcome,
+        Err(e) if e.is_panic() => {
+            let panic = e.into_panic();
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".into());
+            tracing::error!(panic = %message, "job panicked");
+            Outcome::Fail(format!("the job panicked: {message}"))
+        }
+        Err(e) => Outcome::Retry(format!("the job was cancelled: {e}")),
+    }
+}
+
 pub struct Worker {
     store: Store,
     ctx: JobContext,
@@ -55,9 +81,7 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(store: Store, ctx: JobContext) -> Worker {
-        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
-        let id = format!("{host}:{}:{}", std::process::id(), &newsdesk_store::new_token().0[..8]);
-        Worker { store, ctx, id, lease_seconds: 600 }
+        Worker { store, ctx, id: identity::new_id(), lease_seconds: 600 }
     }
 
     pub fn id(&self) -> &str {
@@ -70,7 +94,8 @@ impl Worker {
             return Ok(false);
         };
         let start = std::time::Instant::now();
-        let outcome = jobs::run(&self.store, &self.ctx, &job).await;
+        let (store, ctx, claimed) = (self.store.clone(), self.ctx.clone(), job.clone());
+        let outcome = caught(async move { jobs::run(&store, &ctx, &claimed).await }).await;
         let duration_ms = start.elapsed().as_secs_f64() * 1000.0;
         match outcome {
             Outcome::Done => {
@@ -89,6 +114,21 @@ impl Worker {
         Ok(())
     }
 
+    /// Takes back at once the jobs and delivery records held by workers of this host that provably died (see
+    /// [`identity`]); a worker elsewhere loses its leases only when they run out. Returns how many were freed.
+    pub async fn reclaim_from_the_dead(&self) -> anyhow::Result<u64> {
+        let host = identity::host();
+        let mut freed = 0;
+        for holder in self.store.lease_holders(&format!("{host}:")).await? {
+            if holder != self.id && identity::provably_dead(&holder) {
+                let n = self.store.release_leases_of(&holder).await?;
+                tracing::warn!(worker.id = %holder, released = n, "took back the leases of a worker that died");
+                freed += n;
+            }
+        }
+        Ok(freed)
+    }
+
     /// The newsletter sender, when mail is configured.
     pub async fn sender(&self) -> anyhow::Result<Option<delivery::Sender>> {
         let Some(mailer) = self.ctx.mailer.clone() else { return Ok(None) };
@@ -99,19 +139,28 @@ impl Worker {
                 self.ctx.newsletters.clone(),
                 &self.ctx.site_url,
                 &self.ctx.mail.from,
+                &self.id,
             )
             .await?,
         ))
     }
 
-    /// Periodic upkeep: deletes signups nobody confirmed in time.
+    /// Periodic upkeep: deletes signups nobody confirmed in time, jobs done more than a week ago, expired
+    /// sessions, and login links that were used or ran out.
     pub async fn housekeeping(&self) -> anyhow::Result<()> {
+        let now = newsdesk_store::now();
         let days = self.ctx.newsletters.purge_unconfirmed_after_days;
         if days > 0 {
-            let purged = self.store.purge_unconfirmed(newsdesk_store::now() - days * 86_400).await?;
+            let purged = self.store.purge_unconfirmed(now - days * 86_400).await?;
             if purged > 0 {
                 tracing::info!(purged, days, "unconfirmed newsletter signups purged");
             }
+        }
+        let jobs = self.store.purge_done_jobs(now - DONE_JOBS_KEPT_SECONDS).await?;
+        let sessions = self.store.purge_expired_sessions(now).await?;
+        let links = self.store.purge_spent_login_links(now).await?;
+        if jobs + sessions + links > 0 {
+            tracing::info!(jobs, sessions, login_links = links, "housekeeping purged");
         }
         Ok(())
     }
@@ -119,6 +168,7 @@ impl Worker {
     /// Runs every job and newsletter delivery that is due now, then returns how many jobs and delivery batches
     /// ran. For tests and `newsdesk worker --once`.
     pub async fn drain(&self) -> anyhow::Result<usize> {
+        self.reclaim_from_the_dead().await?;
         self.housekeeping().await?;
         let sender = self.sender().await?;
         let mut n = 0;
@@ -144,6 +194,9 @@ impl Worker {
     /// first.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(worker.id = %self.id, "worker started");
+        if let Err(e) = self.reclaim_from_the_dead().await {
+            tracing::error!(error = format!("{e:#}"), "could not take back the leases of dead workers");
+        }
         let sender = match self.sender().await {
             Ok(Some(sender)) => Some(tokio::spawn(sender.run(shutdown.clone()))),
             Ok(None) => None,
@@ -186,5 +239,27 @@ impl Worker {
             let _ = sender.await;
         }
         tracing::info!(worker.id = %self.id, "worker stopped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Outcome, caught};
+
+    /// Regression: a job that panicked silently stopped the worker inside `serve` while the site kept running.
+    #[tokio::test]
+    async fn a_panicking_job_becomes_a_failure_with_its_message() {
+        let outcome = caught(async { panic!("the narration engine returned nonsense") }).await;
+        match outcome {
+            Outcome::Fail(m) => assert_eq!(m, "the job panicked: the narration engine returned nonsense"),
+            other => panic!("expected a failure, got {other:?}"),
+        }
+        let formatted = caught(async {
+            let n = 3;
+            panic!("chunk {n} of 2")
+        })
+        .await;
+        assert!(matches!(formatted, Outcome::Fail(m) if m.ends_with("chunk 3 of 2")));
+        assert!(matches!(caught(async { Outcome::Done }).await, Outcome::Done), "the worker goes on");
     }
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use newsdesk_services::posts::PostDraft;
 use newsdesk_store::Backend;
-use newsdesk_web::content::PostDraft;
 
 use crate::helpers::{TestApp, backends, python, spawn_app_config};
 use crate::public::publish;
@@ -126,7 +126,7 @@ async fn espeak_narrates_articles_into_a_labelled_player_and_a_podcast() {
         );
         let post = app.store.post(id).await.unwrap().unwrap();
         let tz = jiff::tz::TimeZone::get("Europe/London").unwrap();
-        let actor = newsdesk_web::auth::Actor { user_id: None, role: newsdesk_domain::Role::Editor, author_id: None };
+        let actor = newsdesk_services::Actor { user_id: None, role: newsdesk_domain::Role::Editor, author_id: None };
         let draft = PostDraft {
             title: post.row.title.clone(),
             body: format!("{BODY}\n\nA new closing line."),
@@ -134,13 +134,13 @@ async fn espeak_narrates_articles_into_a_labelled_player_and_a_podcast() {
             tags: vec!["Port".into()],
             ..Default::default()
         };
-        newsdesk_web::content::save_post(
+        newsdesk_services::posts::save_post(
             &app.store,
             &tz,
             &actor,
             Some(&post),
             draft,
-            newsdesk_web::content::Action::Save,
+            newsdesk_services::posts::Action::Save,
         )
         .await
         .unwrap();

@@ -226,17 +226,24 @@ async fn a_separate_worker_process_publishes_scheduled_posts() {
         app.author("Ana Okafor", "person").await;
         let tz = jiff::tz::TimeZone::get("Europe/London").unwrap();
         let at = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3)).to_string();
-        let actor = newsdesk_web::auth::Actor { user_id: None, role: newsdesk_domain::Role::Editor, author_id: None };
-        let draft = newsdesk_web::content::PostDraft {
+        let actor = newsdesk_services::Actor { user_id: None, role: newsdesk_domain::Role::Editor, author_id: None };
+        let draft = newsdesk_services::posts::PostDraft {
             title: "Polls close at ten".into(),
             body: "Count begins.".into(),
             authors: vec!["Ana Okafor".into()],
             publish_at: Some(at),
             ..Default::default()
         };
-        newsdesk_web::content::save_post(&app.store, &tz, &actor, None, draft, newsdesk_web::content::Action::Publish)
-            .await
-            .unwrap();
+        newsdesk_services::posts::save_post(
+            &app.store,
+            &tz,
+            &actor,
+            None,
+            draft,
+            newsdesk_services::posts::Action::Publish,
+        )
+        .await
+        .unwrap();
         assert_eq!(app.store.post_by_slug("polls-close-at-ten").await.unwrap().unwrap().row.status, "scheduled");
         tokio::time::sleep(std::time::Duration::from_millis(4100)).await;
         let out = newsdesk(&app, &["worker", "--once"]);

@@ -3,7 +3,7 @@
 
 use std::process::{Command, Stdio};
 
-use newsdesk_web::content::PostDraft;
+use newsdesk_services::posts::PostDraft;
 use serde_json::Value;
 
 use crate::helpers::{Options, TestApp, backends, python, spawn_app_with};
@@ -310,7 +310,7 @@ async fn pages_and_feeds_pass_the_nu_html_checker() {
     let n = app.store.newsletter_by_slug("morning-ledger").await.unwrap().unwrap();
     crate::helpers::confirmed_subscribers(&app, n.id, &["val@example.org".into()]).await;
     let post = app.store.published_by_slug(&slug).await.unwrap().unwrap();
-    let issue = newsdesk_web::newsletter_mail::render_issue(&app.state, &n, "post", &[post], None, None).unwrap();
+    let issue = newsdesk_services::newsletter_mail::render_issue(&app.state, &n, "post", &[post], None, None).unwrap();
     let new = newsdesk_store::issues::NewIssue {
         newsletter_id: n.id,
         idempotency_key: "validator",
@@ -464,5 +464,21 @@ async fn static_mirror_is_complete_relative_and_incremental() {
         assert_eq!(std::fs::read_to_string(foreign.join("keep.txt")).unwrap(), "mine", "nothing touched");
         let r = run(&foreign.join("keep.txt"));
         assert!(String::from_utf8_lossy(&r.stderr).contains("is not a directory"));
+
+        // Regression: the export rendered with default options, ignoring `[feeds]` and `[narration] policy_url`.
+        let dek_only = app.data_dir().join("mirror-dek");
+        let r = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+            .args(["export", "static", "--data"])
+            .arg(app.data_dir())
+            .arg(&dek_only)
+            .env("NEWSDESK_DATABASE_URL", &app.db.url)
+            .env("NEWSDESK_SITE__URL", &app.address)
+            .env("NEWSDESK_FEEDS__FULL_CONTENT", "false")
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let full = std::fs::read_to_string(out_dir.join("rss/index.xml")).unwrap();
+        let dek = std::fs::read_to_string(dek_only.join("rss/index.xml")).unwrap();
+        assert!(full.contains("<content:encoded>") && !dek.contains("<content:encoded>"), "[feeds] full_content");
     }
 }

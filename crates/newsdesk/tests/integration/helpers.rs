@@ -125,7 +125,7 @@ impl TestApp {
 
     /// Creates a staff account with a password.
     pub async fn create_staff(&self, email: &str, role: &str, author_id: Option<i64>) -> i64 {
-        let hash = newsdesk_web::auth::password::hash(PASSWORD.into()).await.unwrap();
+        let hash = newsdesk_services::passwords::hash(PASSWORD.into()).await.unwrap();
         self.store.create_user(email, email, role, Some(&hash), author_id).await.unwrap().id
     }
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use newsdesk_web::content::PostDraft;
+use newsdesk_services::posts::PostDraft;
 use reqwest::Client;
 use serde_json::{Value, json};
 

@@ -1,8 +1,8 @@
 //! The reader's site: the article page as the reference page lays it out, archives, 404, cache and health.
 
 use newsdesk_domain::{PostStatus, Role};
-use newsdesk_web::auth::Actor;
-use newsdesk_web::content::{Action, PostDraft, save_post};
+use newsdesk_services::Actor;
+use newsdesk_services::posts::{Action, PostDraft, save_post};
 
 mod home {
     pub fn published() -> newsdesk_store::posts::PostFilter {
@@ -29,7 +29,7 @@ pub async fn publish(app: &TestApp, draft: PostDraft) -> String {
 pub async fn reference_article(app: &TestApp) -> String {
     app.author("Ana Okafor", "person").await;
     app.author("Harbourside news desk", "desk").await;
-    let media = newsdesk_web::media::store_image(
+    let media = newsdesk_services::media::store_image(
         &app.store,
         &app.data_dir().join("media"),
         "pier.png",

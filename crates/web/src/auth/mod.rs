@@ -2,7 +2,7 @@
 
 pub mod csrf;
 pub mod origin;
-pub mod password;
 pub mod session;
 
-pub use session::{Actor, MaybeStaff, Staff};
+pub use newsdesk_services::Actor;
+pub use session::{MaybeStaff, Staff};

@@ -16,14 +16,7 @@ pub const SESSION_COOKIE: &str = "nd_session";
 /// Sessions last 14 days.
 pub const SESSION_TTL: i64 = 14 * 24 * 3600;
 
-/// Who is acting, as the permission rules see it.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: Option<i64>,
-    pub role: Role,
-    /// The byline (person author) linked to the user, if any.
-    pub author_id: Option<i64>,
-}
+pub use newsdesk_services::Actor;
 
 /// A signed-in staff member.
 #[derive(Debug, Clone)]

@@ -2,15 +2,16 @@
 //! send. Idempotent: a second run adds nobody twice.
 
 use newsdesk_store::Store;
+use newsdesk_store::issues::FanOut;
 use newsdesk_store::jobs::Job;
 
 use crate::Outcome;
 
+#[tracing::instrument(skip_all, fields(job.id = job.id))]
 pub async fn run(store: &Store, job: &Job) -> Outcome {
-    let Some(issue_id) =
-        serde_json::from_str::<serde_json::Value>(&job.payload).ok().and_then(|v| v["issue_id"].as_i64())
-    else {
-        return Outcome::Fail("bad payload: no issue_id".into());
+    let issue_id = match job.payload::<FanOut>() {
+        Ok(p) => p.issue_id,
+        Err(e) => return Outcome::Fail(e),
     };
     match store.fan_out(issue_id).await {
         Ok(total) => {

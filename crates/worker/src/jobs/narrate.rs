@@ -10,25 +10,18 @@ use std::time::Duration;
 
 use newsdesk_render::narration::{chunks, narration_text};
 use newsdesk_store::Store;
-use newsdesk_store::audio::ReadyAudio;
+use newsdesk_store::audio::{Narrate, ReadyAudio};
 use newsdesk_store::jobs::Job;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::narration::{self, Engine, NarrationError};
 use crate::{JobContext, Outcome};
 
-#[derive(Deserialize)]
-struct Payload {
-    post_id: i64,
-    #[serde(default)]
-    force: bool,
-}
-
+#[tracing::instrument(skip_all, fields(job.id = job.id))]
 pub async fn run(store: &Store, ctx: &JobContext, job: &Job) -> Outcome {
-    let p: Payload = match serde_json::from_str(&job.payload) {
+    let p: Narrate = match job.payload() {
         Ok(p) => p,
-        Err(e) => return Outcome::Fail(format!("bad payload: {e}")),
+        Err(e) => return Outcome::Fail(e),
     };
     match narrate(store, ctx, p.post_id, p.force).await {
         Ok(()) => Outcome::Done,

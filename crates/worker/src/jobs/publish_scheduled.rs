@@ -3,20 +3,15 @@
 
 use newsdesk_store::Store;
 use newsdesk_store::jobs::Job;
-use serde::Deserialize;
+use newsdesk_store::posts::PublishScheduled;
 
 use crate::Outcome;
 
-#[derive(Deserialize)]
-struct Payload {
-    post_id: i64,
-    scheduled_for: i64,
-}
-
+#[tracing::instrument(skip_all, fields(job.id = job.id))]
 pub async fn run(store: &Store, job: &Job) -> Outcome {
-    let p: Payload = match serde_json::from_str(&job.payload) {
+    let p: PublishScheduled = match job.payload() {
         Ok(p) => p,
-        Err(e) => return Outcome::Fail(format!("bad payload: {e}")),
+        Err(e) => return Outcome::Fail(e),
     };
     match store.publish_if_due(p.post_id, p.scheduled_for).await {
         Ok(true) => {

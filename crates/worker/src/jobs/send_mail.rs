@@ -5,10 +5,11 @@ use newsdesk_store::jobs::Job;
 use crate::mail::MailPayload;
 use crate::{JobContext, Outcome};
 
+#[tracing::instrument(skip_all, fields(job.id = job.id))]
 pub async fn run(ctx: &JobContext, job: &Job) -> Outcome {
-    let m: MailPayload = match serde_json::from_str(&job.payload) {
+    let m: MailPayload = match job.payload() {
         Ok(m) => m,
-        Err(e) => return Outcome::Fail(format!("bad payload: {e}")),
+        Err(e) => return Outcome::Fail(e),
     };
     let Some(mailer) = ctx.mailer.as_ref() else {
         return Outcome::Fail(ctx.mail_error.clone().unwrap_or_else(|| "mail is not configured".into()));

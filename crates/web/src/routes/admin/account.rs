@@ -4,10 +4,11 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 
 use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_other};
-use crate::auth::{Staff, password};
+use crate::auth::Staff;
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormData};
 use crate::state::AppState;
+use newsdesk_services::passwords as password;
 
 pub async fn show(
     State(state): State<AppState>,

@@ -12,10 +12,10 @@ use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_o
 use crate::auth::Staff;
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormData};
-use crate::media::{UploadError, store_image};
 use crate::state::AppState;
-use crate::views::image_view;
 use newsdesk_render::views::ImageView;
+use newsdesk_services::media::{UploadError, store_image};
+use newsdesk_services::views::image_view;
 
 pub async fn list(
     State(state): State<AppState>,

@@ -15,8 +15,8 @@ use super::{check_csrf, flash_text, invalid, page, see_other};
 use crate::auth::Staff;
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormData};
-use crate::newsletter_mail::{render_issue, sample};
 use crate::state::AppState;
+use newsdesk_services::newsletter_mail::{render_issue, sample};
 
 /// Most articles a digest may carry.
 const MAX_POSTS: usize = 20;
@@ -190,7 +190,7 @@ pub async fn show(
     let issue = state.store.issue(id).await?.ok_or(AppError::NotFound)?;
     let n = state.store.newsletter(issue.newsletter_id).await?.ok_or(AppError::NotFound)?;
     let progress = state.store.issue_progress(id).await?;
-    let rendered = crate::newsletter_mail::RenderedIssue::from(&issue);
+    let rendered = newsdesk_services::newsletter_mail::RenderedIssue::from(&issue);
     let data = serde_json::json!({
         "issue": issue,
         "newsletter": n,

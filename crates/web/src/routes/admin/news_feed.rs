@@ -9,10 +9,10 @@ use newsdesk_store::feed::FeedItem;
 use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_other};
 use crate::auth::Staff;
 use crate::error::AppError;
-use crate::feed_items::{ItemForm, parse_item};
 use crate::forms::{FieldErrors, FormData};
 use crate::state::AppState;
-use crate::views::feed_item_view;
+use newsdesk_services::feed_items::{ItemForm, parse_item};
+use newsdesk_services::views::feed_item_view;
 
 async fn list_data(state: &AppState, extra: serde_json::Value) -> Result<serde_json::Value, AppError> {
     let items: Vec<_> = state.store.feed_items(None, 50).await?.iter().map(feed_item_view).collect();
@@ -44,6 +44,7 @@ async fn parse_form(state: &AppState, form: &FormData) -> Result<Result<ItemForm
         author_of(form),
     )
     .await
+    .map_err(AppError::from)
 }
 
 pub async fn list(

@@ -11,12 +11,12 @@ use serde::Deserialize;
 
 use super::{check_csrf, errors_json, flash_text, invalid, page, see_other};
 use crate::auth::Staff;
-use crate::content::{self, Action, PostDraft, SaveError};
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormData};
-use crate::media::{UploadError, store_image};
 use crate::state::AppState;
-use crate::views::{image_view, pagination, post_view};
+use newsdesk_services::media::{UploadError, store_image};
+use newsdesk_services::posts::{self as content, Action, PostDraft, SaveError};
+use newsdesk_services::views::{image_view, pagination, post_view};
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -97,7 +97,7 @@ async fn editor(
         None => Vec::new(),
     }
     .iter()
-    .map(crate::views::correction_view)
+    .map(newsdesk_services::views::correction_view)
     .collect();
     let data = serde_json::json!({
         "post": post_json,

@@ -12,10 +12,10 @@ use serde::Deserialize;
 
 use super::{check_csrf, flash_text, page, see_other};
 use crate::auth::Staff;
-use crate::content::{self, Action, PostDraft, SaveError};
 use crate::error::AppError;
 use crate::forms::FormData;
 use crate::state::AppState;
+use newsdesk_services::posts::{self as content, Action, PostDraft, SaveError};
 
 pub async fn add_correction(
     State(state): State<AppState>,

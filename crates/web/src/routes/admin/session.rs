@@ -12,12 +12,12 @@ use serde::Deserialize;
 
 use super::{errors_json, render, see_other};
 use crate::auth::csrf::{self, ANON_COOKIE};
-use crate::auth::password;
 use crate::auth::session::{SESSION_COOKIE, SESSION_TTL, set_cookie};
 use crate::auth::{MaybeStaff, Staff};
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormData};
 use crate::state::AppState;
+use newsdesk_services::passwords as password;
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -239,7 +239,7 @@ pub async fn setup(
 }
 
 /// Password reset links are valid for an hour.
-pub const RESET_TTL: i64 = 3600;
+pub use newsdesk_services::staff::RESET_TTL;
 
 pub async fn forgot_form(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     anon_page(&state, &headers, StatusCode::OK, "admin/forgot.html", serde_json::json!({ "values": {} }))

@@ -117,7 +117,7 @@ pub async fn add(
         return rejected(&state, &staff, &n, extra).await;
     }
     if !confirmed {
-        crate::subscribers::send_confirmations(&state, &n).await?;
+        newsdesk_services::subscribers::send_confirmations(&state, &n).await?;
     }
     Ok(see_other(&format!("/admin/newsletters/{id}/subscribers?done=added")))
 }
@@ -177,7 +177,7 @@ pub async fn import(
     let rows: Vec<newsdesk_store::subscribers::ImportRow> =
         parsed.rows.into_iter().map(|(email, name)| newsdesk_store::subscribers::ImportRow { email, name }).collect();
     let summary = state.store.import_subscribers(n.id, &rows, confirmed, &staff_consent(&staff, &source)).await?;
-    let mailed = if confirmed { 0 } else { crate::subscribers::send_confirmations(&state, &n).await? };
+    let mailed = if confirmed { 0 } else { newsdesk_services::subscribers::send_confirmations(&state, &n).await? };
     tracing::info!(newsletter = %n.slug, added = summary.added, updated = summary.updated, suppressed = summary.suppressed, skipped = parsed.errors.len(), "subscribers imported");
     let result = serde_json::json!({
         "import_result": {
@@ -192,7 +192,7 @@ pub async fn import(
 /// Every subscription of the newsletter as CSV (a spreadsheet opens it; an import reads it back).
 pub async fn export(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Response, AppError> {
     let n = newsletter(&state, &staff, id).await?;
-    let csv = crate::subscribers::export_csv(&state, &n).await?;
+    let csv = newsdesk_services::subscribers::export_csv(&state, &n).await?;
     let disposition = format!("attachment; filename=\"{}-subscribers.csv\"", n.slug);
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],

@@ -2,18 +2,15 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use newsdesk_domain::author::parse_name;
-use newsdesk_domain::{EmailAddress, Role};
-use newsdesk_store::StoreError;
+use newsdesk_domain::Role;
+use newsdesk_services::ServiceError;
+use newsdesk_services::staff::{self, Inviter, NewStaff};
 
 use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_other};
 use crate::auth::Staff;
 use crate::error::AppError;
-use crate::forms::{FieldErrors, FormData};
+use crate::forms::FormData;
 use crate::state::AppState;
-
-/// Invitations are valid for a week.
-pub const INVITE_TTL: i64 = 7 * 24 * 3600;
 
 fn grantable(staff: &Staff) -> Vec<&'static str> {
     Role::ALL.iter().filter(|r| staff.role.can_grant(**r)).map(|r| r.as_str()).collect()
@@ -45,51 +42,17 @@ pub async fn list(
 pub async fn invite(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_manage_staff(), "manage staff")?;
-    let mut errors = FieldErrors::new();
-    let name = parse_name("name", form.str("name")).map_err(|e| errors.insert(e.field, e.message)).ok();
-    let email = EmailAddress::parse("email", form.str("email")).map_err(|e| errors.insert(e.field, e.message)).ok();
-    let role = match Role::parse("role", form.str("role")) {
-        Ok(r) if staff.role.can_grant(r) => Some(r),
-        Ok(r) => {
-            errors.insert("role", format!("You cannot give the role {}.", r.as_str()));
-            None
+    let new = NewStaff { email: form.str("email"), name: form.str("name"), role: form.str("role"), password: None };
+    let errors = match staff::add(&state, new, Some(Inviter { user: &staff.user, role: staff.role })).await {
+        Ok(added) => {
+            let link = added.setup_link.unwrap_or_default();
+            let extra = serde_json::json!({ "invite_link": link, "invited": added.user.email });
+            let d = data(&state, &staff, extra).await?;
+            return page(&state, &staff, "admin/users.html", "users", None, d);
         }
-        Err(e) => {
-            errors.insert(e.field, e.message);
-            None
-        }
+        Err(ServiceError::Invalid { errors, .. }) => errors,
+        Err(e) => return Err(e.into()),
     };
-    if let (Some(name), Some(email), Some(role)) = (&name, &email, role) {
-        match state.store.create_user(email.as_str(), name, role.as_str(), None, None).await {
-            Ok(user) => {
-                let (token, hash) = newsdesk_store::new_token();
-                let link = format!("{}/admin/setup/{token}", state.site.url);
-                let mail = newsdesk_store::mail::MailPayload {
-                    to: user.email.clone(),
-                    subject: format!("You are invited to {}", state.site.title),
-                    text: format!(
-                        "Hello {},\n\n{} invited you to work on {} as {} {}.\n\nChoose your password here (the link works once, for 7 days):\n{link}\n\nIf you did not expect this, ignore this message.\n",
-                        user.name,
-                        staff.user.name,
-                        state.site.title,
-                        if role.as_str().starts_with(['a', 'e', 'o']) { "an" } else { "a" },
-                        role.as_str()
-                    ),
-                    html: None,
-                    reply_to: Some(staff.user.email.clone()),
-                    headers: Vec::new(),
-                };
-                state.store.create_login_link_with_mail("invite", user.id, &hash, INVITE_TTL, &mail).await?;
-                tracing::info!(user.id = user.id, by.user.id = staff.user.id, "staff invited");
-                let d = data(&state, &staff, serde_json::json!({ "invite_link": link, "invited": user.email })).await?;
-                return page(&state, &staff, "admin/users.html", "users", None, d);
-            }
-            Err(StoreError::Conflict { field, message }) => {
-                errors.insert(field, message);
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
     let values = serde_json::json!({ "name": form.str("name"), "email": form.str("email"), "role": form.str("role") });
     let d = data(&state, &staff, serde_json::json!({ "values": values, "errors": errors_json(&errors) })).await?;
     invalid(&state, &staff, "admin/users.html", "users", d)

@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::{ApiAuth, ApiPath, ApiQuery, absolute, rfc3339};
 use crate::error::ApiError;
-use crate::feed_items::parse_item;
 use crate::state::AppState;
-use crate::views::feed_item_view;
+use newsdesk_services::feed_items::parse_item;
+use newsdesk_services::views::feed_item_view;
 
 fn item_json(state: &AppState, f: &newsdesk_store::feed::FeedItem) -> serde_json::Value {
     let v = feed_item_view(f);

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use super::{ApiAuth, absolute};
 use crate::error::ApiError;
 use crate::forms::FormData;
-use crate::media::{UploadError, store_image};
 use crate::state::AppState;
-use crate::views::image_view;
+use newsdesk_services::media::{UploadError, store_image};
+use newsdesk_services::views::image_view;
 
 pub async fn upload(State(state): State<AppState>, auth: ApiAuth, form: FormData) -> Result<Response, ApiError> {
     let _ = auth;

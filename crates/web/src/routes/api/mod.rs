@@ -13,9 +13,9 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use newsdesk_domain::Role;
 
-use crate::auth::Actor;
 use crate::error::ApiError;
 use crate::state::AppState;
+use newsdesk_services::Actor;
 
 /// A caller with a valid API token.
 pub struct ApiAuth {

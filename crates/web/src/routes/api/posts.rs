@@ -10,10 +10,10 @@ use newsdesk_store::posts::{Post, PostFilter};
 use serde::Deserialize;
 
 use super::{ApiAuth, ApiPath, ApiQuery, MaybeApiAuth, absolute, rfc3339};
-use crate::content::{self, Action, PostDraft, SaveError};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::views::post_view;
+use newsdesk_services::posts::{self as content, Action, PostDraft, SaveError};
+use newsdesk_services::views::post_view;
 
 /// The JSON shape of a post, used in every response.
 pub fn post_json(state: &AppState, p: &Post) -> serde_json::Value {

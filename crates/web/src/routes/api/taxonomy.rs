@@ -6,7 +6,7 @@ use axum::extract::State;
 use super::{ApiPath, absolute};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::views::{author_view, image_view, tag_view};
+use newsdesk_services::views::{author_view, image_view, tag_view};
 
 pub async fn authors(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let authors = state.store.authors().await?;

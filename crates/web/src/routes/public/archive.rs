@@ -10,7 +10,7 @@ use super::{Cached, PER_PAGE, cached, not_found, page_number, serve};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::{author_view, image_view, pagination, post_view, tag_view};
+use newsdesk_services::views::{author_view, image_view, pagination, post_view, tag_view};
 
 #[derive(Clone, Copy)]
 enum Kind {

@@ -1,21 +1,72 @@
 //! Embedded CSS/JS under `/assets/` and uploaded images under `/media/{sha256}/{width}.jpg`, both immutable.
 
-use axum::body::Body;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::cache;
 use crate::state::AppState;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-pub async fn asset(Path(name): Path<String>) -> Response {
-    match newsdesk_render::assets::find(&name) {
-        Some(a) => {
-            ([(header::CONTENT_TYPE, a.content_type), (header::CACHE_CONTROL, IMMUTABLE)], a.body).into_response()
+/// An embedded asset with its compressed variants, made once (text assets only: images are compressed already).
+struct Encoded {
+    content_type: &'static str,
+    identity: Bytes,
+    gzip: Option<Bytes>,
+    br: Option<Bytes>,
+}
+
+static ENCODED: LazyLock<HashMap<&'static str, Encoded>> = LazyLock::new(|| {
+    newsdesk_render::assets::ASSETS
+        .iter()
+        .map(|a| {
+            let text = a.content_type.starts_with("text/") || a.content_type.starts_with("image/svg");
+            let body = a.body.as_bytes();
+            let encoded = Encoded {
+                content_type: a.content_type,
+                identity: Bytes::from_static(body),
+                gzip: text.then(|| cache::gzip_best(body)).flatten().filter(|z| z.len() < body.len()),
+                br: text.then(|| cache::brotli_best(body)).flatten().filter(|z| z.len() < body.len()),
+            };
+            (a.name, encoded)
+        })
+        .collect()
+});
+
+/// Compresses the embedded assets now (at start), not on the first reader's request.
+pub fn precompress() {
+    LazyLock::force(&ENCODED);
+}
+
+pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
+    let Some(a) = ENCODED.get(name.as_str()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let common =
+        [(header::CONTENT_TYPE, a.content_type), (header::CACHE_CONTROL, IMMUTABLE), (header::VARY, "Accept-Encoding")];
+    match (&a.br, &a.gzip) {
+        (Some(br), _) if cache::accepts(&headers, "br") => {
+            (common, [(header::CONTENT_ENCODING, "br")], br.clone()).into_response()
         }
-        None => StatusCode::NOT_FOUND.into_response(),
+        (_, Some(gz)) if cache::accepts(&headers, "gzip") => {
+            (common, [(header::CONTENT_ENCODING, "gzip")], gz.clone()).into_response()
+        }
+        _ => (common, a.identity.clone()).into_response(),
     }
+}
+
+/// The built-in favicon (a Ledger-blue square); a theme overrides it with `<data>/theme/favicon.ico`.
+const FAVICON: &[u8] = include_bytes!("../../../../render/assets/favicon.ico");
+
+pub async fn favicon(State(state): State<AppState>) -> Response {
+    let own = tokio::fs::read(state.theme_dir.join("favicon.ico")).await.ok();
+    let body = own.map(Bytes::from).unwrap_or_else(|| Bytes::from_static(FAVICON));
+    ([(header::CONTENT_TYPE, "image/x-icon"), (header::CACHE_CONTROL, "public, max-age=86400")], body).into_response()
 }
 
 pub async fn media(State(state): State<AppState>, Path((sha, file)): Path<(String, String)>) -> Response {
@@ -24,7 +75,7 @@ pub async fn media(State(state): State<AppState>, Path((sha, file)): Path<(Strin
     if !valid_sha || !valid_file {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let path = crate::media::media_path(&state.media_dir, &sha).join(&file);
+    let path = newsdesk_services::media::media_path(&state.media_dir, &sha).join(&file);
     match tokio::fs::read(&path).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, IMMUTABLE)], Body::from(bytes))
             .into_response(),

@@ -22,8 +22,8 @@ use super::{Cached, cached, not_found, serve, serve_document};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::feed_item_view;
 use newsdesk_render::feeds::FeedEntry;
+use newsdesk_services::views::feed_item_view;
 
 /// Items per `/news-feed/` page and per feed document.
 pub const PAGE: i64 = 25;

@@ -10,7 +10,7 @@ use super::{Cached, PER_PAGE, cached, not_found, page_number, serve};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::{pagination, post_view};
+use newsdesk_services::views::{pagination, post_view};
 
 pub fn published_posts() -> PostFilter {
     PostFilter { kind: Some("post".into()), status: Some("published".into()), ..Default::default() }

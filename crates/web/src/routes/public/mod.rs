@@ -22,7 +22,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use newsdesk_render::views::{FeedItemView, PostView, TagView};
 
-use crate::views::feed_item_view;
+use newsdesk_services::views::feed_item_view;
 use std::sync::Arc;
 
 /// Number of stories per list page.
@@ -110,7 +110,7 @@ pub async fn chrome(state: &AppState) -> Result<Arc<Chrome>, AppError> {
     // The sequence is read before the items: an item posted in between is replayed to live pages, never lost.
     let feed_seq = state.store.feed_last_seq().await?;
     let feed = state.store.feed_items(None, FEED_SIDEBAR).await?.iter().map(feed_item_view).collect();
-    let picks = state.store.editors_picks().await?.iter().take(6).map(crate::views::post_view).collect();
+    let picks = state.store.editors_picks().await?.iter().take(6).map(newsdesk_services::views::post_view).collect();
     let newsletters = state.store.public_newsletters().await?;
     let c = Arc::new(Chrome { version, nav, latest, feed, feed_seq, picks, newsletters });
     if let Ok(mut slot) = state.chrome.write() {
@@ -199,10 +199,22 @@ pub async fn not_found(state: &AppState, staff: &MaybeStaff, headers: &HeaderMap
 pub async fn fallback(
     axum::extract::State(state): axum::extract::State<AppState>,
     staff: MaybeStaff,
-    uri: axum::http::Uri,
+    // The original URI: inside a nested router (`/admin`) the plain one has lost its prefix.
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let path = uri.path();
+    // Admin URLs have no trailing slash: `/admin/` and `/admin/posts/` go to their canonical URL.
+    if path.starts_with("/admin/")
+        && path.ends_with('/')
+        && let Some(to) = crate::redirect::local_path(match path.trim_end_matches('/') {
+            "/admin" => "/admin/posts",
+            trimmed => trimmed,
+        })
+        && let Ok(location) = header::HeaderValue::from_str(&to)
+    {
+        return Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response());
+    }
     // Ghost-style URLs end in a slash; send `/slug` to `/slug/` when that is a page. Only a path that stays on this
     // site is redirected: `//host` and `/\\host` would lead browsers elsewhere.
     if !path.ends_with('/')

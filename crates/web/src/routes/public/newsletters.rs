@@ -19,15 +19,14 @@ use newsdesk_store::newsletters::{Confirmation, Consent, Newsletter};
 
 use crate::error::AppError;
 use crate::forms::FormData;
-use crate::newsletter_mail::confirmation_mail;
 use crate::state::AppState;
+use newsdesk_services::newsletter_mail::confirmation_mail;
 
 pub const THANKS: &str = "Thank you for signing up for this newsletter. We've sent you a confirmation email.";
 pub const BAD_ADDRESS: &str = "Please enter a correct email address.";
 /// The most of a typed address shown back in a form (the longest address there can be).
 pub const ECHO_MAX: usize = 254;
-/// Confirmation links work for 72 hours.
-pub const TOKEN_TTL: i64 = 72 * 3600;
+pub use newsdesk_services::subscribers::TOKEN_TTL;
 
 /// The words next to every form, recorded in the consent ledger with each signup.
 pub fn consent_text(site_title: &str) -> String {
@@ -266,7 +265,7 @@ pub async fn resend(
         );
     }
     if state.limiter.allow(&format!("signup-email:{email}"), 3, Duration::from_secs(3600)) {
-        let sent = crate::subscribers::renew_confirmation(&state, &email).await?;
+        let sent = newsdesk_services::subscribers::renew_confirmation(&state, &email).await?;
         tracing::info!(sent, "newsletter confirmation link re-requested");
     }
     confirm_page(
@@ -293,8 +292,8 @@ pub async fn archived_issue(
     let newsletter = newsletter.ok_or(AppError::NotFound)?;
     let issue = state.store.issue(id).await?;
     let issue = issue.filter(|i| i.newsletter_id == newsletter.id && i.status == "sent").ok_or(AppError::NotFound)?;
-    let rendered = crate::newsletter_mail::RenderedIssue::from(&issue);
-    let copy = crate::newsletter_mail::sample(&rendered, &state.site.url, None);
+    let rendered = newsdesk_services::newsletter_mail::RenderedIssue::from(&issue);
+    let copy = newsdesk_services::newsletter_mail::sample(&rendered, &state.site.url, None);
     archive_page(&state, serde_json::json!({ "newsletter": newsletter, "issue": issue, "html": copy.html }))
 }
 

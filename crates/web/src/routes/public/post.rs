@@ -10,19 +10,24 @@ use super::{Cached, cached, not_found, serve};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::{correction_view, post_view};
+use newsdesk_services::views::{correction_view, post_view};
 
-/// The promo under an article: the post editors chose, else the latest published post of the same primary tag.
+/// The promo under an article: the post editors chose, else the latest other published post of its section (the
+/// primary tag), else of its other tags in order — the lead story included, whatever the home page shows.
 async fn related(state: &AppState, post: &Post) -> Result<Option<PostView>, AppError> {
     if let Some(id) = post.row.related_post_id
         && let Some(p) = state.store.post(id).await?.filter(|p| p.row.status == "published")
     {
         return Ok(Some(post_view(&p)));
     }
-    let Some(tag) = post.primary_tag() else { return Ok(None) };
-    let filter = PostFilter { tag_id: Some(tag.id), ..super::home::published_posts() };
-    let candidates = state.store.top_posts(&filter, 2).await?;
-    Ok(candidates.iter().find(|p| p.row.id != post.row.id).map(post_view))
+    for tag in &post.tags {
+        let filter = PostFilter { tag_id: Some(tag.id), ..super::home::published_posts() };
+        let candidates = state.store.top_posts(&filter, 2).await?;
+        if let Some(p) = candidates.iter().find(|p| p.row.id != post.row.id) {
+            return Ok(Some(post_view(p)));
+        }
+    }
+    Ok(None)
 }
 
 pub async fn show(
@@ -54,7 +59,7 @@ pub async fn show(
         .collect();
     let related = related(&state, &post).await?;
     let mut view = post_view(&post);
-    view.audio = crate::views::audio_of(&post, state.store.audio_edition(post.row.id).await?.as_ref());
+    view.audio = newsdesk_services::views::audio_of(&post, state.store.audio_edition(post.row.id).await?.as_ref());
     let publisher = newsdesk_render::jsonld::Publisher {
         name: &state.site.title,
         url: &format!("{}/", state.site.url),

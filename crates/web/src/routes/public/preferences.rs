@@ -111,7 +111,7 @@ pub async fn preferences(
             }
             if state.limiter.allow(&format!("signup-email:{new_email}"), 3, Duration::from_secs(3600)) {
                 let (link_token, hash) = newsdesk_store::new_token();
-                let mail = crate::newsletter_mail::address_change_mail(&state, &new_email, &link_token);
+                let mail = newsdesk_services::newsletter_mail::address_change_mail(&state, &new_email, &link_token);
                 state.store.request_address_change(subscriber.id, &new_email, &hash, TOKEN_TTL, &mail).await?;
             }
             "We sent a link to the new address. Your newsletters move there once you confirm."

@@ -14,7 +14,7 @@ use super::home::published_posts;
 use super::serve_document;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::{correction_view, post_view};
+use newsdesk_services::views::{correction_view, post_view};
 
 /// URLs per sitemap file (the protocol's limit).
 pub const SITEMAP_MAX: usize = 50_000;
@@ -96,7 +96,7 @@ async fn entries(state: &AppState, posts: &[Post]) -> Result<Vec<FeedEntry>, App
         let mut enclosures = Vec::new();
         if let (Some(img), Some(m)) = (&v.feature_image, &p.feature_image) {
             let largest = m.width_list().last().copied().unwrap_or(0);
-            let file = crate::media::media_path(&state.media_dir, &m.sha256).join(format!("{largest}.jpg"));
+            let file = newsdesk_services::media::media_path(&state.media_dir, &m.sha256).join(format!("{largest}.jpg"));
             let length = tokio::fs::metadata(&file).await.map(|md| md.len()).unwrap_or(0);
             enclosures.push(Enclosure { url: format!("{site}{}", img.src), mime: "image/jpeg".into(), length });
         }
@@ -225,50 +225,55 @@ pub async fn sitemap_part(
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Result<Response, AppError> {
-    let site = state.site.url.clone();
-    let key = format!("/sitemaps/{name}");
-    let urls: Vec<(String, Option<i64>)> = match name.strip_suffix(".xml") {
-        Some("pages") => {
-            let mut v = vec![(format!("{site}/"), None), (format!("{site}/news-feed/"), None)];
-            v.extend(
-                state
-                    .store
-                    .published_index("page", None, SITEMAP_MAX as i64)
-                    .await?
-                    .into_iter()
-                    .map(|p| (format!("{site}/{}/", p.slug), Some(p.updated_at))),
-            );
-            v
+    let part = match name.strip_suffix(".xml") {
+        Some(p @ ("pages" | "tags" | "authors")) => p.to_owned(),
+        Some(other) if other.strip_prefix("posts-").and_then(|n| n.parse::<usize>().ok()).is_some_and(|n| n >= 1) => {
+            other.to_owned()
         }
-        Some("tags") => state
-            .store
-            .tags_with_counts()
-            .await?
-            .into_iter()
-            .filter(|t| t.post_count > 0)
-            .map(|t| (format!("{site}/tag/{}/", t.slug), None))
-            .collect(),
-        Some("authors") => state
-            .store
-            .authors_with_posts()
-            .await?
-            .into_iter()
-            .map(|(slug, m)| (format!("{site}/author/{slug}/"), Some(m)))
-            .collect(),
-        Some(other) => match other.strip_prefix("posts-").and_then(|n| n.parse::<usize>().ok()).filter(|n| *n >= 1) {
-            Some(n) => {
-                let posts = state.store.published_index("post", None, i64::MAX >> 1).await?;
-                let chunk: Vec<_> = posts.chunks(SITEMAP_MAX).nth(n - 1).map(|c| c.to_vec()).unwrap_or_default();
-                if chunk.is_empty() {
-                    return Ok(not_found_feed());
-                }
-                chunk.into_iter().map(|p| (format!("{site}/{}/", p.slug), Some(p.updated_at))).collect()
-            }
-            None => return Ok(not_found_feed()),
-        },
-        None => return Ok(not_found_feed()),
+        _ => return Ok(not_found_feed()),
     };
-    serve_document(&state, &headers, &key, XML, || async move { Ok(feeds::sitemap(&urls)) }).await
+    let key = format!("/sitemaps/{name}");
+    // The cache is asked first: a part is built from the database only when it is not cached.
+    serve_document(&state, &headers, &key, XML, || async {
+        let site = &state.site.url;
+        let urls: Vec<(String, Option<i64>)> = match part.as_str() {
+            "pages" => {
+                let mut v = vec![(format!("{site}/"), None), (format!("{site}/news-feed/"), None)];
+                v.extend(
+                    state
+                        .store
+                        .published_index("page", None, SITEMAP_MAX as i64)
+                        .await?
+                        .into_iter()
+                        .map(|p| (format!("{site}/{}/", p.slug), Some(p.updated_at))),
+                );
+                v
+            }
+            "tags" => state
+                .store
+                .tags_with_counts()
+                .await?
+                .into_iter()
+                .filter(|t| t.post_count > 0)
+                .map(|t| (format!("{site}/tag/{}/", t.slug), None))
+                .collect(),
+            "authors" => state
+                .store
+                .authors_with_posts()
+                .await?
+                .into_iter()
+                .map(|(slug, m)| (format!("{site}/author/{slug}/"), Some(m)))
+                .collect(),
+            posts => {
+                let n: usize = posts.trim_start_matches("posts-").parse().map_err(|_| AppError::NotFound)?;
+                let all = state.store.published_index("post", None, i64::MAX >> 1).await?;
+                let chunk = all.chunks(SITEMAP_MAX).nth(n - 1).ok_or(AppError::NotFound)?;
+                chunk.iter().map(|p| (format!("{site}/{}/", p.slug), Some(p.updated_at))).collect()
+            }
+        };
+        Ok(feeds::sitemap(&urls))
+    })
+    .await
 }
 
 /// `/sitemap-news.xml`: articles of the last 48 hours, at most 1,000 (Google News rules).
@@ -382,7 +387,7 @@ async fn podcast(
         let episodes: Vec<feeds::Episode> = posts
             .iter()
             .filter_map(|p| {
-                let audio = crate::views::audio_of(p, editions.get(&p.row.id))?;
+                let audio = newsdesk_services::views::audio_of(p, editions.get(&p.row.id))?;
                 let v = post_view(p);
                 Some(feeds::Episode {
                     guid: format!("{site}{}#audio", v.url),

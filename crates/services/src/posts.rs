@@ -11,8 +11,7 @@ use newsdesk_render::render_markdown;
 use newsdesk_store::posts::{Post, PostInput};
 use newsdesk_store::{Store, StoreError};
 
-use crate::auth::Actor;
-use crate::forms::FieldErrors;
+use crate::{Actor, FieldErrors};
 
 /// What the caller wants done with the status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

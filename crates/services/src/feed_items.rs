@@ -4,9 +4,7 @@
 use newsdesk_domain::feed::FeedText;
 use newsdesk_store::feed::FeedItemInput;
 
-use crate::error::AppError;
-use crate::forms::FieldErrors;
-use crate::state::AppState;
+use crate::{Context, FieldErrors, ServiceError};
 
 /// Parsed form: the text, the optional article link (by slug or id), tag and author.
 pub struct ItemForm {
@@ -33,14 +31,14 @@ impl ItemForm {
 
 /// Checks a feed item's fields; shared by the admin and the API. `article` is a post slug or id.
 pub async fn parse_item(
-    state: &AppState,
+    state: &Context,
     headline: &str,
     summary: &str,
     url: Option<&str>,
     article: Option<&str>,
     tag: Option<&str>,
     author_id: Option<i64>,
-) -> Result<Result<ItemForm, FieldErrors>, AppError> {
+) -> Result<Result<ItemForm, FieldErrors>, ServiceError> {
     let mut errors = FieldErrors::new();
     let text = match FeedText::parse(headline, summary, url) {
         Ok(t) => Some(t),

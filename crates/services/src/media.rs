@@ -12,6 +12,9 @@ use newsdesk_domain::ValidationError;
 use newsdesk_render::views::IMAGE_WIDTHS;
 use newsdesk_store::Store;
 use newsdesk_store::media::{Media, NewMedia};
+
+/// Largest upload accepted (bytes).
+pub const MAX_UPLOAD: usize = 25 * 1024 * 1024;
 use sha2::{Digest, Sha256};
 
 pub enum UploadError {
@@ -39,7 +42,7 @@ pub async fn store_image(
     field: &'static str,
 ) -> Result<Media, UploadError> {
     let invalid = |msg: &str| UploadError::Invalid(ValidationError::new(field, "image_invalid", msg));
-    if bytes.len() > crate::forms::MAX_UPLOAD {
+    if bytes.len() > MAX_UPLOAD {
         return Err(invalid("The image is larger than 25 MB."));
     }
     let format = image::guess_format(&bytes)

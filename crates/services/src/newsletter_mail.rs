@@ -11,8 +11,7 @@ use newsdesk_store::newsletters::Newsletter;
 use newsdesk_store::posts::Post;
 use serde::Serialize;
 
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::{Context, ServiceError};
 
 /// A rendered issue.
 #[derive(Debug, Clone, Serialize)]
@@ -100,13 +99,13 @@ struct Recipient<'a> {
 /// Renders an issue of `newsletter` from `posts` ("post": one article in full; "digest": several, as teasers),
 /// with recipient markers in place. `subject` overrides the theme's `email/subject.txt`.
 pub fn render_issue(
-    state: &AppState,
+    state: &Context,
     newsletter: &Newsletter,
     kind: &str,
     posts: &[Post],
     intro: Option<&str>,
     subject: Option<&str>,
-) -> Result<RenderedIssue, AppError> {
+) -> Result<RenderedIssue, ServiceError> {
     let site_url = state.site.url.trim_end_matches('/');
     let posts: Vec<IssuePost> = posts
         .iter()
@@ -178,7 +177,7 @@ pub fn sample(issue: &RenderedIssue, site_url: &str, name: Option<&str>) -> Rend
 }
 
 /// A plain-text message carrying a single-use confirmation link: `what` is the request in the reader's words.
-fn link_mail(state: &AppState, to: &str, subject: String, what: &str, unless: &str, token: &str) -> MailPayload {
+fn link_mail(state: &Context, to: &str, subject: String, what: &str, unless: &str, token: &str) -> MailPayload {
     let link = format!("{}/newsletters/confirm/{token}", state.site.url);
     MailPayload {
         to: to.to_owned(),
@@ -193,7 +192,7 @@ fn link_mail(state: &AppState, to: &str, subject: String, what: &str, unless: &s
 }
 
 /// The double opt-in message: names the newsletters and carries the single-use link.
-pub fn confirmation_mail(state: &AppState, to: &str, names: &[&str], token: &str) -> MailPayload {
+pub fn confirmation_mail(state: &Context, to: &str, names: &[&str], token: &str) -> MailPayload {
     let list = newsdesk_domain::byline_names(names);
     let what = format!("to receive {list} from {} at this address", state.site.title);
     let subject = format!("Please confirm your subscription to {list}");
@@ -201,7 +200,7 @@ pub fn confirmation_mail(state: &AppState, to: &str, names: &[&str], token: &str
 }
 
 /// The message that confirms a change of address, sent to the new address.
-pub fn address_change_mail(state: &AppState, to: &str, token: &str) -> MailPayload {
+pub fn address_change_mail(state: &Context, to: &str, token: &str) -> MailPayload {
     let site = &state.site.title;
     let what = format!("to receive their {site} newsletters at this address instead of their old one");
     let subject = format!("Confirm your new address for {site} newsletters");

@@ -1,0 +1,68 @@
+//! What every use case works with: one per process, shared by the web server, the worker's render jobs and the
+//! CLI.
+
+use std::path::{Path, PathBuf};
+
+use newsdesk_domain::SiteSettings;
+use newsdesk_render::Templates;
+use newsdesk_store::Store;
+
+/// Settings from the configuration that rendering needs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Whole articles (true) or only the dek in feeds.
+    pub full_content: bool,
+    /// Entries per feed.
+    pub items: i64,
+    /// Where the "created with AI assistance" label links (`[narration] policy_url`).
+    pub narration_policy_url: String,
+    /// `[mail] transport`, shown in the admin's outbox.
+    pub mail_transport: String,
+    /// `[newsletters] webhook_secret`: the bearer secret of the bounce and complaint webhook (empty: off).
+    pub webhook_secret: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            full_content: true,
+            items: 20,
+            narration_policy_url: "/ai-policy/".into(),
+            mail_transport: "outbox".into(),
+            webhook_secret: String::new(),
+        }
+    }
+}
+
+pub struct Context {
+    /// The database.
+    pub store: Store,
+    /// Template environment with the site's theme overrides.
+    pub templates: Templates,
+    /// `[site]` settings: title, public URL, time zone, language.
+    pub site: SiteSettings,
+    /// Where uploaded media is stored (`<data>/media`).
+    pub media_dir: PathBuf,
+    /// The site's theme overrides (`<data>/theme`): templates, and a `favicon.ico`.
+    pub theme_dir: PathBuf,
+    /// Where the `outbox` mail transport writes messages (`<data>/outbox`).
+    pub outbox_dir: PathBuf,
+    /// Settings from the configuration (`[feeds]`, `[narration] policy_url`, `[mail] transport`).
+    pub options: Options,
+}
+
+impl Context {
+    pub fn new(store: Store, site: SiteSettings, data_dir: &Path, options: Options) -> Context {
+        let theme_dir = data_dir.join("theme");
+        let templates = Templates::new(&site, Some(theme_dir.clone()));
+        Context {
+            store,
+            templates,
+            site,
+            media_dir: data_dir.join("media"),
+            theme_dir,
+            outbox_dir: data_dir.join("outbox"),
+            options,
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Newsdesk's use cases: everything the admin, the JSON API, the worker and the CLI do that is not HTTP. Saving a
+//! post (`posts`), storing an image (`media`), News Feed items (`feed_items`), staff passwords (`passwords`),
+//! subscribers and their confirmations (`subscribers`), newsletter mail (`newsletter_mail`), and the typed views
+//! pages and APIs serialise (`views`). Handlers extract, call one function here, and respond; the CLI calls the
+//! same functions, so nothing is implemented twice.
+//!
+//! Everything takes a [`Context`]: the store, the templates, the site settings and where files live. The web
+//! crate's `AppState` wraps one.
+
+pub mod actor;
+pub mod context;
+pub mod error;
+pub mod feed_items;
+pub mod media;
+pub mod newsletter_mail;
+pub mod passwords;
+pub mod posts;
+pub mod staff;
+pub mod subscribers;
+pub mod views;
+
+pub use actor::Actor;
+pub use context::{Context, Options};
+pub use error::{FieldErrors, ServiceError};

@@ -1,0 +1,112 @@
+//! Staff accounts: adding someone (with a password, or with a one-time link to choose one), and how long links
+//! live. The admin's invitation form and `newsdesk user add` both come here.
+
+use newsdesk_domain::author::parse_name;
+use newsdesk_domain::{EmailAddress, Role};
+use newsdesk_store::StoreError;
+use newsdesk_store::users::User;
+
+use crate::{Context, FieldErrors, ServiceError};
+
+/// Invitations (and links printed by `newsdesk user add`) are valid for a week.
+pub const INVITE_TTL: i64 = 7 * 24 * 3600;
+
+/// Password-reset links are valid for an hour.
+pub const RESET_TTL: i64 = 3600;
+
+/// Who is being added, as typed.
+pub struct NewStaff<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    /// A password to set now (checked); `None` makes a one-time link to choose one.
+    pub password: Option<String>,
+}
+
+/// Who adds them: a signed-in member of staff (whose role must be able to grant the new one; the invitation is
+/// mailed, with their address to reply to), or `None` for the CLI (nothing is mailed; the link is returned).
+pub struct Inviter<'a> {
+    pub user: &'a User,
+    pub role: Role,
+}
+
+pub struct Added {
+    pub user: User,
+    pub role: Role,
+    /// The one-time link to choose a password, when none was given.
+    pub setup_link: Option<String>,
+}
+
+pub async fn add(ctx: &Context, new: NewStaff<'_>, by: Option<Inviter<'_>>) -> Result<Added, ServiceError> {
+    let mut errors = FieldErrors::new();
+    let mut first: Option<&'static str> = None;
+    let mut note = |errors: &mut FieldErrors, field: &'static str, code: &'static str, message: String| {
+        first.get_or_insert(code);
+        errors.entry(field).or_insert(message);
+    };
+    let name = parse_name("name", new.name).map_err(|e| note(&mut errors, e.field, e.code, e.message)).ok();
+    let email = EmailAddress::parse("email", new.email).map_err(|e| note(&mut errors, e.field, e.code, e.message)).ok();
+    let role = match Role::parse("role", new.role) {
+        Ok(r) if by.as_ref().is_none_or(|b| b.role.can_grant(r)) => Some(r),
+        Ok(r) => {
+            note(&mut errors, "role", "role_not_grantable", format!("You cannot give the role {}.", r.as_str()));
+            None
+        }
+        Err(e) => {
+            note(&mut errors, e.field, e.code, e.message);
+            None
+        }
+    };
+    if let Some(pw) = &new.password
+        && let Err(e) = crate::passwords::check_new(pw, pw)
+    {
+        note(&mut errors, e.field, e.code, e.message);
+    }
+    let (Some(name), Some(email), Some(role), None) = (name, email, role, first) else {
+        return Err(ServiceError::Invalid { errors, code: first.unwrap_or("invalid") });
+    };
+    let hash = match new.password {
+        Some(pw) => Some(crate::passwords::hash(pw).await?),
+        None => None,
+    };
+    let user = match ctx.store.create_user(email.as_str(), &name, role.as_str(), hash.as_deref(), None).await {
+        Ok(u) => u,
+        Err(StoreError::Conflict { field, message }) => {
+            let mut errors = FieldErrors::new();
+            errors.insert(field, message);
+            return Err(ServiceError::Invalid { errors, code: "email_taken" });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if hash.is_some() {
+        return Ok(Added { user, role, setup_link: None });
+    }
+    let (token, token_hash) = newsdesk_store::new_token();
+    let link = format!("{}/admin/setup/{token}", ctx.site.url);
+    match by {
+        Some(by) => {
+            let mail = newsdesk_store::mail::MailPayload {
+                to: user.email.clone(),
+                subject: format!("You are invited to {}", ctx.site.title),
+                text: format!(
+                    "Hello {},\n\n{} invited you to work on {} as {} {}.\n\nChoose your password here (the link works once, for 7 days):\n{link}\n\nIf you did not expect this, ignore this message.\n",
+                    user.name,
+                    by.user.name,
+                    ctx.site.title,
+                    if role.as_str().starts_with(['a', 'e', 'o']) { "an" } else { "a" },
+                    role.as_str()
+                ),
+                html: None,
+                reply_to: Some(by.user.email.clone()),
+                headers: Vec::new(),
+            };
+            ctx.store.create_login_link_with_mail("invite", user.id, &token_hash, INVITE_TTL, &mail).await?;
+            tracing::info!(user.id = user.id, by.user.id = by.user.id, "staff invited");
+        }
+        None => {
+            ctx.store.create_login_link("invite", Some(user.id), &token_hash, INVITE_TTL).await?;
+            tracing::info!(user.id = user.id, "staff added from the command line");
+        }
+    }
+    Ok(Added { user, role, setup_link: Some(link) })
+}
