@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use newsdesk_store::Store;
-use newsdesk_store::issues::{IssueControl, NewIssue};
+use newsdesk_store::issues::IssueControl;
 use newsdesk_store::newsletters::{Consent, Newsletter};
 
 use crate::config::Config;
@@ -60,15 +60,9 @@ pub async fn import(config: &Config, o: &ImportOptions<'_>) -> anyhow::Result<()
         );
     }
     eprintln!("importing {} address(es) into {}…", parsed.rows.len(), n.name);
-    let rows: Vec<newsdesk_store::subscribers::ImportRow> =
-        parsed.rows.into_iter().map(|(email, name)| newsdesk_store::subscribers::ImportRow { email, name }).collect();
     let consent = Consent { ip: None, form_url: Some("newsdesk subscribers import"), consent_text: &source };
-    let summary = state.store.import_subscribers(n.id, &rows, o.confirmed, &consent).await?;
-    let mailed = if o.confirmed {
-        0
-    } else {
-        newsdesk_services::subscribers::send_confirmations(&state, &n).await.map_err(|e| anyhow::anyhow!("{e}"))?
-    };
+    let report = newsdesk_services::subscribers::import(&state, &n, parsed.rows, o.confirmed, &consent).await?;
+    let (summary, mailed) = (report.summary, report.mailed);
     state.store.close().await;
     println!(
         "{} added, {} updated, {} suppressed (not imported), {} skipped, {} repeated; {} confirmation mail(s) queued",
@@ -114,27 +108,21 @@ pub async fn send(config: &Config, o: &SendOptions<'_>) -> anyhow::Result<()> {
     if posts.is_empty() {
         bail!("name at least one published article: newsdesk send <post-slug>… --newsletter <slug>");
     }
-    if posts.len() > 20 {
-        bail!("a digest carries at most 20 articles");
-    }
-    let kind = if posts.len() == 1 { "post" } else { "digest" };
-    let rendered = newsdesk_services::newsletter_mail::render_issue(&state, &n, kind, &posts, o.intro, o.subject)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let request = newsdesk_services::issues::Request {
+        newsletter: &n,
+        posts: &posts,
+        requested: posts.len(),
+        subject: o.subject.unwrap_or(""),
+        intro: o.intro.unwrap_or(""),
+    };
     let key = o.key.map(str::to_owned).unwrap_or_else(|| newsdesk_store::new_token().0);
-    let ids: Vec<i64> = posts.iter().map(|p| p.row.id).collect();
-    let (issue, made) = state
-        .store
-        .create_issue(&NewIssue {
-            newsletter_id: n.id,
-            idempotency_key: &key,
-            kind,
-            post_ids: &ids,
-            subject: &rendered.subject,
-            html: &rendered.html,
-            text: &rendered.text,
-            created_by: None,
-        })
-        .await?;
+    let (issue, made) = match newsdesk_services::issues::start(&state, &request, &key, None).await {
+        Ok(done) => done,
+        Err(newsdesk_services::ServiceError::Invalid { errors, .. }) => {
+            bail!("{}", errors.into_values().collect::<Vec<_>>().join(" "))
+        }
+        Err(e) => return Err(e.into()),
+    };
     if made {
         println!("issue {} \"{}\" queued for {}", issue.id, issue.subject, n.name);
     } else {

@@ -11,6 +11,7 @@ pub mod actor;
 pub mod context;
 pub mod error;
 pub mod feed_items;
+pub mod issues;
 pub mod media;
 pub mod newsletter_mail;
 pub mod passwords;

@@ -52,3 +52,35 @@ pub async fn export_csv(state: &Context, n: &Newsletter) -> Result<String, Servi
     }
     Ok(csv)
 }
+
+/// What an import did.
+pub struct ImportReport {
+    pub summary: newsdesk_store::subscribers::ImportSummary,
+    /// Confirmation mails queued (none for a pre-confirmed import).
+    pub mailed: usize,
+}
+
+/// Imports checked rows (address, name) into `n` — confirmed on the stated consent, or pending with a confirmation
+/// mail each — for the admin's upload and `newsdesk subscribers import` alike. Suppressed addresses are never
+/// imported; repeated ones are merged by the store.
+pub async fn import(
+    state: &Context,
+    n: &Newsletter,
+    rows: Vec<(String, Option<String>)>,
+    confirmed: bool,
+    consent: &newsdesk_store::newsletters::Consent<'_>,
+) -> Result<ImportReport, ServiceError> {
+    let rows: Vec<newsdesk_store::subscribers::ImportRow> =
+        rows.into_iter().map(|(email, name)| newsdesk_store::subscribers::ImportRow { email, name }).collect();
+    let summary = state.store.import_subscribers(n.id, &rows, confirmed, consent).await?;
+    let mailed = if confirmed { 0 } else { send_confirmations(state, n).await? };
+    tracing::info!(
+        newsletter = %n.slug,
+        added = summary.added,
+        updated = summary.updated,
+        suppressed = summary.suppressed,
+        mailed,
+        "subscribers imported"
+    );
+    Ok(ImportReport { summary, mailed })
+}

@@ -6,33 +6,22 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use newsdesk_domain::EmailAddress;
-use newsdesk_store::issues::{IssueControl, NewIssue};
+use newsdesk_store::issues::IssueControl;
 use newsdesk_store::mail::MailPayload;
 use newsdesk_store::newsletters::Newsletter;
-use newsdesk_store::posts::{Post, PostFilter};
+use newsdesk_store::posts::PostFilter;
 
 use super::{check_csrf, flash_text, invalid, page, see_other};
 use crate::auth::Staff;
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormData};
 use crate::state::AppState;
-use newsdesk_services::newsletter_mail::{render_issue, sample};
-
-/// Most articles a digest may carry.
-const MAX_POSTS: usize = 20;
+use newsdesk_services::issues;
+use newsdesk_services::newsletter_mail::sample;
 
 async fn newsletter(state: &AppState, staff: &Staff, id: i64) -> Result<Newsletter, AppError> {
     staff.require(staff.role.can_manage_newsletters(), "send newsletters")?;
     state.store.newsletter(id).await?.ok_or(AppError::NotFound)
-}
-
-/// The chosen posts, in the order chosen; only published ones (their links must work).
-async fn chosen_posts(state: &AppState, ids: &[i64]) -> Result<Vec<Post>, AppError> {
-    let found = state.store.posts_by_ids(ids).await?;
-    Ok(ids
-        .iter()
-        .filter_map(|id| found.iter().find(|p| p.row.id == *id && p.row.status == "published").cloned())
-        .collect())
 }
 
 struct Compose {
@@ -51,13 +40,18 @@ async fn compose_page(
     errors: FieldErrors,
     flash: Option<&str>,
 ) -> Result<Response, AppError> {
-    let posts = chosen_posts(state, &c.post_ids).await?;
-    let kind = if posts.len() == 1 { "post" } else { "digest" };
+    let posts = issues::chosen_posts(state, &c.post_ids).await?;
     let preview = if posts.is_empty() {
         None
     } else {
-        let rendered = render_issue(state, n, kind, &posts, Some(&c.intro), Some(&c.subject))?;
-        Some(sample(&rendered, &state.site.url, Some(&staff.user.name)))
+        let r = issues::Request {
+            newsletter: n,
+            posts: &posts,
+            requested: posts.len(),
+            subject: &c.subject,
+            intro: &c.intro,
+        };
+        Some(sample(&issues::render(state, &r)?, &state.site.url, Some(&staff.user.name)))
     };
     let recent =
         state.store.top_posts(&PostFilter { status: Some("published".into()), ..Default::default() }, 30).await?;
@@ -116,21 +110,15 @@ pub async fn create(
         key: form.str("key").to_owned(),
     };
     c.post_ids.dedup();
-    let mut errors = FieldErrors::new();
-    let posts = chosen_posts(&state, &c.post_ids).await?;
-    if posts.is_empty() {
-        errors.insert("post", "Choose at least one published article.".into());
-    } else if posts.len() > MAX_POSTS {
-        errors.insert("post", format!("A digest carries at most {MAX_POSTS} articles."));
-    } else if posts.len() != c.post_ids.len() {
-        errors.insert("post", "One of the articles chosen is not published (or no longer exists).".into());
-    }
-    if c.subject.chars().count() > 200 {
-        errors.insert("subject", "Keep the subject under 200 characters.".into());
-    }
-    if c.intro.chars().count() > 2000 {
-        errors.insert("intro", "Keep the introduction under 2,000 characters.".into());
-    }
+    let posts = issues::chosen_posts(&state, &c.post_ids).await?;
+    let request = issues::Request {
+        newsletter: &n,
+        posts: &posts,
+        requested: c.post_ids.len(),
+        subject: &c.subject,
+        intro: &c.intro,
+    };
+    let mut errors = issues::check(&request);
     let action = form.str("action");
     if action == "test" && EmailAddress::parse("test_to", &c.test_to).is_err() {
         errors.insert("test_to", crate::routes::public::newsletters::BAD_ADDRESS.into());
@@ -144,10 +132,8 @@ pub async fn create(
         }
         return compose_page(&state, &staff, &n, &c, errors, None).await;
     }
-    let kind = if posts.len() == 1 { "post" } else { "digest" };
-    let rendered = render_issue(&state, &n, kind, &posts, Some(&c.intro), Some(&c.subject))?;
     if action == "test" {
-        let copy = sample(&rendered, &state.site.url, Some(&staff.user.name));
+        let copy = sample(&issues::render(&state, &request)?, &state.site.url, Some(&staff.user.name));
         state
             .store
             .enqueue_mail(&MailPayload {
@@ -162,21 +148,7 @@ pub async fn create(
         tracing::info!(newsletter = %n.slug, "newsletter test queued");
         return compose_page(&state, &staff, &n, &c, errors, flash_text(Some("test-sent"))).await;
     }
-    let post_ids: Vec<i64> = posts.iter().map(|p| p.row.id).collect();
-    let (issue, made) = state
-        .store
-        .create_issue(&NewIssue {
-            newsletter_id: n.id,
-            idempotency_key: &c.key,
-            kind,
-            post_ids: &post_ids,
-            subject: &rendered.subject,
-            html: &rendered.html,
-            text: &rendered.text,
-            created_by: Some(staff.user.id),
-        })
-        .await?;
-    tracing::info!(issue.id = issue.id, newsletter = %n.slug, made, "newsletter issue created");
+    let (issue, _) = issues::start(&state, &request, &c.key, Some(staff.user.id)).await?;
     Ok(see_other(&format!("/admin/issues/{}", issue.id)))
 }
 

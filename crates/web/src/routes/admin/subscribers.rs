@@ -174,11 +174,9 @@ pub async fn import(
         );
         return rejected(&state, &staff, &n, bad(message, parsed.errors)).await;
     }
-    let rows: Vec<newsdesk_store::subscribers::ImportRow> =
-        parsed.rows.into_iter().map(|(email, name)| newsdesk_store::subscribers::ImportRow { email, name }).collect();
-    let summary = state.store.import_subscribers(n.id, &rows, confirmed, &staff_consent(&staff, &source)).await?;
-    let mailed = if confirmed { 0 } else { newsdesk_services::subscribers::send_confirmations(&state, &n).await? };
-    tracing::info!(newsletter = %n.slug, added = summary.added, updated = summary.updated, suppressed = summary.suppressed, skipped = parsed.errors.len(), "subscribers imported");
+    let consent = staff_consent(&staff, &source);
+    let report = newsdesk_services::subscribers::import(&state, &n, parsed.rows, confirmed, &consent).await?;
+    let (summary, mailed) = (report.summary, report.mailed);
     let result = serde_json::json!({
         "import_result": {
             "added": summary.added, "updated": summary.updated, "suppressed": summary.suppressed,
