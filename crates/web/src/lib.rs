@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod chrome;
 pub mod error;
 pub mod forms;
 pub mod rate_limit;

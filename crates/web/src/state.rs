@@ -33,8 +33,8 @@ pub struct StateInner {
     pub feed_signal: tokio::sync::watch::Sender<i64>,
     /// Turns true when the server is shutting down, so long-lived streams end and shutdown can finish.
     pub closing: tokio::sync::watch::Sender<bool>,
-    /// Nav and latest stories for the current content version (see `routes::public::chrome`).
-    pub chrome: std::sync::RwLock<Option<Arc<crate::routes::public::Chrome>>>,
+    /// Nav and latest stories for the current content version (see `chrome`).
+    pub chrome: std::sync::RwLock<Option<Arc<crate::chrome::Chrome>>>,
     /// Held while the chrome of a new version is built, so it is built once.
     pub chrome_rebuild: tokio::sync::Mutex<()>,
 }

@@ -277,6 +277,7 @@ impl Sender {
     /// whatever has come back since its last write (at most 64 at a time) while the sends go on, so a crash can
     /// repeat only messages in flight or waiting to be recorded (at most `concurrency` + 2 × 64, the channel and the
     /// write in progress). Returns how many were claimed.
+    #[tracing::instrument(skip_all, name = "newsletter.send_batch", fields(worker.id = %self.worker_id))]
     pub async fn run_batch(&self) -> anyhow::Result<usize> {
         let claimed = self
             .store

@@ -18,6 +18,7 @@ pub async fn show(
     page(&state, &staff, "admin/account.html", "account", flash_text(q.done.as_deref()), serde_json::json!({}))
 }
 
+#[tracing::instrument(skip_all, name = "admin.account.change_password")]
 pub async fn change_password(
     State(state): State<AppState>,
     staff: Staff,

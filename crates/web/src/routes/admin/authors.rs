@@ -98,10 +98,12 @@ async fn save(state: &AppState, staff: &Staff, id: Option<i64>, mut form: FormDa
     )
 }
 
+#[tracing::instrument(skip_all, name = "admin.authors.create")]
 pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     save(&state, &staff, None, form).await
 }
 
+#[tracing::instrument(skip_all, name = "admin.authors.update", fields(authors.id = id))]
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,
@@ -111,6 +113,7 @@ pub async fn update(
     save(&state, &staff, Some(id), form).await
 }
 
+#[tracing::instrument(skip_all, name = "admin.authors.delete", fields(authors.id = id))]
 pub async fn delete(
     State(state): State<AppState>,
     staff: Staff,

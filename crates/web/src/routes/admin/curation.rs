@@ -65,6 +65,7 @@ async fn post_id_from(state: &AppState, key: &str) -> Result<Option<i64>, AppErr
     })
 }
 
+#[tracing::instrument(skip_all, name = "admin.curation.add_pick")]
 pub async fn add_pick(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     require(&staff)?;
@@ -81,6 +82,7 @@ pub async fn add_pick(State(state): State<AppState>, staff: Staff, form: FormDat
     }
 }
 
+#[tracing::instrument(skip_all, name = "admin.curation.move_pick", fields(curation.id = id))]
 pub async fn move_pick(
     State(state): State<AppState>,
     staff: Staff,
@@ -108,6 +110,7 @@ pub async fn move_pick(
     }
 }
 
+#[tracing::instrument(skip_all, name = "admin.curation.remove_pick", fields(curation.id = id))]
 pub async fn remove_pick(
     State(state): State<AppState>,
     staff: Staff,
@@ -125,6 +128,7 @@ pub async fn remove_pick(
     }
 }
 
+#[tracing::instrument(skip_all, name = "admin.curation.save_slots")]
 pub async fn save_slots(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     require(&staff)?;

@@ -94,6 +94,7 @@ pub async fn compose(
 }
 
 /// The compose form's buttons: `preview` shows it again, `test` mails one address, `send` makes the issue.
+#[tracing::instrument(skip_all, name = "admin.issues.create", fields(issues.id = id))]
 pub async fn create(
     State(state): State<AppState>,
     staff: Staff,
@@ -174,6 +175,7 @@ pub async fn show(
     page(&state, &staff, "admin/issue.html", "newsletters", flash_text(q.done.as_deref()), data)
 }
 
+#[tracing::instrument(skip_all, name = "admin.issues.control")]
 pub async fn control(
     State(state): State<AppState>,
     staff: Staff,

@@ -27,6 +27,7 @@ pub async fn list(
     )
 }
 
+#[tracing::instrument(skip_all, name = "admin.jobs.retry", fields(jobs.id = id))]
 pub async fn retry(
     State(state): State<AppState>,
     staff: Staff,

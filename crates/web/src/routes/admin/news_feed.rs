@@ -62,6 +62,7 @@ fn form_values(form: &FormData) -> serde_json::Value {
         "article": form.str("article"), "tag": form.str("tag"), "author": author_of(form) })
 }
 
+#[tracing::instrument(skip_all, name = "admin.news_feed.create")]
 pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_publish(), "post to the News Feed")?;
@@ -124,6 +125,7 @@ pub async fn edit_form(State(state): State<AppState>, staff: Staff, Path(id): Pa
     edit_page(&state, &staff, &item, edit_values(&item), FieldErrors::new(), true).await
 }
 
+#[tracing::instrument(skip_all, name = "admin.news_feed.update", fields(news_feed.id = id))]
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,
@@ -148,6 +150,7 @@ pub async fn update(
     edit_page(&state, &staff, &item, form_values(&form), errors, false).await
 }
 
+#[tracing::instrument(skip_all, name = "admin.news_feed.retract", fields(news_feed.id = id))]
 pub async fn retract(
     State(state): State<AppState>,
     staff: Staff,

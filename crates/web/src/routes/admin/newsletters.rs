@@ -155,10 +155,12 @@ async fn save(state: &AppState, staff: &Staff, id: Option<i64>, form: FormData) 
     invalid(state, staff, "admin/newsletters.html", "newsletters", data)
 }
 
+#[tracing::instrument(skip_all, name = "admin.newsletters.create")]
 pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     save(&state, &staff, None, form).await
 }
 
+#[tracing::instrument(skip_all, name = "admin.newsletters.update", fields(newsletters.id = id))]
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,

@@ -295,10 +295,12 @@ async fn save(
     }
 }
 
+#[tracing::instrument(skip_all, name = "admin.posts.create")]
 pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     save(&state, &staff, None, form).await
 }
 
+#[tracing::instrument(skip_all, name = "admin.posts.update", fields(posts.id = id))]
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,
@@ -310,6 +312,7 @@ pub async fn update(
 }
 
 /// Autosave from the editor script: drafts only, never a published post. Answers JSON.
+#[tracing::instrument(skip_all, name = "admin.posts.autosave")]
 pub async fn autosave(State(state): State<AppState>, staff: Staff, mut form: FormData) -> Response {
     let fail = |status: StatusCode, code: &str, message: String| {
         (status, Json(serde_json::json!({ "error": code, "message": message }))).into_response()
@@ -375,6 +378,7 @@ pub async fn preview(staff: Staff, headers: HeaderMap, body: Bytes) -> Result<Re
     Ok(Html(newsdesk_render::render_markdown(&md).html).into_response())
 }
 
+#[tracing::instrument(skip_all, name = "admin.posts.delete", fields(posts.id = id))]
 pub async fn delete(
     State(state): State<AppState>,
     staff: Staff,
@@ -391,6 +395,7 @@ pub async fn delete(
 }
 
 /// "Narrate again": queues a fresh narration of a published post, even if its text did not change.
+#[tracing::instrument(skip_all, name = "admin.posts.narrate", fields(posts.id = id))]
 pub async fn narrate(
     State(state): State<AppState>,
     staff: Staff,

@@ -17,6 +17,7 @@ use crate::forms::FormData;
 use crate::state::AppState;
 use newsdesk_services::posts::{self as content, Action, PostDraft, SaveError};
 
+#[tracing::instrument(skip_all, name = "admin.revisions.add_correction", fields(revisions.id = id))]
 pub async fn add_correction(
     State(state): State<AppState>,
     staff: Staff,
@@ -101,6 +102,7 @@ pub async fn list(
     )
 }
 
+#[tracing::instrument(skip_all, name = "admin.revisions.restore")]
 pub async fn restore(
     State(state): State<AppState>,
     staff: Staff,

@@ -78,6 +78,7 @@ pub async fn start_session(state: &AppState, user_id: i64, to: &str) -> Result<R
     Ok(resp)
 }
 
+#[tracing::instrument(skip_all, name = "admin.session.signin")]
 pub async fn signin(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -121,6 +122,7 @@ pub async fn signin(
     }
 }
 
+#[tracing::instrument(skip_all, name = "admin.session.signout")]
 pub async fn signout(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     super::check_csrf(&staff, &form)?;
     state.store.delete_session(&staff.token_hash).await?;
@@ -172,6 +174,7 @@ fn dead_link(state: &AppState, headers: &HeaderMap) -> Result<Response, AppError
     )
 }
 
+#[tracing::instrument(skip_all, name = "admin.session.setup")]
 pub async fn setup(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -247,6 +250,7 @@ pub async fn forgot_form(State(state): State<AppState>, headers: HeaderMap) -> R
 
 /// Emails a reset link when the address has an account. The answer is the same either way, so the form does not
 /// reveal who works here; attempts are rate-limited per client and per address.
+#[tracing::instrument(skip_all, name = "admin.session.forgot")]
 pub async fn forgot(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,

@@ -85,6 +85,7 @@ pub async fn list(
     list_page(&state, &staff, &n, &q, serde_json::json!({}), None).await
 }
 
+#[tracing::instrument(skip_all, name = "admin.subscribers.add", fields(subscribers.id = id))]
 pub async fn add(
     State(state): State<AppState>,
     staff: Staff,
@@ -122,6 +123,7 @@ pub async fn add(
     Ok(see_other(&format!("/admin/newsletters/{id}/subscribers?done=added")))
 }
 
+#[tracing::instrument(skip_all, name = "admin.subscribers.remove")]
 pub async fn remove(
     State(state): State<AppState>,
     staff: Staff,
@@ -136,6 +138,7 @@ pub async fn remove(
     Ok(see_other(&format!("/admin/newsletters/{id}/subscribers?done=removed")))
 }
 
+#[tracing::instrument(skip_all, name = "admin.subscribers.import", fields(subscribers.id = id))]
 pub async fn import(
     State(state): State<AppState>,
     staff: Staff,
@@ -223,6 +226,7 @@ pub async fn suppressions(
     )
 }
 
+#[tracing::instrument(skip_all, name = "admin.subscribers.suppress")]
 pub async fn suppress(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_manage_newsletters(), "manage newsletters")?;
@@ -243,6 +247,7 @@ pub async fn suppress(State(state): State<AppState>, staff: Staff, form: FormDat
     Ok(see_other("/admin/suppressions?done=suppressed"))
 }
 
+#[tracing::instrument(skip_all, name = "admin.subscribers.unsuppress")]
 pub async fn unsuppress(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_manage_newsletters(), "manage newsletters")?;

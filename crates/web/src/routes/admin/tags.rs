@@ -74,10 +74,12 @@ async fn save(state: &AppState, staff: &Staff, id: Option<i64>, form: FormData) 
     )
 }
 
+#[tracing::instrument(skip_all, name = "admin.tags.create")]
 pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     save(&state, &staff, None, form).await
 }
 
+#[tracing::instrument(skip_all, name = "admin.tags.update", fields(tags.id = id))]
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,
@@ -87,6 +89,7 @@ pub async fn update(
     save(&state, &staff, Some(id), form).await
 }
 
+#[tracing::instrument(skip_all, name = "admin.tags.delete", fields(tags.id = id))]
 pub async fn delete(
     State(state): State<AppState>,
     staff: Staff,

@@ -31,6 +31,7 @@ pub async fn list(
     )
 }
 
+#[tracing::instrument(skip_all, name = "admin.tokens.create")]
 pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_manage_staff(), "manage API tokens")?;
@@ -65,6 +66,7 @@ pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData)
     )
 }
 
+#[tracing::instrument(skip_all, name = "admin.tokens.delete", fields(tokens.id = id))]
 pub async fn delete(
     State(state): State<AppState>,
     staff: Staff,

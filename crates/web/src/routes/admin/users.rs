@@ -39,6 +39,7 @@ pub async fn list(
     page(&state, &staff, "admin/users.html", "users", flash_text(q.done.as_deref()), d)
 }
 
+#[tracing::instrument(skip_all, name = "admin.users.invite")]
 pub async fn invite(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_manage_staff(), "manage staff")?;
@@ -68,6 +69,7 @@ async fn target(state: &AppState, staff: &Staff, id: i64) -> Result<newsdesk_sto
     Ok(user)
 }
 
+#[tracing::instrument(skip_all, name = "admin.users.update", fields(users.id = id))]
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,
@@ -88,6 +90,7 @@ pub async fn update(
     Ok(see_other("/admin/users?done=saved"))
 }
 
+#[tracing::instrument(skip_all, name = "admin.users.delete", fields(users.id = id))]
 pub async fn delete(
     State(state): State<AppState>,
     staff: Staff,

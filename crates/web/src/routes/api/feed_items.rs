@@ -113,6 +113,7 @@ async fn author_id(state: &AppState, author: Option<&str>) -> Result<Option<i64>
     }
 }
 
+#[tracing::instrument(skip_all, name = "api.feed_items.create")]
 pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
     if !auth.actor.role.can_publish() {
         return Err(ApiError::forbidden(format!(
@@ -138,6 +139,7 @@ pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) 
     changed(&state, id, StatusCode::CREATED).await
 }
 
+#[tracing::instrument(skip_all, name = "api.feed_items.update", fields(feed_items.id = id))]
 pub async fn update(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -180,6 +182,7 @@ pub struct RetractBody {
     note: String,
 }
 
+#[tracing::instrument(skip_all, name = "api.feed_items.retract", fields(feed_items.id = id))]
 pub async fn retract(
     State(state): State<AppState>,
     auth: ApiAuth,

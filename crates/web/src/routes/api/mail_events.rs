@@ -67,6 +67,7 @@ fn authorised(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
+#[tracing::instrument(skip_all, name = "api.mail_events.receive")]
 pub async fn receive(State(state): State<AppState>, headers: HeaderMap, bytes: Bytes) -> Result<Response, ApiError> {
     authorised(&state, &headers)?;
     let body: Body = serde_json::from_slice(&bytes).map_err(|e| {

@@ -12,6 +12,7 @@ use crate::state::AppState;
 use newsdesk_services::media::{UploadError, store_image};
 use newsdesk_services::views::image_view;
 
+#[tracing::instrument(skip_all, name = "api.media.upload")]
 pub async fn upload(State(state): State<AppState>, auth: ApiAuth, form: FormData) -> Result<Response, ApiError> {
     let _ = auth;
     let file = form.file.ok_or_else(|| {

@@ -209,6 +209,7 @@ async fn respond(state: &AppState, id: i64, status: StatusCode) -> Result<Respon
     Ok((status, Json(serde_json::json!({ "post": post_json(state, &post) }))).into_response())
 }
 
+#[tracing::instrument(skip_all, name = "api.posts.create")]
 pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
     let body = parse_body(&bytes)?;
     let (draft, action) = draft_of(&state, body, None).await?;
@@ -219,6 +220,7 @@ pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) 
     respond(&state, id, StatusCode::CREATED).await
 }
 
+#[tracing::instrument(skip_all, name = "api.posts.update", fields(posts.id = id))]
 pub async fn update(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -234,6 +236,7 @@ pub async fn update(
     respond(&state, id, StatusCode::OK).await
 }
 
+#[tracing::instrument(skip_all, name = "api.posts.publish", fields(posts.id = id))]
 pub async fn publish(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -254,6 +257,7 @@ pub async fn publish(
     respond(&state, id, StatusCode::OK).await
 }
 
+#[tracing::instrument(skip_all, name = "api.posts.delete", fields(posts.id = id))]
 pub async fn delete(
     State(state): State<AppState>,
     auth: ApiAuth,

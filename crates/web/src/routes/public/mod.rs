@@ -22,9 +22,6 @@ use crate::error::AppError;
 use crate::state::AppState;
 use newsdesk_render::views::{FeedItemView, PostView, TagView};
 
-use newsdesk_services::views::feed_item_view;
-use std::sync::Arc;
-
 /// Number of stories per list page.
 pub const PER_PAGE: i64 = 12;
 
@@ -69,55 +66,7 @@ pub async fn cached<'a>(state: &'a AppState, staff: &MaybeStaff, headers: &Heade
     }
 }
 
-/// Parts of every page that depend only on the content version (the section nav, the latest stories), built once
-/// per version instead of once per page.
-pub struct Chrome {
-    pub version: i64,
-    pub nav: Vec<TagView>,
-    pub latest: Vec<PostView>,
-    pub feed: Vec<FeedItemView>,
-    pub feed_seq: i64,
-    pub picks: Vec<PostView>,
-    pub newsletters: Vec<newsdesk_store::newsletters::Newsletter>,
-}
-
-/// Number of News Feed items in sidebars.
-pub const FEED_SIDEBAR: i64 = 8;
-
-/// Number of stories in the "Latest" lists.
-pub const LATEST: i64 = 6;
-
-pub async fn chrome(state: &AppState) -> Result<Arc<Chrome>, AppError> {
-    let version = state.version();
-    let current = || state.chrome.read().ok().and_then(|c| c.clone()).filter(|c| c.version >= version);
-    if let Some(c) = current() {
-        return Ok(c);
-    }
-    // One rebuild per version: requests that arrive meanwhile wait for it instead of repeating its queries.
-    let _rebuilding = state.chrome_rebuild.lock().await;
-    if let Some(c) = current() {
-        return Ok(c);
-    }
-    let mut tags = state.store.tags_with_counts().await?;
-    tags.retain(|t| t.post_count > 0);
-    tags.sort_by(|a, b| b.post_count.cmp(&a.post_count).then_with(|| a.name.cmp(&b.name)));
-    let nav = tags
-        .iter()
-        .take(6)
-        .map(|t| TagView { id: t.id, name: t.name.clone(), slug: t.slug.clone(), url: format!("/tag/{}/", t.slug) })
-        .collect();
-    let latest = home::latest(state, LATEST).await?;
-    // The sequence is read before the items: an item posted in between is replayed to live pages, never lost.
-    let feed_seq = state.store.feed_last_seq().await?;
-    let feed = state.store.feed_items(None, FEED_SIDEBAR).await?.iter().map(feed_item_view).collect();
-    let picks = state.store.editors_picks().await?.iter().take(6).map(newsdesk_services::views::post_view).collect();
-    let newsletters = state.store.public_newsletters().await?;
-    let c = Arc::new(Chrome { version, nav, latest, feed, feed_seq, picks, newsletters });
-    if let Ok(mut slot) = state.chrome.write() {
-        *slot = Some(c.clone());
-    }
-    Ok(c)
-}
+pub use crate::chrome::{Chrome, FEED_SIDEBAR, LATEST, chrome};
 
 /// Serves a public page: from the cache for anonymous readers, freshly rendered (and never cached) for staff.
 /// `render` returns the status, template name and that template's data.

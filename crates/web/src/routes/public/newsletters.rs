@@ -79,6 +79,7 @@ fn answer(headers: &HeaderMap, status: StatusCode, field: Option<&str>, message:
     })
 }
 
+#[tracing::instrument(skip_all, name = "public.newsletters.subscribe")]
 pub async fn subscribe(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -199,6 +200,7 @@ pub async fn confirm_form(State(state): State<AppState>, Path(token): Path<Strin
     }
 }
 
+#[tracing::instrument(skip_all, name = "public.newsletters.confirm")]
 pub async fn confirm(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -239,6 +241,7 @@ pub async fn confirm(
 
 /// A new confirmation link for an address whose link expired. The answer is the same whether or not anything was
 /// pending, and the per-address limit of signups applies, so the form cannot be used to probe or flood.
+#[tracing::instrument(skip_all, name = "public.newsletters.resend")]
 pub async fn resend(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,

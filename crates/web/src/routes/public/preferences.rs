@@ -65,6 +65,7 @@ pub async fn preferences_form(State(state): State<AppState>, Path(token): Path<S
     }
 }
 
+#[tracing::instrument(skip_all, name = "public.preferences.preferences")]
 pub async fn preferences(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -186,6 +187,7 @@ pub async fn unsubscribe_form(State(state): State<AppState>, Path(token): Path<S
 }
 
 /// RFC 8058 one-click unsubscribe (`List-Unsubscribe=One-Click` from a mail provider) and the page's button.
+#[tracing::instrument(skip_all, name = "public.preferences.unsubscribe")]
 pub async fn unsubscribe(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
