@@ -58,3 +58,82 @@ impl From<newsdesk_render::minijinja::Error> for ServiceError {
         ServiceError::Internal(anyhow::anyhow!("template error: {e:#}"))
     }
 }
+
+/// Every error code a form, the JSON API or the CLI can report, with the HTTP status the API answers it with and
+/// what it means. `docs/api.md` lists exactly these (a test compares the two), and a test scans the sources so no
+/// code is used that is not here.
+pub const CODES: &[(&str, u16, &str)] = &[
+    // Authentication and rights.
+    ("token_missing", 401, "the request needs an API token"),
+    ("token_invalid", 401, "the token is revoked or mistyped"),
+    ("unauthorized", 401, "the webhook's secret is missing or wrong"),
+    ("forbidden", 403, "the role or token may not do this"),
+    ("cross_site", 403, "a browser sent this form from another site"),
+    // The request itself.
+    ("not_found", 404, "no such resource or endpoint"),
+    ("webhook_disabled", 404, "the mail events webhook has no secret set"),
+    ("method_not_allowed", 405, "the path does not take this method"),
+    ("bad_request", 400, "the request cannot be carried out as sent"),
+    ("invalid_json", 400, "the body is not the JSON this endpoint takes"),
+    ("invalid_path", 400, "a path segment is malformed (an id that is not a number)"),
+    ("invalid_query", 400, "the query string is malformed"),
+    ("file_missing", 400, "an upload without its file"),
+    ("payload_too_large", 413, "the body is over this endpoint's limit"),
+    ("too_many_events", 413, "more than 1,000 events in one webhook call"),
+    ("unsupported_media_type", 415, "the body's content type is not one this endpoint takes"),
+    ("rate_limited", 429, "too many attempts; try again later"),
+    ("internal", 500, "our fault; it has been logged"),
+    // Conflicts.
+    ("slug_taken", 409, "another post, tag or author already uses the slug"),
+    ("email_taken", 409, "another account already uses the address"),
+    ("revision_conflict", 409, "the post changed since the revision the change is based on"),
+    ("retracted", 409, "a retracted News Feed item cannot be changed"),
+    // Bad input (422 on the API, beside the field on forms).
+    ("invalid", 422, "a field is not valid"),
+    ("invalid_body", 422, "the body does not have the fields this endpoint takes"),
+    ("invalid_event", 422, "one webhook event is malformed (its index is named); nothing was applied"),
+    ("title_empty", 422, "a post needs a headline"),
+    ("title_too_long", 422, "the headline is over 255 characters"),
+    ("body_too_long", 422, "the story is over 1,000,000 bytes"),
+    ("too_long", 422, "a text field is over its length"),
+    ("control_characters", 422, "one-line text holds a line break or control character"),
+    ("slug_empty", 422, "the slug is empty"),
+    ("slug_malformed", 422, "the slug has characters other than a-z, 0-9 and hyphens"),
+    ("slug_reserved", 422, "the slug is one of the site's own paths"),
+    ("slug_too_long", 422, "the slug is too long"),
+    ("kind_invalid", 422, "a post is of type post or page"),
+    ("status_invalid", 422, "a status is draft, scheduled or published"),
+    ("date_invalid", 422, "not a date and time"),
+    ("date_required", 422, "a scheduled post needs a time"),
+    ("authors_required", 422, "a byline needs at least one author"),
+    ("author_unknown", 422, "no such author"),
+    ("author_kind_invalid", 422, "an author is a person or a desk"),
+    ("related_unknown", 422, "no such post to promote"),
+    ("related_self", 422, "a post cannot promote itself"),
+    ("image_invalid", 422, "the file is not an image we can read"),
+    ("image_unknown", 422, "no such image"),
+    ("name_empty", 422, "a name is required"),
+    ("name_too_long", 422, "the name is over 100 characters"),
+    ("email_invalid", 422, "not an e-mail address"),
+    ("role_invalid", 422, "no such role"),
+    ("role_not_grantable", 422, "your role cannot give that role"),
+    ("password_too_short", 422, "a password has at least 10 characters"),
+    ("password_too_long", 422, "a password has at most 1,000 characters"),
+    ("password_mismatch", 422, "the two passwords differ"),
+    ("timezone_invalid", 422, "not an IANA time zone"),
+    ("headline_empty", 422, "a News Feed item needs a headline"),
+    ("headline_too_long", 422, "the headline is over 200 characters"),
+    ("summary_empty", 422, "a News Feed item needs a summary"),
+    ("summary_too_long", 422, "the summary is over 1,000 characters"),
+    ("summary_paragraphs", 422, "a summary is one paragraph"),
+    ("url_invalid", 422, "not an http(s) link"),
+    ("article_unknown", 422, "no such published article"),
+    ("tag_unknown", 422, "no such tag"),
+    ("note_invalid", 422, "a retraction note is 1 to 500 characters"),
+    ("issue_invalid", 422, "the newsletter issue breaks a rule (articles, subject, intro)"),
+];
+
+/// Whether `code` is one of [`CODES`].
+pub fn is_known(code: &str) -> bool {
+    CODES.iter().any(|(c, _, _)| *c == code)
+}

@@ -29,7 +29,9 @@ impl ItemForm {
     }
 }
 
-/// Checks a feed item's fields; shared by the admin and the API. `article` is a post slug or id.
+/// Checks a feed item's fields; shared by the admin and the API. `article` is a post slug or id. A refusal is
+/// `ServiceError::Invalid` with the messages per field and the code of the first problem — the domain's own
+/// (`headline_empty`, `summary_too_long` …) or `article_unknown`, `tag_unknown`, `author_unknown`.
 pub async fn parse_item(
     state: &Context,
     headline: &str,
@@ -38,13 +40,15 @@ pub async fn parse_item(
     article: Option<&str>,
     tag: Option<&str>,
     author_id: Option<i64>,
-) -> Result<Result<ItemForm, FieldErrors>, ServiceError> {
+) -> Result<ItemForm, ServiceError> {
     let mut errors = FieldErrors::new();
+    let mut code: Option<&'static str> = None;
     let text = match FeedText::parse(headline, summary, url) {
         Ok(t) => Some(t),
         Err(errs) => {
             for e in errs {
-                errors.insert(e.field, e.message);
+                code.get_or_insert(e.code);
+                errors.entry(e.field).or_insert(e.message);
             }
             None
         }
@@ -59,6 +63,7 @@ pub async fn parse_item(
         match found.filter(|p| p.row.status == "published") {
             Some(p) => post_id = Some(p.row.id),
             None => {
+                code.get_or_insert("article_unknown");
                 errors.insert("article", format!("There is no published article \"{key}\"."));
             }
         }
@@ -70,6 +75,7 @@ pub async fn parse_item(
             _ => match state.store.tag_by_slug(t).await? {
                 Some(tag) => tag_id = Some(tag.id),
                 None => {
+                    code.get_or_insert("tag_unknown");
                     errors.insert("tag", format!("There is no tag \"{t}\"."));
                 }
             },
@@ -78,12 +84,13 @@ pub async fn parse_item(
     if let Some(a) = author_id
         && state.store.author(a).await?.is_none()
     {
+        code.get_or_insert("author_unknown");
         errors.insert("author", "That author does not exist.".into());
     }
-    Ok(match (text, errors.is_empty()) {
-        (Some(t), true) => {
+    match (text, code) {
+        (Some(t), None) => {
             Ok(ItemForm { headline: t.headline, summary: t.summary, url: t.url, post_id, tag_id, author_id })
         }
-        _ => Err(errors),
-    })
+        (_, code) => Err(ServiceError::Invalid { errors, code: code.unwrap_or("invalid") }),
+    }
 }

@@ -115,15 +115,10 @@ impl From<ValidationError> for ApiError {
     }
 }
 
+/// The same codes as every other path: a slug clash is `slug_taken` here too (it once was `slug_conflict`).
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
-            StoreError::Conflict { field, message } => {
-                ApiError::new(StatusCode::CONFLICT, &format!("{field}_conflict"), message)
-            }
-            other => ApiError::from(anyhow::Error::new(other)),
-        }
+        ApiError::from(ServiceError::from(e))
     }
 }
 

@@ -274,7 +274,8 @@ async fn the_api_posts_and_retracts_feed_items() {
             .await
             .unwrap();
         assert_eq!(r.status(), 422);
-        assert_eq!(r.json::<Value>().await.unwrap()["error"], "headline_invalid");
+        // The domain's own code, on every path (the API once said "headline_invalid").
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "headline_empty");
         let r = http
             .post(app.url("/api/v1/feed-items"))
             .bearer_auth(&token)

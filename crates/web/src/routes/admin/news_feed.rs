@@ -11,6 +11,7 @@ use crate::auth::Staff;
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormData};
 use crate::state::AppState;
+use newsdesk_services::ServiceError;
 use newsdesk_services::feed_items::{ItemForm, parse_item};
 use newsdesk_services::views::feed_item_view;
 
@@ -33,8 +34,9 @@ fn author_of(form: &FormData) -> Option<i64> {
 }
 
 /// The quick form's and the edit form's fields, checked.
+/// `Ok(Err(errors))` when the form has mistakes to show beside their fields.
 async fn parse_form(state: &AppState, form: &FormData) -> Result<Result<ItemForm, FieldErrors>, AppError> {
-    parse_item(
+    match parse_item(
         state,
         form.str("headline"),
         form.str("summary"),
@@ -44,7 +46,11 @@ async fn parse_form(state: &AppState, form: &FormData) -> Result<Result<ItemForm
         author_of(form),
     )
     .await
-    .map_err(AppError::from)
+    {
+        Ok(item) => Ok(Ok(item)),
+        Err(ServiceError::Invalid { errors, .. }) => Ok(Err(errors)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn list(

@@ -82,23 +82,6 @@ fn parse_body(bytes: &Bytes) -> Result<ItemBody, ApiError> {
     })
 }
 
-fn invalid(errors: crate::forms::FieldErrors) -> ApiError {
-    let code = match errors.keys().next().copied() {
-        Some("headline") => "headline_invalid",
-        Some("summary") => "summary_invalid",
-        Some("url") => "url_invalid",
-        Some("article") => "article_unknown",
-        Some("tag") => "tag_unknown",
-        Some("author") => "author_unknown",
-        _ => "invalid",
-    };
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        code,
-        errors.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join(" "),
-    )
-}
-
 async fn author_id(state: &AppState, author: Option<&str>) -> Result<Option<i64>, ApiError> {
     match author.map(str::trim).filter(|a| !a.is_empty()) {
         None => Ok(None),
@@ -132,9 +115,7 @@ pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) 
         b.tag.as_deref(),
         author,
     )
-    .await
-    .map_err(|e| ApiError::from(anyhow::anyhow!("{e}")))?
-    .map_err(invalid)?;
+    .await?;
     let id = state.store.create_feed_item(&parsed.input(), None).await?;
     changed(&state, id, StatusCode::CREATED).await
 }
@@ -164,9 +145,7 @@ pub async fn update(
         b.tag.as_deref().or(old.tag_slug.as_deref()),
         author,
     )
-    .await
-    .map_err(|e| ApiError::from(anyhow::anyhow!("{e}")))?
-    .map_err(invalid)?;
+    .await?;
     match state.store.update_feed_item(id, &parsed.input()).await {
         Ok(()) => {}
         Err(StoreError::Conflict { message, .. }) => {
