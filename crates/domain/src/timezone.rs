@@ -21,10 +21,6 @@ impl Timezone {
         }
     }
 
-    pub fn utc() -> Timezone {
-        Timezone { name: "UTC".into(), tz: jiff::tz::TimeZone::UTC }
-    }
-
     pub fn name(&self) -> &str {
         &self.name
     }

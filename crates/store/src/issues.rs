@@ -346,16 +346,6 @@ impl Store {
         .await?)
     }
 
-    /// When the next deferred delivery of a sending issue is due.
-    pub async fn next_delivery_due(&self) -> StoreResult<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT MIN(d.next_attempt_at) FROM deliveries d JOIN newsletter_issues i ON i.id = d.issue_id
-             WHERE i.status = 'sending' AND d.status = 'queued'",
-        )
-        .fetch_one(&self.pool)
-        .await?)
-    }
-
     pub async fn issue(&self, id: i64) -> StoreResult<Option<Issue>> {
         Ok(sqlx::query_as("SELECT * FROM newsletter_issues WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
     }

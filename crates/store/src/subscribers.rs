@@ -142,26 +142,6 @@ impl Store {
             .await?)
     }
 
-    /// Staff add an address directly, confirmed, with where its consent came from (written to the ledger).
-    /// Suppressed addresses are refused: returns false.
-    pub async fn add_confirmed(
-        &self,
-        newsletter_id: i64,
-        email: &str,
-        name: Option<&str>,
-        consent: &Consent<'_>,
-    ) -> StoreResult<bool> {
-        let summary = self
-            .import_subscribers(
-                newsletter_id,
-                &[ImportRow { email: email.into(), name: name.map(Into::into) }],
-                true,
-                consent,
-            )
-            .await?;
-        Ok(summary.suppressed == 0)
-    }
-
     /// Imports rows in one transaction, in chunks. Pre-confirmed rows become confirmed subscriptions; others are
     /// left pending for a confirmation mail (see `pending_confirmations`). Suppressed addresses and those that
     /// bounced or complained are skipped. Each address gets a ledger entry with `consent.consent_text` as source.
