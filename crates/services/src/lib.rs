@@ -14,10 +14,12 @@ pub mod feed_items;
 pub mod issues;
 pub mod media;
 pub mod newsletter_mail;
+pub mod newsletters;
 pub mod passwords;
 pub mod posts;
 pub mod staff;
 pub mod subscribers;
+pub mod taxonomy;
 pub mod views;
 
 pub use actor::Actor;

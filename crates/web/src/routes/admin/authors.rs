@@ -2,11 +2,9 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use newsdesk_domain::author::parse_name;
-use newsdesk_domain::text::optional;
-use newsdesk_domain::{AuthorKind, Slug};
+use newsdesk_services::ServiceError;
+use newsdesk_services::taxonomy::{self, AuthorForm};
 use newsdesk_store::StoreError;
-use newsdesk_store::authors::AuthorInput;
 
 use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_other};
 use crate::auth::Staff;
@@ -63,27 +61,20 @@ async fn save(state: &AppState, staff: &Staff, id: Option<i64>, mut form: FormDa
             Err(UploadError::Internal(e)) => return Err(AppError::Internal(e)),
         }
     }
-    let name = parse_name("name", form.str("name")).map_err(|e| errors.insert(e.field, e.message)).ok();
-    let kind = AuthorKind::parse("kind", form.str("kind")).map_err(|e| errors.insert(e.field, e.message)).ok();
-    let bio = optional("bio", form.get("bio"), 1000).map_err(|e| errors.insert(e.field, e.message)).ok().flatten();
-    let slug = match form.get("slug").map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Slug::parse("slug", s).map_err(|e| errors.insert(e.field, e.message)).ok(),
-        None => name.as_deref().and_then(Slug::from_text),
-    };
-    if let (true, Some(name), Some(kind), Some(slug)) = (errors.is_empty(), &name, kind, &slug) {
-        let input = AuthorInput { slug: slug.as_str(), name, kind: kind.as_str(), bio: bio.as_deref(), image_id };
-        let result = match id {
-            Some(id) => state.store.update_author(id, input).await,
-            None => state.store.create_author(input).await.map(|_| ()),
+    if errors.is_empty() {
+        let author = AuthorForm {
+            name: form.str("name"),
+            slug: form.get("slug"),
+            kind: form.str("kind"),
+            bio: form.get("bio"),
+            image_id,
         };
-        match result {
-            Ok(()) => {
+        match taxonomy::save_author(state, &staff.actor(), id, &author).await {
+            Ok(_) => {
                 state.refresh_version().await;
                 return Ok(see_other("/admin/authors?done=saved"));
             }
-            Err(StoreError::Conflict { field, message }) => {
-                errors.insert(field, message);
-            }
+            Err(ServiceError::Invalid { errors: found, .. }) => errors.extend(found),
             Err(e) => return Err(e.into()),
         }
     }

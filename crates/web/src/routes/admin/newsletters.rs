@@ -3,15 +3,13 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use newsdesk_domain::text::{optional, single_line};
-use newsdesk_domain::{EmailAddress, Slug};
-use newsdesk_store::StoreError;
-use newsdesk_store::newsletters::NewsletterInput;
+use newsdesk_services::ServiceError;
+use newsdesk_services::newsletters::{self, NewsletterForm};
 
 use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_other};
 use crate::auth::Staff;
 use crate::error::AppError;
-use crate::forms::{FieldErrors, FormData};
+use crate::forms::FormData;
 use crate::state::AppState;
 
 async fn list_data(
@@ -60,95 +58,29 @@ pub async fn list(
     page(&state, &staff, "admin/newsletters.html", "newsletters", flash_text(q.done.as_deref()), data)
 }
 
-fn optional_address(field: &'static str, raw: &str, errors: &mut FieldErrors) -> Option<String> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return None;
-    }
-    match EmailAddress::parse(field, raw) {
-        Ok(a) => Some(a.as_str().to_owned()),
-        Err(e) => {
-            errors.insert(e.field, e.message);
-            None
-        }
-    }
-}
-
 async fn save(state: &AppState, staff: &Staff, id: Option<i64>, form: FormData) -> Result<Response, AppError> {
     check_csrf(staff, &form)?;
-    staff.require(staff.role.can_manage_newsletters(), "manage newsletters")?;
-    let mut errors = FieldErrors::new();
-    let mut text = |field: &'static str, max: usize, one_line: bool| {
-        let value =
-            if one_line { single_line(field, form.get(field), max) } else { optional(field, form.get(field), max) };
-        value.map_err(|e| errors.insert(e.field, e.message)).ok().flatten()
+    let newsletter = NewsletterForm {
+        name: form.get("name"),
+        slug: form.get("slug"),
+        description: form.get("description"),
+        sender_name: form.get("sender_name"),
+        sender_email: form.str("sender_email"),
+        reply_to: form.str("reply_to"),
+        cadence: form.get("cadence"),
+        visibility: form.str("visibility"),
+        sort_order: form.str("sort_order"),
+        host_author_id: form.str("host_author_id"),
     };
-    let name = text("name", 120, true);
-    let description = text("description", 1000, false);
-    let sender_name = text("sender_name", 120, true);
-    let cadence = text("cadence", 60, true);
-    if name.is_none() {
-        errors.entry("name").or_insert_with(|| "Give the newsletter a name.".into());
-    }
-    let slug = match form.get("slug").map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Slug::parse("slug", s).map_err(|e| errors.insert(e.field, e.message)).ok(),
-        None => name.as_deref().and_then(Slug::from_text),
-    };
-    let sender_email = optional_address("sender_email", form.str("sender_email"), &mut errors);
-    let reply_to = optional_address("reply_to", form.str("reply_to"), &mut errors);
-    let visibility = match form.str("visibility") {
-        v @ ("public" | "hidden") => v,
-        _ => {
-            errors.insert("visibility", "Choose public or hidden.".into());
-            "public"
+    let errors = match newsletters::save(state, &staff.actor(), id, &newsletter).await {
+        Ok(_) => {
+            // Signup forms on cached pages list the public newsletters.
+            state.refresh_version().await;
+            return Ok(see_other("/admin/newsletters?done=saved"));
         }
+        Err(ServiceError::Invalid { errors, .. }) => errors,
+        Err(e) => return Err(e.into()),
     };
-    let sort_order = match form.str("sort_order").trim() {
-        "" => 0,
-        s => s.parse::<i64>().unwrap_or_else(|_| {
-            errors.insert("sort_order", "The order is a whole number.".into());
-            0
-        }),
-    };
-    let host_author_id = match form.str("host_author_id") {
-        "" => None,
-        s => match s.parse::<i64>() {
-            Ok(aid) if state.store.author(aid).await?.is_some() => Some(aid),
-            _ => {
-                errors.insert("host_author_id", "Choose a host from the list.".into());
-                None
-            }
-        },
-    };
-    if let (true, Some(name), Some(slug)) = (errors.is_empty(), &name, &slug) {
-        let input = NewsletterInput {
-            slug: slug.as_str(),
-            name,
-            description: description.as_deref(),
-            host_author_id,
-            sender_name: sender_name.as_deref(),
-            sender_email: sender_email.as_deref(),
-            reply_to: reply_to.as_deref(),
-            cadence: cadence.as_deref(),
-            visibility,
-            sort_order,
-        };
-        let result = match id {
-            Some(id) => state.store.update_newsletter(id, &input).await,
-            None => state.store.create_newsletter(&input).await.map(|_| ()),
-        };
-        match result {
-            Ok(()) => {
-                // Signup forms on cached pages list the public newsletters.
-                state.refresh_version().await;
-                return Ok(see_other("/admin/newsletters?done=saved"));
-            }
-            Err(StoreError::Conflict { field, message }) => {
-                errors.insert(field, message);
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
     let values: serde_json::Map<String, serde_json::Value> =
         form.fields.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.clone()))).collect();
     let data = list_data(state, id, serde_json::Value::Object(values), errors_json(&errors)).await?;

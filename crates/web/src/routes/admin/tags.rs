@@ -2,15 +2,13 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use newsdesk_domain::Slug;
-use newsdesk_domain::author::parse_name;
-use newsdesk_domain::text::optional;
-use newsdesk_store::StoreError;
+use newsdesk_services::ServiceError;
+use newsdesk_services::taxonomy::{self, TagForm};
 
 use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_other};
 use crate::auth::Staff;
 use crate::error::AppError;
-use crate::forms::{FieldErrors, FormData};
+use crate::forms::FormData;
 use crate::state::AppState;
 
 pub async fn list(
@@ -37,33 +35,15 @@ pub async fn list(
 
 async fn save(state: &AppState, staff: &Staff, id: Option<i64>, form: FormData) -> Result<Response, AppError> {
     check_csrf(staff, &form)?;
-    staff.require(staff.role.can_manage_taxonomy(), "manage tags")?;
-    let mut errors = FieldErrors::new();
-    let name = parse_name("name", form.str("name")).map_err(|e| errors.insert(e.field, e.message)).ok();
-    let description = optional("description", form.get("description"), 500)
-        .map_err(|e| errors.insert(e.field, e.message))
-        .ok()
-        .flatten();
-    let slug = match form.get("slug").map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Slug::parse("slug", s).map_err(|e| errors.insert(e.field, e.message)).ok(),
-        None => name.as_deref().and_then(Slug::from_text),
-    };
-    if let (true, Some(name), Some(slug)) = (errors.is_empty(), &name, &slug) {
-        let result = match id {
-            Some(id) => state.store.update_tag(id, slug.as_str(), name, description.as_deref()).await,
-            None => state.store.create_tag(slug.as_str(), name, description.as_deref()).await.map(|_| ()),
-        };
-        match result {
-            Ok(()) => {
-                state.refresh_version().await;
-                return Ok(see_other("/admin/tags?done=saved"));
-            }
-            Err(StoreError::Conflict { field, message }) => {
-                errors.insert(field, message);
-            }
-            Err(e) => return Err(e.into()),
+    let tag = TagForm { name: form.str("name"), slug: form.get("slug"), description: form.get("description") };
+    let errors = match taxonomy::save_tag(state, &staff.actor(), id, &tag).await {
+        Ok(_) => {
+            state.refresh_version().await;
+            return Ok(see_other("/admin/tags?done=saved"));
         }
-    }
+        Err(ServiceError::Invalid { errors, .. }) => errors,
+        Err(e) => return Err(e.into()),
+    };
     let values = serde_json::json!({ "name": form.str("name"), "slug": form.str("slug"), "description": form.str("description") });
     invalid(
         state,
