@@ -8,6 +8,7 @@
 //! crate's `AppState` wraps one.
 
 pub mod actor;
+pub mod api_views;
 pub mod context;
 pub mod error;
 pub mod feed_items;

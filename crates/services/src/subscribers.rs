@@ -84,3 +84,47 @@ pub async fn import(
     );
     Ok(ImportReport { summary, mailed })
 }
+
+/// The words next to every signup form, recorded in the consent ledger with each signup.
+pub fn consent_text(site_title: &str) -> String {
+    format!("By subscribing you agree to receive these emails from {site_title}. You can unsubscribe at any time.")
+}
+
+/// The public newsletters a signup form chose, by slug. Hidden newsletters take only the subscribers staff add,
+/// so choosing one (a crafted form) is refused like an unknown one.
+pub async fn chosen_public(state: &Context, chosen: &[String]) -> Result<Vec<Newsletter>, ServiceError> {
+    let mut errors = crate::FieldErrors::new();
+    if chosen.is_empty() {
+        errors.insert("newsletter", "Choose at least one newsletter.".into());
+        return Err(ServiceError::Invalid { errors, code: "invalid" });
+    }
+    let found: Vec<Newsletter> =
+        state.store.newsletters_by_slugs(chosen).await?.into_iter().filter(|n| n.visibility == "public").collect();
+    if found.len() != chosen.iter().collect::<std::collections::BTreeSet<_>>().len() {
+        errors.insert("newsletter", "One of the newsletters chosen does not exist.".into());
+        return Err(ServiceError::Invalid { errors, code: "invalid" });
+    }
+    Ok(found)
+}
+
+/// A reader signs up from a public form: the subscriptions are pending, the consent is recorded with the words
+/// shown beside the form, and one confirmation mail (double opt-in) is queued in the same transaction. Addresses
+/// are kept in lower case: one subscriber per mailbox.
+pub async fn sign_up(
+    state: &Context,
+    email: &newsdesk_domain::EmailAddress,
+    newsletters: &[Newsletter],
+    ip: Option<&str>,
+    form_url: Option<&str>,
+) -> Result<newsdesk_store::newsletters::SignupOutcome, ServiceError> {
+    let (token, hash) = newsdesk_store::new_token();
+    let consent = consent_text(&state.site.title);
+    let to = email.as_str().to_lowercase();
+    let mail = |pending: &[&Newsletter]| {
+        let names: Vec<&str> = pending.iter().map(|n| n.name.as_str()).collect();
+        confirmation_mail(state, &to, &names, &token)
+    };
+    let form_url: Option<String> = form_url.map(|u| u.chars().take(500).collect());
+    let consent = newsdesk_store::newsletters::Consent { ip, form_url: form_url.as_deref(), consent_text: &consent };
+    Ok(state.store.sign_up(&to, newsletters, &hash, TOKEN_TTL, &consent, mail).await?)
+}

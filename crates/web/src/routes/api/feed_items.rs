@@ -8,22 +8,12 @@ use axum::response::{IntoResponse, Response};
 use newsdesk_store::StoreError;
 use serde::Deserialize;
 
-use super::{ApiAuth, ApiPath, ApiQuery, absolute, rfc3339};
+use super::{ApiAuth, ApiPath, ApiQuery};
 use crate::error::ApiError;
 use crate::state::AppState;
 use newsdesk_services::feed_items::parse_item;
-use newsdesk_services::views::feed_item_view;
 
-fn item_json(state: &AppState, f: &newsdesk_store::feed::FeedItem) -> serde_json::Value {
-    let v = feed_item_view(f);
-    serde_json::json!({
-        "id": v.id, "headline": v.headline, "summary": v.summary,
-        "url": v.link.as_ref().map(|l| if l.starts_with('/') { absolute(state, l) } else { l.clone() }),
-        "tag": v.tag_name, "author": v.author_name,
-        "published_at": rfc3339(Some(v.published_at)), "updated_at": rfc3339(Some(v.updated_at)),
-        "retracted": v.retracted_at.is_some(), "retracted_at": rfc3339(v.retracted_at), "retraction_note": v.retraction_note,
-    })
-}
+use newsdesk_services::api_views::feed_item as item_json;
 
 /// After a change: pages and live streams learn of it, and the caller gets the item as it now is.
 async fn changed(state: &AppState, id: i64, status: StatusCode) -> Result<Response, ApiError> {

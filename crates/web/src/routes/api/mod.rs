@@ -67,14 +67,7 @@ impl FromRequestParts<AppState> for MaybeApiAuth {
     }
 }
 
-/// An absolute URL on this site.
-pub fn absolute(state: &AppState, path: &str) -> String {
-    format!("{}{path}", state.site.url)
-}
-
-pub fn rfc3339(ts: Option<i64>) -> Option<String> {
-    ts.and_then(|t| jiff::Timestamp::from_second(t).ok()).map(|t| t.to_string())
-}
+pub use newsdesk_services::api_views::{absolute, rfc3339};
 
 /// Fallback for unknown API paths: JSON, not the theme's 404 page.
 pub async fn not_found() -> ApiError {

@@ -9,38 +9,12 @@ use newsdesk_domain::PostStatus;
 use newsdesk_store::posts::{Post, PostFilter};
 use serde::Deserialize;
 
-use super::{ApiAuth, ApiPath, ApiQuery, MaybeApiAuth, absolute, rfc3339};
+use super::{ApiAuth, ApiPath, ApiQuery, MaybeApiAuth};
 use crate::error::ApiError;
 use crate::state::AppState;
 use newsdesk_services::posts::{self as content, Action, PostDraft, SaveError};
-use newsdesk_services::views::post_view;
 
-/// The JSON shape of a post, used in every response.
-pub fn post_json(state: &AppState, p: &Post) -> serde_json::Value {
-    let v = post_view(p);
-    serde_json::json!({
-        "id": v.id,
-        "type": v.kind,
-        "slug": v.slug,
-        "url": absolute(state, &v.url),
-        "title": v.title,
-        "excerpt": v.excerpt,
-        "html": v.html,
-        "markdown": p.row.body_md,
-        "status": v.status,
-        "published_at": rfc3339(v.published_at),
-        "updated_at": rfc3339(Some(v.updated_at)),
-        "reading_time": v.reading_time,
-        "revision": p.row.revision,
-        "byline": v.byline,
-        "authors": v.authors.iter().map(|a| serde_json::json!({ "id": a.id, "name": a.name, "slug": a.slug, "kind": a.kind, "url": absolute(state, &a.url) })).collect::<Vec<_>>(),
-        "tags": v.tags.iter().map(|t| serde_json::json!({ "id": t.id, "name": t.name, "slug": t.slug, "url": absolute(state, &t.url) })).collect::<Vec<_>>(),
-        "primary_tag": v.primary_tag.as_ref().map(|t| t.name.clone()),
-        "feature_image": v.feature_image.as_ref().map(|i| serde_json::json!({
-            "id": i.id, "url": absolute(state, &i.src), "width": i.width, "height": i.height,
-            "alt": i.alt, "caption": i.caption, "credit": i.credit })),
-    })
-}
+pub use newsdesk_services::api_views::post as post_json;
 
 #[derive(Deserialize)]
 pub struct ListQuery {

@@ -15,12 +15,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use newsdesk_domain::EmailAddress;
 use newsdesk_render::minijinja::Value;
-use newsdesk_store::newsletters::{Confirmation, Consent, Newsletter};
+use newsdesk_store::newsletters::{Confirmation, Consent};
 
 use crate::error::AppError;
 use crate::forms::FormData;
 use crate::state::AppState;
-use newsdesk_services::newsletter_mail::confirmation_mail;
+use newsdesk_services::ServiceError;
 
 pub const THANKS: &str = "Thank you for signing up for this newsletter. We've sent you a confirmation email.";
 pub const BAD_ADDRESS: &str = "Please enter a correct email address.";
@@ -28,10 +28,7 @@ pub const BAD_ADDRESS: &str = "Please enter a correct email address.";
 pub const ECHO_MAX: usize = 254;
 pub use newsdesk_services::subscribers::TOKEN_TTL;
 
-/// The words next to every form, recorded in the consent ledger with each signup.
-pub fn consent_text(site_title: &str) -> String {
-    format!("By subscribing you agree to receive these emails from {site_title}. You can unsubscribe at any time.")
-}
+pub use newsdesk_services::subscribers::consent_text;
 
 fn wants_json(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
@@ -119,16 +116,14 @@ pub async fn subscribe(
     let Ok(address) = EmailAddress::parse("email", &email) else {
         return fail(StatusCode::UNPROCESSABLE_ENTITY, "email", BAD_ADDRESS).await;
     };
-    if chosen.is_empty() {
-        return fail(StatusCode::UNPROCESSABLE_ENTITY, "newsletter", "Choose at least one newsletter.").await;
-    }
-    // Hidden newsletters take only the subscribers staff add.
-    let newsletters: Vec<Newsletter> =
-        state.store.newsletters_by_slugs(&chosen).await?.into_iter().filter(|n| n.visibility == "public").collect();
-    if newsletters.len() != chosen.iter().collect::<std::collections::BTreeSet<_>>().len() {
-        return fail(StatusCode::UNPROCESSABLE_ENTITY, "newsletter", "One of the newsletters chosen does not exist.")
-            .await;
-    }
+    let newsletters = match newsdesk_services::subscribers::chosen_public(&state, &chosen).await {
+        Ok(n) => n,
+        Err(ServiceError::Invalid { errors, .. }) => {
+            let message = errors.into_values().next().unwrap_or_default();
+            return fail(StatusCode::UNPROCESSABLE_ENTITY, "newsletter", &message).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
     if !state.limiter.allow(&format!("signup-ip:{}", addr.ip()), 20, Duration::from_secs(3600)) {
         return fail(
             StatusCode::TOO_MANY_REQUESTS,
@@ -139,27 +134,10 @@ pub async fn subscribe(
     }
     // Per address: over the limit, answer as usual but send nothing (a stranger's inbox is not flooded).
     if state.limiter.allow(&format!("signup-email:{}", address.as_str().to_lowercase()), 3, Duration::from_secs(3600)) {
-        let (token, hash) = newsdesk_store::new_token();
         let ip = addr.ip().to_string();
-        let form_url = form.get("form_url").map(|u| u.chars().take(500).collect::<String>());
-        let consent = consent_text(&state.site.title);
-        // One subscriber per mailbox, whatever the capitals: addresses are kept in lower case.
-        let to = address.as_str().to_lowercase();
-        let mail = |pending: &[&Newsletter]| {
-            let names: Vec<&str> = pending.iter().map(|n| n.name.as_str()).collect();
-            confirmation_mail(&state, &to, &names, &token)
-        };
-        let outcome = state
-            .store
-            .sign_up(
-                &address.as_str().to_lowercase(),
-                &newsletters,
-                &hash,
-                TOKEN_TTL,
-                &Consent { ip: Some(&ip), form_url: form_url.as_deref(), consent_text: &consent },
-                mail,
-            )
-            .await?;
+        let outcome =
+            newsdesk_services::subscribers::sign_up(&state, &address, &newsletters, Some(&ip), form.get("form_url"))
+                .await?;
         tracing::info!(newsletters = chosen.join(","), outcome = ?outcome, "newsletter signup");
     } else {
         tracing::warn!(client.ip = %addr.ip(), "newsletter signup: per-address limit reached; no mail sent");
