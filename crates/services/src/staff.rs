@@ -110,3 +110,69 @@ pub async fn add(ctx: &Context, new: NewStaff<'_>, by: Option<Inviter<'_>>) -> R
     }
     Ok(Added { user, role, setup_link: Some(link) })
 }
+
+/// Mails a password-reset link to `email` when it has an account; the caller answers the same either way (the
+/// form reveals nobody). Returns whether a link was sent.
+pub async fn send_reset_link(ctx: &Context, email: &EmailAddress) -> Result<bool, ServiceError> {
+    let Some(user) = ctx.store.user_by_email(email.as_str()).await? else { return Ok(false) };
+    let (token, hash) = newsdesk_store::new_token();
+    let link = format!("{}/admin/setup/{token}", ctx.site.url);
+    let mail = newsdesk_store::mail::MailPayload {
+        to: user.email.clone(),
+        subject: format!("Reset your {} password", ctx.site.title),
+        text: format!(
+            "Hello {},\n\nSomeone (we hope you) asked to reset your password for {}. Choose a new one here; the link works once, for one hour:\n{link}\n\nIf it was not you, ignore this message: your password has not changed.\n",
+            user.name, ctx.site.title
+        ),
+        html: None,
+        reply_to: None,
+        headers: Vec::new(),
+    };
+    ctx.store.create_login_link_with_mail("reset", user.id, &hash, RESET_TTL, &mail).await?;
+    tracing::info!(user.id = user.id, "password reset link sent");
+    Ok(true)
+}
+
+/// What a one-time link's form sent: the new password (twice), and for the owner set-up also a name and address.
+pub struct SetupForm<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub password_confirm: &'a str,
+}
+
+/// Uses a one-time link (owner set-up, invitation, reset): checks the form, then — atomically, so a second
+/// submission finds the link gone — creates the owner or sets the password. Returns the user to sign in, or
+/// `NotFound` when the link is dead.
+pub async fn use_link(ctx: &Context, token: &str, f: &SetupForm<'_>) -> Result<i64, ServiceError> {
+    let hash = newsdesk_store::hash_token(token);
+    let link = ctx.store.peek_login_link(&hash).await?.ok_or(ServiceError::NotFound)?;
+    let owner = link.purpose == "owner_setup";
+    let mut p = crate::taxonomy::Problems::default();
+    let mut email = None;
+    if owner {
+        if let Err(e) = parse_name("name", f.name) {
+            p.note(e);
+        }
+        email = EmailAddress::parse("email", f.email.trim()).map_err(|e| p.note(e)).ok();
+    }
+    if let Err(e) = crate::passwords::check_new(f.password, f.password_confirm) {
+        p.note(e);
+    }
+    p.check()?;
+    let pw_hash = crate::passwords::hash(f.password.to_owned()).await?;
+    let link = ctx.store.consume_login_link(&hash).await?.ok_or(ServiceError::NotFound)?;
+    match (link.purpose.as_str(), link.user_id, email) {
+        ("owner_setup", _, Some(email)) => {
+            let name = f.name.trim();
+            let user = ctx.store.create_user(email.as_str(), name, Role::Owner.as_str(), Some(&pw_hash), None).await?;
+            tracing::info!(user.id = user.id, "owner account created");
+            Ok(user.id)
+        }
+        (_, Some(user_id), _) => {
+            ctx.store.set_password(user_id, &pw_hash, None).await?;
+            Ok(user_id)
+        }
+        _ => Err(ServiceError::NotFound),
+    }
+}

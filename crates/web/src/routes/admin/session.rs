@@ -7,7 +7,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use newsdesk_domain::{EmailAddress, Role};
+use newsdesk_domain::EmailAddress;
 use serde::Deserialize;
 
 use super::{errors_json, render, see_other};
@@ -15,9 +15,11 @@ use crate::auth::csrf::{self, ANON_COOKIE};
 use crate::auth::session::{SESSION_COOKIE, SESSION_TTL, set_cookie};
 use crate::auth::{MaybeStaff, Staff};
 use crate::error::AppError;
-use crate::forms::{FieldErrors, FormData};
+use crate::forms::FormData;
 use crate::state::AppState;
+use newsdesk_services::ServiceError;
 use newsdesk_services::passwords as password;
+use newsdesk_services::staff::{self, SetupForm};
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -186,59 +188,30 @@ pub async fn setup(
     if !state.limiter.allow(&format!("setup-ip:{}", addr.ip()), 20, Duration::from_secs(300)) {
         return Err(AppError::BadRequest("Too many attempts. Wait five minutes and try again.".into()));
     }
-    let hash = newsdesk_store::hash_token(&token);
-    let Some(link) = state.store.peek_login_link(&hash).await? else {
-        return dead_link(&state, &headers);
+    let setup = SetupForm {
+        name: form.str("name"),
+        email: form.str("email"),
+        password: form.str("password"),
+        password_confirm: form.str("password_confirm"),
     };
-    let owner = link.purpose == "owner_setup";
-    let mut errors = FieldErrors::new();
-    let name = form.str("name").trim().to_owned();
-    let email = form.str("email").trim().to_owned();
-    let mut parsed_email = None;
-    if owner {
-        if let Err(e) = newsdesk_domain::author::parse_name("name", &name) {
-            errors.insert("name", e.message);
+    match staff::use_link(&state, &token, &setup).await {
+        Ok(user_id) => start_session(&state, user_id, "/admin/posts").await,
+        Err(ServiceError::NotFound) => dead_link(&state, &headers),
+        Err(ServiceError::Invalid { errors, .. }) => {
+            let purpose = state.store.peek_login_link(&newsdesk_store::hash_token(&token)).await?.map(|l| l.purpose);
+            let purpose = purpose.unwrap_or_default();
+            let (heading, intro, button) = link_text(&purpose);
+            anon_page(
+                &state,
+                &headers,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "admin/setup.html",
+                serde_json::json!({ "heading": heading, "intro": intro, "button": button, "action": format!("/admin/setup/{token}"),
+                    "ask_identity": purpose == "owner_setup", "values": { "name": form.str("name").trim(), "email": form.str("email").trim() }, "errors": errors_json(&errors) }),
+            )
         }
-        match EmailAddress::parse("email", &email) {
-            Ok(e) => parsed_email = Some(e),
-            Err(e) => {
-                errors.insert("email", e.message);
-            }
-        }
+        Err(e) => Err(e.into()),
     }
-    if let Err(e) = password::check_new(form.str("password"), form.str("password_confirm")) {
-        errors.insert(e.field, e.message);
-    }
-    if !errors.is_empty() {
-        let (heading, intro, button) = link_text(&link.purpose);
-        return anon_page(
-            &state,
-            &headers,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "admin/setup.html",
-            serde_json::json!({ "heading": heading, "intro": intro, "button": button, "action": format!("/admin/setup/{token}"),
-                "ask_identity": owner, "values": { "name": name, "email": email }, "errors": errors_json(&errors) }),
-        );
-    }
-    let pw_hash = password::hash(form.str("password").to_owned()).await?;
-    // Used once, atomically: a second submission finds it gone.
-    let Some(link) = state.store.consume_login_link(&hash).await? else {
-        return dead_link(&state, &headers);
-    };
-    let user_id = match (link.purpose.as_str(), link.user_id, parsed_email) {
-        ("owner_setup", _, Some(email)) => {
-            let user =
-                state.store.create_user(email.as_str(), &name, Role::Owner.as_str(), Some(&pw_hash), None).await?;
-            tracing::info!(user.id = user.id, "owner account created");
-            user.id
-        }
-        (_, Some(user_id), _) => {
-            state.store.set_password(user_id, &pw_hash, None).await?;
-            user_id
-        }
-        _ => return dead_link(&state, &headers),
-    };
-    start_session(&state, user_id, "/admin/posts").await
 }
 
 /// Password reset links are valid for an hour.
@@ -271,22 +244,8 @@ pub async fn forgot(
     let window = Duration::from_secs(3600);
     let allowed = state.limiter.allow(&format!("forgot-ip:{}", addr.ip()), 10, window)
         && state.limiter.allow(&format!("forgot-email:{}", parsed.as_str().to_lowercase()), 3, window);
-    if allowed && let Some(user) = state.store.user_by_email(parsed.as_str()).await? {
-        let (token, hash) = newsdesk_store::new_token();
-        let link = format!("{}/admin/setup/{token}", state.site.url);
-        let mail = newsdesk_store::mail::MailPayload {
-            to: user.email.clone(),
-            subject: format!("Reset your {} password", state.site.title),
-            text: format!(
-                "Hello {},\n\nSomeone (we hope you) asked to reset your password for {}. Choose a new one here; the link works once, for one hour:\n{link}\n\nIf it was not you, ignore this message: your password has not changed.\n",
-                user.name, state.site.title
-            ),
-            html: None,
-            reply_to: None,
-            headers: Vec::new(),
-        };
-        state.store.create_login_link_with_mail("reset", user.id, &hash, RESET_TTL, &mail).await?;
-        tracing::info!(user.id = user.id, "password reset link sent");
+    if allowed {
+        staff::send_reset_link(&state, &parsed).await?;
     } else if !allowed {
         tracing::warn!(client.ip = %addr.ip(), "password reset rate limit reached");
     }
