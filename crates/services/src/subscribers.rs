@@ -128,3 +128,54 @@ pub async fn sign_up(
     let consent = newsdesk_store::newsletters::Consent { ip, form_url: form_url.as_deref(), consent_text: &consent };
     Ok(state.store.sign_up(&to, newsletters, &hash, TOKEN_TTL, &consent, mail).await?)
 }
+
+/// An address staff add by hand.
+pub struct ManualAdd<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    /// Added confirmed (on the stated consent) or sent a confirmation mail.
+    pub confirmed: bool,
+    /// Where the consent came from; required when `confirmed`.
+    pub source: &'a str,
+}
+
+/// Staff add one address to `n`: confirmed on a stated consent source, or pending with a confirmation mail.
+/// Suppressed addresses (bounced, complained, blocked) are refused. The ledger records the source and who added
+/// the address (`added_by`, a staff address).
+pub async fn add_by_hand(
+    state: &Context,
+    n: &Newsletter,
+    a: &ManualAdd<'_>,
+    added_by: &str,
+) -> Result<(), ServiceError> {
+    let mut errors = crate::FieldErrors::new();
+    let Ok(address) = newsdesk_domain::EmailAddress::parse("email", a.email) else {
+        errors.insert("email", "Please enter a correct email address.".into());
+        return Err(ServiceError::Invalid { errors, code: "email_invalid" });
+    };
+    let source: String = a.source.trim().chars().take(500).collect();
+    if a.confirmed && source.is_empty() {
+        errors.insert(
+            "source",
+            "Say where this person agreed to receive the newsletter (e.g. \"signed up at the town fair, 3 May\")."
+                .into(),
+        );
+        return Err(ServiceError::Invalid { errors, code: "invalid" });
+    }
+    let name = Some(a.name.trim()).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect::<String>());
+    let source = if source.is_empty() { "Added by staff; confirmation requested by email.".to_owned() } else { source };
+    let rows = [newsdesk_store::subscribers::ImportRow { email: address.as_str().to_lowercase(), name }];
+    let consent = newsdesk_store::newsletters::Consent { ip: None, form_url: Some(added_by), consent_text: &source };
+    let summary = state.store.import_subscribers(n.id, &rows, a.confirmed, &consent).await?;
+    if summary.suppressed > 0 {
+        errors.insert(
+            "email",
+            "This address is suppressed (it bounced, complained or was blocked) and cannot be added.".into(),
+        );
+        return Err(ServiceError::Invalid { errors, code: "invalid" });
+    }
+    if !a.confirmed {
+        send_confirmations(state, n).await?;
+    }
+    Ok(())
+}

@@ -13,6 +13,8 @@ use crate::auth::Staff;
 use crate::error::AppError;
 use crate::forms::FormData;
 use crate::state::AppState;
+use newsdesk_services::ServiceError;
+use newsdesk_services::subscribers::ManualAdd;
 
 const PER_PAGE: i64 = 50;
 
@@ -95,30 +97,14 @@ pub async fn add(
     check_csrf(&staff, &form)?;
     let n = newsletter(&state, &staff, id).await?;
     let confirmed = form.get("confirmed").is_some();
-    let source = form.str("source").trim().chars().take(500).collect::<String>();
-    let fail = |field: &str, message: &str| serde_json::json!({ "add_errors": { field: message }, "add_values": { "email": form.str("email"), "name": form.str("name"), "source": form.str("source"), "confirmed": confirmed } });
-    let Ok(address) = EmailAddress::parse("email", form.str("email")) else {
-        let extra = fail("email", crate::routes::public::newsletters::BAD_ADDRESS);
-        return rejected(&state, &staff, &n, extra).await;
-    };
-    if confirmed && source.is_empty() {
-        let extra = fail(
-            "source",
-            "Say where this person agreed to receive the newsletter (e.g. \"signed up at the town fair, 3 May\").",
-        );
-        return rejected(&state, &staff, &n, extra).await;
-    }
-    let name = Some(form.str("name").trim()).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect::<String>());
-    let source = if source.is_empty() { "Added by staff; confirmation requested by email.".to_owned() } else { source };
-    let rows = [newsdesk_store::subscribers::ImportRow { email: address.as_str().to_lowercase(), name }];
-    let summary = state.store.import_subscribers(n.id, &rows, confirmed, &staff_consent(&staff, &source)).await?;
-    if summary.suppressed > 0 {
-        let extra =
-            fail("email", "This address is suppressed (it bounced, complained or was blocked) and cannot be added.");
-        return rejected(&state, &staff, &n, extra).await;
-    }
-    if !confirmed {
-        newsdesk_services::subscribers::send_confirmations(&state, &n).await?;
+    let add = ManualAdd { email: form.str("email"), name: form.str("name"), confirmed, source: form.str("source") };
+    match newsdesk_services::subscribers::add_by_hand(&state, &n, &add, &staff.user.email).await {
+        Ok(()) => {}
+        Err(ServiceError::Invalid { errors, .. }) => {
+            let extra = serde_json::json!({ "add_errors": errors, "add_values": { "email": form.str("email"), "name": form.str("name"), "source": form.str("source"), "confirmed": confirmed } });
+            return rejected(&state, &staff, &n, extra).await;
+        }
+        Err(e) => return Err(e.into()),
     }
     Ok(see_other(&format!("/admin/newsletters/{id}/subscribers?done=added")))
 }
