@@ -47,8 +47,9 @@ pub struct Enclosure {
     pub length: u64,
 }
 
-/// Escapes text for XML content and attributes, dropping characters XML 1.0 does not allow.
-pub fn xml_escape(s: &str) -> String {
+/// The five markup characters escaped; `apostrophe` is how `'` is written, and `xml` also drops the characters
+/// XML 1.0 forbids.
+fn escape(s: &str, apostrophe: &str, xml: bool) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
@@ -56,29 +57,23 @@ pub fn xml_escape(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
+            '\'' => out.push_str(apostrophe),
             '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c if xml && ((c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}') => {}
             c => out.push(c),
         }
     }
     out
 }
 
+/// Escapes text for XML content and attributes, dropping characters XML 1.0 does not allow.
+pub fn xml_escape(s: &str) -> String {
+    escape(s, "&apos;", true)
+}
+
 /// Escapes text for HTML (text content and quoted attributes).
 pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape(s, "&#39;", false)
 }
 
 /// Plain text for an element that feed readers render as HTML (RSS `<description>`, `itunes:summary`): a reader

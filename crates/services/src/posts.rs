@@ -11,7 +11,7 @@ use newsdesk_render::render_markdown;
 use newsdesk_store::posts::{Post, PostInput};
 use newsdesk_store::{Store, StoreError};
 
-use crate::{Actor, FieldErrors};
+use crate::{Actor, FieldErrors, ServiceError};
 
 /// What the caller wants done with the status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,26 +58,28 @@ pub enum SaveError {
     Internal(anyhow::Error),
 }
 
+impl From<ServiceError> for SaveError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid { errors, code } => SaveError::Invalid(errors, code),
+            ServiceError::Forbidden(m) => SaveError::Forbidden(m),
+            ServiceError::NotFound => SaveError::NotFound,
+            ServiceError::BadRequest(m) => SaveError::Internal(anyhow::anyhow!(m)),
+            ServiceError::Internal(e) => SaveError::Internal(e),
+        }
+    }
+}
+
+/// The same codes as every other path (see `ServiceError`'s mapping of store conflicts).
 impl From<StoreError> for SaveError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => SaveError::NotFound,
-            StoreError::Conflict { field, message } => {
-                let mut errs = FieldErrors::new();
-                errs.insert(field, message);
-                SaveError::Invalid(errs, if field == "revision" { "revision_conflict" } else { "slug_taken" })
-            }
-            other => SaveError::Internal(other.into()),
-        }
+        SaveError::from(ServiceError::from(e))
     }
 }
 
 impl SaveError {
     fn field(e: ValidationError) -> SaveError {
-        let mut errs = FieldErrors::new();
-        let code = e.code;
-        errs.insert(e.field, e.message);
-        SaveError::Invalid(errs, code)
+        SaveError::from(ServiceError::field(e))
     }
 }
 

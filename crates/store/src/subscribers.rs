@@ -66,6 +66,31 @@ fn suppressed_status(reason: &str) -> &'static str {
 }
 
 /// Stops queued deliveries to an address (it unsubscribed or was suppressed while an issue was going out).
+/// In the caller's transaction: a new confirmation link for everything `email` has pending, and its mail. The
+/// newsletters' names, or `None` (nothing sent) when nothing is pending.
+async fn renew_in(
+    conn: &mut AnyConnection,
+    email: &str,
+    token_hash: &str,
+    ttl_seconds: i64,
+    mail: impl FnOnce(&[String]) -> MailPayload,
+) -> StoreResult<Option<Vec<String>>> {
+    let pending: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT s.id, n.id, n.name FROM subscriptions x JOIN subscribers s ON s.id = x.subscriber_id
+         JOIN newsletters n ON n.id = x.newsletter_id
+         WHERE s.email = lower($1) AND x.status = 'pending' ORDER BY n.sort_order, n.id",
+    )
+    .bind(email)
+    .fetch_all(&mut *conn)
+    .await?;
+    let Some((subscriber_id, _, _)) = pending.first() else { return Ok(None) };
+    let ids = pending.iter().map(|p| p.1.to_string()).collect::<Vec<_>>().join(",");
+    insert_confirmation_token(&mut *conn, token_hash, *subscriber_id, &ids, ttl_seconds, None).await?;
+    let names: Vec<String> = pending.into_iter().map(|p| p.2).collect();
+    enqueue_mail(&mut *conn, &mail(&names)).await?;
+    Ok(Some(names))
+}
+
 async fn skip_deliveries(conn: &mut AnyConnection, email: &str, newsletter_id: Option<i64>) -> StoreResult<()> {
     sqlx::query(
         "UPDATE deliveries SET status = 'skipped', last_error = 'unsubscribed or suppressed during the send'
@@ -287,21 +312,9 @@ impl Store {
         mail: impl FnOnce(&[String]) -> MailPayload,
     ) -> StoreResult<Option<Vec<String>>> {
         let mut tx = self.write_tx().await?;
-        let pending: Vec<(i64, i64, String)> = sqlx::query_as(
-            "SELECT s.id, n.id, n.name FROM subscriptions x JOIN subscribers s ON s.id = x.subscriber_id
-             JOIN newsletters n ON n.id = x.newsletter_id
-             WHERE s.email = lower($1) AND x.status = 'pending' ORDER BY n.sort_order, n.id",
-        )
-        .bind(email)
-        .fetch_all(&mut *tx)
-        .await?;
-        let Some((subscriber_id, _, _)) = pending.first() else { return Ok(None) };
-        let ids = pending.iter().map(|p| p.1.to_string()).collect::<Vec<_>>().join(",");
-        insert_confirmation_token(&mut tx, token_hash, *subscriber_id, &ids, ttl_seconds, None).await?;
-        let names: Vec<String> = pending.into_iter().map(|p| p.2).collect();
-        enqueue_mail(&mut tx, &mail(&names)).await?;
+        let names = renew_in(&mut tx, email, token_hash, ttl_seconds, mail).await?;
         tx.commit().await?;
-        Ok(Some(names))
+        Ok(names)
     }
 
     /// [`Store::renew_confirmation`] for many addresses (after an import), 500 to a transaction instead of one
@@ -316,21 +329,9 @@ impl Store {
         for chunk in emails.chunks(500) {
             let mut tx = self.write_tx().await?;
             for email in chunk {
-                let pending: Vec<(i64, i64, String)> = sqlx::query_as(
-                    "SELECT s.id, n.id, n.name FROM subscriptions x JOIN subscribers s ON s.id = x.subscriber_id
-                     JOIN newsletters n ON n.id = x.newsletter_id
-                     WHERE s.email = lower($1) AND x.status = 'pending' ORDER BY n.sort_order, n.id",
-                )
-                .bind(email)
-                .fetch_all(&mut *tx)
-                .await?;
-                let Some((subscriber_id, _, _)) = pending.first() else { continue };
                 let (token, hash) = crate::new_token();
-                let ids = pending.iter().map(|p| p.1.to_string()).collect::<Vec<_>>().join(",");
-                insert_confirmation_token(&mut tx, &hash, *subscriber_id, &ids, ttl_seconds, None).await?;
-                let names: Vec<String> = pending.into_iter().map(|p| p.2).collect();
-                enqueue_mail(&mut tx, &mail(email, &names, &token)).await?;
-                sent += 1;
+                let renewed = renew_in(&mut tx, email, &hash, ttl_seconds, |names| mail(email, names, &token)).await?;
+                sent += usize::from(renewed.is_some());
             }
             tx.commit().await?;
         }
