@@ -120,6 +120,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("password_too_short", 422, "a password has at least 10 characters"),
     ("password_too_long", 422, "a password has at most 1,000 characters"),
     ("password_mismatch", 422, "the two passwords differ"),
+    ("password_wrong", 422, "that is not the current password"),
     ("timezone_invalid", 422, "not an IANA time zone"),
     ("headline_empty", 422, "a News Feed item needs a headline"),
     ("headline_too_long", 422, "the headline is over 200 characters"),

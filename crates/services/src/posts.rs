@@ -340,3 +340,71 @@ pub async fn save_post(
         None => Ok(store.create_post(&input, actor.user_id).await?),
     }
 }
+
+/// Appends a correction or an update ("correction" unless `kind` is "update") to a published story's log, which
+/// the database keeps append-only. Only those who can edit the story and publish may.
+pub async fn add_correction(
+    store: &Store,
+    actor: &Actor,
+    post_id: i64,
+    kind: &str,
+    body: &str,
+) -> Result<(), crate::ServiceError> {
+    use crate::ServiceError;
+    let post = store.post(post_id).await?.ok_or(ServiceError::NotFound)?;
+    if !can_edit(actor, &post) || !actor.role.can_publish() {
+        return Err(ServiceError::Forbidden(format!(
+            "Your role ({}) cannot add corrections to this article.",
+            actor.role.as_str()
+        )));
+    }
+    let kind = if kind == "update" { "update" } else { "correction" };
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(ServiceError::BadRequest("Write what was wrong and what is right now.".into()));
+    }
+    if body.chars().count() > 2000 {
+        return Err(ServiceError::BadRequest("Keep a correction under 2,000 characters.".into()));
+    }
+    match store.add_correction(post_id, kind, body, actor.user_id).await {
+        Ok(_) => {
+            tracing::info!(post.id = post_id, correction.kind = kind, user.id = actor.user_id, "correction appended");
+            Ok(())
+        }
+        Err(StoreError::Conflict { message, .. }) => Err(ServiceError::BadRequest(message)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Restores an earlier revision's headline, slug, dek and body as a new revision (the ones in between are kept).
+/// `based_on` is the revision the editor saw; a post changed since is refused, never overwritten.
+pub async fn restore_revision(
+    store: &Store,
+    tz: &jiff::tz::TimeZone,
+    actor: &Actor,
+    post_id: i64,
+    revision: i64,
+    based_on: Option<i64>,
+) -> Result<(), SaveError> {
+    let Some(post) = store.post(post_id).await? else {
+        return Err(SaveError::Internal(anyhow::anyhow!("post {post_id} is gone")));
+    };
+    let Some(rev) = store.revision(post_id, revision).await? else { return Err(SaveError::NotFound) };
+    let draft = PostDraft {
+        title: rev.title,
+        slug: Some(rev.slug),
+        excerpt: Some(rev.excerpt.unwrap_or_default()),
+        body: rev.body_md,
+        authors: post.authors.iter().map(|a| a.id.to_string()).collect(),
+        tags: post.tags.iter().map(|t| t.name.clone()).collect(),
+        feature_image_id: post.row.feature_image_id,
+        feature_image_alt: post.row.feature_image_alt.clone(),
+        feature_image_caption: post.row.feature_image_caption.clone(),
+        feature_image_credit: post.row.feature_image_credit.clone(),
+        revision: based_on,
+        ..Default::default()
+    };
+    save_post(store, tz, actor, Some(&post), draft, Action::Save).await?;
+    tracing::info!(post.id = post_id, restored.revision = revision, user.id = actor.user_id, "revision restored");
+    Ok(())
+}

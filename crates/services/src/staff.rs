@@ -176,3 +176,77 @@ pub async fn use_link(ctx: &Context, token: &str, f: &SetupForm<'_>) -> Result<i
         _ => Err(ServiceError::NotFound),
     }
 }
+
+/// The account `id` as `by` may change it: not their own, not the owner's, not one above their role.
+async fn changeable(ctx: &Context, by: &Inviter<'_>, id: i64) -> Result<User, ServiceError> {
+    if !by.role.can_manage_staff() {
+        return Err(ServiceError::Forbidden(format!("Your role ({}) cannot manage staff.", by.role.as_str())));
+    }
+    let user = ctx.store.user(id).await?.ok_or(ServiceError::NotFound)?;
+    let their_role = Role::parse("role", &user.role).unwrap_or(Role::Contributor);
+    if user.id == by.user.id || their_role == Role::Owner || their_role > by.role {
+        return Err(ServiceError::Forbidden("You cannot change this account.".into()));
+    }
+    Ok(user)
+}
+
+/// Gives the account `id` another role and byline (an author it writes as, or none).
+pub async fn change(
+    ctx: &Context,
+    by: &Inviter<'_>,
+    id: i64,
+    role: &str,
+    author_id: Option<i64>,
+) -> Result<(), ServiceError> {
+    let user = changeable(ctx, by, id).await?;
+    let role = Role::parse("role", role).map_err(|e| ServiceError::BadRequest(e.message))?;
+    if !by.role.can_grant(role) {
+        return Err(ServiceError::Forbidden(format!("You cannot give the role {}.", role.as_str())));
+    }
+    if let Some(a) = author_id {
+        ctx.store.author(a).await?.ok_or_else(|| ServiceError::BadRequest("That author does not exist.".into()))?;
+    }
+    ctx.store.update_user(user.id, &user.name, role.as_str(), author_id).await?;
+    tracing::info!(user.id = user.id, by.user.id = by.user.id, role = role.as_str(), "staff changed");
+    Ok(())
+}
+
+/// Removes the account `id`.
+pub async fn remove(ctx: &Context, by: &Inviter<'_>, id: i64) -> Result<(), ServiceError> {
+    let user = changeable(ctx, by, id).await?;
+    ctx.store.delete_user(user.id).await?;
+    tracing::info!(user.id = user.id, by.user.id = by.user.id, "staff removed");
+    Ok(())
+}
+
+/// A member of staff changes their own password, proving the current one; their other sessions end (the one
+/// with `keep_session`, a session's token hash, stays).
+pub async fn change_password(
+    ctx: &Context,
+    user: &User,
+    current: &str,
+    new: &str,
+    confirm: &str,
+    keep_session: &str,
+) -> Result<(), ServiceError> {
+    let mut p = crate::taxonomy::Problems::default();
+    let current_ok = match user.password_hash.clone() {
+        Some(h) => crate::passwords::verify(current.to_owned(), h).await,
+        None => false,
+    };
+    if !current_ok {
+        p.note(newsdesk_domain::ValidationError::new(
+            "current_password",
+            "password_wrong",
+            "That is not your current password.",
+        ));
+    }
+    if let Err(e) = crate::passwords::check_new(new, confirm) {
+        p.note(e);
+    }
+    p.check()?;
+    let hash = crate::passwords::hash(new.to_owned()).await?;
+    ctx.store.set_password(user.id, &hash, Some(keep_session)).await?;
+    tracing::info!(user.id = user.id, "password changed");
+    Ok(())
+}

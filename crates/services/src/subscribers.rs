@@ -179,3 +179,72 @@ pub async fn add_by_hand(
     }
     Ok(())
 }
+
+fn preferences_consent<'a>(words: &'a str, ip: Option<&'a str>) -> newsdesk_store::newsletters::Consent<'a> {
+    newsdesk_store::newsletters::Consent { ip, form_url: Some("/newsletters/preferences/"), consent_text: words }
+}
+
+/// A reader's choice on their preferences page: exactly these newsletters (by slug) — public ones, and hidden
+/// ones they already have (staff added them). Anything else is refused and nothing changes.
+pub async fn choose(
+    state: &Context,
+    subscriber: &newsdesk_store::subscribers::Subscriber,
+    chosen: &[String],
+    ip: Option<&str>,
+) -> Result<(), ServiceError> {
+    let theirs = state.store.subscription_statuses(&subscriber.email).await?;
+    let found: Vec<Newsletter> = state
+        .store
+        .newsletters_by_slugs(chosen)
+        .await?
+        .into_iter()
+        .filter(|n| n.visibility == "public" || theirs.iter().any(|(slug, _)| *slug == n.slug))
+        .collect();
+    if found.len() != chosen.iter().collect::<std::collections::BTreeSet<_>>().len() {
+        let mut errors = crate::FieldErrors::new();
+        errors.insert("newsletter", "One of the newsletters chosen does not exist.".into());
+        return Err(ServiceError::Invalid { errors, code: "invalid" });
+    }
+    let ids: Vec<i64> = found.iter().map(|n| n.id).collect();
+    let words = consent_text(&state.site.title);
+    state.store.set_preferences(subscriber.id, &ids, &preferences_consent(&words, ip)).await?;
+    Ok(())
+}
+
+/// Unsubscribes a reader from everything, from their preferences page.
+pub async fn unsubscribe_all(
+    state: &Context,
+    subscriber: &newsdesk_store::subscribers::Subscriber,
+    ip: Option<&str>,
+) -> Result<(), ServiceError> {
+    let words = consent_text(&state.site.title);
+    state.store.set_preferences(subscriber.id, &[], &preferences_consent(&words, ip)).await?;
+    Ok(())
+}
+
+/// The new address a reader typed, checked: a real address, and not the one we use. Lower case.
+pub fn new_address(subscriber: &newsdesk_store::subscribers::Subscriber, raw: &str) -> Result<String, ServiceError> {
+    let mut errors = crate::FieldErrors::new();
+    let Ok(address) = newsdesk_domain::EmailAddress::parse("email", raw.trim()) else {
+        errors.insert("email", "Please enter a correct email address.".into());
+        return Err(ServiceError::Invalid { errors, code: "email_invalid" });
+    };
+    let new_email = address.as_str().to_lowercase();
+    if new_email == subscriber.email {
+        errors.insert("email", "That is the address we already use.".into());
+        return Err(ServiceError::Invalid { errors, code: "invalid" });
+    }
+    Ok(new_email)
+}
+
+/// Sends a confirmation link to the new address; the subscriptions move there once it is confirmed.
+pub async fn request_address_change(
+    state: &Context,
+    subscriber: &newsdesk_store::subscribers::Subscriber,
+    new_email: &str,
+) -> Result<(), ServiceError> {
+    let (link_token, hash) = newsdesk_store::new_token();
+    let mail = crate::newsletter_mail::address_change_mail(state, new_email, &link_token);
+    state.store.request_address_change(subscriber.id, new_email, &hash, TOKEN_TTL, &mail).await?;
+    Ok(())
+}

@@ -6,9 +6,10 @@ use axum::response::Response;
 use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_other};
 use crate::auth::Staff;
 use crate::error::AppError;
-use crate::forms::{FieldErrors, FormData};
+use crate::forms::FormData;
 use crate::state::AppState;
-use newsdesk_services::passwords as password;
+use newsdesk_services::ServiceError;
+use newsdesk_services::staff;
 
 pub async fn show(
     State(state): State<AppState>,
@@ -25,28 +26,16 @@ pub async fn change_password(
     form: FormData,
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
-    let mut errors = FieldErrors::new();
-    let current_ok = match staff.user.password_hash.clone() {
-        Some(h) => password::verify(form.str("current_password").to_owned(), h).await,
-        None => false,
-    };
-    if !current_ok {
-        errors.insert("current_password", "That is not your current password.".into());
-    }
-    if let Err(e) = password::check_new(form.str("password"), form.str("password_confirm")) {
-        errors.insert(e.field, e.message);
-    }
-    if !errors.is_empty() {
-        return invalid(
+    let (current, new, confirm) = (form.str("current_password"), form.str("password"), form.str("password_confirm"));
+    match staff::change_password(&state, &staff.user, current, new, confirm, &staff.token_hash).await {
+        Ok(()) => Ok(see_other("/admin/account?done=password")),
+        Err(ServiceError::Invalid { errors, .. }) => invalid(
             &state,
             &staff,
             "admin/account.html",
             "account",
             serde_json::json!({ "errors": errors_json(&errors) }),
-        );
+        ),
+        Err(e) => Err(e.into()),
     }
-    let hash = password::hash(form.str("password").to_owned()).await?;
-    state.store.set_password(staff.user.id, &hash, Some(&staff.token_hash)).await?;
-    tracing::info!(user.id = staff.user.id, "password changed");
-    Ok(see_other("/admin/account?done=password"))
 }

@@ -7,7 +7,6 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use newsdesk_domain::diff::diff_lines;
-use newsdesk_store::StoreError;
 use serde::Deserialize;
 
 use super::{check_csrf, flash_text, page, see_other};
@@ -15,7 +14,7 @@ use crate::auth::Staff;
 use crate::error::AppError;
 use crate::forms::FormData;
 use crate::state::AppState;
-use newsdesk_services::posts::{self as content, Action, PostDraft, SaveError};
+use newsdesk_services::posts::{self as content, SaveError};
 
 #[tracing::instrument(skip_all, name = "admin.revisions.add_correction", fields(revisions.id = id))]
 pub async fn add_correction(
@@ -25,37 +24,9 @@ pub async fn add_correction(
     form: FormData,
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
-    let post = state.store.post(id).await?.ok_or(AppError::NotFound)?;
-    if !content::can_edit(&staff.actor(), &post) || !staff.role.can_publish() {
-        return Err(AppError::Forbidden(format!(
-            "Your role ({}) cannot add corrections to this article.",
-            staff.role.as_str()
-        )));
-    }
-    let kind = match form.get("kind") {
-        Some("update") => "update",
-        _ => "correction",
-    };
-    let body = form.str("body").trim();
-    let message = if body.is_empty() {
-        Some("Write what was wrong and what is right now.".to_owned())
-    } else if body.chars().count() > 2000 {
-        Some("Keep a correction under 2,000 characters.".to_owned())
-    } else {
-        match state.store.add_correction(id, kind, body, Some(staff.user.id)).await {
-            Ok(_) => None,
-            Err(StoreError::Conflict { message, .. }) => Some(message),
-            Err(e) => return Err(e.into()),
-        }
-    };
-    match message {
-        None => {
-            state.refresh_version().await;
-            tracing::info!(post.id = id, correction.kind = kind, user.id = staff.user.id, "correction appended");
-            Ok(see_other(&format!("/admin/posts/{id}/edit?done=corrected")))
-        }
-        Some(m) => Err(AppError::BadRequest(m)),
-    }
+    content::add_correction(&state.store, &staff.actor(), id, form.str("kind"), form.str("body")).await?;
+    state.refresh_version().await;
+    Ok(see_other(&format!("/admin/posts/{id}/edit?done=corrected")))
 }
 
 #[derive(Deserialize)]
@@ -110,37 +81,21 @@ pub async fn restore(
     form: FormData,
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
-    let Some(post) = state.store.post(id).await? else {
+    if state.store.post(id).await?.is_none() {
         return Err(AppError::BadRequest("That post was deleted, so its revisions cannot be restored.".into()));
-    };
-    let Some(rev) = state.store.revision(id, revision).await? else {
-        return Err(AppError::BadRequest(format!("Revision {revision} of this post does not exist.")));
-    };
-    let draft = PostDraft {
-        title: rev.title,
-        slug: Some(rev.slug),
-        excerpt: Some(rev.excerpt.unwrap_or_default()),
-        body: rev.body_md,
-        authors: post.authors.iter().map(|a| a.id.to_string()).collect(),
-        tags: post.tags.iter().map(|t| t.name.clone()).collect(),
-        feature_image_id: post.row.feature_image_id,
-        feature_image_alt: post.row.feature_image_alt.clone(),
-        feature_image_caption: post.row.feature_image_caption.clone(),
-        feature_image_credit: post.row.feature_image_credit.clone(),
-        revision: form.get("revision").and_then(|r| r.parse().ok()),
-        ..Default::default()
-    };
-    match content::save_post(&state.store, state.site.timezone.tz(), &staff.actor(), Some(&post), draft, Action::Save)
-        .await
-    {
-        Ok(_) => {
+    }
+    let based_on = form.get("revision").and_then(|r| r.parse().ok());
+    let tz = state.site.timezone.tz();
+    match content::restore_revision(&state.store, tz, &staff.actor(), id, revision, based_on).await {
+        Ok(()) => {
             state.refresh_version().await;
-            tracing::info!(post.id = id, restored.revision = revision, user.id = staff.user.id, "revision restored");
             Ok(see_other(&format!("/admin/posts/{id}/revisions?done=restored")))
         }
         Err(SaveError::Invalid(errs, _)) => Err(AppError::BadRequest(errs.into_values().collect::<Vec<_>>().join(" "))),
         Err(SaveError::Forbidden(m)) => Err(AppError::Forbidden(m)),
-        Err(SaveError::NotFound) => Err(AppError::NotFound),
+        Err(SaveError::NotFound) => {
+            Err(AppError::BadRequest(format!("Revision {revision} of this post does not exist.")))
+        }
         Err(SaveError::Internal(e)) => Err(AppError::Internal(e)),
     }
 }

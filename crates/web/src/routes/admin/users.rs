@@ -59,16 +59,6 @@ pub async fn invite(State(state): State<AppState>, staff: Staff, form: FormData)
     invalid(&state, &staff, "admin/users.html", "users", d)
 }
 
-async fn target(state: &AppState, staff: &Staff, id: i64) -> Result<newsdesk_store::users::User, AppError> {
-    staff.require(staff.role.can_manage_staff(), "manage staff")?;
-    let user = state.store.user(id).await?.ok_or(AppError::NotFound)?;
-    let their_role = Role::parse("role", &user.role).unwrap_or(Role::Contributor);
-    if user.id == staff.user.id || their_role == Role::Owner || their_role > staff.role {
-        return Err(AppError::Forbidden("You cannot change this account.".into()));
-    }
-    Ok(user)
-}
-
 #[tracing::instrument(skip_all, name = "admin.users.update", fields(users.id = id))]
 pub async fn update(
     State(state): State<AppState>,
@@ -77,16 +67,9 @@ pub async fn update(
     form: FormData,
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
-    let user = target(&state, &staff, id).await?;
-    let role = Role::parse("role", form.str("role")).map_err(|e| AppError::BadRequest(e.message))?;
-    if !staff.role.can_grant(role) {
-        return Err(AppError::Forbidden(format!("You cannot give the role {}.", role.as_str())));
-    }
     let author_id = form.get("author_id").and_then(|a| a.parse::<i64>().ok());
-    if let Some(a) = author_id {
-        state.store.author(a).await?.ok_or_else(|| AppError::BadRequest("That author does not exist.".into()))?;
-    }
-    state.store.update_user(user.id, &user.name, role.as_str(), author_id).await?;
+    let by = Inviter { user: &staff.user, role: staff.role };
+    staff::change(&state, &by, id, form.str("role"), author_id).await?;
     Ok(see_other("/admin/users?done=saved"))
 }
 
@@ -98,8 +81,6 @@ pub async fn delete(
     form: FormData,
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
-    let user = target(&state, &staff, id).await?;
-    state.store.delete_user(user.id).await?;
-    tracing::info!(user.id = user.id, by.user.id = staff.user.id, "staff removed");
+    staff::remove(&state, &Inviter { user: &staff.user, role: staff.role }, id).await?;
     Ok(see_other("/admin/users?done=deleted"))
 }

@@ -9,15 +9,15 @@ use std::time::Duration;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use newsdesk_domain::EmailAddress;
 use newsdesk_store::links::LinkKey;
 use newsdesk_store::newsletters::Consent;
 use newsdesk_store::subscribers::Subscriber;
 
-use super::newsletters::{BAD_ADDRESS, ECHO_MAX, TOKEN_TTL, consent_text, personal_page, same_site};
+use super::newsletters::{ECHO_MAX, personal_page, same_site};
 use crate::error::AppError;
 use crate::forms::FormData;
 use crate::state::AppState;
+use newsdesk_services::{ServiceError, subscribers};
 
 /// The subscriber a preferences token names, if its signature holds for their current address.
 async fn preferences_subscriber(state: &AppState, token: &str) -> Result<Option<Subscriber>, AppError> {
@@ -80,67 +80,42 @@ pub async fn preferences(
         return broken_link(&state, "newsletter_unsubscribe.html");
     };
     let ip = addr.ip().to_string();
-    let words = consent_text(&state.site.title);
-    let consent = Consent { ip: Some(&ip), form_url: Some("/newsletters/preferences/"), consent_text: &words };
     let message = match form.str("action") {
         "unsubscribe_all" => {
-            state.store.set_preferences(subscriber.id, &[], &consent).await?;
+            subscribers::unsubscribe_all(&state, &subscriber, Some(&ip)).await?;
             "You are unsubscribed from all our newsletters."
         }
         "address" => {
-            let raw = form.str("email").trim().to_owned();
-            let Ok(address) = EmailAddress::parse("email", &raw) else {
-                return preferences_page(
-                    &state,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &subscriber,
-                    &token,
-                    serde_json::json!({ "error": BAD_ADDRESS, "new_email": crate::forms::echo(&raw, ECHO_MAX) }),
-                )
-                .await;
+            let raw = form.str("email");
+            let new_email = match subscribers::new_address(&subscriber, raw) {
+                Ok(e) => e,
+                Err(ServiceError::Invalid { errors, .. }) => {
+                    let error = errors.into_values().next().unwrap_or_default();
+                    let extra =
+                        serde_json::json!({ "error": error, "new_email": crate::forms::echo(raw.trim(), ECHO_MAX) });
+                    return preferences_page(&state, StatusCode::UNPROCESSABLE_ENTITY, &subscriber, &token, extra)
+                        .await;
+                }
+                Err(e) => return Err(e.into()),
             };
-            let new_email = address.as_str().to_lowercase();
-            if new_email == subscriber.email {
-                return preferences_page(
-                    &state,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &subscriber,
-                    &token,
-                    serde_json::json!({ "error": "That is the address we already use.", "new_email": crate::forms::echo(&raw, ECHO_MAX) }),
-                )
-                .await;
-            }
+            // Over the per-address limit the answer is the same, and nothing is sent.
             if state.limiter.allow(&format!("signup-email:{new_email}"), 3, Duration::from_secs(3600)) {
-                let (link_token, hash) = newsdesk_store::new_token();
-                let mail = newsdesk_services::newsletter_mail::address_change_mail(&state, &new_email, &link_token);
-                state.store.request_address_change(subscriber.id, &new_email, &hash, TOKEN_TTL, &mail).await?;
+                subscribers::request_address_change(&state, &subscriber, &new_email).await?;
             }
             "We sent a link to the new address. Your newsletters move there once you confirm."
         }
         _ => {
             let chosen: Vec<String> = form.all("newsletter").into_iter().map(str::to_owned).collect();
-            // Public newsletters, and hidden ones the reader already has (staff added them).
-            let theirs = state.store.subscription_statuses(&subscriber.email).await?;
-            let found: Vec<_> = state
-                .store
-                .newsletters_by_slugs(&chosen)
-                .await?
-                .into_iter()
-                .filter(|n| n.visibility == "public" || theirs.iter().any(|(slug, _)| *slug == n.slug))
-                .collect();
-            if found.len() != chosen.iter().collect::<std::collections::BTreeSet<_>>().len() {
-                return preferences_page(
-                    &state,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &subscriber,
-                    &token,
-                    serde_json::json!({ "message": "One of the newsletters chosen does not exist." }),
-                )
-                .await;
+            match subscribers::choose(&state, &subscriber, &chosen, Some(&ip)).await {
+                Ok(()) => "Your choices are saved.",
+                Err(ServiceError::Invalid { errors, .. }) => {
+                    let message = errors.into_values().next().unwrap_or_default();
+                    let extra = serde_json::json!({ "message": message });
+                    return preferences_page(&state, StatusCode::UNPROCESSABLE_ENTITY, &subscriber, &token, extra)
+                        .await;
+                }
+                Err(e) => return Err(e.into()),
             }
-            let ids: Vec<i64> = found.iter().map(|n| n.id).collect();
-            state.store.set_preferences(subscriber.id, &ids, &consent).await?;
-            "Your choices are saved."
         }
     };
     tracing::info!(action = form.str("action"), "newsletter preferences changed");
