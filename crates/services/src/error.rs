@@ -134,6 +134,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("issue_invalid", 422, "the newsletter issue breaks a rule (articles, subject, intro)"),
 ];
 
+/// The HTTP status the API answers `code` with (422 for a code not in [`CODES`]).
+pub fn status_of(code: &str) -> u16 {
+    CODES.iter().find(|(c, _, _)| *c == code).map(|(_, s, _)| *s).unwrap_or(422)
+}
+
 /// Whether `code` is one of [`CODES`].
 pub fn is_known(code: &str) -> bool {
     CODES.iter().any(|(c, _, _)| *c == code)

@@ -94,3 +94,83 @@ pub async fn parse_item(
         (_, code) => Err(ServiceError::Invalid { errors, code: code.unwrap_or("invalid") }),
     }
 }
+
+/// A News Feed item's fields as typed (a form) or sent (the API).
+pub struct ItemFields<'a> {
+    pub headline: &'a str,
+    pub summary: &'a str,
+    pub url: Option<&'a str>,
+    /// A post slug or id.
+    pub article: Option<&'a str>,
+    pub tag: Option<&'a str>,
+    pub author_id: Option<i64>,
+}
+
+async fn parse(state: &Context, f: &ItemFields<'_>) -> Result<ItemForm, ServiceError> {
+    parse_item(state, f.headline, f.summary, f.url, f.article, f.tag, f.author_id).await
+}
+
+/// Whether `actor` may change or retract an item: editors, or whoever posted it.
+async fn may_change(state: &Context, actor: &crate::Actor, id: i64) -> Result<(), ServiceError> {
+    state.store.feed_item(id).await?.ok_or(ServiceError::NotFound)?;
+    let created_by = state.store.feed_item_creator(id).await?;
+    if actor.role.can_edit_others() || (actor.user_id.is_some() && created_by == actor.user_id) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden("Only editors, or whoever posted it, can change this item.".into()))
+    }
+}
+
+/// A store conflict on an item is a retracted item: it cannot change any more.
+fn retracted(e: newsdesk_store::StoreError) -> ServiceError {
+    match e {
+        newsdesk_store::StoreError::Conflict { field, message } => {
+            let mut errors = FieldErrors::new();
+            errors.insert(field, message);
+            ServiceError::Invalid { errors, code: "retracted" }
+        }
+        other => other.into(),
+    }
+}
+
+/// Posts an item to the News Feed (those who can publish). Returns its id.
+pub async fn post_item(state: &Context, actor: &crate::Actor, f: &ItemFields<'_>) -> Result<i64, ServiceError> {
+    if !actor.role.can_publish() {
+        return Err(ServiceError::Forbidden(format!(
+            "Your role ({}) cannot post to the News Feed.",
+            actor.role.as_str()
+        )));
+    }
+    let item = parse(state, f).await?;
+    let id = state.store.create_feed_item(&item.input(), actor.user_id).await?;
+    tracing::info!(feed_item.id = id, user.id = actor.user_id, "news feed item posted");
+    Ok(id)
+}
+
+/// Changes an item's text or links.
+pub async fn edit_item(state: &Context, actor: &crate::Actor, id: i64, f: &ItemFields<'_>) -> Result<(), ServiceError> {
+    may_change(state, actor, id).await?;
+    let item = parse(state, f).await?;
+    state.store.update_feed_item(id, &item.input()).await.map_err(retracted)?;
+    tracing::info!(feed_item.id = id, user.id = actor.user_id, "news feed item edited");
+    Ok(())
+}
+
+/// Retracts an item with a note readers see; the item stays, marked, with the note.
+pub async fn retract_item(state: &Context, actor: &crate::Actor, id: i64, note: &str) -> Result<(), ServiceError> {
+    may_change(state, actor, id).await?;
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 500 {
+        let mut errors = FieldErrors::new();
+        let message = if note.is_empty() {
+            "Say briefly why the item is retracted; readers will see it."
+        } else {
+            "Keep the note under 500 characters."
+        };
+        errors.insert("note", message.into());
+        return Err(ServiceError::Invalid { errors, code: "note_invalid" });
+    }
+    state.store.retract_feed_item(id, note).await.map_err(retracted)?;
+    tracing::info!(feed_item.id = id, user.id = actor.user_id, "news feed item retracted");
+    Ok(())
+}

@@ -129,10 +129,8 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(m) => ApiError::forbidden(m),
             ServiceError::BadRequest(m) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", m),
             ServiceError::Invalid { errors, code } => {
-                let status = match code {
-                    "slug_taken" | "revision_conflict" => StatusCode::CONFLICT,
-                    _ => StatusCode::UNPROCESSABLE_ENTITY,
-                };
+                let status = StatusCode::from_u16(newsdesk_services::error::status_of(code))
+                    .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
                 let message = errors.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ");
                 ApiError::new(status, code, message)
             }

@@ -3,7 +3,6 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use newsdesk_store::StoreError;
 use newsdesk_store::feed::FeedItem;
 
 use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_other};
@@ -12,7 +11,7 @@ use crate::error::AppError;
 use crate::forms::{FieldErrors, FormData};
 use crate::state::AppState;
 use newsdesk_services::ServiceError;
-use newsdesk_services::feed_items::{ItemForm, parse_item};
+use newsdesk_services::feed_items::{self, ItemFields};
 use newsdesk_services::views::feed_item_view;
 
 async fn list_data(state: &AppState, extra: serde_json::Value) -> Result<serde_json::Value, AppError> {
@@ -33,23 +32,15 @@ fn author_of(form: &FormData) -> Option<i64> {
     form.get("author").and_then(|a| a.parse().ok())
 }
 
-/// The quick form's and the edit form's fields, checked.
-/// `Ok(Err(errors))` when the form has mistakes to show beside their fields.
-async fn parse_form(state: &AppState, form: &FormData) -> Result<Result<ItemForm, FieldErrors>, AppError> {
-    match parse_item(
-        state,
-        form.str("headline"),
-        form.str("summary"),
-        form.get("url"),
-        form.get("article"),
-        form.get("tag"),
-        author_of(form),
-    )
-    .await
-    {
-        Ok(item) => Ok(Ok(item)),
-        Err(ServiceError::Invalid { errors, .. }) => Ok(Err(errors)),
-        Err(e) => Err(e.into()),
+/// The quick form's and the edit form's fields.
+fn fields(form: &FormData) -> ItemFields<'_> {
+    ItemFields {
+        headline: form.str("headline"),
+        summary: form.str("summary"),
+        url: form.get("url"),
+        article: form.get("article"),
+        tag: form.get("tag"),
+        author_id: author_of(form),
     }
 }
 
@@ -71,22 +62,19 @@ fn form_values(form: &FormData) -> serde_json::Value {
 #[tracing::instrument(skip_all, name = "admin.news_feed.create")]
 pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
-    staff.require(staff.role.can_publish(), "post to the News Feed")?;
-    let parsed = parse_form(&state, &form).await?;
-    match parsed {
-        Ok(item) => {
-            let id = state.store.create_feed_item(&item.input(), Some(staff.user.id)).await?;
+    match feed_items::post_item(&state, &staff.actor(), &fields(&form)).await {
+        Ok(_) => {
             state.refresh_version().await;
             state.notify_feed().await;
-            tracing::info!(feed_item.id = id, user.id = staff.user.id, "news feed item posted");
             Ok(see_other("/admin/news-feed?done=posted"))
         }
-        Err(errors) => {
+        Err(ServiceError::Invalid { errors, .. }) => {
             let d =
                 list_data(&state, serde_json::json!({ "values": form_values(&form), "errors": errors_json(&errors) }))
                     .await?;
             invalid(&state, &staff, "admin/news_feed.html", "news-feed", d)
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -140,18 +128,14 @@ pub async fn update(
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     let item = editable(&state, &staff, id).await?;
-    let parsed = parse_form(&state, &form).await?;
-    let errors = match parsed {
-        Ok(parsed) => match state.store.update_feed_item(id, &parsed.input()).await {
-            Ok(()) => {
-                state.refresh_version().await;
-                state.notify_feed().await;
-                return Ok(see_other("/admin/news-feed?done=saved"));
-            }
-            Err(StoreError::Conflict { field, message }) => FieldErrors::from([(field, message)]),
-            Err(e) => return Err(e.into()),
-        },
-        Err(errors) => errors,
+    let errors = match feed_items::edit_item(&state, &staff.actor(), id, &fields(&form)).await {
+        Ok(()) => {
+            state.refresh_version().await;
+            state.notify_feed().await;
+            return Ok(see_other("/admin/news-feed?done=saved"));
+        }
+        Err(ServiceError::Invalid { errors, .. }) => errors,
+        Err(e) => return Err(e.into()),
     };
     edit_page(&state, &staff, &item, form_values(&form), errors, false).await
 }
@@ -165,26 +149,14 @@ pub async fn retract(
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     let item = editable(&state, &staff, id).await?;
-    let note = form.str("note").trim();
-    let mut errors = FieldErrors::new();
-    if note.is_empty() {
-        errors.insert("note", "Say briefly why the item is retracted; readers will see it.".into());
-    } else if note.chars().count() > 500 {
-        errors.insert("note", "Keep the note under 500 characters.".into());
-    }
-    if errors.is_empty() {
-        match state.store.retract_feed_item(id, note).await {
-            Ok(()) => {
-                state.refresh_version().await;
-                state.notify_feed().await;
-                tracing::info!(feed_item.id = id, user.id = staff.user.id, "news feed item retracted");
-                return Ok(see_other("/admin/news-feed?done=retracted"));
-            }
-            Err(StoreError::Conflict { field, message }) => {
-                errors.insert(field, message);
-            }
-            Err(e) => return Err(e.into()),
+    let errors = match feed_items::retract_item(&state, &staff.actor(), id, form.str("note")).await {
+        Ok(()) => {
+            state.refresh_version().await;
+            state.notify_feed().await;
+            return Ok(see_other("/admin/news-feed?done=retracted"));
         }
-    }
+        Err(ServiceError::Invalid { errors, .. }) => errors,
+        Err(e) => return Err(e.into()),
+    };
     edit_page(&state, &staff, &item, edit_values(&item), errors, false).await
 }

@@ -5,13 +5,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use newsdesk_store::StoreError;
 use serde::Deserialize;
 
 use super::{ApiAuth, ApiPath, ApiQuery};
 use crate::error::ApiError;
 use crate::state::AppState;
-use newsdesk_services::feed_items::parse_item;
+use newsdesk_services::feed_items::{self, ItemFields};
 
 use newsdesk_services::api_views::feed_item as item_json;
 
@@ -88,28 +87,21 @@ async fn author_id(state: &AppState, author: Option<&str>) -> Result<Option<i64>
 
 #[tracing::instrument(skip_all, name = "api.feed_items.create")]
 pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
-    if !auth.actor.role.can_publish() {
-        return Err(ApiError::forbidden(format!(
-            "A token with the role {} cannot post to the News Feed.",
-            auth.actor.role.as_str()
-        )));
-    }
     let b = parse_body(&bytes)?;
     let author = author_id(&state, b.author.as_deref()).await?;
-    let parsed = parse_item(
-        &state,
-        b.headline.as_deref().unwrap_or(""),
-        b.summary.as_deref().unwrap_or(""),
-        b.url.as_deref(),
-        b.article.as_deref(),
-        b.tag.as_deref(),
-        author,
-    )
-    .await?;
-    let id = state.store.create_feed_item(&parsed.input(), None).await?;
+    let fields = ItemFields {
+        headline: b.headline.as_deref().unwrap_or(""),
+        summary: b.summary.as_deref().unwrap_or(""),
+        url: b.url.as_deref(),
+        article: b.article.as_deref(),
+        tag: b.tag.as_deref(),
+        author_id: author,
+    };
+    let id = feed_items::post_item(&state, &auth.actor, &fields).await?;
     changed(&state, id, StatusCode::CREATED).await
 }
 
+/// Absent fields keep their values.
 #[tracing::instrument(skip_all, name = "api.feed_items.update", fields(feed_items.id = id))]
 pub async fn update(
     State(state): State<AppState>,
@@ -117,32 +109,21 @@ pub async fn update(
     ApiPath(id): ApiPath<i64>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    if !auth.actor.role.can_edit_others() {
-        return Err(ApiError::forbidden("Editing feed items needs an editor token."));
-    }
     let b = parse_body(&bytes)?;
     let old = state.store.feed_item(id).await?.ok_or_else(|| ApiError::not_found("feed item"))?;
     let author = match b.author.as_deref() {
         Some(a) => author_id(&state, Some(a)).await?,
         None => old.author_id,
     };
-    let parsed = parse_item(
-        &state,
-        b.headline.as_deref().unwrap_or(&old.headline),
-        b.summary.as_deref().unwrap_or(&old.summary),
-        b.url.as_deref().or(old.url.as_deref()),
-        b.article.as_deref().or(old.post_slug.as_deref()),
-        b.tag.as_deref().or(old.tag_slug.as_deref()),
-        author,
-    )
-    .await?;
-    match state.store.update_feed_item(id, &parsed.input()).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict { message, .. }) => {
-            return Err(ApiError::new(StatusCode::CONFLICT, "retracted", message));
-        }
-        Err(e) => return Err(e.into()),
-    }
+    let fields = ItemFields {
+        headline: b.headline.as_deref().unwrap_or(&old.headline),
+        summary: b.summary.as_deref().unwrap_or(&old.summary),
+        url: b.url.as_deref().or(old.url.as_deref()),
+        article: b.article.as_deref().or(old.post_slug.as_deref()),
+        tag: b.tag.as_deref().or(old.tag_slug.as_deref()),
+        author_id: author,
+    };
+    feed_items::edit_item(&state, &auth.actor, id, &fields).await?;
     changed(&state, id, StatusCode::OK).await
 }
 
@@ -158,26 +139,9 @@ pub async fn retract(
     ApiPath(id): ApiPath<i64>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    if !auth.actor.role.can_edit_others() {
-        return Err(ApiError::forbidden("Retracting feed items needs an editor token."));
-    }
     let b: RetractBody = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("Send {{\"note\": \"…\"}}: {e}"))
     })?;
-    let note = b.note.trim();
-    if note.is_empty() || note.chars().count() > 500 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "note_invalid",
-            "note: say briefly why (1 to 500 characters).",
-        ));
-    }
-    match state.store.retract_feed_item(id, note).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict { message, .. }) => {
-            return Err(ApiError::new(StatusCode::CONFLICT, "retracted", message));
-        }
-        Err(e) => return Err(e.into()),
-    }
+    feed_items::retract_item(&state, &auth.actor, id, &b.note).await?;
     changed(&state, id, StatusCode::OK).await
 }
