@@ -310,10 +310,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("--name: {}", e.message))?;
             let config = prepare(&data, false)?;
             let store = init::open(&config, false).await?;
-            let (token, hash) = newsdesk_store::new_token();
-            store.create_api_token(&name, role.as_str(), &hash).await?;
+            let ctx = newsdesk_services::Context::new(
+                store.clone(),
+                config.site_settings(None)?,
+                &config.data_dir,
+                config.web_options(),
+            );
+            let token = newsdesk_services::staff::create_token(&ctx, &name, role).await.map_err(cli_error)?;
             store.close().await;
-            println!("nd_{token}");
+            println!("{token}");
             eprintln!("This token is shown only once. Send it as: Authorization: Bearer nd_…");
             Ok(())
         }

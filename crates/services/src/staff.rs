@@ -250,3 +250,12 @@ pub async fn change_password(
     tracing::info!(user.id = user.id, "password changed");
     Ok(())
 }
+
+/// Makes an API token acting with `role` and returns it (shown once: only its hash is kept). The admin's tokens
+/// page and `newsdesk token create` both come here.
+pub async fn create_token(ctx: &Context, name: &str, role: Role) -> Result<String, ServiceError> {
+    let (token, hash) = newsdesk_store::new_token();
+    ctx.store.create_api_token(name, role.as_str(), &hash).await?;
+    tracing::info!(token.name = %name, role = role.as_str(), "API token created");
+    Ok(format!("nd_{token}"))
+}

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use newsdesk_store::StoreError;
+use newsdesk_services::{ServiceError, curation};
 use newsdesk_store::curation::HOME_SLOTS;
 use newsdesk_store::posts::PostFilter;
 
@@ -50,36 +50,26 @@ pub async fn show(
     page(&state, &staff, "admin/curation.html", "curation", flash_text(q.done.as_deref()), d)
 }
 
-async fn fail(state: &AppState, staff: &Staff, field: &'static str, message: String) -> Result<Response, AppError> {
-    let errors = FieldErrors::from([(field, message)]);
-    let d = data(state, &errors).await?;
-    invalid(state, staff, "admin/curation.html", "curation", d)
-}
-
-async fn post_id_from(state: &AppState, key: &str) -> Result<Option<i64>, AppError> {
-    let key = key.trim().trim_matches('/');
-    Ok(match key.parse::<i64>() {
-        Ok(id) => state.store.post(id).await?.map(|p| p.row.id),
-        Err(_) if key.is_empty() => None,
-        Err(_) => state.store.post_by_slug(key.rsplit('/').next().unwrap_or(key)).await?.map(|p| p.row.id),
-    })
+/// After a change: pages see it at once; a refusal re-renders the page with its message.
+async fn done(state: &AppState, staff: &Staff, result: Result<(), ServiceError>) -> Result<Response, AppError> {
+    match result {
+        Ok(()) => {
+            state.refresh_version().await;
+            Ok(see_other("/admin/curation?done=saved"))
+        }
+        Err(ServiceError::Invalid { errors, .. }) => {
+            let d = data(state, &errors).await?;
+            invalid(state, staff, "admin/curation.html", "curation", d)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[tracing::instrument(skip_all, name = "admin.curation.add_pick")]
 pub async fn add_pick(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
-    require(&staff)?;
-    let Some(id) = post_id_from(&state, form.str("post")).await? else {
-        return fail(&state, &staff, "pick", "Choose a published post to add.".into()).await;
-    };
-    match state.store.add_pick(id, Some(staff.user.id)).await {
-        Ok(()) => {
-            state.refresh_version().await;
-            Ok(see_other("/admin/curation?done=saved"))
-        }
-        Err(StoreError::Conflict { message, .. }) => fail(&state, &staff, "pick", message).await,
-        Err(e) => Err(e.into()),
-    }
+    let result = curation::add_pick(&state, &staff.actor(), form.str("post")).await;
+    done(&state, &staff, result).await
 }
 
 #[tracing::instrument(skip_all, name = "admin.curation.move_pick", fields(curation.id = id))]
@@ -90,24 +80,8 @@ pub async fn move_pick(
     form: FormData,
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
-    require(&staff)?;
-    let delta = if form.get("direction") == Some("up") { -1 } else { 1 };
-    match state.store.move_pick(id, delta).await {
-        Ok(()) => {
-            state.refresh_version().await;
-            Ok(see_other("/admin/curation?done=saved"))
-        }
-        Err(StoreError::NotFound) => {
-            fail(
-                &state,
-                &staff,
-                "pick",
-                "That post is no longer an Editors' Pick (someone removed it); the list below is current.".into(),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = curation::move_pick(&state, &staff.actor(), id, form.get("direction") == Some("up")).await;
+    done(&state, &staff, result).await
 }
 
 #[tracing::instrument(skip_all, name = "admin.curation.remove_pick", fields(curation.id = id))]
@@ -118,31 +92,15 @@ pub async fn remove_pick(
     form: FormData,
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
-    require(&staff)?;
-    match state.store.remove_pick(id).await {
-        Ok(()) | Err(StoreError::NotFound) => {
-            state.refresh_version().await;
-            Ok(see_other("/admin/curation?done=saved"))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = curation::remove_pick(&state, &staff.actor(), id).await;
+    done(&state, &staff, result).await
 }
 
 #[tracing::instrument(skip_all, name = "admin.curation.save_slots")]
 pub async fn save_slots(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
-    require(&staff)?;
-    for slot in HOME_SLOTS {
-        let id = match form.get(slot) {
-            None => continue,
-            Some(v) => v.parse::<i64>().ok(),
-        };
-        match state.store.set_home_slot(slot, id).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict { message, .. }) => return fail(&state, &staff, "slots", message).await,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    state.refresh_version().await;
-    Ok(see_other("/admin/curation?done=saved"))
+    let slots: Vec<(&'static str, Option<i64>)> =
+        HOME_SLOTS.iter().filter_map(|slot| form.get(slot).map(|v| (*slot, v.parse::<i64>().ok()))).collect();
+    let result = curation::set_home_slots(&state, &staff.actor(), &slots).await;
+    done(&state, &staff, result).await
 }

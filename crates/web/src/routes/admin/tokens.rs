@@ -52,9 +52,8 @@ pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData)
             "values": { "name": form.str("name") }, "errors": errors_json(&errors) }),
         );
     };
-    let (token, hash) = newsdesk_store::new_token();
-    state.store.create_api_token(&name, role.as_str(), &hash).await?;
-    tracing::info!(by.user.id = staff.user.id, token.name = %name, "API token created");
+    let token = newsdesk_services::staff::create_token(&state, &name, role).await?;
+    tracing::info!(by.user.id = staff.user.id, token.name = %name, "API token created by staff");
     page(
         &state,
         &staff,
@@ -62,7 +61,7 @@ pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData)
         "tokens",
         None,
         serde_json::json!({
-        "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff), "values": {}, "new_token": format!("nd_{token}") }),
+        "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff), "values": {}, "new_token": token }),
     )
 }
 
