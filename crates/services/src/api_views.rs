@@ -2,6 +2,7 @@
 //! a post or an item reads the same from a list, a read and a write.
 
 use newsdesk_store::posts::Post;
+use serde::Serialize;
 
 use crate::Context;
 use crate::views::{feed_item_view, post_view};
@@ -16,41 +17,135 @@ pub fn rfc3339(ts: Option<i64>) -> Option<String> {
     ts.and_then(|t| jiff::Timestamp::from_second(t).ok()).map(|t| t.to_string())
 }
 
-/// The JSON shape of a post, used in every response.
-pub fn post(state: &Context, p: &Post) -> serde_json::Value {
-    let v = post_view(p);
-    serde_json::json!({
-        "id": v.id,
-        "type": v.kind,
-        "slug": v.slug,
-        "url": absolute(state, &v.url),
-        "title": v.title,
-        "excerpt": v.excerpt,
-        "html": v.html,
-        "markdown": p.row.body_md,
-        "status": v.status,
-        "published_at": rfc3339(v.published_at),
-        "updated_at": rfc3339(Some(v.updated_at)),
-        "reading_time": v.reading_time,
-        "revision": p.row.revision,
-        "byline": v.byline,
-        "authors": v.authors.iter().map(|a| serde_json::json!({ "id": a.id, "name": a.name, "slug": a.slug, "kind": a.kind, "url": absolute(state, &a.url) })).collect::<Vec<_>>(),
-        "tags": v.tags.iter().map(|t| serde_json::json!({ "id": t.id, "name": t.name, "slug": t.slug, "url": absolute(state, &t.url) })).collect::<Vec<_>>(),
-        "primary_tag": v.primary_tag.as_ref().map(|t| t.name.clone()),
-        "feature_image": v.feature_image.as_ref().map(|i| serde_json::json!({
-            "id": i.id, "url": absolute(state, &i.src), "width": i.width, "height": i.height,
-            "alt": i.alt, "caption": i.caption, "credit": i.credit })),
-    })
+/// A post as the JSON API shows it, in every response that carries one.
+#[derive(Debug, Serialize)]
+pub struct ApiPost {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub slug: String,
+    pub url: String,
+    pub title: String,
+    pub excerpt: Option<String>,
+    pub html: String,
+    pub markdown: String,
+    pub status: String,
+    pub published_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub reading_time: u32,
+    /// The revision a change must be based on (`revision` in a PATCH).
+    pub revision: i64,
+    pub byline: String,
+    pub authors: Vec<ApiAuthor>,
+    pub tags: Vec<ApiTag>,
+    pub primary_tag: Option<String>,
+    pub feature_image: Option<ApiImage>,
 }
 
-/// The JSON shape of a News Feed item, used in every response.
-pub fn feed_item(state: &Context, f: &newsdesk_store::feed::FeedItem) -> serde_json::Value {
+#[derive(Debug, Serialize)]
+pub struct ApiAuthor {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    /// "person" or "desk".
+    pub kind: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApiTag {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApiImage {
+    pub id: i64,
+    pub url: String,
+    pub width: i64,
+    pub height: i64,
+    pub alt: String,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
+/// A News Feed item as the JSON API shows it.
+#[derive(Debug, Serialize)]
+pub struct ApiFeedItem {
+    pub id: i64,
+    pub headline: String,
+    pub summary: String,
+    pub url: Option<String>,
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    pub published_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub retracted: bool,
+    pub retracted_at: Option<String>,
+    pub retraction_note: Option<String>,
+}
+
+pub fn post(state: &Context, p: &Post) -> ApiPost {
+    let v = post_view(p);
+    ApiPost {
+        id: v.id,
+        url: absolute(state, &v.url),
+        published_at: rfc3339(v.published_at),
+        updated_at: rfc3339(Some(v.updated_at)),
+        markdown: p.row.body_md.clone(),
+        revision: p.row.revision,
+        authors: v
+            .authors
+            .iter()
+            .map(|a| ApiAuthor {
+                id: a.id,
+                name: a.name.clone(),
+                slug: a.slug.clone(),
+                kind: a.kind.clone(),
+                url: absolute(state, &a.url),
+            })
+            .collect(),
+        tags: v
+            .tags
+            .iter()
+            .map(|t| ApiTag { id: t.id, name: t.name.clone(), slug: t.slug.clone(), url: absolute(state, &t.url) })
+            .collect(),
+        primary_tag: v.primary_tag.as_ref().map(|t| t.name.clone()),
+        feature_image: v.feature_image.as_ref().map(|i| ApiImage {
+            id: i.id,
+            url: absolute(state, &i.src),
+            width: i.width,
+            height: i.height,
+            alt: i.alt.clone(),
+            caption: i.caption.clone(),
+            credit: i.credit.clone(),
+        }),
+        kind: v.kind,
+        slug: v.slug,
+        title: v.title,
+        excerpt: v.excerpt,
+        html: v.html,
+        status: v.status,
+        reading_time: v.reading_time,
+        byline: v.byline,
+    }
+}
+
+pub fn feed_item(state: &Context, f: &newsdesk_store::feed::FeedItem) -> ApiFeedItem {
     let v = feed_item_view(f);
-    serde_json::json!({
-        "id": v.id, "headline": v.headline, "summary": v.summary,
-        "url": v.link.as_ref().map(|l| if l.starts_with('/') { absolute(state, l) } else { l.clone() }),
-        "tag": v.tag_name, "author": v.author_name,
-        "published_at": rfc3339(Some(v.published_at)), "updated_at": rfc3339(Some(v.updated_at)),
-        "retracted": v.retracted_at.is_some(), "retracted_at": rfc3339(v.retracted_at), "retraction_note": v.retraction_note,
-    })
+    ApiFeedItem {
+        url: v.link.as_ref().map(|l| if l.starts_with('/') { absolute(state, l) } else { l.clone() }),
+        published_at: rfc3339(Some(v.published_at)),
+        updated_at: rfc3339(Some(v.updated_at)),
+        retracted: v.retracted_at.is_some(),
+        retracted_at: rfc3339(v.retracted_at),
+        id: v.id,
+        headline: v.headline,
+        summary: v.summary,
+        tag: v.tag_name,
+        author: v.author_name,
+        retraction_note: v.retraction_note,
+    }
 }

@@ -248,3 +248,22 @@ pub async fn request_address_change(
     state.store.request_address_change(subscriber.id, new_email, &hash, TOKEN_TTL, &mail).await?;
     Ok(())
 }
+
+/// Staff put an address on the suppression list: it never gets newsletter mail again (queued deliveries to it
+/// are skipped), until taken off.
+pub async fn suppress(state: &Context, raw: &str, added_by: &str) -> Result<(), ServiceError> {
+    let Ok(address) = newsdesk_domain::EmailAddress::parse("email", raw) else {
+        let mut errors = crate::FieldErrors::new();
+        errors.insert("email", "Please enter a correct email address.".into());
+        return Err(ServiceError::Invalid { errors, code: "email_invalid" });
+    };
+    let detail = format!("Added by {added_by}");
+    state.store.suppress(address.as_str(), "manual", Some(&detail)).await?;
+    Ok(())
+}
+
+/// Takes an address off the suppression list (it must sign up again to get mail).
+pub async fn unsuppress(state: &Context, email: &str) -> Result<(), ServiceError> {
+    state.store.unsuppress(email).await?;
+    Ok(())
+}

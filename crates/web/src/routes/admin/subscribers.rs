@@ -4,7 +4,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use newsdesk_domain::EmailAddress;
 use newsdesk_store::newsletters::{Consent, Newsletter};
 use serde::Deserialize;
 
@@ -216,20 +215,20 @@ pub async fn suppressions(
 pub async fn suppress(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_manage_newsletters(), "manage newsletters")?;
-    let Ok(address) = EmailAddress::parse("email", form.str("email")) else {
-        let rows = state.store.suppressions("", 500).await?;
-        return invalid(
-            &state,
-            &staff,
-            "admin/suppressions.html",
-            "newsletters",
-            serde_json::json!({
-                "rows": rows, "errors": { "email": crate::routes::public::newsletters::BAD_ADDRESS }, "values": { "email": form.str("email") },
-            }),
-        );
-    };
-    let detail = format!("Added by {}", staff.user.email);
-    state.store.suppress(address.as_str(), "manual", Some(&detail)).await?;
+    match newsdesk_services::subscribers::suppress(&state, form.str("email"), &staff.user.email).await {
+        Ok(()) => {}
+        Err(ServiceError::Invalid { errors, .. }) => {
+            let rows = state.store.suppressions("", 500).await?;
+            return invalid(
+                &state,
+                &staff,
+                "admin/suppressions.html",
+                "newsletters",
+                serde_json::json!({ "rows": rows, "errors": errors, "values": { "email": form.str("email") } }),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(see_other("/admin/suppressions?done=suppressed"))
 }
 
@@ -237,6 +236,6 @@ pub async fn suppress(State(state): State<AppState>, staff: Staff, form: FormDat
 pub async fn unsuppress(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_manage_newsletters(), "manage newsletters")?;
-    state.store.unsuppress(form.str("email")).await?;
+    newsdesk_services::subscribers::unsuppress(&state, form.str("email")).await?;
     Ok(see_other("/admin/suppressions?done=unsuppressed"))
 }
