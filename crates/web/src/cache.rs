@@ -43,15 +43,16 @@ pub struct CachedPage {
 impl CachedPage {
     pub fn new(status: StatusCode, version: i64, content_type: &'static str, body: Bytes) -> CachedPage {
         let etag = etag_for(&body, version);
-        let gzip = (body.len() > 1024).then(|| gzip(&body)).flatten();
+        let gzip = (body.len() > 1024).then(|| gzip(&body, 6)).flatten();
         let created_at = jiff::Timestamp::now().as_second();
         CachedPage { status, content_type, version, etag, body, gzip, created_at }
     }
 }
 
-fn gzip(body: &[u8]) -> Option<Bytes> {
+/// `body` gzipped at `level` (6 for pages, cached as they are rendered; 9 for assets, compressed once).
+pub fn gzip(body: &[u8], level: u32) -> Option<Bytes> {
     use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::new(6));
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::new(level));
     enc.write_all(body).ok()?;
     enc.finish().ok().map(Bytes::from)
 }
@@ -107,25 +108,18 @@ impl PageCache {
         }
     }
 
-    /// A fresh copy, if there is one.
-    pub fn get(&self, key: &str, version: i64) -> Option<Arc<CachedPage>> {
-        let pages = self.pages.read().ok()?;
-        pages.get(key).filter(|p| p.version == version).cloned()
-    }
-
     /// Looks a URL up for an anonymous reader: a fresh copy; else a stale copy while someone else renders; else the
     /// claim to render it. When another request is rendering a URL that has no copy yet, waits for that render.
     pub async fn lookup(&self, key: &str, version: i64) -> Lookup<'_> {
+        let current = || self.pages.read().ok().and_then(|p| p.get(key).cloned());
+        // The hot path: a fresh copy costs one read lock, nothing else.
+        let mut page = current();
+        if let Some(p) = page.as_ref().filter(|p| p.version >= version) {
+            return Lookup::Fresh(p.clone());
+        }
         let deadline = tokio::time::Instant::now() + WAIT_FOR_RENDER;
         let mut done = self.renders_done.subscribe();
         loop {
-            done.mark_unchanged();
-            let page = self.pages.read().ok().and_then(|p| p.get(key).cloned());
-            if let Some(p) = &page
-                && p.version >= version
-            {
-                return Lookup::Fresh(p.clone());
-            }
             let now = Instant::now();
             let claimed_by_other = {
                 let Ok(mut rendering) = self.rendering.lock() else {
@@ -149,6 +143,12 @@ impl PageCache {
             if !matches!(waited, Ok(Ok(()))) {
                 // The other render is slow or stuck: render too rather than keep a reader waiting.
                 return Lookup::Render(self.claim(key));
+            }
+            // A render ended (this URL's, or another's): look again.
+            done.mark_unchanged();
+            page = current();
+            if let Some(p) = page.as_ref().filter(|p| p.version >= version) {
+                return Lookup::Fresh(p.clone());
             }
         }
     }
@@ -213,18 +213,6 @@ pub fn accepts(headers: &HeaderMap, coding: &str) -> bool {
     })
 }
 
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    accepts(headers, "gzip")
-}
-
-/// `body` gzipped (level 9: done once, at start or when a page is cached).
-pub fn gzip_best(body: &[u8]) -> Option<Bytes> {
-    use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::best());
-    enc.write_all(body).ok()?;
-    enc.finish().ok().map(Bytes::from)
-}
-
 /// `body` compressed with brotli at its highest quality (done once).
 pub fn brotli_best(body: &[u8]) -> Option<Bytes> {
     let mut out = Vec::with_capacity(body.len() / 4);
@@ -235,7 +223,7 @@ pub fn brotli_best(body: &[u8]) -> Option<Bytes> {
 
 /// The response for a cached page: 304 when the client already has it; gzipped when it accepts that.
 pub fn respond(page: &CachedPage, request_headers: &HeaderMap) -> Response {
-    let gz = page.gzip.as_ref().filter(|_| accepts_gzip(request_headers));
+    let gz = page.gzip.as_ref().filter(|_| accepts(request_headers, "gzip"));
     // Each representation has its own strong ETag.
     let etag_text = match gz {
         Some(_) => format!("{}-gz\"", page.etag.trim_end_matches('"')),

@@ -214,9 +214,6 @@ pub async fn setup(
     }
 }
 
-/// Password reset links are valid for an hour.
-pub use newsdesk_services::staff::RESET_TTL;
-
 pub async fn forgot_form(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     anon_page(&state, &headers, StatusCode::OK, "admin/forgot.html", serde_json::json!({ "values": {} }))
 }

@@ -30,7 +30,7 @@ static ENCODED: LazyLock<HashMap<&'static str, Encoded>> = LazyLock::new(|| {
             let encoded = Encoded {
                 content_type: a.content_type,
                 identity: Bytes::from_static(body),
-                gzip: text.then(|| cache::gzip_best(body)).flatten().filter(|z| z.len() < body.len()),
+                gzip: text.then(|| cache::gzip(body, 9)).flatten().filter(|z| z.len() < body.len()),
                 br: text.then(|| cache::brotli_best(body)).flatten().filter(|z| z.len() < body.len()),
             };
             (a.name, encoded)

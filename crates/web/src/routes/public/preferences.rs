@@ -7,13 +7,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use newsdesk_store::links::LinkKey;
 use newsdesk_store::newsletters::Consent;
 use newsdesk_store::subscribers::Subscriber;
 
-use super::newsletters::{ECHO_MAX, personal_page, same_site};
+use super::newsletters::{ECHO_MAX, personal_page};
 use crate::error::AppError;
 use crate::forms::FormData;
 use crate::state::AppState;
@@ -69,13 +69,9 @@ pub async fn preferences_form(State(state): State<AppState>, Path(token): Path<S
 pub async fn preferences(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
     Path(token): Path<String>,
     form: FormData,
 ) -> Result<Response, AppError> {
-    if !same_site(&state, &headers) {
-        return Err(AppError::Forbidden("Change your newsletters from the page your link opens.".into()));
-    }
     let Some(subscriber) = preferences_subscriber(&state, &token).await? else {
         return broken_link(&state, "newsletter_unsubscribe.html");
     };
