@@ -100,6 +100,13 @@ pub struct PostFilter {
     pub search: Option<String>,
 }
 
+impl PostFilter {
+    /// Published stories (not pages): what every public list and feed shows.
+    pub fn published_posts() -> PostFilter {
+        PostFilter { kind: Some("post".into()), status: Some("published".into()), ..Default::default() }
+    }
+}
+
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,

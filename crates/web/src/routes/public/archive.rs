@@ -5,7 +5,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use newsdesk_store::posts::PostFilter;
 
-use super::home::published_posts;
 use super::{Cached, PER_PAGE, cached, not_found, page_number, serve};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
@@ -80,7 +79,7 @@ async fn archive(
         Kind::Tag => state.store.tag_by_slug(slug).await?.map(|t| {
             let mut v = serde_json::to_value(tag_view(&t)).unwrap_or_default();
             v["description"] = serde_json::json!(t.description);
-            (PostFilter { tag_id: Some(t.id), ..published_posts() }, "tag.html", "tag", v)
+            (PostFilter { tag_id: Some(t.id), ..PostFilter::published_posts() }, "tag.html", "tag", v)
         }),
         Kind::Author => match state.store.author_by_slug(slug).await? {
             Some(a) => {
@@ -89,7 +88,12 @@ async fn archive(
                     view.photo = state.store.media(id).await?.map(|m| image_view(&m, None, None, None));
                 }
                 let v = serde_json::to_value(view).unwrap_or_default();
-                Some((PostFilter { author_id: Some(a.id), ..published_posts() }, "author.html", "author", v))
+                Some((
+                    PostFilter { author_id: Some(a.id), ..PostFilter::published_posts() },
+                    "author.html",
+                    "author",
+                    v,
+                ))
             }
             None => None,
         },

@@ -12,15 +12,6 @@ use crate::error::AppError;
 use crate::state::AppState;
 use newsdesk_services::views::{pagination, post_view};
 
-pub fn published_posts() -> PostFilter {
-    PostFilter { kind: Some("post".into()), status: Some("published".into()), ..Default::default() }
-}
-
-/// The newest `n` published stories.
-pub async fn latest(state: &AppState, n: i64) -> Result<Vec<PostView>, AppError> {
-    Ok(state.store.top_posts(&published_posts(), n).await?.iter().map(post_view).collect())
-}
-
 /// The lead and top stories editors placed (published ones only), in slot order.
 async fn curated(state: &AppState) -> Result<(Option<PostView>, Vec<PostView>), AppError> {
     let slots = state.store.home_slots().await?;
@@ -58,7 +49,7 @@ async fn render(state: &AppState, staff: &MaybeStaff, headers: &HeaderMap, n: i6
         Cached::Miss(claim) => claim,
     };
     // Page 1 shows the lead story plus PER_PAGE more; later pages continue after them.
-    let page = state.store.list_posts(&published_posts(), n, PER_PAGE).await?;
+    let page = state.store.list_posts(&PostFilter::published_posts(), n, PER_PAGE).await?;
     if n > 1 && page.items.is_empty() {
         return not_found(state, staff, headers).await;
     }

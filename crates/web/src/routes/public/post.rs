@@ -21,7 +21,7 @@ async fn related(state: &AppState, post: &Post) -> Result<Option<PostView>, AppE
         return Ok(Some(post_view(&p)));
     }
     for tag in &post.tags {
-        let filter = PostFilter { tag_id: Some(tag.id), ..super::home::published_posts() };
+        let filter = PostFilter { tag_id: Some(tag.id), ..PostFilter::published_posts() };
         let candidates = state.store.top_posts(&filter, 2).await?;
         if let Some(p) = candidates.iter().find(|p| p.row.id != post.row.id) {
             return Ok(Some(post_view(p)));

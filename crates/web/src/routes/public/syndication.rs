@@ -10,7 +10,6 @@ use newsdesk_render::feeds::{self, Enclosure, FeedDoc, FeedEntry, NewsUrl};
 use newsdesk_store::posts::{Post, PostFilter};
 use serde::Deserialize;
 
-use super::home::published_posts;
 use super::serve_document;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -148,7 +147,7 @@ async fn post_feed(
 
 pub async fn site(state: &AppState, headers: &HeaderMap, format: Format) -> Result<Response, AppError> {
     let s = &state.site;
-    post_feed(state, headers, "/", format, s.title.clone(), s.description.clone(), published_posts()).await
+    post_feed(state, headers, "/", format, s.title.clone(), s.description.clone(), PostFilter::published_posts()).await
 }
 
 pub async fn site_rss(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
@@ -167,7 +166,7 @@ fn not_found_feed() -> Response {
 
 async fn tag_feed(state: &AppState, headers: &HeaderMap, slug: &str, format: Format) -> Result<Response, AppError> {
     let Some(tag) = state.store.tag_by_slug(slug).await? else { return Ok(not_found_feed()) };
-    let filter = PostFilter { tag_id: Some(tag.id), ..published_posts() };
+    let filter = PostFilter { tag_id: Some(tag.id), ..PostFilter::published_posts() };
     let title = format!("{} – {}", tag.name, state.site.title);
     let description =
         tag.description.clone().unwrap_or_else(|| format!("Stories tagged {} from {}.", tag.name, state.site.title));
@@ -176,7 +175,7 @@ async fn tag_feed(state: &AppState, headers: &HeaderMap, slug: &str, format: For
 
 async fn author_feed(state: &AppState, headers: &HeaderMap, slug: &str, format: Format) -> Result<Response, AppError> {
     let Some(author) = state.store.author_by_slug(slug).await? else { return Ok(not_found_feed()) };
-    let filter = PostFilter { author_id: Some(author.id), ..published_posts() };
+    let filter = PostFilter { author_id: Some(author.id), ..PostFilter::published_posts() };
     let title = format!("{} – {}", author.name, state.site.title);
     let description =
         author.bio.clone().unwrap_or_else(|| format!("Stories by {} for {}.", author.name, state.site.title));
