@@ -3,7 +3,7 @@
 
 use newsdesk_store::StoreError;
 
-use crate::{Actor, Context, FieldErrors, ServiceError};
+use crate::{Actor, Context, ServiceError};
 
 fn require(actor: &Actor) -> Result<(), ServiceError> {
     if actor.role.can_manage_taxonomy() {
@@ -17,9 +17,7 @@ fn require(actor: &Actor) -> Result<(), ServiceError> {
 }
 
 fn refused(field: &'static str, message: String) -> ServiceError {
-    let mut errors = FieldErrors::new();
-    errors.insert(field, message);
-    ServiceError::Invalid { errors, code: "invalid" }
+    ServiceError::invalid(field, "invalid", message)
 }
 
 /// A post named by id, slug or URL (`/some-story/`), if it exists.

@@ -32,9 +32,36 @@ pub enum ServiceError {
 impl ServiceError {
     /// One field's problem.
     pub fn field(e: ValidationError) -> ServiceError {
+        ServiceError::invalid(e.field, e.code, e.message)
+    }
+
+    /// One field's problem, given as its parts.
+    pub fn invalid(field: &'static str, code: &'static str, message: impl Into<String>) -> ServiceError {
         let mut errors = FieldErrors::new();
-        errors.insert(e.field, e.message);
-        ServiceError::Invalid { errors, code: e.code }
+        errors.insert(field, message.into());
+        ServiceError::Invalid { errors, code }
+    }
+}
+
+/// Collects the problems of a whole form, keeping the code of the first.
+#[derive(Default)]
+pub struct Problems {
+    pub errors: FieldErrors,
+    code: Option<&'static str>,
+}
+
+impl Problems {
+    pub fn note(&mut self, e: ValidationError) {
+        self.code.get_or_insert(e.code);
+        self.errors.entry(e.field).or_insert(e.message);
+    }
+
+    /// `Err(Invalid)` when anything was noted.
+    pub fn check(self) -> Result<(), ServiceError> {
+        match self.code {
+            None => Ok(()),
+            Some(code) => Err(ServiceError::Invalid { errors: self.errors, code }),
+        }
     }
 }
 

@@ -124,11 +124,7 @@ async fn may_change(state: &Context, actor: &crate::Actor, id: i64) -> Result<()
 /// A store conflict on an item is a retracted item: it cannot change any more.
 fn retracted(e: newsdesk_store::StoreError) -> ServiceError {
     match e {
-        newsdesk_store::StoreError::Conflict { field, message } => {
-            let mut errors = FieldErrors::new();
-            errors.insert(field, message);
-            ServiceError::Invalid { errors, code: "retracted" }
-        }
+        newsdesk_store::StoreError::Conflict { field, message } => ServiceError::invalid(field, "retracted", message),
         other => other.into(),
     }
 }
@@ -160,15 +156,12 @@ pub async fn edit_item(state: &Context, actor: &crate::Actor, id: i64, f: &ItemF
 pub async fn retract_item(state: &Context, actor: &crate::Actor, id: i64, note: &str) -> Result<(), ServiceError> {
     may_change(state, actor, id).await?;
     let note = note.trim();
-    if note.is_empty() || note.chars().count() > 500 {
-        let mut errors = FieldErrors::new();
-        let message = if note.is_empty() {
-            "Say briefly why the item is retracted; readers will see it."
-        } else {
-            "Keep the note under 500 characters."
-        };
-        errors.insert("note", message.into());
-        return Err(ServiceError::Invalid { errors, code: "note_invalid" });
+    if note.is_empty() {
+        let message = "Say briefly why the item is retracted; readers will see it.";
+        return Err(ServiceError::invalid("note", "note_invalid", message));
+    }
+    if note.chars().count() > 500 {
+        return Err(ServiceError::invalid("note", "note_invalid", "Keep the note under 500 characters."));
     }
     state.store.retract_feed_item(id, note).await.map_err(retracted)?;
     tracing::info!(feed_item.id = id, user.id = actor.user_id, "news feed item retracted");

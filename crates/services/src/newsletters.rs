@@ -6,7 +6,7 @@ use newsdesk_domain::text::{optional, single_line};
 use newsdesk_domain::{EmailAddress, Slug, ValidationError};
 use newsdesk_store::newsletters::NewsletterInput;
 
-use crate::taxonomy::Problems;
+use crate::error::Problems;
 use crate::{Actor, Context, ServiceError};
 
 /// A newsletter as typed in the admin's form.

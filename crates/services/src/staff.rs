@@ -6,7 +6,8 @@ use newsdesk_domain::{EmailAddress, Role};
 use newsdesk_store::StoreError;
 use newsdesk_store::users::User;
 
-use crate::{Context, FieldErrors, ServiceError};
+use crate::error::Problems;
+use crate::{Context, ServiceError};
 
 /// Invitations (and links printed by `newsdesk user add`) are valid for a week.
 pub const INVITE_TTL: i64 = 7 * 24 * 3600;
@@ -38,32 +39,29 @@ pub struct Added {
 }
 
 pub async fn add(ctx: &Context, new: NewStaff<'_>, by: Option<Inviter<'_>>) -> Result<Added, ServiceError> {
-    let mut errors = FieldErrors::new();
-    let mut first: Option<&'static str> = None;
-    let mut note = |errors: &mut FieldErrors, field: &'static str, code: &'static str, message: String| {
-        first.get_or_insert(code);
-        errors.entry(field).or_insert(message);
-    };
-    let name = parse_name("name", new.name).map_err(|e| note(&mut errors, e.field, e.code, e.message)).ok();
-    let email = EmailAddress::parse("email", new.email).map_err(|e| note(&mut errors, e.field, e.code, e.message)).ok();
+    let mut p = Problems::default();
+    let name = parse_name("name", new.name).map_err(|e| p.note(e)).ok();
+    let email = EmailAddress::parse("email", new.email).map_err(|e| p.note(e)).ok();
     let role = match Role::parse("role", new.role) {
         Ok(r) if by.as_ref().is_none_or(|b| b.role.can_grant(r)) => Some(r),
         Ok(r) => {
-            note(&mut errors, "role", "role_not_grantable", format!("You cannot give the role {}.", r.as_str()));
+            let message = format!("You cannot give the role {}.", r.as_str());
+            p.note(newsdesk_domain::ValidationError::new("role", "role_not_grantable", message));
             None
         }
         Err(e) => {
-            note(&mut errors, e.field, e.code, e.message);
+            p.note(e);
             None
         }
     };
     if let Some(pw) = &new.password
         && let Err(e) = crate::passwords::check_new(pw, pw)
     {
-        note(&mut errors, e.field, e.code, e.message);
+        p.note(e);
     }
-    let (Some(name), Some(email), Some(role), None) = (name, email, role, first) else {
-        return Err(ServiceError::Invalid { errors, code: first.unwrap_or("invalid") });
+    p.check()?;
+    let (Some(name), Some(email), Some(role)) = (name, email, role) else {
+        return Err(ServiceError::BadRequest("Name, address and role are needed.".into()));
     };
     let hash = match new.password {
         Some(pw) => Some(crate::passwords::hash(pw).await?),
@@ -72,9 +70,7 @@ pub async fn add(ctx: &Context, new: NewStaff<'_>, by: Option<Inviter<'_>>) -> R
     let user = match ctx.store.create_user(email.as_str(), &name, role.as_str(), hash.as_deref(), None).await {
         Ok(u) => u,
         Err(StoreError::Conflict { field, message }) => {
-            let mut errors = FieldErrors::new();
-            errors.insert(field, message);
-            return Err(ServiceError::Invalid { errors, code: "email_taken" });
+            return Err(ServiceError::invalid(field, "email_taken", message));
         }
         Err(e) => return Err(e.into()),
     };
@@ -148,7 +144,7 @@ pub async fn use_link(ctx: &Context, token: &str, f: &SetupForm<'_>) -> Result<i
     let hash = newsdesk_store::hash_token(token);
     let link = ctx.store.peek_login_link(&hash).await?.ok_or(ServiceError::NotFound)?;
     let owner = link.purpose == "owner_setup";
-    let mut p = crate::taxonomy::Problems::default();
+    let mut p = crate::error::Problems::default();
     let mut email = None;
     if owner {
         if let Err(e) = parse_name("name", f.name) {
@@ -229,7 +225,7 @@ pub async fn change_password(
     confirm: &str,
     keep_session: &str,
 ) -> Result<(), ServiceError> {
-    let mut p = crate::taxonomy::Problems::default();
+    let mut p = crate::error::Problems::default();
     let current_ok = match user.password_hash.clone() {
         Some(h) => crate::passwords::verify(current.to_owned(), h).await,
         None => false,

@@ -6,6 +6,9 @@ use newsdesk_store::newsletters::Newsletter;
 use crate::newsletter_mail::confirmation_mail;
 use crate::{Context, ServiceError};
 
+/// What a form says beside an address that is not one.
+pub const BAD_ADDRESS: &str = "Please enter a correct email address.";
+
 /// Confirmation links work for 72 hours.
 pub const TOKEN_TTL: i64 = 72 * 3600;
 
@@ -93,16 +96,13 @@ pub fn consent_text(site_title: &str) -> String {
 /// The public newsletters a signup form chose, by slug. Hidden newsletters take only the subscribers staff add,
 /// so choosing one (a crafted form) is refused like an unknown one.
 pub async fn chosen_public(state: &Context, chosen: &[String]) -> Result<Vec<Newsletter>, ServiceError> {
-    let mut errors = crate::FieldErrors::new();
     if chosen.is_empty() {
-        errors.insert("newsletter", "Choose at least one newsletter.".into());
-        return Err(ServiceError::Invalid { errors, code: "invalid" });
+        return Err(ServiceError::invalid("newsletter", "invalid", "Choose at least one newsletter."));
     }
     let found: Vec<Newsletter> =
         state.store.newsletters_by_slugs(chosen).await?.into_iter().filter(|n| n.visibility == "public").collect();
     if found.len() != chosen.iter().collect::<std::collections::BTreeSet<_>>().len() {
-        errors.insert("newsletter", "One of the newsletters chosen does not exist.".into());
-        return Err(ServiceError::Invalid { errors, code: "invalid" });
+        return Err(ServiceError::invalid("newsletter", "invalid", "One of the newsletters chosen does not exist."));
     }
     Ok(found)
 }
@@ -148,19 +148,16 @@ pub async fn add_by_hand(
     a: &ManualAdd<'_>,
     added_by: &str,
 ) -> Result<(), ServiceError> {
-    let mut errors = crate::FieldErrors::new();
     let Ok(address) = newsdesk_domain::EmailAddress::parse("email", a.email) else {
-        errors.insert("email", "Please enter a correct email address.".into());
-        return Err(ServiceError::Invalid { errors, code: "email_invalid" });
+        return Err(ServiceError::invalid("email", "email_invalid", BAD_ADDRESS));
     };
     let source: String = a.source.trim().chars().take(500).collect();
     if a.confirmed && source.is_empty() {
-        errors.insert(
+        return Err(ServiceError::invalid(
             "source",
-            "Say where this person agreed to receive the newsletter (e.g. \"signed up at the town fair, 3 May\")."
-                .into(),
-        );
-        return Err(ServiceError::Invalid { errors, code: "invalid" });
+            "invalid",
+            "Say where this person agreed to receive the newsletter (e.g. \"signed up at the town fair, 3 May\").",
+        ));
     }
     let name = Some(a.name.trim()).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect::<String>());
     let source = if source.is_empty() { "Added by staff; confirmation requested by email.".to_owned() } else { source };
@@ -168,11 +165,11 @@ pub async fn add_by_hand(
     let consent = newsdesk_store::newsletters::Consent { ip: None, form_url: Some(added_by), consent_text: &source };
     let summary = state.store.import_subscribers(n.id, &rows, a.confirmed, &consent).await?;
     if summary.suppressed > 0 {
-        errors.insert(
+        return Err(ServiceError::invalid(
             "email",
-            "This address is suppressed (it bounced, complained or was blocked) and cannot be added.".into(),
-        );
-        return Err(ServiceError::Invalid { errors, code: "invalid" });
+            "invalid",
+            "This address is suppressed (it bounced, complained or was blocked) and cannot be added.",
+        ));
     }
     if !a.confirmed {
         send_confirmations(state, n).await?;
@@ -201,9 +198,7 @@ pub async fn choose(
         .filter(|n| n.visibility == "public" || theirs.iter().any(|(slug, _)| *slug == n.slug))
         .collect();
     if found.len() != chosen.iter().collect::<std::collections::BTreeSet<_>>().len() {
-        let mut errors = crate::FieldErrors::new();
-        errors.insert("newsletter", "One of the newsletters chosen does not exist.".into());
-        return Err(ServiceError::Invalid { errors, code: "invalid" });
+        return Err(ServiceError::invalid("newsletter", "invalid", "One of the newsletters chosen does not exist."));
     }
     let ids: Vec<i64> = found.iter().map(|n| n.id).collect();
     let words = consent_text(&state.site.title);
@@ -224,15 +219,12 @@ pub async fn unsubscribe_all(
 
 /// The new address a reader typed, checked: a real address, and not the one we use. Lower case.
 pub fn new_address(subscriber: &newsdesk_store::subscribers::Subscriber, raw: &str) -> Result<String, ServiceError> {
-    let mut errors = crate::FieldErrors::new();
     let Ok(address) = newsdesk_domain::EmailAddress::parse("email", raw.trim()) else {
-        errors.insert("email", "Please enter a correct email address.".into());
-        return Err(ServiceError::Invalid { errors, code: "email_invalid" });
+        return Err(ServiceError::invalid("email", "email_invalid", BAD_ADDRESS));
     };
     let new_email = address.as_str().to_lowercase();
     if new_email == subscriber.email {
-        errors.insert("email", "That is the address we already use.".into());
-        return Err(ServiceError::Invalid { errors, code: "invalid" });
+        return Err(ServiceError::invalid("email", "invalid", "That is the address we already use."));
     }
     Ok(new_email)
 }
@@ -253,9 +245,7 @@ pub async fn request_address_change(
 /// are skipped), until taken off.
 pub async fn suppress(state: &Context, raw: &str, added_by: &str) -> Result<(), ServiceError> {
     let Ok(address) = newsdesk_domain::EmailAddress::parse("email", raw) else {
-        let mut errors = crate::FieldErrors::new();
-        errors.insert("email", "Please enter a correct email address.".into());
-        return Err(ServiceError::Invalid { errors, code: "email_invalid" });
+        return Err(ServiceError::invalid("email", "email_invalid", BAD_ADDRESS));
     };
     let detail = format!("Added by {added_by}");
     state.store.suppress(address.as_str(), "manual", Some(&detail)).await?;

@@ -3,10 +3,11 @@
 
 use newsdesk_domain::author::parse_name;
 use newsdesk_domain::text::optional;
-use newsdesk_domain::{AuthorKind, Slug, ValidationError};
+use newsdesk_domain::{AuthorKind, Slug};
 use newsdesk_store::authors::AuthorInput;
 
-use crate::{Actor, Context, FieldErrors, ServiceError};
+use crate::error::Problems;
+use crate::{Actor, Context, ServiceError};
 
 /// A tag as typed in the form.
 pub struct TagForm<'a> {
@@ -23,28 +24,6 @@ pub struct AuthorForm<'a> {
     pub kind: &'a str,
     pub bio: Option<&'a str>,
     pub image_id: Option<i64>,
-}
-
-/// Collects field problems with the code of the first.
-#[derive(Default)]
-pub struct Problems {
-    pub errors: FieldErrors,
-    code: Option<&'static str>,
-}
-
-impl Problems {
-    pub fn note(&mut self, e: ValidationError) {
-        self.code.get_or_insert(e.code);
-        self.errors.entry(e.field).or_insert(e.message);
-    }
-
-    /// `Err(Invalid)` when anything was noted.
-    pub fn check(self) -> Result<(), ServiceError> {
-        match self.code {
-            None => Ok(()),
-            Some(code) => Err(ServiceError::Invalid { errors: self.errors, code }),
-        }
-    }
 }
 
 fn slug_for(given: Option<&str>, name: Option<&str>, p: &mut Problems) -> Option<Slug> {

@@ -44,6 +44,7 @@ fn used_codes() -> Vec<(String, String)> {
         ("ApiError::new(", 1),
         ("code: ", 0),
         ("get_or_insert(", 0),
+        ("ServiceError::invalid(", 1),
         ("note(&mut errors, ", 2),
     ];
     let mut found = Vec::new();

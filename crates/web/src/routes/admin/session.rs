@@ -235,7 +235,7 @@ pub async fn forgot(
             &headers,
             StatusCode::UNPROCESSABLE_ENTITY,
             "admin/forgot.html",
-            serde_json::json!({ "values": { "email": email }, "errors": { "email": "Please enter a correct email address." } }),
+            serde_json::json!({ "values": { "email": email }, "errors": { "email": newsdesk_services::subscribers::BAD_ADDRESS } }),
         );
     };
     let window = Duration::from_secs(3600);

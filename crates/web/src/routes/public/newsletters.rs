@@ -23,7 +23,7 @@ use crate::state::AppState;
 use newsdesk_services::ServiceError;
 
 pub const THANKS: &str = "Thank you for signing up for this newsletter. We've sent you a confirmation email.";
-pub const BAD_ADDRESS: &str = "Please enter a correct email address.";
+pub use newsdesk_services::subscribers::BAD_ADDRESS;
 /// The most of a typed address shown back in a form (the longest address there can be).
 pub const ECHO_MAX: usize = 254;
 
