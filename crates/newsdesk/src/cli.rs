@@ -285,12 +285,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let config = prepare(&data, false)?;
             let store = init::open(&config, false).await?;
-            let ctx = newsdesk_services::Context::new(
-                store.clone(),
-                config.site_settings(None)?,
-                &config.data_dir,
-                config.web_options(),
-            );
+            let ctx = config.services(store.clone())?;
             let new = newsdesk_services::staff::NewStaff { email: &email, name: &name, role: &role, password };
             let added = newsdesk_services::staff::add(&ctx, new, None).await.map_err(cli_error)?;
             match added.setup_link {
@@ -310,12 +305,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("--name: {}", e.message))?;
             let config = prepare(&data, false)?;
             let store = init::open(&config, false).await?;
-            let ctx = newsdesk_services::Context::new(
-                store.clone(),
-                config.site_settings(None)?,
-                &config.data_dir,
-                config.web_options(),
-            );
+            let ctx = config.services(store.clone())?;
             let token = newsdesk_services::staff::create_token(&ctx, &name, role).await.map_err(cli_error)?;
             store.close().await;
             println!("{token}");

@@ -200,6 +200,12 @@ impl Config {
         }
     }
 
+    /// The use cases' context for a command run from the CLI (the site's URL from `[site] url` or the listen
+    /// address).
+    pub fn services(&self, store: newsdesk_store::Store) -> anyhow::Result<newsdesk_services::Context> {
+        Ok(newsdesk_services::Context::new(store, self.site_settings(None)?, &self.data_dir, self.web_options()))
+    }
+
     /// What the worker needs; `site_url` is the public base URL (see `site_settings`).
     pub fn job_context(&self, site_url: &str) -> newsdesk_worker::JobContext {
         let (mailer, mail_error) = match newsdesk_worker::mail::Mailer::from_config(

@@ -12,9 +12,7 @@ use newsdesk_store::newsletters::{Consent, Newsletter};
 use crate::config::Config;
 
 async fn state(config: &Config) -> anyhow::Result<newsdesk_services::Context> {
-    let site = config.site_settings(None)?;
-    let store = Store::open(&config.database_url()).await?;
-    Ok(newsdesk_services::Context::new(store, site, &config.data_dir, config.web_options()))
+    config.services(Store::open(&config.database_url()).await?)
 }
 
 async fn newsletter(store: &Store, slug: &str) -> anyhow::Result<Newsletter> {
