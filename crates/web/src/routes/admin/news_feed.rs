@@ -127,7 +127,7 @@ pub async fn update(
     form: FormData,
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
-    let item = editable(&state, &staff, id).await?;
+    // The use case checks the item and the rights; the item is loaded only to show the form again.
     let errors = match feed_items::edit_item(&state, &staff.actor(), id, &fields(&form)).await {
         Ok(()) => {
             state.refresh_version().await;
@@ -137,6 +137,7 @@ pub async fn update(
         Err(ServiceError::Invalid { errors, .. }) => errors,
         Err(e) => return Err(e.into()),
     };
+    let item = editable(&state, &staff, id).await?;
     edit_page(&state, &staff, &item, form_values(&form), errors, false).await
 }
 
@@ -148,7 +149,6 @@ pub async fn retract(
     form: FormData,
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
-    let item = editable(&state, &staff, id).await?;
     let errors = match feed_items::retract_item(&state, &staff.actor(), id, form.str("note")).await {
         Ok(()) => {
             state.refresh_version().await;
@@ -158,5 +158,6 @@ pub async fn retract(
         Err(ServiceError::Invalid { errors, .. }) => errors,
         Err(e) => return Err(e.into()),
     };
+    let item = editable(&state, &staff, id).await?;
     edit_page(&state, &staff, &item, edit_values(&item), errors, false).await
 }
