@@ -36,12 +36,14 @@ test("an editor signs up, writes, illustrates and publishes a post, and sees it 
   await page.getByRole("button", { name: "Create account" }).click();
   await page.waitForURL(/\/admin\/posts$/);
 
-  // The editor, with live preview.
+  // The editor (rich text by default), in its Markdown mode with live preview.
   await page.getByRole("link", { name: "New post" }).first().click();
   await page.waitForURL(/\/admin\/posts\/new$/);
   await noAxeViolations(page, "the editor");
   await page.getByLabel("Headline").fill("Lifeboat crew rescues three from the estuary");
   await page.getByLabel("Dek / excerpt").fill("The volunteers launched twice in one night.");
+  // Markdown mode, for those who want it: the same story, typed as Markdown, with the server's live preview.
+  await page.getByRole("button", { name: "Switch to Markdown" }).click();
   await page.getByLabel("Body (Markdown)").fill("The crew launched at **2:10 a.m.**\n\n## A second call\n\nThen again at dawn.");
   await page.locator("#preview h2", { hasText: "A second call" }).waitFor({ timeout: 10000 });
   await page.getByLabel("First author").selectOption({ label: "Priya Lindqvist" });

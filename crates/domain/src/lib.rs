@@ -6,6 +6,7 @@
 pub mod author;
 pub mod csv;
 pub mod diff;
+pub mod document;
 pub mod email;
 pub mod error;
 pub mod feed;
@@ -18,6 +19,7 @@ pub mod text;
 pub mod timezone;
 
 pub use author::AuthorKind;
+pub use document::Document;
 pub use email::EmailAddress;
 pub use error::ValidationError;
 pub use post::{PostStatus, Title, byline_names, reading_time_minutes};

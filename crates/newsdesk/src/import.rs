@@ -193,6 +193,7 @@ pub async fn run(store: &Store, site: &SiteSettings, media_dir: &Path, path: &Pa
             slug,
             excerpt: p.fm.excerpt,
             body: p.body,
+            document: None,
             authors: author_keys,
             tags: p.fm.tags,
             publish_at: p.fm.published_at,

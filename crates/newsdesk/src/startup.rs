@@ -30,6 +30,7 @@ impl Application {
         let bound = listener.local_addr()?;
         let site = config.site_settings(Some(bound))?;
         let store = Store::open(&config.database_url()).await?;
+        newsdesk_services::documents::convert_existing(&store).await?;
         let jobs = config.job_context(&site.url);
         let state = AppState::new(store.clone(), site, config.data_dir.clone(), config.web_options());
         state.refresh_version().await;

@@ -17,6 +17,16 @@ pub const ASSETS: &[Asset] = &[
         body: include_str!("../assets/editor.js"),
     },
     Asset {
+        name: "editor.bundle.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../assets/editor.bundle.js"),
+    },
+    Asset {
+        name: "embeds.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../assets/embeds.js"),
+    },
+    Asset {
         name: "signup.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../assets/signup.js"),

@@ -1,24 +1,11 @@
 //! The text an audio edition is narrated from, and its chunking for engines that take bounded input.
 //! Runs in the narration job, never on a request.
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use crate::document::end_sentence;
 
-fn end_sentence(out: &mut String) {
-    let trimmed = out.trim_end();
-    if trimmed.is_empty() {
-        return;
-    }
-    let last = trimmed.chars().last().unwrap_or('.');
-    out.truncate(trimmed.len());
-    if !matches!(last, '.' | '!' | '?' | ':' | ';' | '…' | '"' | '”' | '’') {
-        out.push('.');
-    }
-    out.push(' ');
-}
-
-/// Headline, dek, then the body as a listener should hear it: headings and list items as sentences; images
-/// (captions, alt text), code, raw HTML, tables and footnotes left out.
-pub fn narration_text(title: &str, dek: Option<&str>, md: &str) -> String {
+/// Headline, dek, then the body's text as the document renders it for listening (`document::body_text`: headings
+/// and list items as sentences; images, captions, code, raw HTML and tables left out).
+pub fn narration_text(title: &str, dek: Option<&str>, body_text: &str) -> String {
     let mut out = String::new();
     out.push_str(title.trim());
     end_sentence(&mut out);
@@ -28,34 +15,19 @@ pub fn narration_text(title: &str, dek: Option<&str>, md: &str) -> String {
         end_sentence(&mut out);
         out.push('\n');
     }
-    let mut opts = Options::empty();
-    opts.insert(Options::ENABLE_TABLES);
-    opts.insert(Options::ENABLE_FOOTNOTES);
-    opts.insert(Options::ENABLE_STRIKETHROUGH);
-    opts.insert(Options::ENABLE_SMART_PUNCTUATION);
-    // Depth of elements whose text is not read.
-    let mut skip = 0u32;
-    for event in Parser::new_ext(md, opts) {
-        match event {
-            Event::Start(
-                Tag::Image { .. } | Tag::CodeBlock(_) | Tag::Table(_) | Tag::FootnoteDefinition(_) | Tag::HtmlBlock,
-            ) => skip += 1,
-            Event::End(
-                TagEnd::Image | TagEnd::CodeBlock | TagEnd::Table | TagEnd::FootnoteDefinition | TagEnd::HtmlBlock,
-            ) => skip = skip.saturating_sub(1),
-            _ if skip > 0 => {}
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak => out.push(' '),
-            Event::End(TagEnd::Heading(_) | TagEnd::Item) => end_sentence(&mut out),
-            Event::End(TagEnd::Paragraph | TagEnd::BlockQuote(_)) => {
-                end_sentence(&mut out);
-                out.push('\n');
-            }
-            _ => {}
-        }
-    }
+    out.push_str(body_text);
     let lines: Vec<&str> = out.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     lines.join("\n")
+}
+
+/// The body text of a stored post: the text rendered at save, or, for a post saved before the document model and
+/// not yet converted, the same text made from its Markdown.
+pub fn stored_body_text(body_text: &str, body_md: &str) -> String {
+    if body_text.is_empty() && !body_md.trim().is_empty() {
+        crate::document::body_text(&crate::document::from_markdown(body_md))
+    } else {
+        body_text.to_owned()
+    }
 }
 
 /// Splits text into chunks of at most `max` characters, at line or sentence boundaries where possible.
@@ -101,8 +73,8 @@ mod tests {
 
     #[test]
     fn reads_headings_and_lists_as_sentences_and_skips_captions_and_code() {
-        let md = "Intro paragraph\n\n## What happened\n\n- First point\n- Second point\n\n![A harbour at dawn](x.jpg)\n\n```\ncode()\n```\n\n<figure>caption</figure>\n\nLast words!";
-        let t = narration_text("Council votes", Some("A dek"), md);
+        let md = "Intro paragraph\n\n## What happened\n\n- First point\n- Second point\n\n![A harbour at dawn](x.jpg)\n\n```\ncode()\n```\n\n<figure><img src=\"/x.jpg\" alt=\"An image\"><figcaption>caption</figcaption></figure>\n\nLast words!";
+        let t = narration_text("Council votes", Some("A dek"), &stored_body_text("", md));
         assert_eq!(
             t,
             "Council votes.\nA dek.\nIntro paragraph.\nWhat happened. First point. Second point.\nLast words!"

@@ -29,6 +29,8 @@ pub struct ApiPost {
     pub excerpt: Option<String>,
     pub html: String,
     pub markdown: String,
+    /// The body in the document model (`docs/document.md`).
+    pub document: serde_json::Value,
     pub status: String,
     pub published_at: Option<String>,
     pub updated_at: Option<String>,
@@ -95,6 +97,8 @@ pub fn post(state: &Context, p: &Post) -> ApiPost {
         published_at: rfc3339(v.published_at),
         updated_at: rfc3339(Some(v.updated_at)),
         markdown: p.row.body_md.clone(),
+        document: serde_json::to_value(crate::documents::stored(&p.row.body_doc, &p.row.body_md))
+            .unwrap_or(serde_json::Value::Null),
         revision: p.row.revision,
         authors: v
             .authors

@@ -11,6 +11,7 @@ pub mod actor;
 pub mod api_views;
 pub mod context;
 pub mod curation;
+pub mod documents;
 pub mod error;
 pub mod feed_items;
 pub mod issues;

@@ -114,8 +114,11 @@ pub fn render_issue(
             IssuePost {
                 absolute_url: format!("{site_url}{}", view.url),
                 image_url: view.feature_image.as_ref().map(|i| format!("{site_url}{}", i.src)),
-                email_html: inline_styles(&view.html, site_url),
-                text: p.row.body_md.clone(),
+                email_html: inline_styles(
+                    if p.row.body_email_html.is_empty() { &view.html } else { &p.row.body_email_html },
+                    site_url,
+                ),
+                text: newsdesk_render::narration::stored_body_text(&p.row.body_text, &p.row.body_md),
                 view,
             }
         })

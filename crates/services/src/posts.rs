@@ -1,13 +1,12 @@
 //! Saving posts: the one path by which the editor, the JSON API and the Markdown importer create and change posts.
 //!
 //! Input arrives as a [`PostDraft`] of raw strings; this module parses it into domain types, applies the role rules,
-//! renders the Markdown once, and hands a finished `PostInput` to the store. Every refusal names a field, so forms
+//! renders the body (document model) once, and hands a finished `PostInput` to the store. Every refusal names a field, so forms
 //! can show it beside that field and the API can return it as a code.
 
 use jiff::civil::DateTime;
 use newsdesk_domain::text::optional;
 use newsdesk_domain::{PostStatus, Slug, Title, ValidationError};
-use newsdesk_render::render_markdown;
 use newsdesk_store::posts::{Post, PostInput};
 use newsdesk_store::{Store, StoreError};
 
@@ -33,7 +32,10 @@ pub struct PostDraft {
     pub title: String,
     pub slug: Option<String>,
     pub excerpt: Option<String>,
+    /// The body as Markdown (the API, the importer, the editor's Markdown mode); read when `document` is absent.
     pub body: String,
+    /// The body as document JSON (the rich-text editor, the API's `document`); wins over `body` when given.
+    pub document: Option<String>,
     /// Author ids, slugs or names, in byline order.
     pub authors: Vec<String>,
     /// Tag names; the first is the primary tag.
@@ -148,20 +150,13 @@ pub async fn save_post(
         .map_err(|e| note(&mut errors, e))
         .ok()
         .flatten();
-    if draft.body.len() > newsdesk_domain::post::MAX_BODY_BYTES {
-        note(
-            &mut errors,
-            ValidationError::new(
-                "body",
-                "body_too_long",
-                format!(
-                    "The story is {} KB; the longest a story can be is {} KB. Split it into parts.",
-                    draft.body.len() / 1000,
-                    newsdesk_domain::post::MAX_BODY_BYTES / 1000
-                ),
-            ),
-        );
-    }
+    let document = crate::documents::parse_body(draft.document.as_deref(), &draft.body)
+        .and_then(|doc| {
+            let old = existing.map(|p| crate::documents::stored(&p.row.body_doc, &p.row.body_md));
+            crate::documents::check_raw_html(actor.role, old.as_ref(), &doc).map(|()| doc)
+        })
+        .map_err(|e| note(&mut errors, e))
+        .ok();
     let kind = match draft.kind.as_deref().map(str::trim) {
         None | Some("") => existing.map(|p| p.row.kind.clone()).unwrap_or_else(|| "post".into()),
         Some(k @ ("post" | "page")) => k.to_owned(),
@@ -298,7 +293,7 @@ pub async fn save_post(
     if !errors.is_empty() {
         return Err(SaveError::Invalid(errors, first_code.unwrap_or("invalid")));
     }
-    let (Some(title), Some(slug)) = (title, slug) else {
+    let (Some(title), Some(slug), Some(document)) = (title, slug, document) else {
         return Err(SaveError::field(ValidationError::new("title", "title_empty", "Title cannot be empty.")));
     };
 
@@ -313,14 +308,17 @@ pub async fn save_post(
         }
     }
 
-    let rendered = render_markdown(&draft.body);
+    let rendered = crate::documents::render_body(store, &document).await?;
     let input = PostInput {
         kind,
         slug,
         title: title.as_str().to_owned(),
         excerpt,
-        body_md: draft.body,
+        body_md: rendered.markdown,
+        body_doc: document.to_json(),
         body_html: rendered.html,
+        body_text: rendered.text,
+        body_email_html: rendered.email_html,
         word_count: rendered.word_count as i64,
         status,
         published_at,
@@ -394,6 +392,7 @@ pub async fn restore_revision(
         title: rev.title,
         slug: Some(rev.slug),
         excerpt: Some(rev.excerpt.unwrap_or_default()),
+        document: Some(rev.body_doc).filter(|d| !d.is_empty()),
         body: rev.body_md,
         authors: post.authors.iter().map(|a| a.id.to_string()).collect(),
         tags: post.tags.iter().map(|t| t.name.clone()).collect(),

@@ -29,9 +29,16 @@ pub struct PostRow {
     pub slug: String,
     pub title: String,
     pub excerpt: Option<String>,
+    /// The body as Markdown, written from `body_doc` at save (the API's `markdown`, the revision diff).
     pub body_md: String,
-    /// Sanitised HTML rendered from `body_md` when the post was saved.
+    /// The body: document-model JSON (`newsdesk_domain::document`), the source everything else is rendered from.
+    pub body_doc: String,
+    /// Sanitised page HTML rendered from `body_doc` when the post was saved (also the feeds' content).
     pub body_html: String,
+    /// Plain text rendered from `body_doc`, read aloud by narration and read by search.
+    pub body_text: String,
+    /// The newsletter's e-mail HTML rendered from `body_doc`.
+    pub body_email_html: String,
     pub word_count: i64,
     /// "draft", "scheduled" or "published".
     pub status: String,
@@ -75,7 +82,10 @@ pub struct PostInput {
     pub title: String,
     pub excerpt: Option<String>,
     pub body_md: String,
+    pub body_doc: String,
     pub body_html: String,
+    pub body_text: String,
+    pub body_email_html: String,
     pub word_count: i64,
     pub status: String,
     pub published_at: Option<i64>,
@@ -86,6 +96,17 @@ pub struct PostInput {
     pub author_ids: Vec<i64>,
     pub tag_ids: Vec<i64>,
     pub related_post_id: Option<i64>,
+}
+
+/// A body converted to the document model by [`Store::set_converted_bodies`].
+#[derive(Debug, Clone)]
+pub struct ConvertedBody {
+    pub id: i64,
+    pub body_doc: String,
+    pub body_html: String,
+    pub body_text: String,
+    pub body_email_html: String,
+    pub word_count: i64,
 }
 
 /// Filters for lists. Public lists set `status = Some("published")`.
@@ -121,7 +142,7 @@ impl<T> Page<T> {
 }
 
 const COLS: &str =
-    "p.id, p.kind, p.slug, p.title, p.excerpt, p.body_md, p.body_html, p.word_count, p.status, p.published_at,
+    "p.id, p.kind, p.slug, p.title, p.excerpt, p.body_md, p.body_doc, p.body_html, p.body_text, p.body_email_html, p.word_count, p.status, p.published_at,
     p.feature_image_id, p.feature_image_alt, p.feature_image_caption, p.feature_image_credit, p.created_by,
     p.related_post_id, p.narration, p.revision,
     p.created_at, p.updated_at";
@@ -326,8 +347,9 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO posts (kind, slug, title, excerpt, body_md, body_html, word_count, status, published_at,
                 feature_image_id, feature_image_alt, feature_image_caption, feature_image_credit, created_by, revision,
-                created_at, updated_at, related_post_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15, $16) RETURNING id",
+                created_at, updated_at, related_post_id, body_doc, body_text, body_email_html)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15, $16, $17, $18, $19)
+             RETURNING id",
         )
         .bind(&input.kind)
         .bind(&input.slug)
@@ -345,6 +367,9 @@ impl Store {
         .bind(created_by)
         .bind(t)
         .bind(input.related_post_id)
+        .bind(&input.body_doc)
+        .bind(&input.body_text)
+        .bind(&input.body_email_html)
         .fetch_one(&mut *tx)
         .await
         .map_err(slug_conflict(&input.slug))?;
@@ -382,7 +407,8 @@ impl Store {
         sqlx::query(
             "UPDATE posts SET kind = $1, slug = $2, title = $3, excerpt = $4, body_md = $5, body_html = $6, word_count = $7,
                 status = $8, published_at = $9, feature_image_id = $10, feature_image_alt = $11, feature_image_caption = $12,
-                feature_image_credit = $13, revision = revision + 1, updated_at = $14, related_post_id = $16
+                feature_image_credit = $13, revision = revision + 1, updated_at = $14, related_post_id = $16,
+                body_doc = $17, body_text = $18, body_email_html = $19
              WHERE id = $15",
         )
         .bind(&input.kind)
@@ -401,6 +427,9 @@ impl Store {
         .bind(now())
         .bind(id)
         .bind(input.related_post_id.filter(|r| *r != id))
+        .bind(&input.body_doc)
+        .bind(&input.body_text)
+        .bind(&input.body_email_html)
         .execute(&mut *tx)
         .await
         .map_err(slug_conflict(&input.slug))?;
@@ -409,6 +438,44 @@ impl Store {
         write_relations(&mut tx, id, input).await?;
         after_write(&mut tx, id, input, old_status == "published").await?;
         crate::revisions::record(&mut tx, id, user_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Posts whose body predates the document model (no `body_doc` yet), with their Markdown: at most `limit`.
+    pub async fn posts_without_document(&self, limit: i64) -> StoreResult<Vec<(i64, String)>> {
+        Ok(sqlx::query_as("SELECT id, body_md FROM posts WHERE body_doc = '' ORDER BY id LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Writes bodies converted to the document model, in one transaction, without making revisions (a conversion is
+    /// not an edit). Only rows still without a document are written, so two nodes converting at once agree.
+    pub async fn set_converted_bodies(&self, bodies: &[ConvertedBody]) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        for b in bodies {
+            sqlx::query(
+                "UPDATE posts SET body_doc = $1, body_html = $2, body_text = $3, body_email_html = $4, word_count = $5
+                 WHERE id = $6 AND body_doc = ''",
+            )
+            .bind(&b.body_doc)
+            .bind(&b.body_html)
+            .bind(&b.body_text)
+            .bind(&b.body_email_html)
+            .bind(b.word_count)
+            .bind(b.id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE post_revisions SET body_doc = $1 WHERE post_id = $2 AND body_doc = '' AND body_md = (SELECT body_md FROM posts WHERE id = $2)")
+                .bind(&b.body_doc)
+                .bind(b.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if !bodies.is_empty() {
+            bump_content_version(&mut tx).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -16,6 +16,8 @@ pub struct Revision {
     pub slug: String,
     pub excerpt: Option<String>,
     pub body_md: String,
+    /// The document JSON as it then was (empty for revisions saved before the document model).
+    pub body_doc: String,
     pub status: String,
     pub created_at: i64,
 }
@@ -23,8 +25,8 @@ pub struct Revision {
 /// Records the post's current row as a revision, inside the caller's transaction.
 pub async fn record(conn: &mut AnyConnection, post_id: i64, user_id: Option<i64>) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO post_revisions (post_id, revision, user_id, title, slug, excerpt, body_md, status, created_at)
-         SELECT id, revision, $2, title, slug, excerpt, body_md, status, $3 FROM posts WHERE id = $1
+        "INSERT INTO post_revisions (post_id, revision, user_id, title, slug, excerpt, body_md, body_doc, status, created_at)
+         SELECT id, revision, $2, title, slug, excerpt, body_md, body_doc, status, $3 FROM posts WHERE id = $1
          ON CONFLICT (post_id, revision) DO NOTHING",
     )
     .bind(post_id)
@@ -36,7 +38,7 @@ pub async fn record(conn: &mut AnyConnection, post_id: i64, user_id: Option<i64>
 }
 
 const SELECT: &str = "SELECT r.id, r.post_id, r.revision, r.user_id, u.name AS user_name, r.title, r.slug, r.excerpt,
-    r.body_md, r.status, r.created_at FROM post_revisions r LEFT JOIN users u ON u.id = r.user_id";
+    r.body_md, r.body_doc, r.status, r.created_at FROM post_revisions r LEFT JOIN users u ON u.id = r.user_id";
 
 impl Store {
     /// A post's revisions, newest first.

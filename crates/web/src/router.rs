@@ -30,6 +30,8 @@ pub fn router(state: AppState) -> Router {
         .route("/posts/{id}/edit", get(admin::posts::edit_form).post(admin::posts::update).layer(uploads()))
         .route("/posts/{id}/delete", post(admin::posts::delete))
         .route("/preview", post(admin::posts::preview))
+        .route("/editor/upload", post(admin::editor_api::upload).layer(uploads()))
+        .route("/editor/convert", post(admin::editor_api::convert))
         .route("/authors", get(admin::authors::list).post(admin::authors::create).layer(uploads()))
         .route("/authors/{id}", post(admin::authors::update).layer(uploads()))
         .route("/authors/{id}/delete", post(admin::authors::delete))

@@ -7,6 +7,7 @@ mod api;
 mod audio;
 mod cli;
 mod distribution;
+mod documents;
 mod first_run;
 mod hardening;
 mod helpers;

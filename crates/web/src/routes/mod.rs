@@ -11,8 +11,9 @@ use axum::response::Response;
 /// Content-Security-Policy of public pages. Scripts only from our own files (the theme has no inline script, and
 /// JSON-LD blocks are data, which CSP does not run); inline styles are allowed because newsletter e-mail HTML,
 /// shown in `srcdoc` frames that inherit this policy, carries its styles inline; images from anywhere over https
-/// (stories may show a photo hosted elsewhere); forms post only here.
-pub const PUBLIC_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; media-src 'self' https:; font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'";
+/// (stories may show a photo hosted elsewhere); forms post only here; frames from the embed providers' player hosts
+/// (`newsdesk_render::document::embeds::FRAME_HOSTS`), made only when a reader asks for a player.
+pub const PUBLIC_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; media-src 'self' https:; font-src 'self'; connect-src 'self'; frame-src 'self' https://www.youtube-nocookie.com https://player.vimeo.com https://www.tiktok.com https://w.soundcloud.com https://open.spotify.com https://platform.twitter.com https://www.instagram.com https://maps.google.com https://www.openstreetmap.org https://embed.documentcloud.org https://www.scribd.com https://datawrapper.dwcdn.net https://flo.uri.sh; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'";
 
 /// The admin's policy: the same, and never framed by anyone.
 pub const ADMIN_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; media-src 'self' https:; font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
@@ -46,4 +47,14 @@ pub async fn log_requests(req: Request, next: Next) -> Response {
         "request"
     );
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn public_pages_may_frame_every_embed_player_and_nothing_else() {
+        let frame_src = super::PUBLIC_CSP.split(';').find(|d| d.trim().starts_with("frame-src")).unwrap_or_default();
+        let allowed: Vec<&str> = frame_src.split_whitespace().skip(1).filter(|h| *h != "'self'").collect();
+        assert_eq!(allowed, newsdesk_render::document::embeds::FRAME_HOSTS);
+    }
 }

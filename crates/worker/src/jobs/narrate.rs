@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use newsdesk_render::narration::{chunks, narration_text};
+use newsdesk_render::narration::{chunks, narration_text, stored_body_text};
 use newsdesk_store::Store;
 use newsdesk_store::audio::{Narrate, ReadyAudio};
 use newsdesk_store::jobs::Job;
@@ -65,7 +65,8 @@ async fn narrate(store: &Store, ctx: &JobContext, post_id: i64, force: bool) -> 
         store.set_audio_state(post_id, "off", None, Some(reason)).await?;
         return Ok(());
     }
-    let text = narration_text(&post.row.title, post.row.excerpt.as_deref(), &post.row.body_md);
+    let body = stored_body_text(&post.row.body_text, &post.row.body_md);
+    let text = narration_text(&post.row.title, post.row.excerpt.as_deref(), &body);
     let hash = {
         let mut h = Sha256::new();
         for part in [engine.name(), &engine.voice(), if ctx.narration.opus { "opus" } else { "" }, &text] {

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod authors;
 pub mod curation;
+pub mod editor_api;
 pub mod issues;
 pub mod jobs;
 pub mod news_feed;
@@ -34,6 +35,8 @@ struct Can {
     staff: bool,
     delete: bool,
     newsletters: bool,
+    /// Add or change raw HTML blocks in stories.
+    raw_html: bool,
 }
 
 #[derive(Serialize)]
@@ -64,6 +67,7 @@ pub fn render<T: Serialize>(
         staff: role.is_some_and(|r| r.can_manage_staff()),
         delete: role.is_some_and(|r| r.can_publish()),
         newsletters: role.is_some_and(|r| r.can_manage_newsletters()),
+        raw_html: role.is_some_and(newsdesk_services::documents::may_write_raw_html),
     };
     let ctx = AdminCommon { page: data, user: staff.map(|s| &s.user), csrf, can, section, flash };
     Ok(Html(state.templates.render(template, Value::from_serialize(&ctx))?))

@@ -135,6 +135,7 @@ fn values_of(p: &Post, tz: &jiff::tz::TimeZone, related_slug: Option<String>) ->
         .map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M").to_string());
     serde_json::json!({
         "title": r.title, "slug": r.slug, "excerpt": r.excerpt, "body": r.body_md, "kind": r.kind,
+        "document": newsdesk_services::documents::stored(&r.body_doc, &r.body_md).to_json(),
         "authors": p.authors.iter().map(|a| a.id).collect::<Vec<_>>(),
         "tags": p.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
         "feature_image_alt": r.feature_image_alt, "feature_image_caption": r.feature_image_caption,
@@ -147,6 +148,7 @@ fn values_of(p: &Post, tz: &jiff::tz::TimeZone, related_slug: Option<String>) ->
 fn values_from_form(form: &FormData, image_id: Option<i64>) -> serde_json::Value {
     serde_json::json!({
         "title": form.str("title"), "slug": form.str("slug"), "excerpt": form.str("excerpt"), "body": form.str("body"),
+        "document": form.get("document"),
         "kind": form.str("kind"), "tags": form.str("tags"), "publish_at": form.str("publish_at"),
         "authors": form.all("author").iter().filter_map(|a| a.parse::<i64>().ok()).collect::<Vec<_>>(),
         "feature_image_alt": form.str("feature_image_alt"), "feature_image_caption": form.str("feature_image_caption"),
@@ -216,6 +218,8 @@ async fn draft_from_form(
         slug: form.get("slug").map(str::to_owned),
         excerpt: form.get("excerpt").map(str::to_owned),
         body: form.str("body").replace("\r\n", "\n"),
+        // The rich-text editor sends the document; without JavaScript (or in Markdown mode) only the Markdown.
+        document: form.get("document").filter(|_| form.get("body_format") != Some("markdown")).map(str::to_owned),
         authors: form.all("author").into_iter().map(str::to_owned).collect(),
         tags: form.str("tags").split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect(),
         publish_at: form.get("publish_at").map(str::to_owned),
@@ -279,7 +283,9 @@ async fn save(
                 Some(id) => state.store.media(id).await?.map(|m| image_view(&m, None, None, None)),
                 None => None,
             };
-            let preview_html = newsdesk_render::render_markdown(form.str("body")).html;
+            let preview_html =
+                newsdesk_services::documents::preview_html(&state.store, form.get("document"), form.str("body"))
+                    .await?;
             let e = EditorState {
                 post: existing.as_ref(),
                 values: values_from_form(&form, image_id),
@@ -368,14 +374,27 @@ pub async fn autosave(State(state): State<AppState>, staff: Staff, mut form: For
 }
 
 /// Live preview: the same renderer and sanitiser as a save. CSRF token in `X-CSRF-Token`.
-pub async fn preview(staff: Staff, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+/// The body is Markdown, or document JSON when the request says `Content-Type: application/json`.
+pub async fn preview(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
     crate::auth::csrf::check(&staff.csrf, token)?;
-    if body.len() > 2_000_000 {
+    if body.len() > newsdesk_domain::document::MAX_JSON_BYTES {
         return Err(AppError::BadRequest("The text is too long to preview.".into()));
     }
-    let md = String::from_utf8_lossy(&body);
-    Ok(Html(newsdesk_render::render_markdown(&md).html).into_response())
+    let text = String::from_utf8_lossy(&body);
+    let json =
+        headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("application/json"));
+    let html = if json {
+        newsdesk_services::documents::preview_html(&state.store, Some(&text), "").await?
+    } else {
+        newsdesk_services::documents::preview_html(&state.store, None, &text).await?
+    };
+    Ok(Html(html).into_response())
 }
 
 #[tracing::instrument(skip_all, name = "admin.posts.delete", fields(posts.id = id))]

@@ -81,6 +81,8 @@ pub struct PostBody {
     excerpt: Option<String>,
     #[serde(alias = "markdown")]
     body: Option<String>,
+    /// The body in the document model; wins over `markdown` when both are given.
+    document: Option<serde_json::Value>,
     authors: Option<Vec<AuthorRef>>,
     tags: Option<Vec<String>>,
     status: Option<String>,
@@ -153,6 +155,12 @@ async fn draft_of(state: &AppState, body: PostBody, existing: Option<&Post>) -> 
         title: body.title.or_else(|| r.map(|r| r.title.clone())).unwrap_or_default(),
         slug: body.slug.or_else(|| r.map(|r| r.slug.clone())),
         excerpt: body.excerpt.or_else(|| r.and_then(|r| r.excerpt.clone())),
+        document: match (&body.document, &body.body) {
+            (Some(d), _) => Some(d.to_string()),
+            (None, Some(_)) => None,
+            // Neither: the body stays as it is.
+            (None, None) => r.map(|r| r.body_doc.clone()).filter(|d| !d.is_empty()),
+        },
         body: body.body.or_else(|| r.map(|r| r.body_md.clone())).unwrap_or_default(),
         authors: match body.authors {
             Some(list) => list

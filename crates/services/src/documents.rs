@@ -1,0 +1,142 @@
+//! A story's body as the document model: reading it from the editor's JSON or from Markdown, the rule on raw HTML
+//! blocks, rendering everything the body becomes (with the related-story cards and newsletters it refers to, looked
+//! up once), and converting posts saved before the model existed.
+
+use newsdesk_domain::document::Document;
+use newsdesk_domain::{Role, ValidationError};
+use newsdesk_render::document::{self as doc_render, Env, PromptNewsletter, RelatedCard, RenderedBody};
+use newsdesk_store::posts::ConvertedBody;
+use newsdesk_store::{Store, StoreResult};
+
+/// The consent sentence under a signup prompt placed in a story.
+const PROMPT_CONSENT: &str = "By subscribing you agree to receive these emails. You can unsubscribe at any time.";
+
+/// Whether a role may add or change raw HTML blocks: those who may edit everyone's stories.
+pub fn may_write_raw_html(role: Role) -> bool {
+    role.can_edit_others()
+}
+
+/// The body a save carries: the editor's document JSON when given, else Markdown.
+pub fn parse_body(document: Option<&str>, markdown: &str) -> Result<Document, ValidationError> {
+    match document.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(json) => Document::from_json("body", json),
+        None => {
+            if markdown.len() > newsdesk_domain::post::MAX_BODY_BYTES {
+                return Err(ValidationError::new(
+                    "body",
+                    "body_too_long",
+                    format!(
+                        "The story is {} KB; the longest a story can be is {} KB. Split it into parts.",
+                        markdown.len() / 1000,
+                        newsdesk_domain::post::MAX_BODY_BYTES / 1000
+                    ),
+                ));
+            }
+            Ok(doc_render::from_markdown(markdown))
+        }
+    }
+}
+
+/// Refuses raw HTML blocks that `role` may not write: every raw block of `new` must already be in `old`, unchanged.
+pub fn check_raw_html(role: Role, old: Option<&Document>, new: &Document) -> Result<(), ValidationError> {
+    if may_write_raw_html(role) {
+        return Ok(());
+    }
+    let before: Vec<&str> = old.map(Document::raw_html).unwrap_or_default();
+    if new.raw_html().iter().all(|h| before.contains(h)) {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            "body",
+            "raw_html_not_allowed",
+            format!("Your role ({}) cannot add or change raw HTML blocks; an editor can.", role.as_str()),
+        ))
+    }
+}
+
+/// The document a stored post has (its JSON, or its Markdown when it predates the model).
+pub fn stored(body_doc: &str, body_md: &str) -> Document {
+    if body_doc.is_empty() {
+        return doc_render::from_markdown(body_md);
+    }
+    Document::from_json("body", body_doc).unwrap_or_else(|_| doc_render::from_markdown(body_md))
+}
+
+/// Looks up what a document refers to: related stories (published ones only) and the public newsletters.
+pub async fn env_for(store: &Store, doc: &Document) -> StoreResult<Env> {
+    let mut env = Env { consent_text: PROMPT_CONSENT.to_owned(), ..Default::default() };
+    for key in doc_render::related_keys(doc) {
+        let post = match key.parse::<i64>() {
+            Ok(id) => store.post(id).await?,
+            Err(_) => store.post_by_slug(&key).await?,
+        };
+        if let Some(p) = post.filter(|p| p.row.status == "published") {
+            let view = crate::views::post_view(&p);
+            env.related.insert(
+                key,
+                RelatedCard {
+                    url: view.url,
+                    title: view.title,
+                    kicker: view.primary_tag.map(|t| t.name),
+                    image: view.feature_image.map(|i| i.src),
+                },
+            );
+        }
+    }
+    let uses_prompt = {
+        let mut found = false;
+        doc.walk(&mut |b| found |= matches!(b, newsdesk_domain::document::Block::Prompt { .. }));
+        found
+    };
+    if uses_prompt {
+        env.newsletters = store
+            .public_newsletters()
+            .await?
+            .into_iter()
+            .map(|n| PromptNewsletter { slug: n.slug, name: n.name, description: n.description })
+            .collect();
+    }
+    Ok(env)
+}
+
+/// Renders everything a body becomes.
+pub async fn render_body(store: &Store, doc: &Document) -> StoreResult<RenderedBody> {
+    let env = env_for(store, doc).await?;
+    Ok(doc_render::render(doc, &env))
+}
+
+/// The page HTML for the editor's preview (and a refused save's form): the document JSON when given, else the
+/// Markdown; a document that does not parse previews as nothing.
+pub async fn preview_html(store: &Store, document: Option<&str>, markdown: &str) -> StoreResult<String> {
+    let Ok(doc) = parse_body(document, markdown) else { return Ok(String::new()) };
+    Ok(render_body(store, &doc).await?.html)
+}
+
+/// Converts posts saved before the document model, in batches; returns how many were converted. Runs at start-up
+/// after the migrations; a second node doing the same at once writes nothing twice.
+pub async fn convert_existing(store: &Store) -> anyhow::Result<usize> {
+    let mut total = 0;
+    loop {
+        let batch = store.posts_without_document(200).await?;
+        if batch.is_empty() {
+            break;
+        }
+        let mut bodies = Vec::with_capacity(batch.len());
+        for (id, md) in &batch {
+            let doc = doc_render::from_markdown(md);
+            let r = render_body(store, &doc).await?;
+            bodies.push(ConvertedBody {
+                id: *id,
+                body_doc: doc.to_json(),
+                body_html: r.html,
+                body_text: r.text,
+                body_email_html: r.email_html,
+                word_count: r.word_count as i64,
+            });
+        }
+        store.set_converted_bodies(&bodies).await?;
+        total += bodies.len();
+        tracing::info!(posts = total, "converted stories to the document model");
+    }
+    Ok(total)
+}

@@ -1,0 +1,81 @@
+//! What the rich-text editor asks the server while a story is written: an image dropped or pasted into the story
+//! (`POST /admin/editor/upload`, multipart `file` with the `csrf_token` field), and the body converted between the
+//! document model and Markdown for the editor's Markdown mode (`POST /admin/editor/convert`, CSRF in
+//! `X-CSRF-Token`). Both answer JSON, errors as `{"error", "message"}`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use newsdesk_render::document::to_markdown;
+use newsdesk_services::media::{UploadError, store_image};
+use newsdesk_services::views::image_view;
+
+use crate::auth::Staff;
+use crate::error::ApiError;
+use crate::forms::FormData;
+use crate::state::AppState;
+
+#[tracing::instrument(skip_all, name = "admin.editor.upload")]
+pub async fn upload(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, ApiError> {
+    crate::auth::csrf::check(&staff.csrf, form.get("csrf_token")).map_err(|_| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "The form's security token is missing or old; reload the editor.",
+        )
+    })?;
+    let file = form.file.ok_or_else(|| {
+        ApiError::new(StatusCode::BAD_REQUEST, "file_missing", "Send the image as multipart field \"file\".")
+    })?;
+    let media =
+        store_image(&state.store, &state.media_dir, &file.filename, file.bytes, "file").await.map_err(|e| match e {
+            UploadError::Invalid(v) => ApiError::from(v),
+            UploadError::Internal(e) => ApiError::from(e),
+        })?;
+    let view = image_view(&media, None, None, None);
+    tracing::info!(media.id = media.id, user.id = staff.user.id, "image uploaded from the editor");
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "media": {
+            "id": media.id, "src": view.src, "width": media.width, "height": media.height } })),
+    )
+        .into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct Convert {
+    /// "markdown" or "document".
+    to: String,
+    markdown: Option<String>,
+    document: Option<serde_json::Value>,
+}
+
+#[tracing::instrument(skip_all, name = "admin.editor.convert")]
+pub async fn convert(staff: Staff, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+    crate::auth::csrf::check(&staff.csrf, token).map_err(|_| {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "The security token is missing or old; reload the editor.")
+    })?;
+    let req: Convert = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("The request is not a conversion: {e}"))
+    })?;
+    match req.to.as_str() {
+        "markdown" => {
+            let json = req.document.map(|d| d.to_string()).unwrap_or_default();
+            let doc = newsdesk_domain::Document::from_json("document", &json)?;
+            Ok(Json(serde_json::json!({ "markdown": to_markdown(&doc) })).into_response())
+        }
+        "document" => {
+            let md = req.markdown.unwrap_or_default();
+            let doc = newsdesk_services::documents::parse_body(None, &md)?;
+            Ok(Json(serde_json::json!({ "document": doc })).into_response())
+        }
+        other => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("Convert to \"markdown\" or \"document\", not \"{other}\"."),
+        )),
+    }
+}
