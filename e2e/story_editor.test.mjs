@@ -206,3 +206,67 @@ test("a paste from Google Docs keeps the structure and drops the styling", { ski
   assert.equal(list.content.length, 2);
   assert.ok(!/style|font|color|docs-internal/.test(json), `no styling survives: ${json}`);
 });
+
+test("the media library: upload, describe, reuse in a story from the editor's picker, and see where a file is used", { skip }, async () => {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${baseUrl}/admin/signin`);
+  await page.getByLabel("Email").fill("noor@ledger.example");
+  await page.getByLabel("Password").fill("a long and careful passphrase");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/admin\/posts$/);
+
+  await page.getByRole("link", { name: "Media", exact: true }).click();
+  await page.waitForURL(/\/admin\/media$/);
+  await noAxeViolations(page, "the media library");
+  await page.getByLabel("Image, audio or PDF (up to 25 MB)").setInputFiles(photo);
+  await page.getByRole("button", { name: "Upload" }).click();
+  await page.waitForURL(/\/admin\/media\/\d+\?done=/);
+  await noAxeViolations(page, "a library file's page");
+  await page.getByLabel("Alt text").fill("Gulls over the fish market");
+  await page.getByLabel("Caption").fill("The fish market at six.");
+  await page.getByLabel("Credit").fill("Photo: Harbour Archive");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByText("Saved.").waitFor();
+
+  // The library's search finds it by its alt text.
+  await page.goto(`${baseUrl}/admin/media`);
+  await page.getByLabel("Search file name, alt text, caption, credit or uploader").fill("gulls");
+  await page.getByRole("button", { name: "Search" }).click();
+  assert.ok((await page.locator(".media-tile").count()) >= 1);
+  assert.match(await page.locator(".media-tile").first().textContent(), /original\.png|quay|png/);
+
+  // In the editor, the image dialog offers the library; the file's defaults fill the block.
+  await page.goto(`${baseUrl}/admin/posts/new`);
+  await page.getByLabel("Headline").fill("Market opens at dawn");
+  await page.locator(".rich-text").click();
+  await page.keyboard.type("The stalls open early.");
+  await page.keyboard.press("Enter");
+  await page.getByRole("button", { name: /Insert a block/ }).click();
+  await page.getByRole("option", { name: "Image" }).click();
+  await dialog(page).getByRole("button", { name: "Choose from the media library" }).click();
+  await dialog(page).getByPlaceholder("Search the library").fill("gulls");
+  await dialog(page).getByRole("button", { name: /Gulls over the fish market/ }).click();
+  assert.equal(await dialog(page).getByLabel("Alt text (describe the photo)").inputValue(), "Gulls over the fish market");
+  await dialog(page).getByRole("button", { name: "Apply" }).click();
+  await page.locator(".block-dialog").waitFor({ state: "detached" });
+  const doc = await documentJson(page);
+  const img = doc.content.find((b) => b.type === "image");
+  assert.ok(img.attrs.media_id > 0, "the block names the library file");
+  await page.getByLabel("First author").selectOption({ label: "Priya Lindqvist" });
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.waitForURL(/\/admin\/posts\/\d+\/edit\?done=published$/);
+
+  const reader = await (await browser.newContext()).newPage();
+  await reader.goto(`${baseUrl}/market-opens-at-dawn/`);
+  const figure = reader.locator(".article-body figure.block-image");
+  assert.equal(await figure.locator("picture source[type='image/webp']").count(), 1, "WebP with a JPEG fallback");
+  assert.match(await figure.locator("figcaption").textContent(), /The fish market at six\.\s+Photo: Harbour Archive/);
+  const loaded = await figure.locator("img").evaluate((i) => ({ w: i.naturalWidth, src: i.currentSrc }));
+  assert.ok(loaded.w > 0 && loaded.src.endsWith(".webp"), `chromium picks the WebP rendition: ${loaded.src}`);
+
+  // The library knows where the file is used, and refuses to delete it.
+  await page.goto(`${baseUrl}/admin/media/${img.attrs.media_id}`);
+  await page.getByRole("link", { name: "Market opens at dawn" }).waitFor();
+  await page.getByRole("button", { name: "Delete file" }).click();
+  await page.getByText(/This file is used in \d+ place/).first().waitFor();
+});

@@ -64,6 +64,41 @@ function askAttrs(kind, current, upload) {
       inputs[name] = input;
       form.append(el("div", { class: "field" }, el("label", { for: id, text: label }), input));
     }
+    // Images and galleries can reuse files from the media library.
+    const picked = [];
+    if (kind === "image" || kind === "gallery") {
+      const search = el("input", { id: "bd-library", type: "search", placeholder: "Search the library" });
+      const results = el("ul", { class: "picker-grid", "aria-label": "Library images" });
+      const note = el("p", { class: "hint", "aria-live": "polite" });
+      async function find() {
+        const r = await fetch("/admin/media.json?kind=image&q=" + encodeURIComponent(search.value), { credentials: "same-origin" });
+        const j = await r.json();
+        results.textContent = "";
+        for (const f of j.media) {
+          const b = el("button", { type: "button", title: f.name }, el("img", { src: f.thumb, alt: "" }), el("span", { text: f.alt || f.name }));
+          b.addEventListener("click", () => {
+            const chosen = { src: f.src, media_id: f.id, width: f.width, height: f.height, alt: f.alt || "", caption: f.caption, credit: f.credit };
+            if (kind === "image") {
+              picked.length = 0;
+              picked.push(chosen);
+              for (const name of ["alt", "caption", "credit"]) if (inputs[name] && !inputs[name].value && chosen[name]) inputs[name].value = chosen[name];
+              if (inputs.src) inputs.src.value = f.src;
+              note.textContent = `Chosen: ${f.name}`;
+            } else {
+              picked.push(chosen);
+              note.textContent = `${picked.length} photo${picked.length > 1 ? "s" : ""} chosen from the library`;
+            }
+          });
+          results.append(el("li", {}, b));
+        }
+        if (!j.media.length) results.append(el("li", { text: "No images match." }));
+      }
+      search.addEventListener("input", () => { clearTimeout(search.t); search.t = setTimeout(find, 200); });
+      const open = el("button", { type: "button", text: "Choose from the media library" });
+      open.addEventListener("click", () => { lib.hidden = false; open.hidden = true; find(); search.focus(); });
+      const lib = el("div", { class: "field", hidden: true }, el("label", { for: "bd-library", text: "Media library" }), search, results, note);
+      form.append(open, lib);
+    }
     const status = el("p", { class: "field-error", role: "alert" });
     form.append(status, el("div", { class: "buttons" }, el("button", { type: "submit", value: "ok", class: "primary", text: "Apply" }), el("button", { type: "submit", value: "cancel", text: "Cancel" })));
     dlg.append(form);
@@ -79,12 +114,21 @@ function askAttrs(kind, current, upload) {
         out[name] = v === "" ? (name === "alt" || name === "html" || name === "post" || name === "url" || name === "src" ? "" : null) : v;
       }
       try {
-        if (inputs.file && inputs.file.files.length) Object.assign(out, await upload(inputs.file.files[0]));
+        if (kind === "image" && picked.length) Object.assign(out, { src: picked[0].src, media_id: picked[0].media_id, width: picked[0].width, height: picked[0].height });
+        if (kind === "gallery" && picked.length) out.images = [...(out.images || []), ...picked];
+        if (inputs.file && inputs.file.files.length) {
+          const up = await upload(inputs.file.files[0]);
+          for (const name of ["alt", "caption", "credit"]) if (!out[name] && up[name]) out[name] = up[name];
+          Object.assign(out, { src: up.src, media_id: up.media_id, width: up.width, height: up.height });
+        }
         if (inputs.files && inputs.files.files.length) {
           out.images = [...(out.images || [])];
           for (const f of inputs.files.files) out.images.push(await upload(f));
         }
       } catch (err) { status.textContent = err.message; return; }
+      const required = { image: ["src", "Upload a photo, choose one from the library or give its address."], embed: ["url", "Give the address of what to embed."], related: ["post", "Give the slug of the related story."], link: ["href", ""] }[kind];
+      if (required && required[1] && !out[required[0]]) { status.textContent = required[1]; return; }
+      if (kind === "gallery" && !(out.images || []).length) { status.textContent = "Add at least one photo."; return; }
       dlg.close(); dlg.remove(); resolve(out);
     });
     dlg.addEventListener("cancel", () => { dlg.remove(); resolve(null); });
@@ -198,7 +242,7 @@ export function mount(textarea) {
     const r = await fetch("/admin/editor/upload", { method: "POST", body: data, credentials: "same-origin" });
     const j = await r.json().catch(() => ({}));
     if (!r.ok) throw new Error(j.message || "The upload failed.");
-    return { src: j.media.src, media_id: j.media.id, width: j.media.width, height: j.media.height };
+    return { src: j.media.src, media_id: j.media.id, width: j.media.width, height: j.media.height, alt: j.media.alt || "", caption: j.media.caption, credit: j.media.credit };
   }
 
   async function convert(body) {
@@ -461,7 +505,7 @@ export function mount(textarea) {
         stats.textContent = `Uploading ${f.name}…`;
         try {
           const attrs = await upload(f);
-          const node = N.image.create({ ...attrs, size: "inline", alt: "" });
+          const node = N.image.create({ ...attrs, size: "inline", alt: attrs.alt || "" });
           const pos = at ? at.pos : view.state.selection.from;
           const $pos = view.state.doc.resolve(pos);
           const insertAt = $pos.depth >= 1 ? $pos.after(1) : pos;

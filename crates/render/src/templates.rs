@@ -42,6 +42,8 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/setup.html", include_str!("../templates/admin/setup.html")),
     ("admin/posts.html", include_str!("../templates/admin/posts.html")),
     ("admin/editor.html", include_str!("../templates/admin/editor.html")),
+    ("admin/media.html", include_str!("../templates/admin/media.html")),
+    ("admin/media_item.html", include_str!("../templates/admin/media_item.html")),
     ("admin/authors.html", include_str!("../templates/admin/authors.html")),
     ("admin/tags.html", include_str!("../templates/admin/tags.html")),
     ("admin/users.html", include_str!("../templates/admin/users.html")),

@@ -39,6 +39,10 @@ pub struct ImageView {
     pub src_width: u32,
     pub src_height: u32,
     pub srcset: String,
+    /// The same widths as WebP, for a `<picture>` source (files rendered before WebP have none).
+    pub webp_srcset: Option<String>,
+    /// CSS `object-position` of the focal point, e.g. "50% 30%", for crops.
+    pub focal: String,
     pub width: i64,
     pub height: i64,
     pub alt: String,
@@ -99,29 +103,61 @@ pub fn audio_view(file: &str, opus_file: Option<&str>, duration_ms: i64, bytes: 
     }
 }
 
-/// Public URL of one rendered width of an image, addressed by the SHA-256 of its original bytes.
-pub fn media_url(sha256: &str, width: u32) -> String {
-    format!("/media/{sha256}/{width}.jpg")
+/// A library image's files as pages address them: its key (the directory, stable across replacements), a version
+/// that changes when the file is replaced (so year-long caches never show the old one), the rendered widths and
+/// whether WebP renditions exist.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MediaFiles {
+    pub key: String,
+    pub version: Option<String>,
+    pub widths: Vec<u32>,
+    pub webp: bool,
 }
 
-/// An image as templates use it. `widths` are the rendered widths, ascending.
+impl MediaFiles {
+    /// `version` is given when the current bytes' SHA-256 is not the key (the file was replaced).
+    pub fn new(key: &str, sha256: &str, widths: Vec<u32>, webp: bool) -> MediaFiles {
+        let version = (key != sha256).then(|| sha256.chars().take(12).collect());
+        MediaFiles { key: key.to_owned(), version, widths, webp }
+    }
+
+    /// Public URL of one rendered width in one format ("jpg" or "webp").
+    pub fn url(&self, width: u32, ext: &str) -> String {
+        match &self.version {
+            Some(v) => format!("/media/{}/{width}.{ext}?v={v}", self.key),
+            None => format!("/media/{}/{width}.{ext}", self.key),
+        }
+    }
+
+    pub fn largest(&self) -> u32 {
+        self.widths.last().copied().unwrap_or(0)
+    }
+
+    pub fn srcset(&self, ext: &str) -> String {
+        self.widths.iter().map(|w| format!("{} {w}w", self.url(*w, ext))).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// An image as templates use it.
 pub fn image_view(
     id: i64,
-    sha256: &str,
+    files: &MediaFiles,
     size: (i64, i64),
-    widths: &[u32],
+    focal: (i64, i64),
     alt: Option<&str>,
     caption: Option<&str>,
     credit: Option<&str>,
 ) -> ImageView {
-    let largest = widths.last().copied().unwrap_or(0);
+    let largest = files.largest();
     ImageView {
         id,
-        src: media_url(sha256, largest),
-        thumb: media_url(sha256, widths.first().copied().unwrap_or(largest)),
+        src: files.url(largest, "jpg"),
+        thumb: files.url(files.widths.first().copied().unwrap_or(largest), "jpg"),
         src_width: largest,
         src_height: if size.0 > 0 { (size.1 as u64 * u64::from(largest) / size.0 as u64) as u32 } else { 0 },
-        srcset: widths.iter().map(|w| format!("{} {w}w", media_url(sha256, *w))).collect::<Vec<_>>().join(", "),
+        srcset: files.srcset("jpg"),
+        webp_srcset: files.webp.then(|| files.srcset("webp")),
+        focal: format!("{}% {}%", focal.0.clamp(0, 100), focal.1.clamp(0, 100)),
         width: size.0,
         height: size.1,
         alt: alt.unwrap_or_default().to_owned(),

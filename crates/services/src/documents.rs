@@ -4,7 +4,7 @@
 
 use newsdesk_domain::document::Document;
 use newsdesk_domain::{Role, ValidationError};
-use newsdesk_render::document::{self as doc_render, Env, PromptNewsletter, RelatedCard, RenderedBody};
+use newsdesk_render::document::{self as doc_render, Env, MediaRef, PromptNewsletter, RelatedCard, RenderedBody};
 use newsdesk_store::posts::ConvertedBody;
 use newsdesk_store::{Store, StoreResult};
 
@@ -83,6 +83,25 @@ pub async fn env_for(store: &Store, doc: &Document) -> StoreResult<Env> {
             );
         }
     }
+    let (ids, keys) = doc_render::media_refs(doc);
+    let mut files = store.media_many(&ids).await?;
+    files.extend(store.media_by_keys(&keys).await?);
+    for m in files {
+        env.media_keys.insert(m.file_key.clone(), m.id);
+        env.media.insert(
+            m.id,
+            MediaRef {
+                id: m.id,
+                files: crate::views::media_files(&m),
+                width: m.width as u32,
+                height: m.height as u32,
+                focal: (m.focal_x, m.focal_y),
+                alt: m.alt,
+                caption: m.caption,
+                credit: m.credit,
+            },
+        );
+    }
     let uses_prompt = {
         let mut found = false;
         doc.walk(&mut |b| found |= matches!(b, newsdesk_domain::document::Block::Prompt { .. }));
@@ -99,17 +118,42 @@ pub async fn env_for(store: &Store, doc: &Document) -> StoreResult<Env> {
     Ok(env)
 }
 
-/// Renders everything a body becomes.
-pub async fn render_body(store: &Store, doc: &Document) -> StoreResult<RenderedBody> {
+/// Renders everything a body becomes; also answers which library files it uses.
+pub async fn render_body(store: &Store, doc: &Document) -> StoreResult<(RenderedBody, Vec<i64>)> {
     let env = env_for(store, doc).await?;
-    Ok(doc_render::render(doc, &env))
+    Ok((doc_render::render(doc, &env), env.used_media(doc)))
+}
+
+async fn converted(store: &Store, id: i64, doc: &Document) -> StoreResult<ConvertedBody> {
+    let (r, media_ids) = render_body(store, doc).await?;
+    Ok(ConvertedBody {
+        id,
+        media_ids,
+        body_doc: doc.to_json(),
+        body_html: r.html,
+        body_text: r.text,
+        body_email_html: r.email_html,
+        word_count: r.word_count as i64,
+    })
+}
+
+/// Renders stories again from their documents (after a library file they use was replaced or its details changed).
+pub async fn rerender(store: &Store, post_ids: &[i64]) -> StoreResult<()> {
+    let mut bodies = Vec::with_capacity(post_ids.len());
+    for id in post_ids {
+        if let Some(p) = store.post(*id).await? {
+            let doc = stored(&p.row.body_doc, &p.row.body_md);
+            bodies.push(converted(store, *id, &doc).await?);
+        }
+    }
+    store.set_rerendered_bodies(&bodies).await
 }
 
 /// The page HTML for the editor's preview (and a refused save's form): the document JSON when given, else the
 /// Markdown; a document that does not parse previews as nothing.
 pub async fn preview_html(store: &Store, document: Option<&str>, markdown: &str) -> StoreResult<String> {
     let Ok(doc) = parse_body(document, markdown) else { return Ok(String::new()) };
-    Ok(render_body(store, &doc).await?.html)
+    Ok(render_body(store, &doc).await?.0.html)
 }
 
 /// Converts posts saved before the document model, in batches; returns how many were converted. Runs at start-up
@@ -123,16 +167,7 @@ pub async fn convert_existing(store: &Store) -> anyhow::Result<usize> {
         }
         let mut bodies = Vec::with_capacity(batch.len());
         for (id, md) in &batch {
-            let doc = doc_render::from_markdown(md);
-            let r = render_body(store, &doc).await?;
-            bodies.push(ConvertedBody {
-                id: *id,
-                body_doc: doc.to_json(),
-                body_html: r.html,
-                body_text: r.text,
-                body_email_html: r.email_html,
-                word_count: r.word_count as i64,
-            });
+            bodies.push(converted(store, *id, &doc_render::from_markdown(md)).await?);
         }
         store.set_converted_bodies(&bodies).await?;
         total += bodies.len();

@@ -72,7 +72,12 @@ impl From<StoreError> for ServiceError {
             StoreError::Conflict { field, message } => {
                 let mut errors = FieldErrors::new();
                 errors.insert(field, message);
-                let code = if field == "revision" { "revision_conflict" } else { "slug_taken" };
+                let code = match field {
+                    "revision" => "revision_conflict",
+                    "file" => "media_duplicate",
+                    "media" => "media_in_use",
+                    _ => "slug_taken",
+                };
                 ServiceError::Invalid { errors, code }
             }
             other => ServiceError::Internal(anyhow::Error::new(other)),

@@ -308,7 +308,7 @@ pub async fn save_post(
         }
     }
 
-    let rendered = crate::documents::render_body(store, &document).await?;
+    let (rendered, media_ids) = crate::documents::render_body(store, &document).await?;
     let input = PostInput {
         kind,
         slug,
@@ -329,6 +329,7 @@ pub async fn save_post(
         author_ids,
         tag_ids,
         related_post_id,
+        media_ids,
     };
     match existing {
         Some(p) => {

@@ -25,7 +25,21 @@ pub fn tag_view(t: &Tag) -> TagView {
 }
 
 pub fn image_view(m: &Media, alt: Option<&str>, caption: Option<&str>, credit: Option<&str>) -> ImageView {
-    views::image_view(m.id, &m.sha256, (m.width, m.height), &m.width_list(), alt, caption, credit)
+    // What the story says, else the library's defaults for the file.
+    views::image_view(
+        m.id,
+        &media_files(m),
+        (m.width, m.height),
+        (m.focal_x, m.focal_y),
+        alt.filter(|a| !a.is_empty()).or(m.alt.as_deref()),
+        caption.or(m.caption.as_deref()),
+        credit.or(m.credit.as_deref()),
+    )
+}
+
+/// How pages address a library image's files.
+pub fn media_files(m: &Media) -> views::MediaFiles {
+    views::MediaFiles::new(&m.file_key, &m.sha256, m.width_list(), m.has_webp())
 }
 
 pub fn post_view(p: &Post) -> PostView {

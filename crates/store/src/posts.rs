@@ -96,12 +96,16 @@ pub struct PostInput {
     pub author_ids: Vec<i64>,
     pub tag_ids: Vec<i64>,
     pub related_post_id: Option<i64>,
+    /// Library files the body uses (the feature image is added to these as the post's usage).
+    pub media_ids: Vec<i64>,
 }
 
 /// A body converted to the document model by [`Store::set_converted_bodies`].
 #[derive(Debug, Clone)]
 pub struct ConvertedBody {
     pub id: i64,
+    /// Library files the body uses.
+    pub media_ids: Vec<i64>,
     pub body_doc: String,
     pub body_html: String,
     pub body_text: String,
@@ -453,12 +457,23 @@ impl Store {
     /// Writes bodies converted to the document model, in one transaction, without making revisions (a conversion is
     /// not an edit). Only rows still without a document are written, so two nodes converting at once agree.
     pub async fn set_converted_bodies(&self, bodies: &[ConvertedBody]) -> StoreResult<()> {
+        self.write_bodies(bodies, true).await
+    }
+
+    /// Writes bodies rendered again from their unchanged documents (a library file they use was replaced), without
+    /// making revisions.
+    pub async fn set_rerendered_bodies(&self, bodies: &[ConvertedBody]) -> StoreResult<()> {
+        self.write_bodies(bodies, false).await
+    }
+
+    async fn write_bodies(&self, bodies: &[ConvertedBody], only_unconverted: bool) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
+        let only = if only_unconverted { " AND body_doc = ''" } else { "" };
         for b in bodies {
-            sqlx::query(
+            sqlx::query(AssertSqlSafe(format!(
                 "UPDATE posts SET body_doc = $1, body_html = $2, body_text = $3, body_email_html = $4, word_count = $5
-                 WHERE id = $6 AND body_doc = ''",
-            )
+                 WHERE id = $6{only}"
+            )))
             .bind(&b.body_doc)
             .bind(&b.body_html)
             .bind(&b.body_text)
@@ -467,6 +482,14 @@ impl Store {
             .bind(b.id)
             .execute(&mut *tx)
             .await?;
+            let feature: Option<i64> = sqlx::query_scalar("SELECT feature_image_id FROM posts WHERE id = $1")
+                .bind(b.id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten();
+            let mut ids = b.media_ids.clone();
+            ids.extend(feature);
+            crate::media::record_usage(&mut tx, b.id, &ids).await?;
             sqlx::query("UPDATE post_revisions SET body_doc = $1 WHERE post_id = $2 AND body_doc = '' AND body_md = (SELECT body_md FROM posts WHERE id = $2)")
                 .bind(&b.body_doc)
                 .bind(b.id)
@@ -595,6 +618,9 @@ async fn write_relations(conn: &mut AnyConnection, id: i64, input: &PostInput) -
             .execute(&mut *conn)
             .await?;
     }
+    let mut media_ids = input.media_ids.clone();
+    media_ids.extend(input.feature_image_id);
+    crate::media::record_usage(conn, id, &media_ids).await?;
     Ok(())
 }
 

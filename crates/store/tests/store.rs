@@ -44,6 +44,7 @@ fn post(slug: &str, status: &str, published_at: Option<i64>, authors: Vec<i64>, 
         author_ids: authors,
         tag_ids: tags,
         related_post_id: None,
+        media_ids: vec![],
     }
 }
 

@@ -229,6 +229,7 @@ async fn posts_saved_before_the_document_model_are_converted() {
                     author_ids: vec![ana],
                     tag_ids: vec![],
                     related_post_id: None,
+                    media_ids: vec![],
                 },
                 None,
             )

@@ -12,6 +12,7 @@ mod first_run;
 mod hardening;
 mod helpers;
 mod mail;
+mod media_library;
 mod newsletters;
 mod newsroom;
 mod public;

@@ -531,6 +531,7 @@ async fn related_promo_corrections_revisions_and_conflicts() {
                     author_ids: vec![ana],
                     tag_ids: vec![],
                     related_post_id: None,
+                    media_ids: vec![],
                 },
                 None,
             )

@@ -40,9 +40,27 @@ pub struct PromptNewsletter {
     pub description: Option<String>,
 }
 
+/// A library file an image block uses, as it is when the story is saved.
+#[derive(Debug, Clone, Default)]
+pub struct MediaRef {
+    pub id: i64,
+    pub files: crate::views::MediaFiles,
+    pub width: u32,
+    pub height: u32,
+    /// Focal point, per cent from the left and the top.
+    pub focal: (i64, i64),
+    /// The file's defaults, used where the block leaves them empty.
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
 /// What rendering needs from outside the document, looked up by the caller before it renders.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
+    /// Library files by id, and the ids by key (for images that name a file only by its URL).
+    pub media: HashMap<i64, MediaRef>,
+    pub media_keys: HashMap<String, i64>,
     /// The site's address, for absolute links in e-mail.
     pub site_url: String,
     /// Related-story cards by the key the block holds (slug or id).
@@ -61,6 +79,58 @@ pub struct RenderedBody {
     pub text: String,
     pub markdown: String,
     pub word_count: usize,
+}
+
+/// The library key in one of our image URLs (`/media/<key>/<file>`).
+pub fn media_key_of(src: &str) -> Option<&str> {
+    let rest = src.strip_prefix("/media/")?;
+    let key = rest.split('/').next()?;
+    (key.len() >= 64
+        && key.len() <= 73
+        && key.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+        && rest.len() > key.len())
+    .then_some(key)
+}
+
+/// The library files a document's images and galleries name: by id, and by key for those that only have a URL.
+pub fn media_refs(doc: &Document) -> (Vec<i64>, Vec<String>) {
+    let (mut ids, mut keys) = (Vec::new(), Vec::new());
+    let mut note = |f: &newsdesk_domain::document::Figure| match f.media_id {
+        Some(id) => ids.push(id),
+        None => keys.extend(media_key_of(&f.src).map(str::to_owned)),
+    };
+    doc.walk(&mut |b| match b {
+        Block::Image { attrs } => note(attrs),
+        Block::Gallery { attrs } => attrs.images.iter().for_each(&mut note),
+        _ => {}
+    });
+    ids.sort_unstable();
+    ids.dedup();
+    keys.sort();
+    keys.dedup();
+    (ids, keys)
+}
+
+impl Env {
+    /// The library file a figure shows, if it is one of ours.
+    pub fn media_for(&self, f: &newsdesk_domain::document::Figure) -> Option<&MediaRef> {
+        f.media_id
+            .and_then(|id| self.media.get(&id))
+            .or_else(|| media_key_of(&f.src).and_then(|k| self.media_keys.get(k)).and_then(|id| self.media.get(id)))
+    }
+
+    /// The ids of every library file the document uses (for the usage list).
+    pub fn used_media(&self, doc: &Document) -> Vec<i64> {
+        let mut out = Vec::new();
+        doc.walk(&mut |b| match b {
+            Block::Image { attrs } => out.extend(self.media_for(attrs).map(|m| m.id)),
+            Block::Gallery { attrs } => out.extend(attrs.images.iter().filter_map(|f| self.media_for(f).map(|m| m.id))),
+            _ => {}
+        });
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 /// The related-story keys a document uses, for the caller to look up before [`render`].

@@ -1,7 +1,7 @@
 //! Document → HTML for the article page (and the feeds' content), and → HTML for newsletter e-mail. Both run when a
 //! story is saved. Every text and attribute is escaped here; raw HTML blocks go through the one sanitiser.
 
-use newsdesk_domain::document::{Block, Figure, Inline, ListItem, Mark, PromptKind, TableRow};
+use newsdesk_domain::document::{Block, Figure, ImageSize, Inline, ListItem, Mark, PromptKind, TableRow};
 
 use super::embeds::{self, EmbedKind};
 use super::{Env, escape};
@@ -73,8 +73,14 @@ impl Writer<'_> {
             }
             Block::Image { attrs } => {
                 self.out.push_str(&format!("<figure class=\"block-image size-{}\">", attrs.size.as_str()));
-                self.image(attrs);
-                self.caption(attrs.caption.as_deref(), attrs.credit.as_deref());
+                let sizes = match attrs.size {
+                    ImageSize::Inline => "(min-width: 1100px) 720px, 100vw",
+                    ImageSize::Wide => "(min-width: 1100px) 1000px, 100vw",
+                    ImageSize::Full => "100vw",
+                };
+                self.image(attrs, sizes, false);
+                let (caption, credit) = self.caption_of(attrs);
+                self.caption(caption.as_deref(), credit.as_deref());
                 self.out.push_str("</figure>\n");
             }
             Block::Gallery { attrs } => {
@@ -87,8 +93,9 @@ impl Writer<'_> {
                 ));
                 for f in &attrs.images {
                     self.out.push_str("<li><figure>");
-                    self.image(f);
-                    self.caption(f.caption.as_deref(), f.credit.as_deref());
+                    self.image(f, "(min-width: 1100px) 240px, 50vw", true);
+                    let (caption, credit) = self.caption_of(f);
+                    self.caption(caption.as_deref(), credit.as_deref());
                     self.out.push_str("</figure></li>");
                 }
                 self.out.push_str("</ul>");
@@ -158,23 +165,67 @@ impl Writer<'_> {
         self.out.push_str(&format!("</{tag}>\n"));
     }
 
-    fn image(&mut self, f: &Figure) {
-        let size = match (f.width, f.height) {
+    /// The figure's caption and credit, else the library file's defaults.
+    fn caption_of(&self, f: &Figure) -> (Option<String>, Option<String>) {
+        let m = self.env.media_for(f);
+        (
+            f.caption.clone().or_else(|| m.and_then(|m| m.caption.clone())),
+            f.credit.clone().or_else(|| m.and_then(|m| m.credit.clone())),
+        )
+    }
+
+    /// An image: a library file as `<picture>` (WebP with a JPEG fallback, at the widths rendered, sized for its
+    /// block, with width and height so the page never shifts); any other address as a plain `<img>`.
+    fn image(&mut self, f: &Figure, sizes: &str, cropped: bool) {
+        let media = self.env.media_for(f);
+        let alt = if f.alt.is_empty() { media.and_then(|m| m.alt.clone()).unwrap_or_default() } else { f.alt.clone() };
+        let (w, h) = match media {
+            Some(m) if m.width > 0 => (Some(m.width), Some(m.height)),
+            _ => (f.width, f.height),
+        };
+        let size = match (w, h) {
             (Some(w), Some(h)) => format!(" width=\"{w}\" height=\"{h}\""),
             _ => String::new(),
         };
-        let img = if self.target == Target::Email {
-            format!(
+        let img = match (media, self.target) {
+            (Some(m), Target::Email) => format!(
+                "<img src=\"{}\" alt=\"{}\"{size} style=\"max-width:100%;height:auto\">",
+                escape(&self.url(&m.files.url(m.files.largest(), "jpg"))),
+                escape(&alt)
+            ),
+            (None, Target::Email) => format!(
                 "<img src=\"{}\" alt=\"{}\"{size} style=\"max-width:100%;height:auto\">",
                 escape(&self.url(&f.src)),
-                escape(&f.alt)
-            )
-        } else {
-            format!(
-                "<img src=\"{}\" alt=\"{}\"{size} loading=\"lazy\" decoding=\"async\">",
-                escape(&f.src),
-                escape(&f.alt)
-            )
+                escape(&alt)
+            ),
+            (Some(m), Target::Page) => {
+                let focal = if cropped {
+                    format!(" style=\"object-position: {}% {}%\"", m.focal.0, m.focal.1)
+                } else {
+                    String::new()
+                };
+                let webp = if m.files.webp {
+                    format!(
+                        "<source type=\"image/webp\" srcset=\"{}\" sizes=\"{sizes}\">",
+                        escape(&m.files.srcset("webp"))
+                    )
+                } else {
+                    String::new()
+                };
+                format!(
+                    "<picture>{webp}<img src=\"{}\" srcset=\"{}\" sizes=\"{sizes}\" alt=\"{}\"{size}{focal} loading=\"lazy\" decoding=\"async\"></picture>",
+                    escape(&m.files.url(m.files.largest(), "jpg")),
+                    escape(&m.files.srcset("jpg")),
+                    escape(&alt)
+                )
+            }
+            (None, Target::Page) => {
+                format!(
+                    "<img src=\"{}\" alt=\"{}\"{size} loading=\"lazy\" decoding=\"async\">",
+                    escape(&f.src),
+                    escape(&alt)
+                )
+            }
         };
         match f.href.as_deref() {
             Some(h) => self.out.push_str(&format!("<a href=\"{}\">{img}</a>", escape(&self.url(h)))),

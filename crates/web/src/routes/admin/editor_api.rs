@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use newsdesk_render::document::to_markdown;
-use newsdesk_services::media::{UploadError, store_image};
+use newsdesk_services::media::{UploadError, store_upload};
 use newsdesk_services::views::image_view;
 
 use crate::auth::Staff;
@@ -30,16 +30,19 @@ pub async fn upload(State(state): State<AppState>, staff: Staff, form: FormData)
         ApiError::new(StatusCode::BAD_REQUEST, "file_missing", "Send the image as multipart field \"file\".")
     })?;
     let media =
-        store_image(&state.store, &state.media_dir, &file.filename, file.bytes, "file").await.map_err(|e| match e {
-            UploadError::Invalid(v) => ApiError::from(v),
-            UploadError::Internal(e) => ApiError::from(e),
-        })?;
+        store_upload(&state.store, &state.media_dir, &file.filename, file.bytes, "file", Some(staff.user.id), true)
+            .await
+            .map_err(|e| match e {
+                UploadError::Invalid(v) => ApiError::from(v),
+                UploadError::Internal(e) => ApiError::from(e),
+            })?;
     let view = image_view(&media, None, None, None);
     tracing::info!(media.id = media.id, user.id = staff.user.id, "image uploaded from the editor");
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "media": {
-            "id": media.id, "src": view.src, "width": media.width, "height": media.height } })),
+            "id": media.id, "src": view.src, "width": media.width, "height": media.height,
+            "alt": media.alt, "caption": media.caption, "credit": media.credit } })),
     )
         .into_response())
 }

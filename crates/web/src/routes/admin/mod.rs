@@ -7,6 +7,7 @@ pub mod curation;
 pub mod editor_api;
 pub mod issues;
 pub mod jobs;
+pub mod media;
 pub mod news_feed;
 pub mod newsletters;
 pub mod outbox;

@@ -1,4 +1,4 @@
-//! Embedded CSS/JS under `/assets/` and uploaded images under `/media/{sha256}/{width}.jpg`, both immutable.
+//! Embedded CSS/JS under `/assets/` and library files under `/media/{key}/{file}`, both immutable.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -69,16 +69,46 @@ pub async fn favicon(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "image/x-icon"), (header::CACHE_CONTROL, "public, max-age=86400")], body).into_response()
 }
 
-pub async fn media(State(state): State<AppState>, Path((sha, file)): Path<(String, String)>) -> Response {
-    let valid_sha = sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-    let valid_file = file.strip_suffix(".jpg").is_some_and(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()));
-    if !valid_sha || !valid_file {
+/// `/media/{key}/{file}`: a library file's renditions (`{width}.jpg`, `{width}.webp`) and original
+/// (`original.{ext}`; audio with ranges so players can seek). Keys and names are checked before the disk is touched.
+pub async fn media(
+    State(state): State<AppState>,
+    Path((key, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    let valid_key = match key.split_once('-') {
+        Some((sha, suffix)) => hex(sha, 64) && hex(suffix, 8),
+        None => hex(&key, 64),
+    };
+    let (stem, ext) = file.rsplit_once('.').unwrap_or(("", ""));
+    let rendition = !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit());
+    let mime = match ext {
+        "jpg" if rendition || stem == "original" => "image/jpeg",
+        "webp" if rendition || stem == "original" => "image/webp",
+        "png" | "gif" if stem == "original" => {
+            if ext == "png" {
+                "image/png"
+            } else {
+                "image/gif"
+            }
+        }
+        "pdf" if stem == "original" => "application/pdf",
+        "mp3" if stem == "original" => "audio/mpeg",
+        "ogg" if stem == "original" => "audio/ogg",
+        "wav" if stem == "original" => "audio/wav",
+        "m4a" if stem == "original" => "audio/mp4",
+        _ => "",
+    };
+    if !valid_key || mime.is_empty() {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let path = newsdesk_services::media::media_path(&state.media_dir, &sha).join(&file);
+    let path = newsdesk_services::media::media_path(&state.media_dir, &key).join(&file);
     match tokio::fs::read(&path).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, IMMUTABLE)], Body::from(bytes))
-            .into_response(),
+        Ok(bytes) if mime.starts_with("audio/") => ranged(bytes, mime, &headers),
+        Ok(bytes) => {
+            ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, IMMUTABLE)], Body::from(bytes)).into_response()
+        }
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -104,6 +134,11 @@ pub async fn audio(
         return StatusCode::NOT_FOUND.into_response();
     };
     let mime = if ext == "mp3" { "audio/mpeg" } else { "audio/ogg; codecs=opus" };
+    ranged(bytes, mime, &headers)
+}
+
+/// Audio with single-range requests, so players can seek.
+fn ranged(bytes: Vec<u8>, mime: &'static str, headers: &HeaderMap) -> Response {
     let len = bytes.len() as u64;
     let range =
         headers.get(header::RANGE).and_then(|v| v.to_str().ok()).and_then(|r| r.strip_prefix("bytes=")).and_then(|r| {
