@@ -133,6 +133,31 @@ test("a reporter writes a story with every kind of block and readers get it with
   await dialog(page).getByLabel("Attribution").fill("Harbour board chair Lin Abara");
   await dialog(page).getByRole("button", { name: "Apply" }).click();
 
+  // Drag the pull quote by its handle to the top of the story; undo puts it back; redo moves it again.
+  const before = (await documentJson(page)).content.map((b) => b.type);
+  await page.locator(".rich-text blockquote.pull-quote").hover();
+  await page.locator(".drag-handle").waitFor();
+  // A person's drag: press on the handle, move in steps, release at the top of the embed above it.
+  const hb = await page.locator(".drag-handle").boundingBox();
+  const tb = await page.locator(".rich-text .embed-card").first().boundingBox();
+  await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(hb.x + 20, hb.y - 20, { steps: 5 });
+  await page.mouse.move(tb.x + 40, tb.y + 3, { steps: 10 });
+  await page.mouse.up();
+  const moved = (await documentJson(page)).content.map((b) => b.type);
+  assert.ok(moved.indexOf("pull_quote") < moved.indexOf("embed"), `dragged above the embed: ${before} → ${moved}`);
+  assert.equal(moved.filter((t) => t === "pull_quote").length, 1, "moved, not copied");
+  await page.locator(".rich-text").press("Control+z");
+  assert.deepEqual((await documentJson(page)).content.map((b) => b.type), before, "undo restores the order");
+  await page.locator(".rich-text").press("Control+Shift+z");
+  assert.deepEqual((await documentJson(page)).content.map((b) => b.type), moved, "redo moves it again");
+  // Full screen, and Escape leaves it.
+  await page.getByRole("button", { name: /Full screen/ }).click();
+  assert.ok(await page.locator("form#editor.editor-fullscreen").isVisible());
+  await page.locator(".rich-text").press("Escape");
+  assert.equal(await page.locator("form#editor.editor-fullscreen").count(), 0);
+
   const doc = await documentJson(page);
   const types = doc.content.map((b) => b.type);
   for (const t of ["heading", "paragraph", "bullet_list", "image", "gallery", "embed", "pull_quote"]) assert.ok(types.includes(t), `${t} in ${types}`);

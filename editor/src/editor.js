@@ -5,7 +5,7 @@ import { EditorState, TextSelection, NodeSelection, Plugin } from "prosemirror-s
 import { EditorView } from "prosemirror-view";
 import { Node as PMNode } from "prosemirror-model";
 import { keymap } from "prosemirror-keymap";
-import { history, undo, redo } from "prosemirror-history";
+import { history, undo, redo, closeHistory } from "prosemirror-history";
 import { baseKeymap, toggleMark, setBlockType, wrapIn, chainCommands, exitCode } from "prosemirror-commands";
 import { inputRules, wrappingInputRule, textblockTypeInputRule, InputRule, smartQuotes, ellipsis, emDash } from "prosemirror-inputrules";
 import { splitListItem, liftListItem, sinkListItem, wrapInList } from "prosemirror-schema-list";
@@ -40,6 +40,8 @@ const FIELDS = {
   link: [["href", "Link address", "url"], ["title", "Title", "text"]],
 };
 const LABELS = { image: "Image", gallery: "Gallery", embed: "Embed", related: "Related story", prompt: "Signup or donation prompt", html: "Raw HTML", callout: "Fact box", pull_quote: "Pull quote", code_block: "Code", link: "Link" };
+
+let lookup = async () => ({});
 
 function askAttrs(kind, current, upload) {
   return new Promise((resolve) => {
@@ -99,6 +101,20 @@ function askAttrs(kind, current, upload) {
       const lib = el("div", { class: "field", hidden: true }, el("label", { for: "bd-library", text: "Media library" }), search, results, note);
       form.append(open, lib);
     }
+    if (kind === "embed") {
+      const about = el("p", { class: "hint", id: "bd-embed-about", "aria-live": "polite" });
+      inputs.url.setAttribute("aria-describedby", "bd-embed-about");
+      inputs.url.addEventListener("change", async () => {
+        if (!inputs.url.value.trim()) return;
+        about.textContent = "Looking it up…";
+        try {
+          const j = await lookup(inputs.url.value.trim());
+          if (!inputs.title.value && j.title) inputs.title.value = j.title;
+          about.textContent = `${j.provider}: ${j.player ? "readers can play it here after they click (nothing loads before)" : "readers follow a link to it"}.`;
+        } catch (e) { about.textContent = e.message; }
+      });
+      inputs.url.closest(".field").append(about);
+    }
     const status = el("p", { class: "field-error", role: "alert" });
     form.append(status, el("div", { class: "buttons" }, el("button", { type: "submit", value: "ok", class: "primary", text: "Apply" }), el("button", { type: "submit", value: "cancel", text: "Cancel" })));
     dlg.append(form);
@@ -157,7 +173,7 @@ function moveBlock(dir) {
       const target = dir < 0 ? start - other.nodeSize : start + other.nodeSize;
       tr = tr.insert(target, node);
       tr.setSelection(node.isAtom ? NodeSelection.create(tr.doc, target) : TextSelection.near(tr.doc.resolve(target + 1)));
-      dispatch(tr.scrollIntoView());
+      dispatch(tr.setMeta("newsdesk-step", true).scrollIntoView());
     }
     return true;
   };
@@ -182,7 +198,7 @@ function insertBlock(node) {
     // The caret goes into the new block (or the block is selected, for one edited through its settings).
     if (node.isAtom) tr.setSelection(NodeSelection.create(tr.doc, pos));
     else tr.setSelection(TextSelection.near(tr.doc.resolve(pos + 1)));
-    if (dispatch) dispatch(tr.scrollIntoView());
+    if (dispatch) dispatch(tr.setMeta("newsdesk-step", true).scrollIntoView());
     return true;
   };
 }
@@ -244,6 +260,13 @@ export function mount(textarea) {
     if (!r.ok) throw new Error(j.message || "The upload failed.");
     return { src: j.media.src, media_id: j.media.id, width: j.media.width, height: j.media.height, alt: j.media.alt || "", caption: j.media.caption, credit: j.media.credit };
   }
+
+  lookup = async (url) => {
+    const r = await fetch("/admin/editor/embed", { method: "POST", body: JSON.stringify({ url }), credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf } });
+    const j = await r.json();
+    if (!r.ok) throw new Error(j.message || "The address could not be looked up.");
+    return j.embed;
+  };
 
   async function convert(body) {
     const r = await fetch("/admin/editor/convert", { method: "POST", body: JSON.stringify(body), credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf } });
@@ -373,7 +396,7 @@ export function mount(textarea) {
     if (!node || !FIELDS[node.type.name]) return false;
     const attrs = await askAttrs(node.type.name, node.attrs, upload);
     view.focus();
-    if (attrs) view.dispatch(view.state.tr.setNodeMarkup(pos, null, attrs));
+    if (attrs) view.dispatch(view.state.tr.setNodeMarkup(pos, null, attrs).setMeta("newsdesk-step", true));
     return true;
   }
   button("+", "Insert a block (or type / in an empty line)", () => openMenu(false));
@@ -489,12 +512,47 @@ export function mount(textarea) {
       return false;
     },
     dispatchTransaction(tr) {
+      // A drop, a paste, an inserted or moved block and a block's new settings are each their own undo step.
+      if (["drop", "paste"].includes(tr.getMeta("uiEvent")) || tr.getMeta("newsdesk-step")) closeHistory(tr);
       view.updateState(view.state.apply(tr));
       if (tr.docChanged) { sync(); docInput.dispatchEvent(new Event("input", { bubbles: true })); }
       else sync();
     },
   });
   wrap.append(el("p", { id: "rich-help", class: "hint", text: "Type ## for a heading, * for a list, > for a quote, / or + to insert a photo, gallery, embed, pull quote and more. Select a block and press Enter to edit it; Alt+Up and Alt+Down move it." }));
+
+  // ---- Drag to reorder: a handle beside the block under the pointer ----
+  const handle = el("div", { class: "drag-handle", draggable: "true", "aria-hidden": "true", title: "Drag to move this block (or Alt+Up / Alt+Down)", text: "⠿" });
+  wrap.append(handle);
+  let handlePos = null;
+  surface.addEventListener("mousemove", (e) => {
+    const found = view.posAtCoords({ left: e.clientX, top: e.clientY });
+    if (!found) return;
+    const $pos = view.state.doc.resolve(found.inside >= 0 ? found.inside : found.pos);
+    const pos = $pos.depth >= 1 ? $pos.before(1) : found.inside >= 0 ? found.inside : null;
+    if (pos === null || !view.state.doc.nodeAt(pos)) return;
+    const dom = view.nodeDOM(pos);
+    if (!(dom instanceof HTMLElement)) return;
+    handlePos = pos;
+    const box = dom.getBoundingClientRect(), outer = wrap.getBoundingClientRect();
+    handle.style.top = `${box.top - outer.top}px`;
+    handle.style.display = "block";
+  });
+  handle.addEventListener("dragstart", (e) => {
+    if (handlePos === null) return;
+    const sel = NodeSelection.create(view.state.doc, handlePos);
+    view.dispatch(view.state.tr.setSelection(sel));
+    const slice = sel.content();
+    if (view.serializeForClipboard) {
+      const { dom, text } = view.serializeForClipboard(slice);
+      e.dataTransfer.setData("text/html", dom.innerHTML);
+      e.dataTransfer.setData("text/plain", text);
+    }
+    e.dataTransfer.effectAllowed = "move";
+    const dom = view.nodeDOM(handlePos);
+    if (dom instanceof HTMLElement) e.dataTransfer.setDragImage(dom, 0, 0);
+    view.dragging = { slice, move: true };
+  });
 
   function dropFiles(files, at, event) {
     const images = [...(files || [])].filter((f) => f.type.startsWith("image/"));

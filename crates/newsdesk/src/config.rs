@@ -18,6 +18,7 @@ pub struct Config {
     pub site: SiteConfig,
     pub log: LogConfig,
     pub feeds: FeedsConfig,
+    pub editor: EditorConfig,
     pub narration: newsdesk_worker::narration::NarrationConfig,
     pub mail: newsdesk_worker::mail::MailConfig,
     pub newsletters: newsdesk_worker::delivery::NewsletterConfig,
@@ -99,6 +100,14 @@ impl Default for FeedsConfig {
     fn default() -> Self {
         FeedsConfig { full_content: true, items: 20 }
     }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EditorConfig {
+    /// Let the editor's embed lookup (oEmbed) fetch addresses on private networks and loopback. Off: a staff member
+    /// cannot make the server fetch an internal address.
+    pub oembed_private_networks: bool,
 }
 
 pub const CONFIG_FILE: &str = "newsdesk.toml";
@@ -197,6 +206,7 @@ impl Config {
             narration_policy_url: self.narration.policy_url.clone(),
             mail_transport: self.mail.transport.clone(),
             webhook_secret: self.newsletters.webhook_secret.clone(),
+            oembed_private_networks: self.editor.oembed_private_networks,
         }
     }
 
@@ -302,6 +312,11 @@ url = ""
 # Whole articles in RSS, Atom and JSON feeds (true), or only each article's dek (false).
 full_content = true
 items = 20
+
+[editor]
+# The editor asks an embed's page for its title and provider (oEmbed). Addresses on private networks and loopback
+# are refused unless this is true.
+oembed_private_networks = false
 
 [narration]
 # Audio editions of articles, labelled "This audio is created with AI assistance".

@@ -66,8 +66,8 @@ fn prepare_dir(dir: &Path) -> anyhow::Result<BTreeSet<String>> {
 fn file_for(url: &str, content_type: &str) -> String {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let mut path = path.trim_start_matches('/').to_owned();
-    // Asset URLs carry a cache-busting ?v=…; other queries (News Feed paging) become directories.
-    if !query.is_empty() && !path.starts_with("assets/") {
+    // Asset and media URLs carry a cache-busting ?v=…; other queries (News Feed paging) become directories.
+    if !query.is_empty() && !path.starts_with("assets/") && !path.starts_with("media/") {
         let q: String = query.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
         path.push_str(&format!("{q}/"));
     }
@@ -340,6 +340,7 @@ mod tests {
         assert_eq!(file_for("/rss/", "application/rss+xml"), "rss/index.xml");
         assert_eq!(file_for("/feed.json", "application/feed+json"), "feed.json");
         assert_eq!(file_for("/assets/theme.css?v=abc", "text/css"), "assets/theme.css");
+        assert_eq!(file_for("/media/x/960.webp?v=abc", "image/webp"), "media/x/960.webp");
         assert_eq!(file_for("/news-feed/?before=12", "text/html"), "news-feed/before-12/index.html");
         assert_eq!(relative("tag/port/index.html", "assets/theme.css"), "../../assets/theme.css");
         assert_eq!(relative("index.html", "rss/index.xml"), "rss/index.xml");

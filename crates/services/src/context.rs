@@ -20,6 +20,8 @@ pub struct Options {
     pub mail_transport: String,
     /// `[newsletters] webhook_secret`: the bearer secret of the bounce and complaint webhook (empty: off).
     pub webhook_secret: String,
+    /// `[editor] oembed_private_networks`: whether the embed lookup may fetch private and loopback addresses.
+    pub oembed_private_networks: bool,
 }
 
 impl Default for Options {
@@ -30,6 +32,7 @@ impl Default for Options {
             narration_policy_url: "/ai-policy/".into(),
             mail_transport: "outbox".into(),
             webhook_secret: String::new(),
+            oembed_private_networks: false,
         }
     }
 }

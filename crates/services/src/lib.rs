@@ -12,6 +12,7 @@ pub mod api_views;
 pub mod context;
 pub mod curation;
 pub mod documents;
+pub mod embeds;
 pub mod error;
 pub mod feed_items;
 pub mod issues;

@@ -299,17 +299,19 @@ pub async fn replace(
     ctx.store.media(id).await?.ok_or(ServiceError::NotFound)
 }
 
+/// A file's details as a form sends them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MetaForm<'a> {
+    pub alt: Option<&'a str>,
+    pub caption: Option<&'a str>,
+    pub credit: Option<&'a str>,
+    pub focal_x: &'a str,
+    pub focal_y: &'a str,
+}
+
 /// Sets a file's defaults (alt text, caption, credit) and focal point.
-pub async fn update_meta(
-    ctx: &crate::Context,
-    actor: &Actor,
-    id: i64,
-    alt: Option<&str>,
-    caption: Option<&str>,
-    credit: Option<&str>,
-    focal_x: &str,
-    focal_y: &str,
-) -> Result<(), ServiceError> {
+pub async fn update_meta(ctx: &crate::Context, actor: &Actor, id: i64, form: MetaForm<'_>) -> Result<(), ServiceError> {
+    let MetaForm { alt, caption, credit, focal_x, focal_y } = form;
     let mut problems = crate::error::Problems::default();
     let alt = newsdesk_domain::text::optional("alt", alt, 500).map_err(|e| problems.note(e)).ok().flatten();
     let caption =

@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/media/{id}/replace", post(admin::media::replace).layer(uploads()))
         .route("/media/{id}/delete", post(admin::media::delete))
         .route("/editor/convert", post(admin::editor_api::convert))
+        .route("/editor/embed", post(admin::editor_api::embed))
         .route("/authors", get(admin::authors::list).post(admin::authors::create).layer(uploads()))
         .route("/authors/{id}", post(admin::authors::update).layer(uploads()))
         .route("/authors/{id}/delete", post(admin::authors::delete))

@@ -252,3 +252,100 @@ async fn posts_saved_before_the_document_model_are_converted() {
         assert!(page.contains("<h2>Old story</h2>"), "the page shows the converted body");
     }
 }
+
+/// A stand-in for an embed provider (nothing outside this machine can be reached here): a real HTTP server on
+/// loopback with a page that advertises its oEmbed, whose HTML carries a script.
+async fn stand_in_provider() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let me = base.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { break };
+            let base = me.clone();
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buf = vec![0u8; 4096];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let req = String::from_utf8_lossy(&buf[..n]);
+                let path = req.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let (status, ctype, body) = if path.starts_with("/oembed") {
+                    ("200 OK", "application/json", r#"{"type":"rich","version":"1.0","title":"Council budget, line by line","provider_name":"Civic Charts","html":"<script>alert(1)</script><iframe src=\"https://charts.example/embed/1\"></iframe>"}"#.to_owned())
+                } else if path == "/moved" {
+                    ("302 Found", "text/plain", String::new())
+                } else {
+                    (
+                        "200 OK",
+                        "text/html",
+                        format!(
+                            "<!doctype html><html><head><title>Fallback title</title><link rel=\"alternate\" type=\"application/json+oembed\" href=\"{base}/oembed?url=x&amp;format=json\"></head><body>chart</body></html>"
+                        ),
+                    )
+                };
+                let location = if path == "/moved" { format!("Location: {base}/chart\r\n") } else { String::new() };
+                let resp = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n{location}Connection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test]
+async fn the_editor_learns_an_embeds_title_from_oembed_and_keeps_none_of_its_html() {
+    for backend in backends() {
+        let provider = stand_in_provider().await;
+        let app = crate::helpers::spawn_app_config(backend, |c| c.editor.oembed_private_networks = true).await;
+        app.create_staff("ed@example.org", "editor", None).await;
+        let staff = app.sign_in("ed@example.org").await;
+        let (_, html) = app.get_text(&staff, "/admin/posts/new").await;
+        let csrf = csrf_token(&html);
+        let r = staff
+            .post(app.url("/admin/editor/embed"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "url": format!("{provider}/moved") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let j = r.json::<Value>().await.unwrap();
+        assert_eq!(j["embed"]["title"], "Council budget, line by line", "{j}");
+        assert_eq!(j["embed"]["provider"], "Civic Charts");
+        assert_eq!(
+            j["embed"]["player"], false,
+            "an unknown provider's player is never loaded: readers follow the link"
+        );
+        assert!(
+            !j.to_string().contains("script") && !j.to_string().contains("iframe"),
+            "none of the provider's HTML is kept: {j}"
+        );
+
+        let r = staff
+            .post(app.url("/admin/editor/embed"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "url": "javascript:alert(1)" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "embed_url_invalid");
+    }
+    // By default the server fetches no private or loopback address for anyone.
+    let provider = stand_in_provider().await;
+    let app = spawn_app(newsdesk_store::Backend::Sqlite).await;
+    app.create_staff("ed@example.org", "editor", None).await;
+    let staff = app.sign_in("ed@example.org").await;
+    let (_, html) = app.get_text(&staff, "/admin/posts/new").await;
+    let r = staff
+        .post(app.url("/admin/editor/embed"))
+        .header("x-csrf-token", csrf_token(&html))
+        .json(&json!({ "url": format!("{provider}/chart") }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "embed_private_address");
+}

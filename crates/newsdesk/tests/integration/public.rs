@@ -99,11 +99,13 @@ async fn article_page_carries_the_reference_elements_in_reading_order() {
             "{scripts:?}"
         );
         assert!(html.contains("defer></script>"));
-        // Every rendered width of the image is served.
-        let src = html.split("srcset=\"").nth(1).unwrap().split(' ').next().unwrap();
-        let img = app.get(&browser, src).await;
-        assert_eq!(img.status(), 200);
-        assert_eq!(img.headers()["content-type"], "image/jpeg");
+        // The image is served as WebP (the <picture> source) and as JPEG (the fallback).
+        for (nth, mime) in [(1, "image/webp"), (2, "image/jpeg")] {
+            let src = html.split("srcset=\"").nth(nth).unwrap().split(' ').next().unwrap();
+            let img = app.get(&browser, src).await;
+            assert_eq!(img.status(), 200);
+            assert_eq!(img.headers()["content-type"], mime);
+        }
     }
 }
 

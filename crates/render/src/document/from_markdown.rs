@@ -348,8 +348,8 @@ impl Builder {
     }
 }
 
-/// The value of `name="…"` (or `'…'`) in a tag's inside.
-fn attr_value(tag: &str, name: &str) -> Option<String> {
+/// The value of `name="…"` (or `'…'`) in a tag's inside (entities not decoded).
+pub fn attr_value(tag: &str, name: &str) -> Option<String> {
     let lower = tag.to_ascii_lowercase();
     let mut from = 0;
     while let Some(i) = lower[from..].find(name) {

@@ -11,7 +11,7 @@ mod to_markdown;
 mod to_text;
 
 pub use from_html::from_html;
-pub use from_markdown::{from_markdown, markdown_options};
+pub use from_markdown::{attr_value, from_markdown, markdown_options};
 pub use to_markdown::to_markdown;
 pub use to_text::{body_text, captions, end_sentence};
 

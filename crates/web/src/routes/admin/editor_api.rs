@@ -82,3 +82,27 @@ pub async fn convert(staff: Staff, headers: HeaderMap, body: Bytes) -> Result<Re
         )),
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct EmbedLookup {
+    url: String,
+}
+
+/// `POST /admin/editor/embed` `{"url"}`: the provider, title and kind of an address to embed (CSRF in
+/// `X-CSRF-Token`).
+#[tracing::instrument(skip_all, name = "admin.editor.embed")]
+pub async fn embed(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+    crate::auth::csrf::check(&staff.csrf, token).map_err(|_| {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "The security token is missing or old; reload the editor.")
+    })?;
+    let req: EmbedLookup = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("Send {{\"url\": …}}: {e}")))?;
+    let info = newsdesk_services::embeds::look_up(&state, &req.url).await?;
+    Ok(Json(serde_json::json!({ "embed": info })).into_response())
+}

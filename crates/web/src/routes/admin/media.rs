@@ -190,18 +190,14 @@ pub async fn update(
     form: FormData,
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
-    match library::update_meta(
-        &state,
-        &staff.actor(),
-        id,
-        form.get("alt"),
-        form.get("caption"),
-        form.get("credit"),
-        form.str("focal_x"),
-        form.str("focal_y"),
-    )
-    .await
-    {
+    let meta = library::MetaForm {
+        alt: form.get("alt"),
+        caption: form.get("caption"),
+        credit: form.get("credit"),
+        focal_x: form.str("focal_x"),
+        focal_y: form.str("focal_y"),
+    };
+    match library::update_meta(&state, &staff.actor(), id, meta).await {
         Ok(()) => {
             state.refresh_version().await;
             Ok(see_other(&format!("/admin/media/{id}?done=saved")))
