@@ -80,6 +80,7 @@ test("a reporter writes a story with every kind of block and readers get it with
   await page.goto(`${baseUrl}/admin/posts/new`);
   await page.locator(".rich-text").waitFor();
   await page.getByLabel("Headline").fill("Dredging contract goes to the lowest bidder");
+  await page.getByLabel("First author").selectOption({ label: "Priya Lindqvist" });
 
   await page.locator(".rich-text").click();
   await page.keyboard.type("## What the board decided");
@@ -97,6 +98,9 @@ test("a reporter writes a story with every kind of block and readers get it with
   await page.keyboard.type("Two were ruled out");
   await page.keyboard.press("Enter");
   await page.keyboard.press("Enter");
+  // Autosave keeps the draft (with its document) while the reporter pauses.
+  await page.locator("#save-state", { hasText: "Draft saved" }).waitFor({ timeout: 15000 });
+  assert.match(page.url(), /\/admin\/posts\/\d+\/edit$/);
 
   // A photo dropped from disk: uploaded, then its alt text, caption and credit asked for.
   await dropFile(page, photo, "quay.png");
@@ -164,7 +168,6 @@ test("a reporter writes a story with every kind of block and readers get it with
   assert.match(await page.locator(".rich-stats").textContent(), /\d+ words · 1 min read/);
   await noAxeViolations(page, "the rich-text editor with a story in it");
 
-  await page.getByLabel("First author").selectOption({ label: "Priya Lindqvist" });
   // The gallery's photos have no alt text yet: the editor warns before publishing.
   const warned = new Promise((ok) => page.once("dialog", (d) => { ok(d.message()); d.accept(); }));
   await page.getByRole("button", { name: "Publish" }).click();
@@ -230,6 +233,28 @@ test("a paste from Google Docs keeps the structure and drops the styling", { ski
   const list = doc.content.find((b) => b.type === "bullet_list");
   assert.equal(list.content.length, 2);
   assert.ok(!/style|font|color|docs-internal/.test(json), `no styling survives: ${json}`);
+
+  // And from Word: its list paragraphs become a real list, its bullets and Office markup go.
+  await page.goto(`${baseUrl}/admin/posts/new`);
+  await page.locator(".rich-text").click();
+  const wordHtml = `<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word"><head><meta name=Generator content="Microsoft Word 15"><style>p.MsoNormal{margin:0cm;font-family:"Calibri"}</style></head><body lang=EN-GB><!--StartFragment--><h1>Council meeting<o:p></o:p></h1><p class=MsoNormal><b>Bold</b> and <i>italic</i> and <a href="https://example.org/word">a link</a><o:p></o:p></p><p class=MsoListParagraphCxSpFirst style='text-indent:-18.0pt;mso-list:l0 level1 lfo1'><![if !supportLists]><span style='font-family:Symbol'><span style='mso-list:Ignore'>·<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;&nbsp; </span></span></span><![endif]>First point<o:p></o:p></p><p class=MsoListParagraphCxSpLast style='text-indent:-18.0pt;mso-list:l0 level1 lfo1'><![if !supportLists]><span style='font-family:Symbol'><span style='mso-list:Ignore'>·<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;&nbsp; </span></span></span><![endif]>Second point<o:p></o:p></p><!--EndFragment--></body></html>`;
+  await page.evaluate((html) => {
+    const dt = new DataTransfer();
+    dt.setData("text/html", html);
+    dt.setData("text/plain", "Council meeting");
+    document.querySelector(".rich-text").dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+  }, wordHtml);
+  const word = await documentJson(page);
+  assert.equal(word.content[0].type, "heading");
+  assert.equal(word.content[0].content[0].text, "Council meeting");
+  const wp = word.content.find((b) => b.type === "paragraph" && JSON.stringify(b).includes("italic"));
+  assert.deepEqual(wp.content.find((t) => t.text === "Bold").marks.map((m) => m.type), ["bold"]);
+  assert.deepEqual(wp.content.find((t) => t.text === "italic").marks.map((m) => m.type), ["italic"]);
+  assert.equal(wp.content.find((t) => t.text === "a link").marks[0].attrs.href, "https://example.org/word");
+  const wl = word.content.find((b) => b.type === "bullet_list");
+  assert.ok(wl, `a list: ${JSON.stringify(word)}`);
+  assert.deepEqual(wl.content.map((li) => li.content[0].content[0].text.trim()), ["First point", "Second point"]);
+  assert.ok(!/·|mso|Mso|font|Calibri/.test(JSON.stringify(word)), `Word's markup is gone: ${JSON.stringify(word)}`);
 });
 
 test("the media library: upload, describe, reuse in a story from the editor's picker, and see where a file is used", { skip }, async () => {

@@ -70,11 +70,14 @@ pub async fn env_for(store: &Store, doc: &Document) -> StoreResult<Env> {
             Ok(id) => store.post(id).await?,
             Err(_) => store.post_by_slug(&key).await?,
         };
-        if let Some(p) = post.filter(|p| p.row.status == "published") {
+        let Some(p) = post else { continue };
+        env.related_ids.insert(key.clone(), p.row.id);
+        if p.row.status == "published" {
             let view = crate::views::post_view(&p);
             env.related.insert(
                 key,
                 RelatedCard {
+                    id: p.row.id,
                     url: view.url,
                     title: view.title,
                     kicker: view.primary_tag.map(|t| t.name),
@@ -118,17 +121,31 @@ pub async fn env_for(store: &Store, doc: &Document) -> StoreResult<Env> {
     Ok(env)
 }
 
-/// Renders everything a body becomes; also answers which library files it uses.
-pub async fn render_body(store: &Store, doc: &Document) -> StoreResult<(RenderedBody, Vec<i64>)> {
+/// A body rendered, with what it uses.
+pub struct Rendered {
+    pub body: RenderedBody,
+    /// Library files the body shows.
+    pub media_ids: Vec<i64>,
+    /// Posts its related-story cards name.
+    pub linked_post_ids: Vec<i64>,
+}
+
+/// Renders everything a body becomes; also answers which library files and posts it uses.
+pub async fn render_body(store: &Store, doc: &Document) -> StoreResult<Rendered> {
     let env = env_for(store, doc).await?;
-    Ok((doc_render::render(doc, &env), env.used_media(doc)))
+    Ok(Rendered {
+        body: doc_render::render(doc, &env),
+        media_ids: env.used_media(doc),
+        linked_post_ids: env.linked_posts(),
+    })
 }
 
 async fn converted(store: &Store, id: i64, doc: &Document) -> StoreResult<ConvertedBody> {
-    let (r, media_ids) = render_body(store, doc).await?;
+    let Rendered { body: r, media_ids, linked_post_ids } = render_body(store, doc).await?;
     Ok(ConvertedBody {
         id,
         media_ids,
+        linked_post_ids,
         body_doc: doc.to_json(),
         body_html: r.html,
         body_text: r.text,
@@ -149,11 +166,26 @@ pub async fn rerender(store: &Store, post_ids: &[i64]) -> StoreResult<()> {
     store.set_rerendered_bodies(&bodies).await
 }
 
+/// Draws again the related-story cards that show post `id` (after it was saved, published, unpublished or deleted):
+/// call after the change is stored; `linking` is taken before a delete, when the links are still there.
+pub async fn rerender_linking(store: &Store, id: i64, linking: Option<Vec<i64>>) -> StoreResult<()> {
+    let posts = match linking {
+        Some(p) => p,
+        None => store.posts_linking_to(id).await?,
+    };
+    if posts.is_empty() {
+        return Ok(());
+    }
+    rerender(store, &posts).await?;
+    tracing::debug!(post.id = id, posts = posts.len(), "related-story cards drawn again");
+    Ok(())
+}
+
 /// The page HTML for the editor's preview (and a refused save's form): the document JSON when given, else the
 /// Markdown; a document that does not parse previews as nothing.
 pub async fn preview_html(store: &Store, document: Option<&str>, markdown: &str) -> StoreResult<String> {
     let Ok(doc) = parse_body(document, markdown) else { return Ok(String::new()) };
-    Ok(render_body(store, &doc).await?.0.html)
+    Ok(render_body(store, &doc).await?.body.html)
 }
 
 /// Converts posts saved before the document model, in batches; returns how many were converted. Runs at start-up

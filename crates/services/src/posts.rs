@@ -308,7 +308,8 @@ pub async fn save_post(
         }
     }
 
-    let (rendered, media_ids) = crate::documents::render_body(store, &document).await?;
+    let crate::documents::Rendered { body: rendered, media_ids, linked_post_ids } =
+        crate::documents::render_body(store, &document).await?;
     let input = PostInput {
         kind,
         slug,
@@ -330,14 +331,26 @@ pub async fn save_post(
         tag_ids,
         related_post_id,
         media_ids,
+        linked_post_ids,
     };
-    match existing {
+    let id = match existing {
         Some(p) => {
             store.update_post(p.row.id, &input, draft.revision, actor.user_id).await?;
-            Ok(p.row.id)
+            p.row.id
         }
-        None => Ok(store.create_post(&input, actor.user_id).await?),
-    }
+        None => store.create_post(&input, actor.user_id).await?,
+    };
+    // Cards elsewhere that show this story follow its headline, image and status.
+    crate::documents::rerender_linking(store, id, None).await?;
+    Ok(id)
+}
+
+/// Deletes a post (the caller has checked the role) and draws again the related-story cards that showed it.
+pub async fn delete_post(store: &Store, id: i64) -> Result<(), crate::ServiceError> {
+    let linking = store.posts_linking_to(id).await?;
+    store.delete_post(id).await?;
+    crate::documents::rerender_linking(store, id, Some(linking)).await?;
+    Ok(())
 }
 
 /// Appends a correction or an update ("correction" unless `kind` is "update") to a published story's log, which

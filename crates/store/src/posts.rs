@@ -98,6 +98,8 @@ pub struct PostInput {
     pub related_post_id: Option<i64>,
     /// Library files the body uses (the feature image is added to these as the post's usage).
     pub media_ids: Vec<i64>,
+    /// Posts the body's related-story cards show.
+    pub linked_post_ids: Vec<i64>,
 }
 
 /// A body converted to the document model by [`Store::set_converted_bodies`].
@@ -106,6 +108,8 @@ pub struct ConvertedBody {
     pub id: i64,
     /// Library files the body uses.
     pub media_ids: Vec<i64>,
+    /// Posts the body's related-story cards show.
+    pub linked_post_ids: Vec<i64>,
     pub body_doc: String,
     pub body_html: String,
     pub body_text: String,
@@ -446,6 +450,14 @@ impl Store {
         Ok(())
     }
 
+    /// Posts whose related-story cards show this one (to draw them again when it changes).
+    pub async fn posts_linking_to(&self, id: i64) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT post_id FROM post_links WHERE target_id = $1 ORDER BY post_id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// Posts whose body predates the document model (no `body_doc` yet), with their Markdown: at most `limit`.
     pub async fn posts_without_document(&self, limit: i64) -> StoreResult<Vec<(i64, String)>> {
         Ok(sqlx::query_as("SELECT id, body_md FROM posts WHERE body_doc = '' ORDER BY id LIMIT $1")
@@ -490,6 +502,7 @@ impl Store {
             let mut ids = b.media_ids.clone();
             ids.extend(feature);
             crate::media::record_usage(&mut tx, b.id, &ids).await?;
+            record_links(&mut tx, b.id, &b.linked_post_ids).await?;
             sqlx::query("UPDATE post_revisions SET body_doc = $1 WHERE post_id = $2 AND body_doc = '' AND body_md = (SELECT body_md FROM posts WHERE id = $2)")
                 .bind(&b.body_doc)
                 .bind(b.id)
@@ -621,6 +634,22 @@ async fn write_relations(conn: &mut AnyConnection, id: i64, input: &PostInput) -
     let mut media_ids = input.media_ids.clone();
     media_ids.extend(input.feature_image_id);
     crate::media::record_usage(conn, id, &media_ids).await?;
+    record_links(conn, id, &input.linked_post_ids).await
+}
+
+/// Replaces the posts a post's related-story cards point to, inside the caller's transaction.
+async fn record_links(conn: &mut AnyConnection, post_id: i64, targets: &[i64]) -> StoreResult<()> {
+    sqlx::query("DELETE FROM post_links WHERE post_id = $1").bind(post_id).execute(&mut *conn).await?;
+    let mut ids = targets.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for t in ids.into_iter().filter(|t| *t != post_id) {
+        sqlx::query("INSERT INTO post_links (post_id, target_id) SELECT $1, id FROM posts WHERE id = $2")
+            .bind(post_id)
+            .bind(t)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 

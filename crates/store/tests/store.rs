@@ -45,6 +45,7 @@ fn post(slug: &str, status: &str, published_at: Option<i64>, authors: Vec<i64>, 
         tag_ids: tags,
         related_post_id: None,
         media_ids: vec![],
+        linked_post_ids: vec![],
     }
 }
 

@@ -209,28 +209,13 @@ async fn posts_saved_before_the_document_model_are_converted() {
         let id = app
             .store
             .create_post(
-                &newsdesk_store::posts::PostInput {
-                    kind: "post".into(),
-                    slug: "old-story".into(),
-                    title: "Old story".into(),
-                    excerpt: None,
-                    body_md: md.into(),
-                    body_doc: String::new(),
-                    body_html: "<p>as rendered by an older version</p>".into(),
-                    body_text: String::new(),
-                    body_email_html: String::new(),
-                    word_count: 1,
-                    status: "published".into(),
-                    published_at: Some(newsdesk_store::now()),
-                    feature_image_id: None,
-                    feature_image_alt: None,
-                    feature_image_caption: None,
-                    feature_image_credit: None,
-                    author_ids: vec![ana],
-                    tag_ids: vec![],
-                    related_post_id: None,
-                    media_ids: vec![],
-                },
+                &crate::helpers::stored_post(
+                    "old-story",
+                    md,
+                    "<p>as rendered by an older version</p>",
+                    "published",
+                    ana,
+                ),
                 None,
             )
             .await
@@ -348,4 +333,64 @@ async fn the_editor_learns_an_embeds_title_from_oembed_and_keeps_none_of_its_htm
         .unwrap();
     assert_eq!(r.status(), 422);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "embed_private_address");
+}
+
+#[tokio::test]
+async fn related_story_cards_follow_the_story_they_show() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.author("Ana Okafor", "person").await;
+        let editor = token(&app, "editor").await;
+        let http = app.browser();
+        let post = |body: Value| {
+            let http = http.clone();
+            let url = app.url("/api/v1/posts");
+            let editor = editor.clone();
+            async move {
+                let r = http.post(url).bearer_auth(editor).json(&body).send().await.unwrap();
+                assert_eq!(r.status(), 201);
+                r.json::<Value>().await.unwrap()["post"].clone()
+            }
+        };
+        let target = post(json!({ "title": "Who won the dredging contract", "markdown": "Text.", "authors": ["Ana Okafor"], "tags": ["Investigation"] })).await;
+        let card = json!({ "type": "doc", "content": [
+            { "type": "paragraph", "content": [{ "type": "text", "text": "The tender." }] },
+            { "type": "related", "attrs": { "post": "who-won-the-dredging-contract" } } ] });
+        let story = post(json!({ "title": "Board opens the tender", "document": card, "authors": ["Ana Okafor"], "status": "published" })).await;
+        let sid = story["id"].as_i64().unwrap();
+        let html = |app: &crate::helpers::TestApp| {
+            let store = app.store.clone();
+            async move { store.post(sid).await.unwrap().unwrap().row.body_html }
+        };
+        assert!(!html(&app).await.contains("related-card"), "a draft is not shown as a card");
+
+        let tid = target["id"].as_i64().unwrap();
+        let r = http.post(app.url(&format!("/api/v1/posts/{tid}/publish"))).bearer_auth(&editor).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let now = html(&app).await;
+        assert!(
+            now.contains("<span class=\"related-title\">Who won the dredging contract</span>"),
+            "published: the card appears\n{now}"
+        );
+        assert!(now.contains("<span class=\"kicker\">Investigation</span>"));
+
+        let r = http
+            .patch(app.url(&format!("/api/v1/posts/{tid}")))
+            .bearer_auth(&editor)
+            .json(&json!({ "title": "Dredging contract: the full story" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(
+            html(&app).await.contains(">Dredging contract: the full story</span>"),
+            "the card follows the headline"
+        );
+        let (_, page) = app.get_text(&app.browser(), "/board-opens-the-tender/").await;
+        assert!(page.contains(">Dredging contract: the full story</span>"), "and so does the cached public page");
+
+        let r = http.delete(app.url(&format!("/api/v1/posts/{tid}"))).bearer_auth(&editor).send().await.unwrap();
+        assert_eq!(r.status(), 204);
+        assert!(!html(&app).await.contains("related-card"), "a deleted story's card goes");
+    }
 }

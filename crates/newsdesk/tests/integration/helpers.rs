@@ -309,3 +309,37 @@ pub async fn confirmed_subscribers(app: &TestApp, newsletter_id: i64, emails: &[
     let consent = newsdesk_store::newsletters::Consent { ip: None, form_url: None, consent_text: "test fixture" };
     app.store.import_subscribers(newsletter_id, &rows, true, &consent).await.unwrap();
 }
+
+/// A post row written straight to the store, as an older Newsdesk (or another tool) left it: Markdown and HTML, no
+/// document yet.
+pub fn stored_post(
+    slug: &str,
+    body_md: &str,
+    body_html: &str,
+    status: &str,
+    author: i64,
+) -> newsdesk_store::posts::PostInput {
+    newsdesk_store::posts::PostInput {
+        kind: "post".into(),
+        slug: slug.into(),
+        title: slug.replace('-', " "),
+        excerpt: None,
+        body_md: body_md.into(),
+        body_html: body_html.into(),
+        body_doc: String::new(),
+        body_text: String::new(),
+        body_email_html: String::new(),
+        word_count: 1,
+        status: status.into(),
+        published_at: (status == "published").then(newsdesk_store::now),
+        feature_image_id: None,
+        feature_image_alt: None,
+        feature_image_caption: None,
+        feature_image_credit: None,
+        author_ids: vec![author],
+        tag_ids: vec![],
+        related_post_id: None,
+        media_ids: vec![],
+        linked_post_ids: vec![],
+    }
+}

@@ -508,35 +508,8 @@ async fn related_promo_corrections_revisions_and_conflicts() {
         assert!(html.contains(&format!(">{today}</time>:</strong> An earlier version gave the wrong meeting time.")));
         assert!(html.contains("class=\"updated\">Updated"));
         assert!(app.store.post(id).await.unwrap().unwrap().row.updated_at > before, "modified time bumped");
-        let draft_id = app
-            .store
-            .create_post(
-                &newsdesk_store::posts::PostInput {
-                    kind: "post".into(),
-                    slug: "draft-x".into(),
-                    title: "Draft".into(),
-                    excerpt: None,
-                    body_md: "x".into(),
-                    body_html: "x".into(),
-                    body_doc: String::new(),
-                    body_text: String::new(),
-                    body_email_html: String::new(),
-                    word_count: 1,
-                    status: "draft".into(),
-                    published_at: None,
-                    feature_image_id: None,
-                    feature_image_alt: None,
-                    feature_image_caption: None,
-                    feature_image_credit: None,
-                    author_ids: vec![ana],
-                    tag_ids: vec![],
-                    related_post_id: None,
-                    media_ids: vec![],
-                },
-                None,
-            )
-            .await
-            .unwrap();
+        let draft_id =
+            app.store.create_post(&crate::helpers::stored_post("draft-x", "x", "x", "draft", ana), None).await.unwrap();
         let r = post_form(
             &app,
             &ed,

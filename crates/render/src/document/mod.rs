@@ -26,6 +26,7 @@ pub(crate) fn escape(s: &str) -> String {
 /// A story a related-story block points to, as it is when the pointing story is saved.
 #[derive(Debug, Clone, Default)]
 pub struct RelatedCard {
+    pub id: i64,
     pub url: String,
     pub title: String,
     pub kicker: Option<String>,
@@ -63,8 +64,10 @@ pub struct Env {
     pub media_keys: HashMap<String, i64>,
     /// The site's address, for absolute links in e-mail.
     pub site_url: String,
-    /// Related-story cards by the key the block holds (slug or id).
+    /// Related-story cards by the key the block holds (slug or id): published stories only.
     pub related: HashMap<String, RelatedCard>,
+    /// The posts (any status) the related-story blocks name, by key, so a card appears when its story is published.
+    pub related_ids: HashMap<String, i64>,
     /// Public newsletters, in the site's order; a prompt without a newsletter offers the first.
     pub newsletters: Vec<PromptNewsletter>,
     /// The consent sentence printed under every signup form.
@@ -79,6 +82,18 @@ pub struct RenderedBody {
     pub text: String,
     pub markdown: String,
     pub word_count: usize,
+}
+
+/// A code block's text (its content is text nodes and breaks).
+pub(crate) fn code_text(content: &[newsdesk_domain::document::Inline]) -> String {
+    use newsdesk_domain::document::Inline;
+    content
+        .iter()
+        .map(|i| match i {
+            Inline::Text { text, .. } => text.as_str(),
+            Inline::HardBreak => "\n",
+        })
+        .collect()
 }
 
 /// The library key in one of our image URLs (`/media/<key>/<file>`).
@@ -117,6 +132,14 @@ impl Env {
         f.media_id
             .and_then(|id| self.media.get(&id))
             .or_else(|| media_key_of(&f.src).and_then(|k| self.media_keys.get(k)).and_then(|id| self.media.get(id)))
+    }
+
+    /// The posts the document's related-story cards name (published or not).
+    pub fn linked_posts(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.related_ids.values().copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     /// The ids of every library file the document uses (for the usage list).

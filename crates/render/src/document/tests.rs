@@ -23,6 +23,7 @@ fn env() -> Env {
     e.related.insert(
         "harbour-dredging-contract".into(),
         RelatedCard {
+            id: 4,
             url: "/harbour-dredging-contract/".into(),
             title: "Who won the <dredging> contract".into(),
             kicker: Some("Investigation".into()),

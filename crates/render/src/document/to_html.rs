@@ -114,13 +114,7 @@ impl Writer<'_> {
             }
             Block::Table { content } => self.table(content),
             Block::CodeBlock { attrs, content } => {
-                let text: String = content
-                    .iter()
-                    .map(|i| match i {
-                        Inline::Text { text, .. } => text.as_str(),
-                        Inline::HardBreak => "\n",
-                    })
-                    .collect();
+                let text = super::code_text(content);
                 let class = attrs
                     .language
                     .as_deref()

@@ -98,13 +98,7 @@ fn block(b: &Block) -> String {
             out.join("\n")
         }
         Block::CodeBlock { attrs, content } => {
-            let text: String = content
-                .iter()
-                .map(|i| match i {
-                    Inline::Text { text, .. } => text.as_str(),
-                    Inline::HardBreak => "\n",
-                })
-                .collect();
+            let text = super::code_text(content);
             let mut fence = "```".to_owned();
             while text.contains(&fence) {
                 fence.push('`');

@@ -16,7 +16,11 @@ pub async fn run(store: &Store, job: &Job) -> Outcome {
     match store.publish_if_due(p.post_id, p.scheduled_for).await {
         Ok(true) => {
             tracing::info!(post.id = p.post_id, "scheduled post published");
-            Outcome::Done
+            // Related-story cards that name it appear now (the publish itself is done; a failure here is retried).
+            match newsdesk_services::documents::rerender_linking(store, p.post_id, None).await {
+                Ok(()) => Outcome::Done,
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
         }
         Ok(false) => Outcome::Done,
         Err(e) => Outcome::Retry(e.to_string()),

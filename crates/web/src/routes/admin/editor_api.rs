@@ -47,6 +47,14 @@ pub async fn upload(State(state): State<AppState>, staff: Staff, form: FormData)
         .into_response())
 }
 
+/// The editor's JSON requests carry the page's CSRF token in `X-CSRF-Token`.
+fn csrf_header(staff: &Staff, headers: &HeaderMap) -> Result<(), ApiError> {
+    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+    crate::auth::csrf::check(&staff.csrf, token).map_err(|_| {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "The security token is missing or old; reload the editor.")
+    })
+}
+
 #[derive(serde::Deserialize)]
 pub struct Convert {
     /// "markdown" or "document".
@@ -57,10 +65,7 @@ pub struct Convert {
 
 #[tracing::instrument(skip_all, name = "admin.editor.convert")]
 pub async fn convert(staff: Staff, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
-    crate::auth::csrf::check(&staff.csrf, token).map_err(|_| {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "The security token is missing or old; reload the editor.")
-    })?;
+    csrf_header(&staff, &headers)?;
     let req: Convert = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("The request is not a conversion: {e}"))
     })?;
@@ -97,10 +102,7 @@ pub async fn embed(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
-    crate::auth::csrf::check(&staff.csrf, token).map_err(|_| {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "The security token is missing or old; reload the editor.")
-    })?;
+    csrf_header(&staff, &headers)?;
     let req: EmbedLookup = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("Send {{\"url\": …}}: {e}")))?;
     let info = newsdesk_services::embeds::look_up(&state, &req.url).await?;

@@ -135,6 +135,21 @@ pub async fn upload(State(state): State<AppState>, staff: Staff, mut form: FormD
     }
 }
 
+/// The file's page again, with what was refused beside its field and the stored details in the form.
+async fn refused(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    errors: &newsdesk_services::FieldErrors,
+) -> Result<Response, AppError> {
+    let m = state.store.media(id).await?.ok_or(AppError::NotFound)?;
+    detail_page(state, staff, id, None, Some((errors_json(errors), stored_values(&m)))).await
+}
+
+fn stored_values(m: &newsdesk_store::media::Media) -> serde_json::Value {
+    serde_json::json!({ "alt": m.alt, "caption": m.caption, "credit": m.credit, "focal_x": m.focal_x, "focal_y": m.focal_y })
+}
+
 async fn detail_page(
     state: &AppState,
     staff: &Staff,
@@ -227,11 +242,7 @@ pub async fn replace(
             state.refresh_version().await;
             Ok(see_other(&format!("/admin/media/{id}?done=replaced")))
         }
-        Err(ServiceError::Invalid { errors, .. }) => {
-            let m = state.store.media(id).await?.ok_or(AppError::NotFound)?;
-            let values = serde_json::json!({ "alt": m.alt, "caption": m.caption, "credit": m.credit, "focal_x": m.focal_x, "focal_y": m.focal_y });
-            detail_page(&state, &staff, id, None, Some((errors_json(&errors), values))).await
-        }
+        Err(ServiceError::Invalid { errors, .. }) => refused(&state, &staff, id, &errors).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -246,11 +257,7 @@ pub async fn delete(
     check_csrf(&staff, &form)?;
     match library::delete(&state, &staff.actor(), id).await {
         Ok(()) => Ok(see_other("/admin/media?done=deleted")),
-        Err(ServiceError::Invalid { errors, .. }) => {
-            let m = state.store.media(id).await?.ok_or(AppError::NotFound)?;
-            let values = serde_json::json!({ "alt": m.alt, "caption": m.caption, "credit": m.credit, "focal_x": m.focal_x, "focal_y": m.focal_y });
-            detail_page(&state, &staff, id, None, Some((errors_json(&errors), values))).await
-        }
+        Err(ServiceError::Invalid { errors, .. }) => refused(&state, &staff, id, &errors).await,
         Err(e) => Err(e.into()),
     }
 }

@@ -407,7 +407,7 @@ pub async fn delete(
     check_csrf(&staff, &form)?;
     let post = load_editable(&state, &staff, id).await?;
     staff.require(staff.role.can_edit_others() || post.row.status == "draft", "delete a published post")?;
-    state.store.delete_post(id).await?;
+    content::delete_post(&state.store, id).await?;
     state.refresh_version().await;
     tracing::info!(post.id = id, user.id = staff.user.id, "post deleted");
     Ok(see_other("/admin/posts?done=deleted"))

@@ -253,7 +253,7 @@ pub async fn delete(
             auth.actor.role.as_str()
         )));
     }
-    state.store.delete_post(id).await?;
+    content::delete_post(&state.store, id).await?;
     state.refresh_version().await;
     tracing::info!(post.id = id, token.name = %auth.token_name, "post deleted through the API");
     Ok(StatusCode::NO_CONTENT.into_response())
