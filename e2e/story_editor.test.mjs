@@ -162,9 +162,28 @@ test("a reporter writes a story with every kind of block and readers get it with
   await page.locator(".rich-text").press("Escape");
   assert.equal(await page.locator("form#editor.editor-fullscreen").count(), 0);
 
+  // A table from the "/" menu: type in its cells, add a row and a column from the toolbar.
+  await page.locator(".rich-text").press("Control+End");
+  await insertFromSlash(page, "Table");
+  await page.keyboard.type("Year");
+  for (const [i, text] of [[1, "Tonnes"], [2, "Cost"]]) {
+    await page.locator(".rich-text table th").nth(i).click();
+    await page.keyboard.type(text);
+  }
+  await page.getByRole("button", { name: "Add a table row below" }).click();
+  await page.getByRole("button", { name: "Add a table column to the right" }).click();
+  let table = (await documentJson(page)).content.find((b) => b.type === "table");
+  assert.equal(table.content.length, 4, "three rows and one added");
+  assert.equal(table.content[0].content.length, 4, "three columns and one added");
+  await page.getByRole("button", { name: "Remove this table column" }).click();
+  table = (await documentJson(page)).content.find((b) => b.type === "table");
+  assert.equal(table.content[0].content.length, 3, "and the new column removed again");
+  assert.equal(table.content[0].content[0].type, "table_header");
+  assert.equal(table.content[0].content[0].content[0].text, "Year");
+
   const doc = await documentJson(page);
   const types = doc.content.map((b) => b.type);
-  for (const t of ["heading", "paragraph", "bullet_list", "image", "gallery", "embed", "pull_quote"]) assert.ok(types.includes(t), `${t} in ${types}`);
+  for (const t of ["heading", "paragraph", "bullet_list", "image", "gallery", "embed", "pull_quote", "table"]) assert.ok(types.includes(t), `${t} in ${types}`);
   assert.match(await page.locator(".rich-stats").textContent(), /\d+ words · 1 min read/);
   await noAxeViolations(page, "the rich-text editor with a story in it");
 

@@ -212,6 +212,66 @@ const trailingParagraph = new Plugin({
   },
 });
 
+// Tables: where the caret is (table, row and cell, with their positions), and rows and columns added or removed there.
+function tableAt(state) {
+  const { $from } = state.selection;
+  for (let d = $from.depth; d > 2; d--) {
+    const n = $from.node(d);
+    if (n.type === N.table_cell || n.type === N.table_header) {
+      return { tablePos: $from.before(d - 2), table: $from.node(d - 2), row: $from.index(d - 2), col: $from.index(d - 1) };
+    }
+  }
+  return null;
+}
+
+// `change` gets the rows (arrays of cells) and where the caret is, and answers the new rows and the cell the caret
+// goes to, or null when it cannot apply.
+function editTable(change) {
+  return (state, dispatch) => {
+    const t = tableAt(state);
+    if (!t) return false;
+    const rows = [];
+    t.table.forEach((r) => { const cells = []; r.forEach((c) => cells.push(c)); rows.push(cells); });
+    const next = change(rows, t);
+    if (!next) return false;
+    if (dispatch) {
+      const table = N.table.create(null, next.rows.map((cells) => N.table_row.create(null, cells)));
+      const tr = state.tr.replaceWith(t.tablePos, t.tablePos + t.table.nodeSize, table);
+      // The caret's cell: past the table's and the rows' opening tokens and the cells before it.
+      const [r, c] = next.at;
+      let pos = t.tablePos + 1;
+      table.forEach((row, _o, i) => { if (i < r) pos += row.nodeSize; });
+      pos += 1;
+      table.child(r).forEach((cell, _o, j) => { if (j < c) pos += cell.nodeSize; });
+      tr.setSelection(TextSelection.near(tr.doc.resolve(pos + 1)));
+      dispatch(tr.setMeta("newsdesk-step", true).scrollIntoView());
+    }
+    return true;
+  };
+}
+
+const addRow = editTable((rows, t) => {
+  rows.splice(t.row + 1, 0, Array.from({ length: rows[t.row].length }, () => N.table_cell.create()));
+  return { rows, at: [t.row + 1, t.col] };
+});
+const addColumn = editTable((rows, t) => ({
+  rows: rows.map((cells, i) => {
+    cells.splice(t.col + 1, 0, (i === 0 && cells[0].type === N.table_header ? N.table_header : N.table_cell).create());
+    return cells;
+  }),
+  at: [t.row, t.col + 1],
+}));
+const removeRow = editTable((rows, t) => {
+  if (rows.length < 2) return null;
+  rows.splice(t.row, 1);
+  return { rows, at: [Math.min(t.row, rows.length - 1), t.col] };
+});
+const removeColumn = editTable((rows, t) => {
+  if (rows[0].length < 2) return null;
+  const out = rows.map((cells) => { cells.splice(Math.min(t.col, cells.length - 1), 1); return cells; });
+  return { rows: out, at: [t.row, Math.min(t.col, out[t.row].length - 1)] };
+});
+
 // Enter in an empty list item leaves the list.
 function leaveEmptyItem(state, dispatch) {
   const { $from, empty } = state.selection;
@@ -411,6 +471,12 @@ export function mount(textarea) {
   button("H2", "Heading", () => run(setBlockType(N.heading, { level: 2 })));
   button("¶", "Text", () => run(setBlockType(N.paragraph)));
   button("Edit block", "Edit the selected block's settings (Enter on a selected block)", editBlock);
+  const tableButtons = [
+    button("Row +", "Add a table row below", () => run(addRow)),
+    button("Col +", "Add a table column to the right", () => run(addColumn)),
+    button("Row −", "Remove this table row", () => run(removeRow)),
+    button("Col −", "Remove this table column", () => run(removeColumn)),
+  ];
   button("↑", "Move block up (Alt+Up)", () => run(moveBlock(-1)));
   button("↓", "Move block down (Alt+Down)", () => run(moveBlock(1)));
   button("Undo", "Undo (Ctrl+Z)", () => run(undo));
@@ -488,6 +554,8 @@ export function mount(textarea) {
     });
     stats.textContent = `${words.toLocaleString()} words · ${Math.max(1, Math.ceil(words / 230))} min read` + (noAlt.length ? ` · ${noAlt.length} image${noAlt.length > 1 ? "s" : ""} without alt text` : "");
     form.dataset.missingAlt = String(noAlt.length);
+    const inTable = !!tableAt(view.state);
+    for (const b of tableButtons) { b.disabled = !inTable; b.hidden = !inTable; }
     for (const b of markButtons) {
       const m = M[b.dataset.mark];
       const { from, $from, to, empty } = view.state.selection;

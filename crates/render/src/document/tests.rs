@@ -297,6 +297,19 @@ fn every_block_renders() {
 }
 
 #[test]
+fn an_empty_heading_cell_is_no_heading() {
+    let cell =
+        |kind, text: &str| TableCell { kind, content: if text.is_empty() { vec![] } else { vec![Inline::text(text)] } };
+    let doc = Document::new(vec![Block::Table {
+        content: vec![TableRow {
+            content: vec![cell(CellType::TableHeader, "Year"), cell(CellType::TableHeader, "")],
+            ..Default::default()
+        }],
+    }]);
+    assert!(render_html(&doc, &env()).contains("<tr><th>Year</th><td></td></tr>"));
+}
+
+#[test]
 fn text_is_for_listening() {
     let doc = from_markdown(
         "Intro paragraph\n\n## What happened\n\n- First point\n- Second point\n\n![A harbour at dawn](x.jpg)\n\n```\ncode()\n```\n\n<figure>caption</figure>\n\nLast words!",

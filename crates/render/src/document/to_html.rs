@@ -308,7 +308,9 @@ impl Writer<'_> {
             }
             self.out.push_str("<tr>");
             for cell in &row.content {
-                let tag = if cell.kind == newsdesk_domain::document::CellType::TableHeader { "th" } else { "td" };
+                // An empty heading cell is no heading (screen readers would announce nothing as one).
+                let heading = cell.kind == newsdesk_domain::document::CellType::TableHeader && !cell.content.is_empty();
+                let tag = if heading { "th" } else { "td" };
                 self.out.push_str(&format!("<{tag}>"));
                 self.inlines(&cell.content);
                 self.out.push_str(&format!("</{tag}>"));
