@@ -47,6 +47,16 @@ async function documentJson(page) {
   return JSON.parse(await page.locator('input[name="document"]').inputValue());
 }
 
+/** Pastes HTML (with its plain-text flavour) into the editor as a clipboard would. */
+async function pasteHtml(page, html, text) {
+  await page.evaluate(([html, text]) => {
+    const dt = new DataTransfer();
+    dt.setData("text/html", html);
+    dt.setData("text/plain", text);
+    document.querySelector(".rich-text").dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+  }, [html, text]);
+}
+
 async function insertFromSlash(page, label) {
   await page.keyboard.type("/");
   await page.locator(".insert-menu:not([hidden])").waitFor();
@@ -232,12 +242,7 @@ test("a paste from Google Docs keeps the structure and drops the styling", { ski
   await page.goto(`${baseUrl}/admin/posts/new`);
   await page.locator(".rich-text").click();
   const docsHtml = `<meta charset="utf-8"><b style="font-weight:normal;" id="docs-internal-guid-8a2f"><h2 dir="ltr" style="line-height:1.38;margin-top:18pt;margin-bottom:6pt;"><span style="font-size:16pt;font-family:Arial;color:#000000;font-weight:400;">Budget talks stall</span></h2><p dir="ltr" style="line-height:1.38;"><span style="font-size:11pt;font-family:Arial;color:#000000;font-weight:700;">Councillors</span><span style="font-size:11pt;font-family:Arial;font-weight:400;"> left at </span><span style="font-size:11pt;font-family:Arial;font-weight:400;font-style:italic;">midnight</span><span style="font-size:11pt;font-weight:400;">, says </span><a href="https://example.org/record" style="text-decoration:none;"><span style="font-size:11pt;color:#1155cc;font-weight:400;text-decoration:underline;">the record</span></a><span style="font-weight:400;">.</span></p><ul style="margin-top:0;margin-bottom:0;"><li dir="ltr" style="list-style-type:disc;font-size:11pt;"><p dir="ltr" role="presentation"><span style="font-weight:400;">First item</span></p></li><li dir="ltr" style="list-style-type:disc;"><p dir="ltr" role="presentation"><span style="font-weight:400;">Second item</span></p></li></ul></b>`;
-  await page.evaluate((html) => {
-    const dt = new DataTransfer();
-    dt.setData("text/html", html);
-    dt.setData("text/plain", "Budget talks stall");
-    document.querySelector(".rich-text").dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
-  }, docsHtml);
+  await pasteHtml(page, docsHtml, "Budget talks stall");
   const doc = await documentJson(page);
   const json = JSON.stringify(doc);
   assert.equal(doc.content[0].type, "heading");
@@ -257,12 +262,7 @@ test("a paste from Google Docs keeps the structure and drops the styling", { ski
   await page.goto(`${baseUrl}/admin/posts/new`);
   await page.locator(".rich-text").click();
   const wordHtml = `<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word"><head><meta name=Generator content="Microsoft Word 15"><style>p.MsoNormal{margin:0cm;font-family:"Calibri"}</style></head><body lang=EN-GB><!--StartFragment--><h1>Council meeting<o:p></o:p></h1><p class=MsoNormal><b>Bold</b> and <i>italic</i> and <a href="https://example.org/word">a link</a><o:p></o:p></p><p class=MsoListParagraphCxSpFirst style='text-indent:-18.0pt;mso-list:l0 level1 lfo1'><![if !supportLists]><span style='font-family:Symbol'><span style='mso-list:Ignore'>·<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;&nbsp; </span></span></span><![endif]>First point<o:p></o:p></p><p class=MsoListParagraphCxSpLast style='text-indent:-18.0pt;mso-list:l0 level1 lfo1'><![if !supportLists]><span style='font-family:Symbol'><span style='mso-list:Ignore'>·<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;&nbsp; </span></span></span><![endif]>Second point<o:p></o:p></p><!--EndFragment--></body></html>`;
-  await page.evaluate((html) => {
-    const dt = new DataTransfer();
-    dt.setData("text/html", html);
-    dt.setData("text/plain", "Council meeting");
-    document.querySelector(".rich-text").dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
-  }, wordHtml);
+  await pasteHtml(page, wordHtml, "Council meeting");
   const word = await documentJson(page);
   assert.equal(word.content[0].type, "heading");
   assert.equal(word.content[0].content[0].text, "Council meeting");
