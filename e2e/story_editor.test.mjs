@@ -47,14 +47,16 @@ async function documentJson(page) {
   return JSON.parse(await page.locator('input[name="document"]').inputValue());
 }
 
-/** Pastes HTML (with its plain-text flavour) into the editor as a clipboard would. */
+/** Pastes HTML (with its plain-text flavour) into the editor as a clipboard would, and waits for the server's reading. */
 async function pasteHtml(page, html, text) {
+  const before = await page.locator('input[name="document"]').inputValue();
   await page.evaluate(([html, text]) => {
     const dt = new DataTransfer();
     dt.setData("text/html", html);
     dt.setData("text/plain", text);
     document.querySelector(".rich-text").dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
   }, [html, text]);
+  await page.waitForFunction((was) => document.querySelector('input[name="document"]').value !== was, before);
 }
 
 async function insertFromSlash(page, label) {
@@ -274,6 +276,16 @@ test("a paste from Google Docs keeps the structure and drops the styling", { ski
   assert.ok(wl, `a list: ${JSON.stringify(word)}`);
   assert.deepEqual(wl.content.map((li) => li.content[0].content[0].text.trim()), ["First point", "Second point"]);
   assert.ok(!/·|mso|Mso|font|Calibri/.test(JSON.stringify(word)), `Word's markup is gone: ${JSON.stringify(word)}`);
+
+  // Hostile HTML on the clipboard: cleaned by the server's sanitiser, nothing runs, the text stays.
+  await page.goto(`${baseUrl}/admin/posts/new`);
+  await page.locator(".rich-text").click();
+  await pasteHtml(page, `<p>Safe words<img src="x" onerror="window.__pwned=1"><script>window.__pwned=2</script> <a href="javascript:window.__pwned=3">and a trap</a><iframe src="javascript:window.__pwned=4"></iframe><svg onload="window.__pwned=5"></svg></p>`, "Safe words");
+  const hostile = JSON.stringify(await documentJson(page));
+  assert.match(hostile, /Safe words/);
+  assert.match(hostile, /and a trap/);
+  assert.ok(!/javascript|onerror|onload|script|pwned/.test(hostile), `nothing hostile is kept: ${hostile}`);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, "nothing ran");
 });
 
 test("the media library: upload, describe, reuse in a story from the editor's picker, and see where a file is used", { skip }, async () => {

@@ -3,7 +3,7 @@
 // autosave and the conflict check, and offers every block through the "+" menu and "/" commands.
 import { EditorState, TextSelection, NodeSelection, Plugin } from "prosemirror-state";
 import { EditorView } from "prosemirror-view";
-import { Node as PMNode } from "prosemirror-model";
+import { Node as PMNode, Slice } from "prosemirror-model";
 import { keymap } from "prosemirror-keymap";
 import { history, undo, redo, closeHistory } from "prosemirror-history";
 import { baseKeymap, toggleMark, setBlockType, wrapIn, chainCommands, exitCode } from "prosemirror-commands";
@@ -572,7 +572,31 @@ export function mount(textarea) {
     handleDOMEvents: {
       drop(view, event) { return dropFiles(event.dataTransfer && event.dataTransfer.files, view.posAtCoords({ left: event.clientX, top: event.clientY }), event); },
     },
-    handlePaste(view, event) { return dropFiles(event.clipboardData && event.clipboardData.files, null, event); },
+    handlePaste(view, event) {
+      const data = event.clipboardData;
+      if (dropFiles(data && data.files, null, event)) return true;
+      const html = data && data.getData("text/html");
+      // HTML from outside (Docs, Word, a web page) is read on the server, by the same sanitiser and reader as
+      // imports; a copy from this editor (ProseMirror marks it) pastes as it is.
+      if (!html || html.includes("data-pm-slice")) return false;
+      event.preventDefault();
+      const text = data.getData("text/plain");
+      const at = view.state.selection;
+      convert({ to: "document", html: cleanPastedHTML(html) })
+        .then((j) => {
+          const doc = PMNode.fromJSON(schema, j.document);
+          if (!doc.content.size) return;
+          const tr = view.state.tr;
+          if (view.state.selection.eq(at)) tr.replaceSelection(Slice.maxOpen(doc.content));
+          else tr.insert(view.state.selection.from, doc.content);
+          view.dispatch(tr.setMeta("uiEvent", "paste").scrollIntoView());
+        })
+        .catch((e) => {
+          stats.textContent = `The paste could not be read as formatted text (${e.message}); pasted as plain text.`;
+          if (text) view.dispatch(view.state.tr.insertText(text).setMeta("uiEvent", "paste"));
+        });
+      return true;
+    },
     handleTextInput(view, from, to, text) {
       if (text === "/" && view.state.selection.$from.parent.content.size === 0) {
         setTimeout(() => openMenu(true), 0);

@@ -1,7 +1,7 @@
 //! What the rich-text editor asks the server while a story is written: an image dropped or pasted into the story
 //! (`POST /admin/editor/upload`, multipart `file` with the `csrf_token` field), and the body converted between the
-//! document model and Markdown for the editor's Markdown mode (`POST /admin/editor/convert`, CSRF in
-//! `X-CSRF-Token`). Both answer JSON, errors as `{"error", "message"}`.
+//! document model and Markdown for the editor's Markdown mode, and pasted HTML read into the model by the server's
+//! one sanitiser and HTML reader (`POST /admin/editor/convert`, CSRF in `X-CSRF-Token`). Both answer JSON, errors as `{"error", "message"}`.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -60,6 +60,8 @@ pub struct Convert {
     /// "markdown" or "document".
     to: String,
     markdown: Option<String>,
+    /// HTML pasted into the editor: read by the same sanitiser and HTML reader as imports.
+    html: Option<String>,
     document: Option<serde_json::Value>,
 }
 
@@ -76,8 +78,17 @@ pub async fn convert(staff: Staff, headers: HeaderMap, body: Bytes) -> Result<Re
             Ok(Json(serde_json::json!({ "markdown": to_markdown(&doc) })).into_response())
         }
         "document" => {
-            let md = req.markdown.unwrap_or_default();
-            let doc = newsdesk_services::documents::parse_body(None, &md)?;
+            let doc = match req.html {
+                Some(html) if html.len() > newsdesk_domain::document::MAX_JSON_BYTES => {
+                    return Err(ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "That paste is too large.",
+                    ));
+                }
+                Some(html) => newsdesk_render::document::from_html(&html),
+                None => newsdesk_services::documents::parse_body(None, &req.markdown.unwrap_or_default())?,
+            };
             Ok(Json(serde_json::json!({ "document": doc })).into_response())
         }
         other => Err(ApiError::new(
