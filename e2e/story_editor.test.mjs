@@ -333,12 +333,20 @@ test("the media library: upload, describe, reuse in a story from the editor's pi
   const doc = await documentJson(page);
   const img = doc.content.find((b) => b.type === "image");
   assert.ok(img.attrs.media_id > 0, "the block names the library file");
+  // The feature image from the library too, with its defaults.
+  await page.getByRole("button", { name: "Choose from the media library" }).click();
+  await dialog(page).getByRole("button", { name: "Choose from the media library" }).click();
+  await dialog(page).getByPlaceholder("Search the library").fill("gulls");
+  await dialog(page).getByRole("button", { name: /Gulls over the fish market/ }).click();
+  await dialog(page).getByRole("button", { name: "Apply" }).click();
+  assert.equal(await page.getByLabel("Alt text", { exact: true }).inputValue(), "Gulls over the fish market");
   await page.getByLabel("First author").selectOption({ label: "Priya Lindqvist" });
   await page.getByRole("button", { name: "Publish" }).click();
   await page.waitForURL(/\/admin\/posts\/\d+\/edit\?done=published$/);
 
   const reader = await (await browser.newContext()).newPage();
   await reader.goto(`${baseUrl}/market-opens-at-dawn/`);
+  assert.equal(await reader.locator("figure.feature img").getAttribute("alt"), "Gulls over the fish market", "the feature image came from the library");
   const figure = reader.locator(".article-body figure.block-image");
   assert.equal(await figure.locator("picture source[type='image/webp']").count(), 1, "WebP with a JPEG fallback");
   assert.match(await figure.locator("figcaption").textContent(), /The fish market at six\.\s+Photo: Harbour Archive/);

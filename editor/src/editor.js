@@ -38,8 +38,9 @@ const FIELDS = {
   pull_quote: [["attribution", "Attribution", "text"]],
   code_block: [["language", "Language", "text"]],
   link: [["href", "Link address", "url"], ["title", "Title", "text"]],
+  feature: [["file", "Upload a photo", "file"]],
 };
-const LABELS = { image: "Image", gallery: "Gallery", embed: "Embed", related: "Related story", prompt: "Signup or donation prompt", html: "Raw HTML", callout: "Fact box", pull_quote: "Pull quote", code_block: "Code", link: "Link" };
+const LABELS = { feature: "Feature image", image: "Image", gallery: "Gallery", embed: "Embed", related: "Related story", prompt: "Signup or donation prompt", html: "Raw HTML", callout: "Fact box", pull_quote: "Pull quote", code_block: "Code", link: "Link" };
 
 let lookup = async () => ({});
 
@@ -68,7 +69,7 @@ function askAttrs(kind, current, upload) {
     }
     // Images and galleries can reuse files from the media library.
     const picked = [];
-    if (kind === "image" || kind === "gallery") {
+    if (kind === "image" || kind === "gallery" || kind === "feature") {
       const search = el("input", { id: "bd-library", type: "search", placeholder: "Search the library" });
       const results = el("ul", { class: "picker-grid", "aria-label": "Library images" });
       const note = el("p", { class: "hint", "aria-live": "polite" });
@@ -80,7 +81,7 @@ function askAttrs(kind, current, upload) {
           const b = el("button", { type: "button", title: f.name }, el("img", { src: f.thumb, alt: "" }), el("span", { text: f.alt || f.name }));
           b.addEventListener("click", () => {
             const chosen = { src: f.src, media_id: f.id, width: f.width, height: f.height, alt: f.alt || "", caption: f.caption, credit: f.credit };
-            if (kind === "image") {
+            if (kind === "image" || kind === "feature") {
               picked.length = 0;
               picked.push(chosen);
               for (const name of ["alt", "caption", "credit"]) if (inputs[name] && !inputs[name].value && chosen[name]) inputs[name].value = chosen[name];
@@ -130,7 +131,7 @@ function askAttrs(kind, current, upload) {
         out[name] = v === "" ? (name === "alt" || name === "html" || name === "post" || name === "url" || name === "src" ? "" : null) : v;
       }
       try {
-        if (kind === "image" && picked.length) Object.assign(out, { src: picked[0].src, media_id: picked[0].media_id, width: picked[0].width, height: picked[0].height });
+        if ((kind === "image" || kind === "feature") && picked.length) Object.assign(out, picked[0]);
         if (kind === "gallery" && picked.length) out.images = [...(out.images || []), ...picked];
         if (inputs.file && inputs.file.files.length) {
           const up = await upload(inputs.file.files[0]);
@@ -142,7 +143,7 @@ function askAttrs(kind, current, upload) {
           for (const f of inputs.files.files) out.images.push(await upload(f));
         }
       } catch (err) { status.textContent = err.message; return; }
-      const required = { image: ["src", "Upload a photo, choose one from the library or give its address."], embed: ["url", "Give the address of what to embed."], related: ["post", "Give the slug of the related story."], link: ["href", ""] }[kind];
+      const required = { feature: ["media_id", "Upload a photo or choose one from the library."], image: ["src", "Upload a photo, choose one from the library or give its address."], embed: ["url", "Give the address of what to embed."], related: ["post", "Give the slug of the related story."], link: ["href", ""] }[kind];
       if (required && required[1] && !out[required[0]]) { status.textContent = required[1]; return; }
       if (kind === "gallery" && !(out.images || []).length) { status.textContent = "Add at least one photo."; return; }
       dlg.close(); dlg.remove(); resolve(out);
@@ -612,6 +613,31 @@ export function mount(textarea) {
     },
   });
   wrap.append(el("p", { id: "rich-help", class: "hint", text: "Type ## for a heading, * for a list, > for a quote, / or + to insert a photo, gallery, embed, pull quote and more. Select a block and press Enter to edit it; Alt+Up and Alt+Down move it." }));
+
+  // ---- The feature image from the library ----
+  const featureFile = form.querySelector("#f-feature_image");
+  if (featureFile) {
+    const choose = el("button", { type: "button", text: "Choose from the media library" });
+    featureFile.closest(".field").after(choose);
+    choose.addEventListener("click", async () => {
+      const f = await askAttrs("feature", {}, upload);
+      if (!f || !f.media_id) return;
+      let id = form.querySelector('input[name="feature_image_id"]');
+      if (!id) { id = el("input", { type: "hidden", name: "feature_image_id" }); form.append(id); }
+      id.value = String(f.media_id);
+      featureFile.value = "";
+      const remove = form.querySelector("#f-remove_image");
+      if (remove) remove.checked = false;
+      for (const [name, value] of [["alt", f.alt], ["caption", f.caption], ["credit", f.credit]]) {
+        const input = form.querySelector(`#f-feature_image_${name}`);
+        if (input && !input.value && value) input.value = value;
+      }
+      let thumb = form.querySelector("img.thumb");
+      if (!thumb) { thumb = el("img", { class: "thumb", alt: "Current feature image" }); choose.before(thumb); }
+      thumb.src = f.src;
+      id.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
 
   // ---- Drag to reorder: a handle beside the block under the pointer ----
   const handle = el("div", { class: "drag-handle", draggable: "true", "aria-hidden": "true", title: "Drag to move this block (or Alt+Up / Alt+Down)", text: "⠿" });

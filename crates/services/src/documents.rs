@@ -156,14 +156,52 @@ async fn converted(store: &Store, id: i64, doc: &Document) -> StoreResult<Conver
 
 /// Renders stories again from their documents (after a library file they use was replaced or its details changed).
 pub async fn rerender(store: &Store, post_ids: &[i64]) -> StoreResult<()> {
+    rerender_with(store, post_ids, &|_| {}).await
+}
+
+/// Renders stories again after `change` has been applied to each one's document (the change is stored too).
+async fn rerender_with(store: &Store, post_ids: &[i64], change: &(dyn Fn(&mut Document) + Sync)) -> StoreResult<()> {
     let mut bodies = Vec::with_capacity(post_ids.len());
     for id in post_ids {
         if let Some(p) = store.post(*id).await? {
-            let doc = stored(&p.row.body_doc, &p.row.body_md);
+            let mut doc = stored(&p.row.body_doc, &p.row.body_md);
+            change(&mut doc);
             bodies.push(converted(store, *id, &doc).await?);
         }
     }
     store.set_rerendered_bodies(&bodies).await
+}
+
+/// After post `id`'s slug changed from `old` to `new`: the related-story blocks that named it by its old slug name it
+/// by the new one (so their cards keep showing it), and their stories are drawn again.
+pub async fn follow_slug(store: &Store, id: i64, old: &str, new: &str) -> StoreResult<()> {
+    let linking = store.posts_linking_to(id).await?;
+    if linking.is_empty() {
+        return Ok(());
+    }
+    let (old, new) = (old.to_owned(), new.to_owned());
+    rerender_with(store, &linking, &move |doc: &mut Document| {
+        for b in doc.content.iter_mut() {
+            retarget(b, &old, &new);
+        }
+    })
+    .await
+}
+
+fn retarget(b: &mut newsdesk_domain::document::Block, old: &str, new: &str) {
+    use newsdesk_domain::document::Block;
+    match b {
+        Block::Related { attrs } if attrs.post.trim().trim_matches('/') == old => attrs.post = new.to_owned(),
+        Block::BulletList { content } | Block::OrderedList { content, .. } => {
+            for item in content {
+                item.content.iter_mut().for_each(|b| retarget(b, old, new));
+            }
+        }
+        Block::Blockquote { content } | Block::Callout { content, .. } => {
+            content.iter_mut().for_each(|b| retarget(b, old, new))
+        }
+        _ => {}
+    }
 }
 
 /// Draws again the related-story cards that show post `id` (after it was saved, published, unpublished or deleted):

@@ -340,8 +340,11 @@ pub async fn save_post(
         }
         None => store.create_post(&input, actor.user_id).await?,
     };
-    // Cards elsewhere that show this story follow its headline, image and status.
-    crate::documents::rerender_linking(store, id, None).await?;
+    // Cards elsewhere that show this story follow its headline, image, status and slug.
+    match existing.map(|p| p.row.slug.as_str()).filter(|old| *old != input.slug) {
+        Some(old) => crate::documents::follow_slug(store, id, old, &input.slug).await?,
+        None => crate::documents::rerender_linking(store, id, None).await?,
+    }
     Ok(id)
 }
 

@@ -389,6 +389,19 @@ async fn related_story_cards_follow_the_story_they_show() {
         let (_, page) = app.get_text(&app.browser(), "/board-opens-the-tender/").await;
         assert!(page.contains(">Dredging contract: the full story</span>"), "and so does the cached public page");
 
+        // A new slug: the block follows it, and the card stays.
+        let r = http
+            .patch(app.url(&format!("/api/v1/posts/{tid}")))
+            .bearer_auth(&editor)
+            .json(&json!({ "slug": "dredging-contract" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let row = app.store.post(sid).await.unwrap().unwrap().row;
+        assert!(row.body_doc.contains("\"post\":\"dredging-contract\""), "{}", row.body_doc);
+        assert!(row.body_html.contains("href=\"/dredging-contract/\""), "the card links to the new address");
+
         let r = http.delete(app.url(&format!("/api/v1/posts/{tid}"))).bearer_auth(&editor).send().await.unwrap();
         assert_eq!(r.status(), 204);
         assert!(!html(&app).await.contains("related-card"), "a deleted story's card goes");
