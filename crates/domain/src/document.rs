@@ -521,6 +521,40 @@ impl Document {
         normalize_blocks(&mut self.content);
     }
 
+    /// Lifts the content of containers nested past [`MAX_DEPTH`] into their parents, so Markdown and HTML from
+    /// anywhere read into a document within the limits instead of being refused.
+    pub fn limit_depth(&mut self) {
+        fn go(bs: Vec<Block>, depth: usize) -> Vec<Block> {
+            let mut out = Vec::with_capacity(bs.len());
+            for b in bs {
+                match b {
+                    Block::Blockquote { content } | Block::Callout { content, .. } if depth >= MAX_DEPTH => {
+                        out.extend(go(content, depth))
+                    }
+                    Block::BulletList { content } | Block::OrderedList { content, .. } if depth >= MAX_DEPTH => {
+                        for item in content {
+                            out.extend(go(item.content, depth));
+                        }
+                    }
+                    Block::Blockquote { content } => out.push(Block::Blockquote { content: go(content, depth + 1) }),
+                    Block::Callout { attrs, content } => {
+                        out.push(Block::Callout { attrs, content: go(content, depth + 1) })
+                    }
+                    Block::BulletList { content } => out.push(Block::BulletList { content: items(content, depth + 1) }),
+                    Block::OrderedList { attrs, content } => {
+                        out.push(Block::OrderedList { attrs, content: items(content, depth + 1) })
+                    }
+                    other => out.push(other),
+                }
+            }
+            out
+        }
+        fn items(items: Vec<ListItem>, depth: usize) -> Vec<ListItem> {
+            items.into_iter().map(|i| ListItem { kind: i.kind, content: go(i.content, depth) }).collect()
+        }
+        self.content = go(std::mem::take(&mut self.content), 0);
+    }
+
     /// Whether any block is raw HTML (which only some roles may add).
     pub fn raw_html(&self) -> Vec<&str> {
         let mut out = Vec::new();

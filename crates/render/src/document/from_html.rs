@@ -64,11 +64,15 @@ static READER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 /// Reads HTML into a document.
 pub fn from_html(html: &str) -> Document {
     let marked = html.replace("<!--members-only-->", &format!("<p>{MEMBERS_ONLY_SENTINEL}</p>"));
-    let clean = READER.clean(&marked).to_string();
+    // Nesting is capped before the sanitiser sees it: a paste of 40,000 nested elements would otherwise cost the
+    // HTML parser minutes (its scope checks grow with depth).
+    let capped = html_tree::parse(&marked).inner_html();
+    let clean = READER.clean(&capped).to_string();
     let root = html_tree::parse(&clean);
     let mut out = Vec::new();
     blocks_of(&root.children, &mut out);
     let mut doc = Document::new(out);
+    doc.limit_depth();
     doc.normalize();
     doc
 }

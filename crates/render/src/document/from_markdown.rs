@@ -53,6 +53,7 @@ pub fn from_markdown(md: &str) -> Document {
         Some(Frame::Blocks(blocks)) => Document::new(blocks),
         _ => Document::new(Vec::new()),
     };
+    doc.limit_depth();
     doc.normalize();
     doc
 }

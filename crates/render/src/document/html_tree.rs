@@ -124,8 +124,14 @@ pub fn is_void(name: &str) -> bool {
     )
 }
 
+/// Deepest element nesting kept; deeper start tags are dropped (their text is kept), so nothing that walks the tree
+/// can run out of stack on hostile input.
+pub const MAX_DEPTH: usize = 48;
+
 struct Sink {
     stack: RefCell<Vec<Element>>,
+    /// Start tags dropped past [`MAX_DEPTH`], by name, so their end tags are dropped too.
+    dropped: RefCell<std::collections::HashMap<String, usize>>,
 }
 
 impl Sink {
@@ -153,6 +159,16 @@ impl TokenSink for Sink {
             Token::TagToken(tag) => {
                 let name = tag.name.to_string();
                 match tag.kind {
+                    TagKind::StartTag
+                        if !is_void(&name) && !tag.self_closing && self.stack.borrow().len() >= MAX_DEPTH =>
+                    {
+                        *self.dropped.borrow_mut().entry(name).or_default() += 1;
+                    }
+                    TagKind::EndTag if self.dropped.borrow().get(&name).is_some_and(|n| *n > 0) => {
+                        if let Some(n) = self.dropped.borrow_mut().get_mut(&name) {
+                            *n -= 1;
+                        }
+                    }
                     TagKind::StartTag => {
                         let el = Element {
                             attrs: tag.attrs.iter().map(|a| (a.name.local.to_string(), a.value.to_string())).collect(),
@@ -188,7 +204,10 @@ impl TokenSink for Sink {
 
 /// Reads cleaned HTML into a tree under a root element named `root`.
 pub fn parse(clean_html: &str) -> Element {
-    let sink = Sink { stack: RefCell::new(vec![Element { name: "root".into(), ..Default::default() }]) };
+    let sink = Sink {
+        stack: RefCell::new(vec![Element { name: "root".into(), ..Default::default() }]),
+        dropped: RefCell::new(std::collections::HashMap::new()),
+    };
     let tok = Tokenizer::new(sink, TokenizerOpts::default());
     let input = BufferQueue::default();
     input.push_back(StrTendril::from(clean_html));

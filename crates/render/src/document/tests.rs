@@ -405,3 +405,16 @@ fn hostile_html_never_survives() {
     }
     assert!(html.contains("<p>ok</p>") && html.contains("<p>x</p>"), "{html}");
 }
+
+#[test]
+fn deeply_nested_html_does_not_overflow_the_stack() {
+    let html = format!("{}deep{}", "<div><blockquote>".repeat(20_000), "</blockquote></div>".repeat(20_000));
+    let handle = std::thread::Builder::new().stack_size(2 * 1024 * 1024).spawn(move || from_html(&html)).unwrap();
+    let doc = handle.join().expect("no stack overflow");
+    assert!(doc.check("body").is_ok(), "the result is within the model's limits");
+    assert!(render_html(&doc, &Env::default()).contains("deep"));
+    // Markdown quotes 30 deep are flattened to the limit, not refused.
+    let md = from_markdown(&format!("{} deep quote", ">".repeat(30)));
+    assert!(md.check("body").is_ok());
+    assert!(to_text::body_text(&md).contains("deep quote"));
+}
