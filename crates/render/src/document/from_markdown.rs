@@ -30,7 +30,13 @@ enum Frame {
 struct Builder {
     stack: Vec<Frame>,
     marks: Vec<Option<Mark>>,
+    /// Quote, list and item starts dropped past [`MAX_CONTAINERS`] (with their ends), so hostile nesting (100,000
+    /// `>`) cannot run anything out of stack; their text is kept.
+    skipped: usize,
 }
+
+/// Open quotes, lists and list items kept; the document's own depth limit then flattens the rest.
+const MAX_CONTAINERS: usize = 36;
 
 pub fn markdown_options() -> Options {
     let mut opts = Options::empty();
@@ -42,7 +48,7 @@ pub fn markdown_options() -> Options {
 
 /// Reads Markdown into a document.
 pub fn from_markdown(md: &str) -> Document {
-    let mut b = Builder { stack: vec![Frame::Blocks(Vec::new())], marks: Vec::new() };
+    let mut b = Builder { stack: vec![Frame::Blocks(Vec::new())], marks: Vec::new(), skipped: 0 };
     for event in Parser::new_ext(md, markdown_options()) {
         b.event(event);
     }
@@ -181,7 +187,21 @@ impl Builder {
         self.push_block(block);
     }
 
+    fn containers(&self) -> usize {
+        self.stack.iter().filter(|f| matches!(f, Frame::Quote(_) | Frame::List { .. } | Frame::Item(_))).count()
+    }
+
     fn event(&mut self, event: Event<'_>) {
+        let container_start = matches!(event, Event::Start(Tag::BlockQuote(_) | Tag::List(_) | Tag::Item));
+        let container_end = matches!(event, Event::End(TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item));
+        if container_start && (self.skipped > 0 || self.containers() >= MAX_CONTAINERS) {
+            self.skipped += 1;
+            return;
+        }
+        if container_end && self.skipped > 0 {
+            self.skipped -= 1;
+            return;
+        }
         match event {
             Event::Start(tag) => match tag {
                 Tag::Paragraph => {

@@ -418,3 +418,16 @@ fn deeply_nested_html_does_not_overflow_the_stack() {
     assert!(md.check("body").is_ok());
     assert!(to_text::body_text(&md).contains("deep quote"));
 }
+
+#[test]
+fn deeply_nested_markdown_does_not_overflow_the_stack() {
+    for md in [
+        format!("{} x", ">".repeat(100_000)),
+        format!("{}x", "- ".repeat(50_000)),
+        format!("  {}x", "* ".repeat(50_000)),
+    ] {
+        let handle = std::thread::Builder::new().stack_size(2 * 1024 * 1024).spawn(move || from_markdown(&md)).unwrap();
+        let doc = handle.join().expect("no stack overflow");
+        assert!(doc.check("body").is_ok());
+    }
+}
