@@ -373,10 +373,10 @@ fn size_of(e: &Element) -> ImageSize {
 
 fn embed_of(url: &str, title: Option<String>, caption: Option<String>) -> Option<Block> {
     let url = url.trim();
-    if !newsdesk_domain::document::is_web_url(url) {
+    let url = if url.starts_with("//") { format!("https:{url}") } else { url.to_owned() };
+    if !newsdesk_domain::document::is_web_url(&url) {
         return None;
     }
-    let url = if url.starts_with("//") { format!("https:{url}") } else { url.to_owned() };
     Some(Block::Embed { attrs: EmbedAttrs { url, title, caption, provider: None } })
 }
 
