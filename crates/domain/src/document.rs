@@ -555,7 +555,7 @@ impl Document {
         self.content = go(std::mem::take(&mut self.content), 0);
     }
 
-    /// Whether any block is raw HTML (which only some roles may add).
+    /// The HTML of every raw HTML block (which only some roles may add or change), in reading order.
     pub fn raw_html(&self) -> Vec<&str> {
         let mut out = Vec::new();
         self.walk(&mut |b| {

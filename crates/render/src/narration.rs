@@ -20,16 +20,6 @@ pub fn narration_text(title: &str, dek: Option<&str>, body_text: &str) -> String
     lines.join("\n")
 }
 
-/// The body text of a stored post: the text rendered at save, or, for a post saved before the document model and
-/// not yet converted, the same text made from its Markdown.
-pub fn stored_body_text(body_text: &str, body_md: &str) -> String {
-    if body_text.is_empty() && !body_md.trim().is_empty() {
-        crate::document::body_text(&crate::document::from_markdown(body_md))
-    } else {
-        body_text.to_owned()
-    }
-}
-
 /// Splits text into chunks of at most `max` characters, at line or sentence boundaries where possible.
 pub fn chunks(text: &str, max: usize) -> Vec<String> {
     let max = max.max(100);
@@ -74,7 +64,7 @@ mod tests {
     #[test]
     fn reads_headings_and_lists_as_sentences_and_skips_captions_and_code() {
         let md = "Intro paragraph\n\n## What happened\n\n- First point\n- Second point\n\n![A harbour at dawn](x.jpg)\n\n```\ncode()\n```\n\n<figure><img src=\"/x.jpg\" alt=\"An image\"><figcaption>caption</figcaption></figure>\n\nLast words!";
-        let t = narration_text("Council votes", Some("A dek"), &stored_body_text("", md));
+        let t = narration_text("Council votes", Some("A dek"), &crate::document::stored_body_text("", md));
         assert_eq!(
             t,
             "Council votes.\nA dek.\nIntro paragraph.\nWhat happened. First point. Second point.\nLast words!"

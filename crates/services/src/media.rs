@@ -131,11 +131,17 @@ fn invalid(field: &'static str, code: &'static str, msg: impl Into<String>) -> U
     UploadError::Invalid(ValidationError::new(field, code, msg))
 }
 
-/// Checks and renders `bytes` into `dir` (renditions first, each written to a temporary name and renamed, so a
-/// reader never gets half a file).
+/// The SHA-256 of a file's bytes, as the library keys it.
+fn sha_of(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Checks and renders `bytes` (whose SHA-256 is `sha`) into `dir` (renditions first, each written to a temporary
+/// name and renamed, so a reader never gets half a file).
 async fn render_into(
     dir: PathBuf,
     bytes: Vec<u8>,
+    sha: String,
     field: &'static str,
     images_only: bool,
 ) -> Result<Rendered, UploadError> {
@@ -157,7 +163,6 @@ async fn render_into(
             },
         )
     })?;
-    let sha = hex::encode(Sha256::digest(&bytes));
     let size = bytes.len();
     match sniffed {
         Sniffed::Image(format) => {
@@ -218,7 +223,7 @@ pub async fn store_upload(
     uploaded_by: Option<i64>,
     images_only: bool,
 ) -> Result<Media, UploadError> {
-    let sha = hex::encode(Sha256::digest(&bytes));
+    let sha = sha_of(&bytes);
     if let Some(existing) = store.media_by_sha(&sha).await.map_err(|e| UploadError::Internal(e.into()))? {
         if images_only && existing.kind != "image" {
             return Err(invalid(field, "image_invalid", "This file is not an image. Upload a JPEG, PNG, WebP or GIF."));
@@ -230,7 +235,7 @@ pub async fn store_upload(
     while store.media_key_taken(&key).await.map_err(|e| UploadError::Internal(e.into()))? {
         key = format!("{sha}-{:08x}", rand::random::<u32>());
     }
-    let r = render_into(media_path(media_dir, &key), bytes, field, images_only).await?;
+    let r = render_into(media_path(media_dir, &key), bytes, sha, field, images_only).await?;
     let widths = r.widths.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
     store
         .insert_media(NewMedia {
@@ -265,7 +270,8 @@ pub async fn replace(
         )));
     }
     let old = ctx.store.media(id).await?.ok_or(ServiceError::NotFound)?;
-    let r = render_into(media_path(&ctx.media_dir, &old.file_key), bytes, "file", old.kind == "image").await?;
+    let sha = sha_of(&bytes);
+    let r = render_into(media_path(&ctx.media_dir, &old.file_key), bytes, sha, "file", old.kind == "image").await?;
     if r.kind != old.kind {
         return Err(ServiceError::invalid(
             "file",

@@ -118,7 +118,7 @@ pub fn render_issue(
                     if p.row.body_email_html.is_empty() { &view.html } else { &p.row.body_email_html },
                     site_url,
                 ),
-                text: newsdesk_render::narration::stored_body_text(&p.row.body_text, &p.row.body_md),
+                text: newsdesk_render::document::stored_body_text(&p.row.body_text, &p.row.body_md),
                 view,
             }
         })

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
+use crate::args::{Arg, bind_args, next};
 use crate::{Store, StoreError, StoreResult, now, placeholders};
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -220,56 +221,35 @@ impl Store {
         per_page: i64,
     ) -> StoreResult<crate::posts::Page<MediaEntry>> {
         let mut clauses = Vec::new();
-        let mut args: Vec<String> = Vec::new();
-        let mut ints: Vec<(usize, i64)> = Vec::new();
+        let mut args = Vec::new();
         if let Some(q) = f.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             let like = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            let n = args.len() + ints.len() + 1;
+            let n = next(&mut args, Arg::S(like));
             clauses.push(format!(
-                "(LOWER(m.original_name) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(m.alt, '')) LIKE ${n} ESCAPE '\\'
-                  OR LOWER(COALESCE(m.caption, '')) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(m.credit, '')) LIKE ${n} ESCAPE '\\'
-                  OR m.uploaded_by IN (SELECT id FROM users WHERE LOWER(name) LIKE ${n} ESCAPE '\\' OR LOWER(email) LIKE ${n} ESCAPE '\\'))"
+                "(LOWER(m.original_name) LIKE {n} ESCAPE '\\' OR LOWER(COALESCE(m.alt, '')) LIKE {n} ESCAPE '\\'
+                  OR LOWER(COALESCE(m.caption, '')) LIKE {n} ESCAPE '\\' OR LOWER(COALESCE(m.credit, '')) LIKE {n} ESCAPE '\\'
+                  OR m.uploaded_by IN (SELECT id FROM users WHERE LOWER(name) LIKE {n} ESCAPE '\\' OR LOWER(email) LIKE {n} ESCAPE '\\'))"
             ));
-            args.push(like);
         }
         if let Some(k) = f.kind.as_deref().filter(|k| !k.is_empty()) {
-            let n = args.len() + ints.len() + 1;
-            clauses.push(format!("m.kind = ${n}"));
-            args.push(k.to_owned());
+            clauses.push(format!("m.kind = {}", next(&mut args, Arg::S(k.to_owned()))));
         }
-        let int_clauses: [(Option<i64>, &str); 3] =
-            [(f.uploaded_by, "m.uploaded_by ="), (f.from, "m.created_at >="), (f.to, "m.created_at <=")];
+        let int_clauses = [(f.uploaded_by, "m.uploaded_by ="), (f.from, "m.created_at >="), (f.to, "m.created_at <=")];
         for (value, clause) in int_clauses {
             if let Some(v) = value {
-                let n = args.len() + ints.len() + 1;
-                clauses.push(format!("{clause} ${n}"));
-                ints.push((n, v));
+                clauses.push(format!("{clause} {}", next(&mut args, Arg::I(v))));
             }
         }
         let where_sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-        // Binds in placeholder order: text arguments were numbered first, integers after.
         let count_sql = format!("SELECT COUNT(*) FROM media m {where_sql}");
-        let mut cq = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql));
-        for a in &args {
-            cq = cq.bind(a.clone());
-        }
-        for (_, v) in &ints {
-            cq = cq.bind(*v);
-        }
-        let total = cq.fetch_one(&self.pool).await?;
-        let n = args.len() + ints.len();
+        let total: i64 = bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql)), &args).fetch_one(&self.pool).await?;
+        let n = args.len();
         let sql = format!(
             "SELECT {COLS} FROM media m {where_sql} ORDER BY m.created_at DESC, m.id DESC LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         );
-        let mut q = sqlx::query_as::<_, Media>(AssertSqlSafe(sql));
-        for a in &args {
-            q = q.bind(a.clone());
-        }
-        for (_, v) in &ints {
-            q = q.bind(*v);
-        }
+        let q = bind_args!(sqlx::query_as::<_, Media>(AssertSqlSafe(sql)), &args);
         let page = page.max(1);
         let rows = q.bind(per_page).bind((page - 1) * per_page).fetch_all(&self.pool).await?;
         let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();

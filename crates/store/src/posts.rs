@@ -16,6 +16,7 @@ use crate::site::bump_content_version;
 use crate::tags::Tag;
 use sqlx::AssertSqlSafe;
 
+use crate::args::{Arg, bind_args, next};
 use crate::{Store, StoreError, StoreResult, now, placeholders};
 
 /// Job kind that publishes a scheduled post when its time comes.
@@ -155,19 +156,9 @@ const COLS: &str =
     p.related_post_id, p.narration, p.revision,
     p.created_at, p.updated_at";
 
-/// Binds stay in one Vec so the WHERE clause and its arguments cannot drift apart.
-enum Arg {
-    I(i64),
-    S(String),
-}
-
 fn where_clause(f: &PostFilter) -> (String, Vec<Arg>) {
     let mut sql = vec!["1 = 1".to_owned()];
     let mut args = Vec::new();
-    fn next(args: &mut Vec<Arg>, arg: Arg) -> String {
-        args.push(arg);
-        format!("${}", args.len())
-    }
     if let Some(k) = &f.kind {
         sql.push(format!("p.kind = {}", next(&mut args, Arg::S(k.clone()))));
     }
@@ -194,19 +185,6 @@ fn where_clause(f: &PostFilter) -> (String, Vec<Arg>) {
         sql.push(format!("lower(p.title) LIKE {p}"));
     }
     (sql.join(" AND "), args)
-}
-
-macro_rules! bind_args {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::I(i) => q.bind(*i),
-                Arg::S(s) => q.bind(s.clone()),
-            };
-        }
-        q
-    }};
 }
 
 impl Store {

@@ -86,7 +86,7 @@ async fn espeak_narrates_articles_into_a_labelled_player_and_a_podcast() {
         let words = newsdesk_domain::text::word_count(&newsdesk_render::narration::narration_text(
             "Port board orders open tender",
             Some("The board changed course."),
-            &newsdesk_render::narration::stored_body_text("", BODY),
+            &newsdesk_render::document::stored_body_text("", BODY),
         ));
         assert!(words > 40);
         let (lo, hi) = (words as f64 / 420.0 * 60.0, words as f64 / 120.0 * 60.0);

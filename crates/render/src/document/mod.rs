@@ -156,6 +156,16 @@ impl Env {
     }
 }
 
+/// The body text of a stored post: the text rendered at save, or, for a post saved before the document model and
+/// not yet converted, the same text made from its Markdown.
+pub fn stored_body_text(body_text: &str, body_md: &str) -> String {
+    if body_text.is_empty() && !body_md.trim().is_empty() {
+        to_text::body_text(&from_markdown(body_md))
+    } else {
+        body_text.to_owned()
+    }
+}
+
 /// The related-story keys a document uses, for the caller to look up before [`render`].
 pub fn related_keys(doc: &Document) -> Vec<String> {
     let mut keys = Vec::new();

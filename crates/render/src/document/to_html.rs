@@ -182,16 +182,14 @@ impl Writer<'_> {
             _ => String::new(),
         };
         let img = match (media, self.target) {
-            (Some(m), Target::Email) => format!(
-                "<img src=\"{}\" alt=\"{}\"{size} style=\"max-width:100%;height:auto\">",
-                escape(&self.url(&m.files.url(m.files.largest(), "jpg"))),
-                escape(&alt)
-            ),
-            (None, Target::Email) => format!(
-                "<img src=\"{}\" alt=\"{}\"{size} style=\"max-width:100%;height:auto\">",
-                escape(&self.url(&f.src)),
-                escape(&alt)
-            ),
+            (_, Target::Email) => {
+                let src = media.map(|m| m.files.url(m.files.largest(), "jpg")).unwrap_or_else(|| f.src.clone());
+                format!(
+                    "<img src=\"{}\" alt=\"{}\"{size} style=\"max-width:100%;height:auto\">",
+                    escape(&self.url(&src)),
+                    escape(&alt)
+                )
+            }
             (Some(m), Target::Page) => {
                 let focal = if cropped {
                     format!(" style=\"object-position: {}% {}%\"", m.focal.0, m.focal.1)

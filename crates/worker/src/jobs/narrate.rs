@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use newsdesk_render::narration::{chunks, narration_text, stored_body_text};
+use newsdesk_render::document::stored_body_text;
+use newsdesk_render::narration::{chunks, narration_text};
 use newsdesk_store::Store;
 use newsdesk_store::audio::{Narrate, ReadyAudio};
 use newsdesk_store::jobs::Job;

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use newsdesk_render::document::to_markdown;
-use newsdesk_services::media::{UploadError, store_upload};
+use newsdesk_services::media::store_upload;
 use newsdesk_services::views::image_view;
 
 use crate::auth::Staff;
@@ -32,10 +32,7 @@ pub async fn upload(State(state): State<AppState>, staff: Staff, form: FormData)
     let media =
         store_upload(&state.store, &state.media_dir, &file.filename, file.bytes, "file", Some(staff.user.id), true)
             .await
-            .map_err(|e| match e {
-                UploadError::Invalid(v) => ApiError::from(v),
-                UploadError::Internal(e) => ApiError::from(e),
-            })?;
+            .map_err(newsdesk_services::ServiceError::from)?;
     let view = image_view(&media, None, None, None);
     tracing::info!(media.id = media.id, user.id = staff.user.id, "image uploaded from the editor");
     Ok((

@@ -93,10 +93,9 @@ pub async fn list(
 /// The editor's picker: the same search, as JSON.
 pub async fn list_json(
     State(state): State<AppState>,
-    staff: Staff,
+    _staff: Staff,
     Query(q): Query<LibraryQuery>,
 ) -> Result<Response, AppError> {
-    let _ = staff;
     let result = state.store.list_media(&filter_of(&state, &q), q.page.unwrap_or(1).max(1), PER_PAGE).await?;
     Ok(Json(serde_json::json!({
         "media": result.items.iter().map(tile).collect::<Vec<_>>(), "total": result.total, "pages": result.pages() }))

@@ -389,11 +389,8 @@ pub async fn preview(
     let text = String::from_utf8_lossy(&body);
     let json =
         headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("application/json"));
-    let html = if json {
-        newsdesk_services::documents::preview_html(&state.store, Some(&text), "").await?
-    } else {
-        newsdesk_services::documents::preview_html(&state.store, None, &text).await?
-    };
+    let (document, markdown) = if json { (Some(text.as_ref()), "") } else { (None, text.as_ref()) };
+    let html = newsdesk_services::documents::preview_html(&state.store, document, markdown).await?;
     Ok(Html(html).into_response())
 }
 

@@ -9,7 +9,7 @@ use super::{ApiAuth, absolute};
 use crate::error::ApiError;
 use crate::forms::FormData;
 use crate::state::AppState;
-use newsdesk_services::media::{UploadError, store_image};
+use newsdesk_services::media::store_image;
 use newsdesk_services::views::image_view;
 
 #[tracing::instrument(skip_all, name = "api.media.upload")]
@@ -18,11 +18,9 @@ pub async fn upload(State(state): State<AppState>, auth: ApiAuth, form: FormData
     let file = form.file.ok_or_else(|| {
         ApiError::new(StatusCode::BAD_REQUEST, "file_missing", "Send the image as multipart field \"file\".")
     })?;
-    let media =
-        store_image(&state.store, &state.media_dir, &file.filename, file.bytes, "file").await.map_err(|e| match e {
-            UploadError::Invalid(v) => ApiError::from(v),
-            UploadError::Internal(e) => ApiError::from(e),
-        })?;
+    let media = store_image(&state.store, &state.media_dir, &file.filename, file.bytes, "file")
+        .await
+        .map_err(newsdesk_services::ServiceError::from)?;
     let view = image_view(&media, None, None, None);
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "media": {
         "id": media.id, "url": absolute(&state, &view.src), "width": media.width, "height": media.height, "srcset": view.srcset } }))).into_response())
