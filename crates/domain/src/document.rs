@@ -584,6 +584,58 @@ impl Document {
         }
         go(&self.content, f)
     }
+
+    /// Visits every block mutably, depth first, in reading order (importers re-point images and links).
+    pub fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Block)) {
+        fn go(bs: &mut [Block], f: &mut dyn FnMut(&mut Block)) {
+            for b in bs {
+                f(b);
+                match b {
+                    Block::BulletList { content } | Block::OrderedList { content, .. } => {
+                        for item in content {
+                            go(&mut item.content, f)
+                        }
+                    }
+                    Block::Blockquote { content } | Block::Callout { content, .. } => go(content, f),
+                    _ => {}
+                }
+            }
+        }
+        go(&mut self.content, f)
+    }
+
+    /// Visits every link's address, in text and tables and on images.
+    pub fn links_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        fn inlines(xs: &mut [Inline], f: &mut dyn FnMut(&mut String)) {
+            for x in xs {
+                if let Inline::Text { marks, .. } = x {
+                    for m in marks {
+                        if let Mark::Link { attrs } = m {
+                            f(&mut attrs.href);
+                        }
+                    }
+                }
+            }
+        }
+        self.walk_mut(&mut |b| match b {
+            Block::Paragraph { content } | Block::Heading { content, .. } | Block::PullQuote { content, .. } => {
+                inlines(content, f)
+            }
+            Block::Table { content } => {
+                for row in content {
+                    for cell in &mut row.content {
+                        inlines(&mut cell.content, f)
+                    }
+                }
+            }
+            Block::Image { attrs } => {
+                if let Some(h) = &mut attrs.href {
+                    f(h)
+                }
+            }
+            _ => {}
+        });
+    }
 }
 
 fn normalize_blocks(bs: &mut [Block]) {

@@ -219,6 +219,23 @@ pub enum ImportCommand {
         /// A .md file or a directory.
         path: PathBuf,
     },
+    /// Import a WordPress export (Tools → Export → All content): posts, pages, authors, categories and tags, files,
+    /// and redirects from every old address. A second run updates what the first created.
+    Wordpress {
+        #[command(flatten)]
+        data: DataArg,
+        /// The export's .xml file (WXR 1.0 to 1.2).
+        file: PathBuf,
+        /// A copy of the old site's wp-content/uploads; without it, files are fetched from the old site over HTTP.
+        #[arg(long)]
+        uploads: Option<PathBuf>,
+        /// Import the valid items even when some are broken (they are listed in the report).
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Also write the report as JSON to this file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
 }
 
 /// Loads the configuration of a data directory, creating the directory when needed.
@@ -394,6 +411,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 wait,
             };
             crate::newsletters::send(&config, &o).await
+        }
+        Command::Import { command: ImportCommand::Wordpress { data, file, uploads, skip_invalid, report } } => {
+            let config = prepare(&data, false)?;
+            let opts =
+                newsdesk_services::import::ImportOptions { fetch_media: uploads.is_none(), uploads, skip_invalid };
+            import::wordpress(&config, &file, &opts, report.as_deref()).await
         }
         Command::Import { command: ImportCommand::Markdown { data, path } } => {
             let config = prepare(&data, false)?;

@@ -223,6 +223,109 @@ pub async fn run(store: &Store, site: &SiteSettings, media_dir: &Path, path: &Pa
     Ok(total)
 }
 
+/// Progress on the terminal: a bar when stderr is one, else a line every few seconds (logs, CI).
+pub struct CliProgress {
+    bar: Option<indicatif::ProgressBar>,
+    phase: String,
+    total: u64,
+    done: u64,
+    last_line: std::time::Instant,
+}
+
+impl CliProgress {
+    pub fn new() -> CliProgress {
+        CliProgress { bar: None, phase: String::new(), total: 0, done: 0, last_line: std::time::Instant::now() }
+    }
+}
+
+impl Default for CliProgress {
+    fn default() -> Self {
+        CliProgress::new()
+    }
+}
+
+impl newsdesk_services::import::Progress for CliProgress {
+    fn phase(&mut self, name: &str, total: u64) {
+        use std::io::IsTerminal;
+        self.phase = name.to_owned();
+        self.total = total;
+        self.done = 0;
+        self.last_line = std::time::Instant::now();
+        if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new(total);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{prefix:>8} [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar.set_prefix(name.to_owned());
+            self.bar = Some(bar);
+        } else {
+            eprintln!("{name}: 0/{total}");
+        }
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.done += n;
+        match &self.bar {
+            Some(bar) => bar.inc(n),
+            None if self.last_line.elapsed().as_secs() >= 2 => {
+                self.last_line = std::time::Instant::now();
+                eprintln!("{}: {}/{}", self.phase, self.done, self.total);
+            }
+            None => {}
+        }
+    }
+
+    fn finish(&mut self) {
+        match self.bar.take() {
+            Some(bar) => bar.finish_and_clear(),
+            None => eprintln!("{}: {}/{} done", self.phase, self.done, self.total),
+        }
+    }
+}
+
+/// `newsdesk import wordpress FILE`: runs the importer with progress and prints its report (also as JSON with
+/// `--report`).
+pub async fn wordpress(
+    config: &crate::config::Config,
+    file: &Path,
+    opts: &newsdesk_services::import::ImportOptions,
+    report_file: Option<&Path>,
+) -> anyhow::Result<()> {
+    use newsdesk_services::import::ImportError;
+    if let Some(dir) = &opts.uploads
+        && !dir.is_dir()
+    {
+        bail!("--uploads: {} is not a directory", dir.display());
+    }
+    let site = config.site_settings(None)?;
+    let store = crate::init::open(config, false).await?;
+    let started = std::time::Instant::now();
+    let mut progress = CliProgress::new();
+    let result = newsdesk_services::import::wordpress::import(
+        &store,
+        &site,
+        &config.data_dir.join("media"),
+        file,
+        opts,
+        &mut progress,
+    )
+    .await;
+    store.close().await;
+    let report = match result {
+        Ok(r) => r,
+        Err(ImportError::Internal(e)) => return Err(e.context(format!("importing {}", file.display()))),
+        Err(e) => bail!("{e}"),
+    };
+    print!("{report}");
+    println!("  took {:.1} s", started.elapsed().as_secs_f64());
+    if let Some(p) = report_file {
+        std::fs::write(p, serde_json::to_vec_pretty(&report)?).with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

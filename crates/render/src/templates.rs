@@ -46,6 +46,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/media_item.html", include_str!("../templates/admin/media_item.html")),
     ("admin/authors.html", include_str!("../templates/admin/authors.html")),
     ("admin/tags.html", include_str!("../templates/admin/tags.html")),
+    ("admin/redirects.html", include_str!("../templates/admin/redirects.html")),
     ("admin/users.html", include_str!("../templates/admin/users.html")),
     ("admin/jobs.html", include_str!("../templates/admin/jobs.html")),
     ("admin/tokens.html", include_str!("../templates/admin/tokens.html")),

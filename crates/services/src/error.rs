@@ -76,6 +76,7 @@ impl From<StoreError> for ServiceError {
                     "revision" => "revision_conflict",
                     "file" => "media_duplicate",
                     "media" => "media_in_use",
+                    "from_path" => "redirect_taken",
                     _ => "slug_taken",
                 };
                 ServiceError::Invalid { errors, code }
@@ -120,6 +121,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("email_taken", 409, "another account already uses the address"),
     ("revision_conflict", 409, "the post changed since the revision the change is based on"),
     ("retracted", 409, "a retracted News Feed item cannot be changed"),
+    ("redirect_taken", 409, "the old address already redirects"),
     // Bad input (422 on the API, beside the field on forms).
     ("invalid", 422, "a field is not valid"),
     ("invalid_body", 422, "the body does not have the fields this endpoint takes"),
@@ -179,6 +181,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("article_unknown", 422, "no such published article"),
     ("tag_unknown", 422, "no such tag"),
     ("note_invalid", 422, "a retraction note is 1 to 500 characters"),
+    ("redirect_from_invalid", 422, "a redirect's old address is not a path"),
+    ("redirect_to_invalid", 422, "a redirect leads to a path of this site"),
+    ("redirect_loop", 422, "a redirect cannot lead to itself"),
+    ("redirect_status_invalid", 422, "a redirect's status is 301, 302, 307 or 308"),
+    ("csv_invalid", 422, "the CSV file cannot be read or has no rows"),
     ("issue_invalid", 422, "the newsletter issue breaks a rule (articles, subject, intro)"),
 ];
 

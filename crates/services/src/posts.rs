@@ -332,6 +332,8 @@ pub async fn save_post(
         related_post_id,
         media_ids,
         linked_post_ids,
+        featured: existing.is_some_and(|p| p.row.featured == 1),
+        parent_id: existing.and_then(|p| p.row.parent_id),
     };
     let id = match existing {
         Some(p) => {

@@ -55,6 +55,10 @@ pub struct PostRow {
     pub narration: i64,
     /// Incremented on every save; lets a save detect that someone else saved in between.
     pub revision: i64,
+    /// 1 for a featured story (WordPress's sticky posts, Ghost's featured flag).
+    pub featured: i64,
+    /// A page's parent page (imported page hierarchies).
+    pub parent_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -101,6 +105,8 @@ pub struct PostInput {
     pub media_ids: Vec<i64>,
     /// Posts the body's related-story cards show.
     pub linked_post_ids: Vec<i64>,
+    pub featured: bool,
+    pub parent_id: Option<i64>,
 }
 
 /// A body converted to the document model by [`Store::set_converted_bodies`].
@@ -153,7 +159,7 @@ impl<T> Page<T> {
 const COLS: &str =
     "p.id, p.kind, p.slug, p.title, p.excerpt, p.body_md, p.body_doc, p.body_html, p.body_text, p.body_email_html, p.word_count, p.status, p.published_at,
     p.feature_image_id, p.feature_image_alt, p.feature_image_caption, p.feature_image_credit, p.created_by,
-    p.related_post_id, p.narration, p.revision,
+    p.related_post_id, p.narration, p.revision, p.featured, p.parent_id,
     p.created_at, p.updated_at";
 
 fn where_clause(f: &PostFilter) -> (String, Vec<Arg>) {
@@ -329,39 +335,7 @@ impl Store {
     /// Creates a post; returns its id.
     pub async fn create_post(&self, input: &PostInput, created_by: Option<i64>) -> StoreResult<i64> {
         let mut tx = self.write_tx().await?;
-        let t = now();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO posts (kind, slug, title, excerpt, body_md, body_html, word_count, status, published_at,
-                feature_image_id, feature_image_alt, feature_image_caption, feature_image_credit, created_by, revision,
-                created_at, updated_at, related_post_id, body_doc, body_text, body_email_html)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15, $16, $17, $18, $19)
-             RETURNING id",
-        )
-        .bind(&input.kind)
-        .bind(&input.slug)
-        .bind(&input.title)
-        .bind(&input.excerpt)
-        .bind(&input.body_md)
-        .bind(&input.body_html)
-        .bind(input.word_count)
-        .bind(&input.status)
-        .bind(input.published_at)
-        .bind(input.feature_image_id)
-        .bind(&input.feature_image_alt)
-        .bind(&input.feature_image_caption)
-        .bind(&input.feature_image_credit)
-        .bind(created_by)
-        .bind(t)
-        .bind(input.related_post_id)
-        .bind(&input.body_doc)
-        .bind(&input.body_text)
-        .bind(&input.body_email_html)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(slug_conflict(&input.slug))?;
-        write_relations(&mut tx, id, input).await?;
-        after_write(&mut tx, id, input, false).await?;
-        crate::revisions::record(&mut tx, id, created_by).await?;
+        let id = insert_post(&mut tx, input, created_by, true).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -390,40 +364,7 @@ impl Store {
                 ),
             });
         }
-        sqlx::query(
-            "UPDATE posts SET kind = $1, slug = $2, title = $3, excerpt = $4, body_md = $5, body_html = $6, word_count = $7,
-                status = $8, published_at = $9, feature_image_id = $10, feature_image_alt = $11, feature_image_caption = $12,
-                feature_image_credit = $13, revision = revision + 1, updated_at = $14, related_post_id = $16,
-                body_doc = $17, body_text = $18, body_email_html = $19
-             WHERE id = $15",
-        )
-        .bind(&input.kind)
-        .bind(&input.slug)
-        .bind(&input.title)
-        .bind(&input.excerpt)
-        .bind(&input.body_md)
-        .bind(&input.body_html)
-        .bind(input.word_count)
-        .bind(&input.status)
-        .bind(input.published_at)
-        .bind(input.feature_image_id)
-        .bind(&input.feature_image_alt)
-        .bind(&input.feature_image_caption)
-        .bind(&input.feature_image_credit)
-        .bind(now())
-        .bind(id)
-        .bind(input.related_post_id.filter(|r| *r != id))
-        .bind(&input.body_doc)
-        .bind(&input.body_text)
-        .bind(&input.body_email_html)
-        .execute(&mut *tx)
-        .await
-        .map_err(slug_conflict(&input.slug))?;
-        sqlx::query("DELETE FROM post_authors WHERE post_id = $1").bind(id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM post_tags WHERE post_id = $1").bind(id).execute(&mut *tx).await?;
-        write_relations(&mut tx, id, input).await?;
-        after_write(&mut tx, id, input, old_status == "published").await?;
-        crate::revisions::record(&mut tx, id, user_id).await?;
+        overwrite_post(&mut tx, id, input, old_status == "published", user_id, true).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -590,6 +531,111 @@ fn slug_conflict(slug: &str) -> impl FnOnce(sqlx::Error) -> StoreError {
     StoreError::conflict_on("slug", format!("Another post already uses the slug \"{slug}\"."))
 }
 
+/// Inserts a post with its relations, jobs and first revision, inside the caller's transaction.
+pub(crate) async fn insert_post(
+    conn: &mut AnyConnection,
+    input: &PostInput,
+    created_by: Option<i64>,
+    narrate: bool,
+) -> StoreResult<i64> {
+    let t = now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO posts (kind, slug, title, excerpt, body_md, body_html, word_count, status, published_at,
+            feature_image_id, feature_image_alt, feature_image_caption, feature_image_credit, created_by, revision,
+            created_at, updated_at, related_post_id, body_doc, body_text, body_email_html, featured, parent_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15, $16, $17, $18, $19, $20, $21)
+         RETURNING id",
+    )
+    .bind(&input.kind)
+    .bind(&input.slug)
+    .bind(&input.title)
+    .bind(&input.excerpt)
+    .bind(&input.body_md)
+    .bind(&input.body_html)
+    .bind(input.word_count)
+    .bind(&input.status)
+    .bind(input.published_at)
+    .bind(input.feature_image_id)
+    .bind(&input.feature_image_alt)
+    .bind(&input.feature_image_caption)
+    .bind(&input.feature_image_credit)
+    .bind(created_by)
+    .bind(t)
+    .bind(input.related_post_id)
+    .bind(&input.body_doc)
+    .bind(&input.body_text)
+    .bind(&input.body_email_html)
+    .bind(i64::from(input.featured))
+    .bind(input.parent_id)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(slug_conflict(&input.slug))?;
+    write_relations(conn, id, input).await?;
+    after_write(conn, id, input, false, narrate).await?;
+    crate::revisions::record(conn, id, created_by).await?;
+    Ok(id)
+}
+
+/// Rewrites a post and its relations (and records a revision), inside the caller's transaction.
+pub(crate) async fn overwrite_post(
+    conn: &mut AnyConnection,
+    id: i64,
+    input: &PostInput,
+    was_published: bool,
+    user_id: Option<i64>,
+    narrate: bool,
+) -> StoreResult<()> {
+    let old_slug: Option<String> =
+        sqlx::query_scalar("SELECT slug FROM posts WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
+    sqlx::query(
+        "UPDATE posts SET kind = $1, slug = $2, title = $3, excerpt = $4, body_md = $5, body_html = $6, word_count = $7,
+            status = $8, published_at = $9, feature_image_id = $10, feature_image_alt = $11, feature_image_caption = $12,
+            feature_image_credit = $13, revision = revision + 1, updated_at = $14, related_post_id = $16,
+            body_doc = $17, body_text = $18, body_email_html = $19, featured = $20, parent_id = $21
+         WHERE id = $15",
+    )
+    .bind(&input.kind)
+    .bind(&input.slug)
+    .bind(&input.title)
+    .bind(&input.excerpt)
+    .bind(&input.body_md)
+    .bind(&input.body_html)
+    .bind(input.word_count)
+    .bind(&input.status)
+    .bind(input.published_at)
+    .bind(input.feature_image_id)
+    .bind(&input.feature_image_alt)
+    .bind(&input.feature_image_caption)
+    .bind(&input.feature_image_credit)
+    .bind(now())
+    .bind(id)
+    .bind(input.related_post_id.filter(|r| *r != id))
+    .bind(&input.body_doc)
+    .bind(&input.body_text)
+    .bind(&input.body_email_html)
+    .bind(i64::from(input.featured))
+    .bind(input.parent_id.filter(|p| *p != id))
+    .execute(&mut *conn)
+    .await
+    .map_err(slug_conflict(&input.slug))?;
+    sqlx::query("DELETE FROM post_authors WHERE post_id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM post_tags WHERE post_id = $1").bind(id).execute(&mut *conn).await?;
+    write_relations(conn, id, input).await?;
+    after_write(conn, id, input, was_published, narrate).await?;
+    crate::revisions::record(conn, id, user_id).await?;
+    // Links to a published story's old address keep working.
+    if let Some(old) = old_slug.filter(|o| was_published && *o != input.slug) {
+        let r = crate::redirects::NewRedirect {
+            from_path: format!("/{old}/"),
+            target: crate::redirects::RedirectTarget::Post(id),
+            status: 301,
+            source: "slug".into(),
+        };
+        crate::redirects::upsert(conn, &[r], true).await?;
+    }
+    Ok(())
+}
+
 async fn write_relations(conn: &mut AnyConnection, id: i64, input: &PostInput) -> StoreResult<()> {
     for (pos, author_id) in input.author_ids.iter().enumerate() {
         sqlx::query(
@@ -631,11 +677,17 @@ async fn record_links(conn: &mut AnyConnection, post_id: i64, targets: &[i64]) -
     Ok(())
 }
 
-async fn after_write(conn: &mut AnyConnection, id: i64, input: &PostInput, was_published: bool) -> StoreResult<()> {
+async fn after_write(
+    conn: &mut AnyConnection,
+    id: i64,
+    input: &PostInput,
+    was_published: bool,
+    narrate: bool,
+) -> StoreResult<()> {
     if input.status == "scheduled" {
         enqueue_publish(conn, id, input.published_at.unwrap_or_else(now)).await?;
     }
-    if input.status == "published" {
+    if input.status == "published" && narrate {
         // The job compares a hash of the text: a save that changes nothing narratable costs nothing.
         let revision: i64 =
             sqlx::query_scalar("SELECT revision FROM posts WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;

@@ -46,6 +46,8 @@ fn post(slug: &str, status: &str, published_at: Option<i64>, authors: Vec<i64>, 
         related_post_id: None,
         media_ids: vec![],
         linked_post_ids: vec![],
+        featured: false,
+        parent_id: None,
     }
 }
 

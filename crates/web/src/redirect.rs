@@ -37,6 +37,73 @@ pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
+/// WordPress's query addresses (`/?p=123`), answered at the root before the home page is.
+fn old_query_at_root(path: &str, query: Option<&str>) -> bool {
+    path == "/"
+        && query.is_some_and(|q| {
+            q.split('&').any(|pair| {
+                matches!(pair.split('=').next(), Some("p" | "page_id" | "attachment_id" | "cat" | "tag" | "author"))
+            })
+        })
+}
+
+/// Answers old addresses (an imported site's permalinks, a story's earlier slug, redirects staff added) with their
+/// redirect, for requests that nothing else answered (a 404), so a redirect never shadows a live page. The
+/// database is asked only then.
+pub async fn old_links(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    if !(method == axum::http::Method::GET || method == axum::http::Method::HEAD)
+        || path.starts_with("/api/")
+        || path.starts_with("/admin")
+        || path.starts_with("/assets/")
+    {
+        return next.run(req).await;
+    }
+    if old_query_at_root(&path, query.as_deref())
+        && let Some(r) = lookup(&state, &path, query.as_deref()).await
+    {
+        return r;
+    }
+    let response = next.run(req).await;
+    // The fallback's own redirect to the address with a trailing slash would cost an old link a second hop.
+    let slash_added = response.status() == StatusCode::MOVED_PERMANENTLY
+        && response.headers().get(header::LOCATION).is_some_and(|l| l.as_bytes() == format!("{path}/").as_bytes());
+    if response.status() != StatusCode::NOT_FOUND && !slash_added {
+        return response;
+    }
+    lookup(&state, &path, query.as_deref()).await.unwrap_or(response)
+}
+
+async fn lookup(state: &crate::state::AppState, path: &str, query: Option<&str>) -> Option<Response> {
+    match state.store.resolve_redirect(path, query).await {
+        Ok(Some((to, status))) => {
+            let location = local_path(&to).and_then(|p| HeaderValue::from_str(&p).ok())?;
+            let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::MOVED_PERMANENTLY);
+            Some(
+                (
+                    status,
+                    [
+                        (header::LOCATION, location),
+                        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+                    ],
+                )
+                    .into_response(),
+            )
+        }
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "redirect lookup failed");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::local_path;

@@ -341,5 +341,7 @@ pub fn stored_post(
         related_post_id: None,
         media_ids: vec![],
         linked_post_ids: vec![],
+        featured: false,
+        parent_id: None,
     }
 }

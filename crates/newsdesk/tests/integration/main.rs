@@ -11,6 +11,7 @@ mod documents;
 mod first_run;
 mod hardening;
 mod helpers;
+mod imports;
 mod mail;
 mod media_library;
 mod newsletters;

@@ -12,6 +12,7 @@ pub mod news_feed;
 pub mod newsletters;
 pub mod outbox;
 pub mod posts;
+pub mod redirects;
 pub mod revisions;
 pub mod session;
 pub mod subscribers;

@@ -1,0 +1,369 @@
+//! Moving in from WordPress, through the real binary, against a real export: `tests/fixtures/wordpress/` holds what
+//! WordPress 6.1 (Debian's package, on MariaDB) exported with its own exporter after
+//! `tests/fixtures/wordpress/make-export.php` filled it (`scripts/make-wordpress-fixture` remakes it). Checked page by
+//! page over HTTP: bodies, bylines, dates, tags, images, redirects, hidden items hidden, a second run idempotent.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::helpers::{TestApp, backends, spawn_app};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wordpress")
+}
+
+fn newsdesk(app: &TestApp, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .args(args)
+        .arg("--data")
+        .arg(app.data_dir())
+        .env("NEWSDESK_DATABASE_URL", &app.db.url)
+        .env("NEWSDESK_LOG__LEVEL", "warn")
+        .env("NEWSDESK_NARRATION__ENGINE", "off")
+        .output()
+        .expect("run newsdesk")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// WordPress's id of the item titled `title` in the export.
+fn wp_id(xml: &str, title: &str) -> String {
+    let at = xml.find(&format!("<title><![CDATA[{title}]]></title>")).unwrap_or_else(|| panic!("{title} in export"));
+    let rest = &xml[at..];
+    let start = rest.find("<wp:post_id>").unwrap() + "<wp:post_id>".len();
+    rest[start..start + rest[start..].find('<').unwrap()].to_owned()
+}
+
+/// Follows one redirect and says where it leads (status, Location).
+async fn redirect(app: &TestApp, path: &str) -> (u16, String) {
+    let r = app.get(&app.browser(), path).await;
+    let loc = r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (r.status().as_u16(), loc)
+}
+
+fn import(app: &TestApp, export: &Path, uploads: &Path, report: &Path) -> serde_json::Value {
+    let out = newsdesk(
+        app,
+        &[
+            "import",
+            "wordpress",
+            export.to_str().unwrap(),
+            "--uploads",
+            uploads.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "import failed: {}", text(&out));
+    serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_wordpress_site_moves_in_with_its_links() {
+    let xml = std::fs::read_to_string(fixture().join("export.xml")).unwrap();
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let report_file = app.data_dir().join("report.json");
+        let report = import(&app, &fixture().join("export.xml"), &fixture().join("uploads"), &report_file);
+        let b = app.browser();
+
+        // A classic-editor story: paragraphs, a [caption] figure, embeds, its byline, section, date and photo.
+        let ferry = app.store.published_by_slug("ferry-timetable-cut").await.unwrap().expect("ferry story published");
+        assert_eq!(ferry.authors.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["Maya Coleman"]);
+        assert_eq!(ferry.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Harbour", "Ferries"]);
+        assert_eq!(ferry.row.published_at, Some(1_707_899_400), "2024-02-14 08:30 GMT, from post_date_gmt");
+        assert_eq!(ferry.row.featured, 1, "sticky posts are featured");
+        assert!(ferry.feature_image.is_some(), "the featured image came from the uploads");
+        assert_eq!(ferry.row.feature_image_alt.as_deref(), Some("A white ferry leaving a quay at dawn"));
+        assert_eq!(
+            ferry.row.excerpt.as_deref(),
+            Some("The operator blames crew shortages; islanders say the cuts leave them stranded.")
+        );
+        let (status, html) = app.get_text(&b, "/ferry-timetable-cut/").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("rel=\"author\">Maya Coleman</a>"), "byline");
+        assert!(
+            html.contains("<h1 class=\"headline\">Ferry timetable cut to four crossings a day from March</h1>"),
+            "headline"
+        );
+        assert!(html.contains("The operator blamed a shortage of qualified crew.<br>"), "line breaks kept");
+        assert!(html.contains("stranded [sic] after six"), "bracketed text is not a shortcode");
+        assert!(
+            html.contains("<figcaption>The 07:10 crossing leaves Saltmarsh quay. Photo: Courier Agency"),
+            "[caption] became a figure"
+        );
+        assert!(html.contains("src=\"/media/"), "body images are library files");
+        assert!(
+            html.contains("data-embed-src=\"https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+            "a bare YouTube line is an embed"
+        );
+        assert!(html.contains("player.vimeo.com/video/76979871"), "[embed] is an embed");
+        assert!(!html.contains("contact-form-7") && !html.contains("[contact"), "unknown shortcodes are not printed");
+        assert!(!html.contains("tracking") && !html.contains("onclick"), "scripts and handlers are removed");
+        assert!(html.contains("Tell us how the cuts affect you."));
+
+        // A block-editor story: headings, lists, tables, quotes, code, gallery, embed; old links become redirects.
+        let (status, html) = app.get_text(&b, "/flood-barrier-decision/").await;
+        assert_eq!(status, 200);
+        for needle in [
+            "<h2",
+            "What was decided</h2>",
+            "<li>A barrier at Gull Point, finished by 2028</li>",
+            "<th>Item</th>",
+            "<td>£41m</td>",
+            "We cannot keep patching a wall built in 1953.",
+            "barrier_height_m = 4.2",
+            "The vote, and the wall it replaces.",
+            "youtube-nocookie.com/embed/ScMzIvxBSi4",
+            "<strong>Gull Point</strong>",
+            "href=\"/2024/02/14/ferry-timetable-cut/\"",
+        ] {
+            assert!(html.contains(needle), "{needle} in the block story");
+        }
+        assert!(!html.contains("wp:paragraph"), "block comments are gone");
+        let barrier = app.store.published_by_slug("flood-barrier-decision").await.unwrap().unwrap();
+        assert_eq!(barrier.row.published_at, Some(1_714_668_300), "17:45 BST is 16:45 GMT");
+        assert_eq!(barrier.authors[0].slug, "tomas-brandt");
+
+        // The [gallery] shortcode, and a tag whose slug a category already had, kept apart.
+        let count = app.store.published_by_slug("count-night-in-pictures").await.unwrap().unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&count.row.body_doc).unwrap();
+        let gallery =
+            doc["content"].as_array().unwrap().iter().find(|b| b["type"] == "gallery").expect("gallery block");
+        assert_eq!(gallery["attrs"]["images"].as_array().unwrap().len(), 2);
+        let tags: Vec<(&str, &str)> = count.tags.iter().map(|t| (t.slug.as_str(), t.name.as_str())).collect();
+        assert_eq!(tags, [("elections", "Elections"), ("elections-2", "Election results")]);
+        let harbour = app.store.tag_by_slug("harbour").await.unwrap().unwrap();
+        let news = app.store.tag_by_slug("news").await.unwrap().unwrap();
+        let parent: Option<i64> = sqlx::query_scalar("SELECT parent_id FROM tags WHERE id = $1")
+            .bind(harbour.id)
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
+        assert_eq!(parent, Some(news.id), "category hierarchy kept");
+        assert!(app.store.tag_by_slug("uncategorized").await.unwrap().is_none(), "Uncategorized is no section");
+
+        // What was not public on WordPress is not public here.
+        for title in [
+            "Draft: harbour master interview",
+            "Pending: budget explainer",
+            "Private: staff rota",
+            "Protected: embargoed results",
+            "Scheduled: the barrier, one year on",
+            "Draft page: ethics policy",
+        ] {
+            let id = wp_id(&xml, title);
+            let (status, location) = redirect(&app, &format!("/?p={id}")).await;
+            assert!(status == 200 && location.is_empty(), "/?p= of {title} leads nowhere ({status} {location})");
+            let post = app
+                .store
+                .top_posts(&Default::default(), 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|p| p.row.title == title)
+                .expect(title);
+            assert_ne!(post.row.status, "published", "{title}");
+            let (status, _) = app.get_text(&b, &format!("/{}/", post.row.slug)).await;
+            assert_eq!(status, 404, "{title} is not on the site");
+        }
+        let scheduled = app.store.post_by_slug("scheduled-the-barrier-one-year-on").await.unwrap().unwrap();
+        assert_eq!((scheduled.row.status.as_str(), scheduled.row.published_at), ("scheduled", Some(1_935_475_200)));
+        let hidden: Vec<&str> =
+            report["hidden"].as_array().unwrap().iter().map(|h| h["item"].as_str().unwrap()).collect();
+        assert_eq!(hidden.len(), 2, "private and protected are listed: {hidden:?}");
+        assert!(
+            hidden.iter().any(|h| h.contains("Private: staff rota")) && hidden.iter().any(|h| h.contains("Protected"))
+        );
+
+        // Pages keep their hierarchy; a slug used twice is resolved and both old paths lead on.
+        let about = app.store.published_by_slug("about").await.unwrap().expect("about page");
+        let team = app.store.published_by_slug("team").await.unwrap().expect("team page");
+        assert_eq!((about.row.kind.as_str(), team.row.kind.as_str()), ("page", "page"));
+        assert_eq!(team.row.parent_id, Some(about.row.id));
+        let team_story = app.store.published_by_slug("team-2").await.unwrap().expect("the story called team");
+        assert_eq!(team_story.row.kind, "post");
+        assert_eq!(redirect(&app, "/about/team/").await, (301, "/team/".into()));
+        assert_eq!(redirect(&app, "/2023/03/01/team/").await, (301, "/team-2/".into()));
+
+        // Every old address shape leads to the new one.
+        let ferry_id = wp_id(&xml, "Ferry timetable cut to four crossings a day from March");
+        assert_eq!(redirect(&app, &format!("/?p={ferry_id}")).await, (301, "/ferry-timetable-cut/".into()));
+        assert_eq!(redirect(&app, "/2024/02/14/ferry-timetable-cut/").await, (301, "/ferry-timetable-cut/".into()));
+        assert_eq!(redirect(&app, "/2024/02/14/ferry-timetable-cut").await, (301, "/ferry-timetable-cut/".into()));
+        assert_eq!(
+            redirect(&app, &format!("/?page_id={}", wp_id(&xml, "About the Courier"))).await,
+            (301, "/about/".into())
+        );
+        assert_eq!(redirect(&app, "/category/news/harbour/").await, (301, "/tag/harbour/".into()));
+        assert_eq!(redirect(&app, "/category/elections/").await, (301, "/tag/elections/".into()));
+        assert_eq!(redirect(&app, "/?author=3").await, (301, "/author/tomas-brandt/".into()));
+        assert_eq!(redirect(&app, "/feed/").await, (301, "/rss/".into()));
+        let dawn_id = wp_id(&xml, "Ferry at dawn");
+        assert_eq!(
+            redirect(&app, &format!("/?attachment_id={dawn_id}")).await,
+            (301, "/ferry-timetable-cut/".into()),
+            "attachment pages lead to their story"
+        );
+        let (status, file) = redirect(&app, "/wp-content/uploads/2024/02/ferry-dawn.jpg").await;
+        assert_eq!(status, 301);
+        assert!(file.starts_with("/media/"), "old file addresses lead to the library: {file}");
+        assert_eq!(app.get(&b, &file).await.status(), 200);
+        assert_eq!(app.get_text(&b, "/tag/harbour/").await.0, 200);
+        assert_eq!(app.get_text(&b, "/author/mcoleman/").await.0, 200, "author archives keep WordPress's slug");
+
+        // The report: comments counted, unknown shortcodes named, files all found.
+        assert_eq!(
+            report["comments"], 4,
+            "two approved on the ferry story, one on the barrier, WordPress's own on Hello world; spam not counted"
+        );
+        assert!(report["unknown_shortcodes"]["contact-form-7"][0].as_str().unwrap().contains(&ferry_id));
+        assert_eq!(report["media_missing"].as_array().unwrap().len(), 0, "{}", report["media_missing"]);
+        assert!(report["created"]["posts"].as_u64().unwrap() >= 11);
+        assert_eq!(report["created"]["media"], 7, "six photos and a PDF");
+        let posts_before: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(&app.store.pool).await.unwrap();
+        let redirects_before = app.store.redirect_count().await.unwrap();
+
+        // A second run updates, never duplicates.
+        let again = import(&app, &fixture().join("export.xml"), &fixture().join("uploads"), &report_file);
+        let posts_after: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(&app.store.pool).await.unwrap();
+        assert_eq!(posts_after, posts_before);
+        assert_eq!(app.store.redirect_count().await.unwrap(), redirects_before);
+        assert_eq!(again["created"]["posts"], 0);
+        assert_eq!(again["created"]["pages"], 0);
+        assert_eq!(again["created"]["authors"], 0);
+        assert_eq!(again["created"]["tags"], 0);
+        assert_eq!(again["created"]["media"], 0);
+        assert_eq!(again["updated"]["posts"], report["created"]["posts"]);
+        assert!(app.store.published_by_slug("ferry-timetable-cut-2").await.unwrap().is_none());
+    }
+}
+
+/// Files missing from the uploads copy are reported; the stories still arrive, with the other files.
+#[tokio::test]
+async fn missing_files_are_reported_and_the_story_still_imports() {
+    let backend = backends()[0];
+    let app = spawn_app(backend).await;
+    let uploads = app.data_dir().join("uploads-copy");
+    copy_dir(&fixture().join("uploads"), &uploads);
+    for f in std::fs::read_dir(uploads.join("2024/02")).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    let report = import(&app, &fixture().join("export.xml"), &uploads, &app.data_dir().join("r.json"));
+    let missing = report["media_missing"].to_string();
+    assert!(missing.contains("ferry-dawn.jpg"), "{missing}");
+    let ferry = app.store.published_by_slug("ferry-timetable-cut").await.unwrap().expect("still imported");
+    assert!(ferry.feature_image.is_none());
+    assert!(app.store.published_by_slug("flood-barrier-decision").await.unwrap().unwrap().feature_image.is_some());
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// Bad files are refused with one line naming what is wrong, and nothing is written.
+#[tokio::test]
+async fn bad_exports_change_nothing() {
+    let xml = std::fs::read_to_string(fixture().join("export.xml")).unwrap();
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let dir = app.data_dir().join("bad");
+        std::fs::create_dir_all(&dir).unwrap();
+        let maya_item = xml.find("<dc:creator><![CDATA[mcoleman]]></dc:creator>").unwrap();
+        let cases: Vec<(&str, String, &str)> = vec![
+            ("truncated.xml", xml[..xml.len() * 2 / 3].to_owned(), "truncated"),
+            ("page.xml", "<html><body><p>Not an export</p></body></html>".into(), "not a WordPress export"),
+            (
+                "odd.xml",
+                xml.replace(
+                    "xmlns:wp=\"http://wordpress.org/export/1.2/\"",
+                    "xmlns:wp=\"http://example.com/export/9/\"",
+                ),
+                "unknown WordPress export namespace",
+            ),
+            (
+                "orphan.xml",
+                format!(
+                    "{}<dc:creator><![CDATA[nobody]]></dc:creator>{}",
+                    &xml[..maya_item],
+                    &xml[maya_item + "<dc:creator><![CDATA[mcoleman]]></dc:creator>".len()..]
+                ),
+                "the author \"nobody\" is not among the export's authors",
+            ),
+            ("empty.xml", String::new(), "empty or not XML"),
+        ];
+        for (name, body, expected) in &cases {
+            std::fs::write(dir.join(name), body).unwrap();
+            let out = newsdesk(
+                &app,
+                &[
+                    "import",
+                    "wordpress",
+                    dir.join(name).to_str().unwrap(),
+                    "--uploads",
+                    fixture().join("uploads").to_str().unwrap(),
+                ],
+            );
+            assert!(!out.status.success(), "{name} must be refused");
+            let err = String::from_utf8_lossy(&out.stderr);
+            let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+            assert_eq!(lines.len(), 1, "{name}: one error line: {err}");
+            assert!(lines[0].contains(expected), "{name}: {}", lines[0]);
+            let posts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(&app.store.pool).await.unwrap();
+            let media: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM media").fetch_one(&app.store.pool).await.unwrap();
+            assert_eq!((posts, media), (0, 0), "{name}: nothing written");
+        }
+        assert!(
+            String::from_utf8_lossy(
+                &newsdesk(&app, &["import", "wordpress", dir.join("orphan.xml").to_str().unwrap()]).stderr
+            )
+            .contains("item "),
+            "the item is named"
+        );
+
+        // With --skip-invalid the rest arrives and the bad item is reported.
+        let out = newsdesk(
+            &app,
+            &[
+                "import",
+                "wordpress",
+                dir.join("orphan.xml").to_str().unwrap(),
+                "--uploads",
+                fixture().join("uploads").to_str().unwrap(),
+                "--skip-invalid",
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("skipped (1)"), "{}", text(&out));
+        assert!(app.store.published_by_slug("flood-barrier-decision").await.unwrap().is_some());
+
+        // WXR 1.1 under the https namespace reads the same.
+        let older = xml.replace("http://wordpress.org/export/1.2/", "https://wordpress.org/export/1.1/");
+        std::fs::write(dir.join("older.xml"), older).unwrap();
+        let app2 = spawn_app(backend).await;
+        let out = newsdesk(
+            &app2,
+            &[
+                "import",
+                "wordpress",
+                dir.join("older.xml").to_str().unwrap(),
+                "--uploads",
+                fixture().join("uploads").to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(app2.store.published_by_slug("count-night-in-pictures").await.unwrap().is_some());
+    }
+}

@@ -1,0 +1,33 @@
+-- Moving in: what imported sites carry (featured stories, page and tag hierarchies), the source ids that make a
+-- second import update instead of duplicate, and redirects from the old site's addresses. Expand-only.
+ALTER TABLE posts ADD COLUMN featured INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE posts ADD COLUMN parent_id INTEGER REFERENCES posts(id) ON DELETE SET NULL;
+ALTER TABLE tags ADD COLUMN parent_id INTEGER REFERENCES tags(id) ON DELETE SET NULL;
+
+-- One row per imported thing: (source, kind, source id) → our id. `source` names the old site
+-- ("wordpress:https://old.example.org"); `kind` is post, author, tag or media.
+CREATE TABLE import_ids (
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    target_id INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (source, kind, source_id)
+);
+
+-- Old addresses answered with a redirect. A redirect to a story, section or author follows it (its current slug;
+-- a story only while it is published, so an old link never reveals a draft's address); else it goes to `to_path`.
+-- Looked up only for requests nothing else answers, so a redirect never shadows a live page.
+CREATE TABLE redirects (
+    id INTEGER PRIMARY KEY,
+    from_path TEXT NOT NULL UNIQUE,
+    to_path TEXT,
+    post_id INTEGER REFERENCES posts(id) ON DELETE CASCADE,
+    tag_id INTEGER REFERENCES tags(id) ON DELETE CASCADE,
+    author_id INTEGER REFERENCES authors(id) ON DELETE CASCADE,
+    status INTEGER NOT NULL DEFAULT 301 CHECK (status IN (301, 302, 307, 308)),
+    source TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    CHECK (to_path IS NOT NULL OR post_id IS NOT NULL OR tag_id IS NOT NULL OR author_id IS NOT NULL)
+);
+CREATE INDEX redirects_post ON redirects (post_id);
