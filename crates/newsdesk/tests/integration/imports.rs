@@ -367,3 +367,120 @@ async fn bad_exports_change_nothing() {
         assert!(app2.store.published_by_slug("count-night-in-pictures").await.unwrap().is_some());
     }
 }
+
+/// Staff manage redirects in the admin: add one, import and export CSV (a bad row imports nothing), remove one; a
+/// published story whose slug changes keeps its old address; authors may not manage redirects.
+#[tokio::test]
+async fn staff_manage_redirects_and_renamed_stories_keep_their_address() {
+    use crate::helpers::csrf_token;
+    use reqwest::multipart::{Form, Part};
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.create_staff("ed@example.org", "editor", None).await;
+        let author = app.author("Rui Costa", "person").await;
+        app.create_staff("au@example.org", "author", Some(author)).await;
+        let ed = app.sign_in("ed@example.org").await;
+        let id = app.store.create_post(&crate::helpers::stored_post("harbour-fees", "Fees.", "<p>Fees.</p>", "published", author), None).await.unwrap();
+
+        let (status, html) = app.get_text(&ed, "/admin/redirects").await;
+        assert_eq!(status, 200);
+        let csrf = csrf_token(&html);
+        let add = |from: &str, to: &str| {
+            ed.post(app.url("/admin/redirects")).form(&[("csrf_token", csrf.as_str()), ("from_path", from), ("to_path", to), ("status", "301")]).send()
+        };
+        assert_eq!(add("https://old.example/news/harbour-fees.html", "/harbour-fees/").await.unwrap().status(), 303);
+        assert_eq!(redirect(&app, "/news/harbour-fees.html").await, (301, "/harbour-fees/".into()));
+
+        // Refusals re-render the form with the message beside the field, and add nothing.
+        for (from, to, message) in [
+            ("/x/", "https://evil.example/", "is not a path of this site"),
+            ("/x/", "//evil.example/", "is not a path of this site"),
+            ("/news/harbour-fees.html", "/elsewhere/", "already redirects"),
+            ("/loop/", "/loop/", "cannot lead to itself"),
+        ] {
+            let r = add(from, to).await.unwrap();
+            assert_eq!(r.status(), 422, "{from} → {to}");
+            assert!(r.text().await.unwrap().contains(message), "{message}");
+        }
+        assert_eq!(app.store.redirect_count().await.unwrap(), 1);
+
+        // CSV in: a bad row refuses the file; a good file adds and replaces.
+        let upload = |csv: &'static str| {
+            let form = Form::new().text("csrf_token", csrf.clone()).part("file", Part::bytes(csv.as_bytes().to_vec()).file_name("r.csv").mime_str("text/csv").unwrap());
+            ed.post(app.url("/admin/redirects/import")).multipart(form).send()
+        };
+        let r = upload("from,to,status\n/a/,/harbour-fees/,301\n/b/,https://evil.example/,301\n").await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("Line 3"), "the bad row is named");
+        assert_eq!(app.store.redirect_count().await.unwrap(), 1, "nothing imported");
+        let r = upload("from,to,status\n/a/,/harbour-fees/,302\n\"/?p=7\",/harbour-fees/,\n").await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(redirect(&app, "/a/").await, (302, "/harbour-fees/".into()));
+        assert_eq!(redirect(&app, "/?p=7").await, (301, "/harbour-fees/".into()));
+        assert_eq!(redirect(&app, "/?p=7&utm_source=x").await, (301, "/harbour-fees/".into()), "extra query parameters do not matter");
+        let csv = app.get(&ed, "/admin/redirects.csv").await.text().await.unwrap();
+        assert!(csv.starts_with("from,to,status,source\r\n"), "{csv}");
+        assert!(csv.contains("/a/,/harbour-fees/,302,csv\r\n") && csv.contains("/news/harbour-fees.html,/harbour-fees/,301,manual"), "{csv}");
+
+        // A live page is never shadowed by a redirect.
+        assert_eq!(add("/harbour-fees/", "/a/").await.unwrap().status(), 303);
+        assert_eq!(app.get(&app.browser(), "/harbour-fees/").await.status(), 200);
+
+        // Renaming a published story keeps its old address; unpublishing it stops the redirect (no draft is revealed).
+        let post = app.store.post(id).await.unwrap().unwrap();
+        let mut input = crate::helpers::stored_post("harbour-fees-rise", "Fees.", "<p>Fees.</p>", "published", author);
+        input.published_at = post.row.published_at;
+        app.store.update_post(id, &input, None, None).await.unwrap();
+        app.state.refresh_version().await;
+        assert_eq!(redirect(&app, "/harbour-fees/").await, (301, "/harbour-fees-rise/".into()));
+        assert_eq!(redirect(&app, "/news/harbour-fees.html").await.0, 301);
+        app.store.set_post_status(id, "draft", None).await.unwrap();
+        app.state.refresh_version().await;
+        assert_eq!(redirect(&app, "/harbour-fees/").await.0, 404, "no redirect to a draft");
+
+        // Remove one; authors cannot manage redirects.
+        let list = app.store.list_redirects(Some("/a/"), 1, 10).await.unwrap();
+        let r = ed.post(app.url(&format!("/admin/redirects/{}/delete", list.items[0].id))).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(redirect(&app, "/a/").await.0, 404);
+        let au = app.sign_in("au@example.org").await;
+        assert_eq!(app.get(&au, "/admin/redirects").await.status(), 403);
+    }
+}
+
+/// Without --uploads, files come from the old site over HTTP (here a local server stands in for the old site's
+/// host: the export's addresses are rewritten to point at it); an unreachable file is reported, the story imported.
+#[tokio::test]
+async fn files_are_fetched_over_http_without_an_uploads_copy() {
+    let backend = backends()[0];
+    let app = spawn_app(backend).await;
+    // A real HTTP server (Python's) serving the fixture's uploads under /wp-content/uploads/.
+    let root = app.data_dir().join("oldsite");
+    copy_dir(&fixture().join("uploads"), &root.join("wp-content/uploads"));
+    std::fs::remove_file(root.join("wp-content/uploads/2024/07/winner.jpg")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = Command::new("python3")
+        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory", root.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 http.server");
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let xml = std::fs::read_to_string(fixture().join("export.xml")).unwrap().replace("https://courier.example.org", &format!("http://127.0.0.1:{port}"));
+    let export = app.data_dir().join("export.xml");
+    std::fs::write(&export, xml).unwrap();
+    let out = newsdesk(&app, &["import", "wordpress", export.to_str().unwrap(), "--report", app.data_dir().join("r.json").to_str().unwrap()]);
+    let _ = server.kill();
+    assert!(out.status.success(), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(app.data_dir().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["created"]["media"], 6, "six of seven files fetched: {}", report["media_missing"]);
+    assert!(report["media_missing"].to_string().contains("winner.jpg") && report["media_missing"].to_string().contains("404"), "{}", report["media_missing"]);
+    let ferry = app.store.published_by_slug("ferry-timetable-cut").await.unwrap().unwrap();
+    assert!(ferry.feature_image.is_some(), "fetched over HTTP");
+    assert!(app.store.published_by_slug("count-night-in-pictures").await.unwrap().is_some());
+}
