@@ -25,16 +25,20 @@ run() { # label database-url → one line of figures
   python3 - "$BIN" "$data" "$OUT/site" "$N" "$label" <<'PY'
 import resource, subprocess, sys, time
 bin, data, site, n, label = sys.argv[1:]
-def timed(args):
+import json
+def timed():
     t = time.monotonic()
-    p = subprocess.run([bin, "import", "wordpress", f"{site}/export.xml", "--uploads", f"{site}/uploads", "--data", data] + args, capture_output=True, text=True)
+    p = subprocess.run([bin, "import", "wordpress", f"{site}/export.xml", "--uploads", f"{site}/uploads", "--data", data, "--report", f"{data}/report.json"], capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"import failed: {p.stderr}")
-    return time.monotonic() - t
-first = timed([])
+    return time.monotonic() - t, json.load(open(f"{data}/report.json"))
+first, r1 = timed()
 rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-second = timed([])
-print(f"{label}: {n} stories in {first:.1f} s = {int(n) / first:.0f} stories/s, peak RSS {rss:.0f} MB; second run {second:.1f} s ({int(n) / second:.0f} stories/s), nothing duplicated")
+second, r2 = timed()
+made = r1["created"]["posts"]
+if r2["created"]["posts"] != 0 or r2["updated"]["posts"] != made:
+    sys.exit(f"the second run duplicated: {r2['created']} created, {r2['updated']} updated")
+print(f"{label}: {n} stories in {first:.1f} s = {int(n) / first:.0f} stories/s, peak RSS {rss:.0f} MB; second run {second:.1f} s ({int(n) / second:.0f} stories/s): {made} updated, none created")
 PY
   local slug
   slug=$(grep -o '<wp:post_name><!\[CDATA\[story-0-[^]]*' "$OUT/site/export.xml" | head -1 | sed 's/.*CDATA\[//')

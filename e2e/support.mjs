@@ -50,6 +50,12 @@ export async function startServer(env = {}) {
       const r = spawnSync(BINARY, ["user", "add", "--data", dataDir, "--email", email, "--name", email.split("@")[0], "--role", role, "--password-stdin"], { input: password + "\n" });
       assert.equal(r.status, 0, String(r.stderr));
     },
+    /** Creates a Content API key (read-only, Ghost-compatible) through the real CLI and returns it. */
+    createContentKey(name = "front-end") {
+      const r = spawnSync(BINARY, ["token", "create", "--data", dataDir, "--name", name, "--kind", "content"]);
+      assert.equal(r.status, 0, String(r.stderr));
+      return String(r.stdout).trim();
+    },
     /** Creates an API token through the real CLI and returns it. */
     createToken(role) {
       const r = spawnSync(BINARY, ["token", "create", "--data", dataDir, "--name", `e2e ${role}`, "--role", role]);

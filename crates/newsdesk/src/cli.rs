@@ -204,9 +204,13 @@ pub enum TokenCommand {
         /// What the token is for, e.g. "wire importer".
         #[arg(long)]
         name: String,
-        /// Role the token acts with.
+        /// Role the token acts with (admin tokens).
         #[arg(long, default_value = "editor")]
         role: String,
+        /// "admin": a Bearer token for /api/v1/; "content": a read-only key for the Ghost-compatible Content API
+        /// (/ghost/api/content/), 26 hex characters.
+        #[arg(long, default_value = "admin")]
+        kind: String,
     },
 }
 
@@ -316,17 +320,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { data, name, role } } => {
+        Command::Token { command: TokenCommand::Create { data, name, role, kind } } => {
             let role = Role::parse("role", &role).map_err(|e| anyhow::anyhow!("--role: {}", e.message))?;
             let name = newsdesk_domain::author::parse_name("name", &name)
                 .map_err(|e| anyhow::anyhow!("--name: {}", e.message))?;
+            if kind != "admin" && kind != "content" {
+                bail!("--kind: \"{kind}\" is not a kind of token; use admin or content");
+            }
             let config = prepare(&data, false)?;
             let store = init::open(&config, false).await?;
             let ctx = config.services(store.clone())?;
-            let token = newsdesk_services::staff::create_token(&ctx, &name, role).await.map_err(cli_error)?;
+            let token = match kind.as_str() {
+                "content" => newsdesk_services::staff::create_content_key(&ctx, &name).await,
+                _ => newsdesk_services::staff::create_token(&ctx, &name, role).await,
+            }
+            .map_err(cli_error)?;
             store.close().await;
             println!("{token}");
-            eprintln!("This token is shown only once. Send it as: Authorization: Bearer nd_…");
+            match kind.as_str() {
+                "content" => eprintln!(
+                    "This key is shown only once. Use it as the Content API's key: /ghost/api/content/posts/?key=…"
+                ),
+                _ => eprintln!("This token is shown only once. Send it as: Authorization: Bearer nd_…"),
+            }
             Ok(())
         }
         Command::Export { command: ExportCommand::Static { data, dir } } => {

@@ -15,6 +15,7 @@ pub mod documents;
 pub mod embeds;
 pub mod error;
 pub mod feed_items;
+pub mod ghost;
 pub mod import;
 pub mod issues;
 pub mod media;

@@ -251,7 +251,15 @@ pub async fn change_password(
 /// page and `newsdesk token create` both come here.
 pub async fn create_token(ctx: &Context, name: &str, role: Role) -> Result<String, ServiceError> {
     let (token, hash) = newsdesk_store::new_token();
-    ctx.store.create_api_token(name, role.as_str(), &hash).await?;
+    ctx.store.create_api_token(name, role.as_str(), &hash, "admin").await?;
     tracing::info!(token.name = %name, role = role.as_str(), "API token created");
     Ok(format!("nd_{token}"))
+}
+
+/// Creates a Content API key (read-only, for `/ghost/api/content/`): 26 hex characters, as Ghost's, shown once.
+pub async fn create_content_key(ctx: &Context, name: &str) -> Result<String, ServiceError> {
+    let key = hex::encode(rand::random::<[u8; 13]>());
+    ctx.store.create_api_token(name, "contributor", &newsdesk_store::hash_token(&key), "content").await?;
+    tracing::info!(token.name = %name, "Content API key created");
+    Ok(key)
 }

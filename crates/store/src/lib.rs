@@ -9,6 +9,7 @@
 mod args;
 pub mod audio;
 pub mod authors;
+pub mod content_api;
 pub mod corrections;
 pub mod curation;
 pub mod error;

@@ -43,6 +43,8 @@ pub struct ApiToken {
     pub id: i64,
     pub name: String,
     pub role: String,
+    /// "admin" (a Bearer token for `/api/v1/`) or "content" (a read-only Content API key).
+    pub kind: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
 }
@@ -215,23 +217,32 @@ impl Store {
         .await?)
     }
 
-    pub async fn create_api_token(&self, name: &str, role: &str, token_hash: &str) -> StoreResult<ApiToken> {
+    /// Creates a token of `kind` ("admin" or "content").
+    pub async fn create_api_token(
+        &self,
+        name: &str,
+        role: &str,
+        token_hash: &str,
+        kind: &str,
+    ) -> StoreResult<ApiToken> {
         Ok(sqlx::query_as(
-            "INSERT INTO api_tokens (name, token_hash, role, created_at) VALUES ($1, $2, $3, $4)
-             RETURNING id, name, role, created_at, last_used_at",
+            "INSERT INTO api_tokens (name, token_hash, role, created_at, kind) VALUES ($1, $2, $3, $4, $5)
+             RETURNING id, name, role, kind, created_at, last_used_at",
         )
         .bind(name)
         .bind(token_hash)
         .bind(role)
         .bind(now())
+        .bind(kind)
         .fetch_one(&self.pool)
         .await?)
     }
 
-    /// The token with this hash, marking it used.
+    /// The admin token with this hash, marking it used.
     pub async fn api_token(&self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
         Ok(sqlx::query_as(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 RETURNING id, name, role, created_at, last_used_at",
+            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND kind = 'admin'
+             RETURNING id, name, role, kind, created_at, last_used_at",
         )
         .bind(now())
         .bind(token_hash)
@@ -239,8 +250,32 @@ impl Store {
         .await?)
     }
 
+    /// Whether a Content API key with this hash exists; its last use is written at most once a minute (the key is
+    /// sent with every read).
+    pub async fn content_key_valid(&self, token_hash: &str) -> StoreResult<bool> {
+        let t = now();
+        let found: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT last_used_at FROM api_tokens WHERE token_hash = $1 AND kind = 'content'")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        match found {
+            None => Ok(false),
+            Some(last) => {
+                if last.is_none_or(|l| l < t - 60) {
+                    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+                        .bind(t)
+                        .bind(token_hash)
+                        .execute(&self.pool)
+                        .await?;
+                }
+                Ok(true)
+            }
+        }
+    }
+
     pub async fn api_tokens(&self) -> StoreResult<Vec<ApiToken>> {
-        Ok(sqlx::query_as("SELECT id, name, role, created_at, last_used_at FROM api_tokens ORDER BY id")
+        Ok(sqlx::query_as("SELECT id, name, role, kind, created_at, last_used_at FROM api_tokens ORDER BY id")
             .fetch_all(&self.pool)
             .await?)
     }

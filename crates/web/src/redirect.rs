@@ -62,6 +62,7 @@ pub async fn old_links(
         || path.starts_with("/api/")
         || path.starts_with("/admin")
         || path.starts_with("/assets/")
+        || path.starts_with("/ghost/")
     {
         return next.run(req).await;
     }

@@ -5,7 +5,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::forms::limits;
-use crate::routes::{admin, api, public};
+use crate::routes::{admin, api, ghost, public};
 use crate::state::AppState;
 
 /// The body limit of routes that take a file (the rest take `limits::FORM` in the admin and the API, and
@@ -165,6 +165,8 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.ico", get(public::assets::favicon))
         .nest("/admin", admin)
         .nest("/api/v1", api)
+        .nest("/ghost/api/content", ghost::content_router())
+        .nest("/ghost/api/{version}/content", ghost::content_router())
         .fallback(public::fallback)
         .layer(DefaultBodyLimit::max(limits::PUBLIC_FORM))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::redirect::old_links))

@@ -9,7 +9,7 @@ use crate::helpers::{backends, csrf_token, png, spawn_app};
 
 async fn token(app: &crate::helpers::TestApp, role: &str) -> String {
     let (t, hash) = newsdesk_store::new_token();
-    app.store.create_api_token("test", role, &hash).await.unwrap();
+    app.store.create_api_token("test", role, &hash, "admin").await.unwrap();
     format!("nd_{t}")
 }
 

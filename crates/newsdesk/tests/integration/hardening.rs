@@ -17,7 +17,7 @@ fn posts_only() -> newsdesk_store::posts::PostFilter {
 
 async fn token(app: &TestApp, role: &str) -> String {
     let (t, hash) = newsdesk_store::new_token();
-    app.store.create_api_token("test", role, &hash).await.unwrap();
+    app.store.create_api_token("test", role, &hash, "admin").await.unwrap();
     format!("nd_{t}")
 }
 

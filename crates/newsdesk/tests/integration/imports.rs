@@ -380,13 +380,22 @@ async fn staff_manage_redirects_and_renamed_stories_keep_their_address() {
         let author = app.author("Rui Costa", "person").await;
         app.create_staff("au@example.org", "author", Some(author)).await;
         let ed = app.sign_in("ed@example.org").await;
-        let id = app.store.create_post(&crate::helpers::stored_post("harbour-fees", "Fees.", "<p>Fees.</p>", "published", author), None).await.unwrap();
+        let id = app
+            .store
+            .create_post(
+                &crate::helpers::stored_post("harbour-fees", "Fees.", "<p>Fees.</p>", "published", author),
+                None,
+            )
+            .await
+            .unwrap();
 
         let (status, html) = app.get_text(&ed, "/admin/redirects").await;
         assert_eq!(status, 200);
         let csrf = csrf_token(&html);
         let add = |from: &str, to: &str| {
-            ed.post(app.url("/admin/redirects")).form(&[("csrf_token", csrf.as_str()), ("from_path", from), ("to_path", to), ("status", "301")]).send()
+            ed.post(app.url("/admin/redirects"))
+                .form(&[("csrf_token", csrf.as_str()), ("from_path", from), ("to_path", to), ("status", "301")])
+                .send()
         };
         assert_eq!(add("https://old.example/news/harbour-fees.html", "/harbour-fees/").await.unwrap().status(), 303);
         assert_eq!(redirect(&app, "/news/harbour-fees.html").await, (301, "/harbour-fees/".into()));
@@ -406,7 +415,9 @@ async fn staff_manage_redirects_and_renamed_stories_keep_their_address() {
 
         // CSV in: a bad row refuses the file; a good file adds and replaces.
         let upload = |csv: &'static str| {
-            let form = Form::new().text("csrf_token", csrf.clone()).part("file", Part::bytes(csv.as_bytes().to_vec()).file_name("r.csv").mime_str("text/csv").unwrap());
+            let form = Form::new()
+                .text("csrf_token", csrf.clone())
+                .part("file", Part::bytes(csv.as_bytes().to_vec()).file_name("r.csv").mime_str("text/csv").unwrap());
             ed.post(app.url("/admin/redirects/import")).multipart(form).send()
         };
         let r = upload("from,to,status\n/a/,/harbour-fees/,301\n/b/,https://evil.example/,301\n").await.unwrap();
@@ -417,10 +428,18 @@ async fn staff_manage_redirects_and_renamed_stories_keep_their_address() {
         assert_eq!(r.status(), 303);
         assert_eq!(redirect(&app, "/a/").await, (302, "/harbour-fees/".into()));
         assert_eq!(redirect(&app, "/?p=7").await, (301, "/harbour-fees/".into()));
-        assert_eq!(redirect(&app, "/?p=7&utm_source=x").await, (301, "/harbour-fees/".into()), "extra query parameters do not matter");
+        assert_eq!(
+            redirect(&app, "/?p=7&utm_source=x").await,
+            (301, "/harbour-fees/".into()),
+            "extra query parameters do not matter"
+        );
         let csv = app.get(&ed, "/admin/redirects.csv").await.text().await.unwrap();
         assert!(csv.starts_with("from,to,status,source\r\n"), "{csv}");
-        assert!(csv.contains("/a/,/harbour-fees/,302,csv\r\n") && csv.contains("/news/harbour-fees.html,/harbour-fees/,301,manual"), "{csv}");
+        assert!(
+            csv.contains("/a/,/harbour-fees/,302,csv\r\n")
+                && csv.contains("/news/harbour-fees.html,/harbour-fees/,301,manual"),
+            "{csv}"
+        );
 
         // A live page is never shadowed by a redirect.
         assert_eq!(add("/harbour-fees/", "/a/").await.unwrap().status(), 303);
@@ -440,7 +459,12 @@ async fn staff_manage_redirects_and_renamed_stories_keep_their_address() {
 
         // Remove one; authors cannot manage redirects.
         let list = app.store.list_redirects(Some("/a/"), 1, 10).await.unwrap();
-        let r = ed.post(app.url(&format!("/admin/redirects/{}/delete", list.items[0].id))).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+        let r = ed
+            .post(app.url(&format!("/admin/redirects/{}/delete", list.items[0].id)))
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 303);
         assert_eq!(redirect(&app, "/a/").await.0, 404);
         let au = app.sign_in("au@example.org").await;
@@ -471,16 +495,142 @@ async fn files_are_fetched_over_http_without_an_uploads_copy() {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let xml = std::fs::read_to_string(fixture().join("export.xml")).unwrap().replace("https://courier.example.org", &format!("http://127.0.0.1:{port}"));
+    let xml = std::fs::read_to_string(fixture().join("export.xml"))
+        .unwrap()
+        .replace("https://courier.example.org", &format!("http://127.0.0.1:{port}"));
     let export = app.data_dir().join("export.xml");
     std::fs::write(&export, xml).unwrap();
-    let out = newsdesk(&app, &["import", "wordpress", export.to_str().unwrap(), "--report", app.data_dir().join("r.json").to_str().unwrap()]);
+    let out = newsdesk(
+        &app,
+        &["import", "wordpress", export.to_str().unwrap(), "--report", app.data_dir().join("r.json").to_str().unwrap()],
+    );
     let _ = server.kill();
+    let _ = server.wait();
     assert!(out.status.success(), "{}", text(&out));
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(app.data_dir().join("r.json")).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(app.data_dir().join("r.json")).unwrap()).unwrap();
     assert_eq!(report["created"]["media"], 6, "six of seven files fetched: {}", report["media_missing"]);
-    assert!(report["media_missing"].to_string().contains("winner.jpg") && report["media_missing"].to_string().contains("404"), "{}", report["media_missing"]);
+    assert!(
+        report["media_missing"].to_string().contains("winner.jpg")
+            && report["media_missing"].to_string().contains("404"),
+        "{}",
+        report["media_missing"]
+    );
     let ferry = app.store.published_by_slug("ferry-timetable-cut").await.unwrap().unwrap();
     assert!(ferry.feature_image.is_some(), "fetched over HTTP");
     assert!(app.store.published_by_slug("count-night-in-pictures").await.unwrap().is_some());
+}
+
+/// The Ghost-compatible Content API over the imported site, on both engines: filters (NQL) become SQL that both
+/// answer alike; drafts, scheduled and private stories never appear; errors are Ghost's.
+#[tokio::test]
+async fn the_content_api_filters_the_same_on_both_engines() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        import(&app, &fixture().join("export.xml"), &fixture().join("uploads"), &app.data_dir().join("r.json"));
+        app.state.refresh_version().await;
+        let out = newsdesk(&app, &["token", "create", "--name", "front-end", "--kind", "content"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let key = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert_eq!(key.len(), 26);
+        let b = app.browser();
+        let get = |q: String| {
+            let url = app.url(&format!("/ghost/api/content/{q}{}key={key}", if q.contains('?') { "&" } else { "?" }));
+            let b = b.clone();
+            async move {
+                let r = b.get(url).header("Accept-Version", "v5.0").send().await.unwrap();
+                let status = r.status().as_u16();
+                assert_eq!(r.headers()["access-control-allow-origin"], "*");
+                (status, r.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        let slugs = |v: &serde_json::Value| -> Vec<String> {
+            v["posts"].as_array().unwrap().iter().map(|p| p["slug"].as_str().unwrap().to_owned()).collect()
+        };
+        let (status, all) = get("posts/?limit=all&fields=slug".into()).await;
+        assert_eq!(status, 200);
+        let every = slugs(&all);
+        assert_eq!(every.len(), 6, "the six published stories: {every:?}");
+        for hidden in [
+            "draft-harbour-master-interview",
+            "private-staff-rota",
+            "protected-embargoed-results",
+            "scheduled-the-barrier-one-year-on",
+        ] {
+            assert!(!every.iter().any(|s| s == hidden), "{hidden} is not public");
+        }
+        for (filter, expected) in [
+            ("tag:harbour", vec!["ferry-timetable-cut"]),
+            ("tag:news", vec!["team-2", "flood-barrier-decision"]),
+            ("primary_tag:courts", vec!["flood-barrier-decision"]),
+            ("primary_tag:news", vec!["team-2"]),
+            ("tags:[ferries,elections-2]", vec!["count-night-in-pictures", "ferry-timetable-cut"]),
+            ("featured:true", vec!["ferry-timetable-cut"]),
+            ("author:tomas-brandt+tag:-opinion", vec!["flood-barrier-decision"]),
+            ("published_at:>'2024-05-01'+published_at:<'2024-06-01'", vec!["flood-barrier-decision"]),
+            (
+                "(tag:opinion,tag:elections)+featured:false",
+                vec!["count-night-in-pictures", "why-the-marsh-needs-its-wall"],
+            ),
+            ("title:~'barrier'", vec!["flood-barrier-decision"]),
+            ("slug:[team-2,about]", vec!["team-2"]),
+        ] {
+            let (status, v) =
+                get(format!("posts/?limit=all&fields=slug&order=slug%20asc&filter={}", urlencode(filter))).await;
+            assert_eq!(status, 200, "{filter}: {v}");
+            let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+            want.sort();
+            assert_eq!(slugs(&v), want, "{filter}");
+        }
+        let (_, v) = get("posts/slug/ferry-timetable-cut/?include=tags,authors".into()).await;
+        let p = &v["posts"][0];
+        assert!(v.get("meta").is_none(), "a read has no pagination");
+        assert_eq!(p["primary_tag"]["slug"], "harbour");
+        assert_eq!(p["primary_author"]["name"], "Maya Coleman");
+        assert_eq!(p["published_at"], "2024-02-14T08:30:00.000+00:00");
+        assert_eq!(
+            p["custom_excerpt"],
+            "The operator blames crew shortages; islanders say the cuts leave them stranded."
+        );
+        assert!(p["feature_image"].as_str().unwrap().starts_with(&app.url("/media/")));
+        let (_, pages) = get("pages/?fields=slug&limit=all&order=slug%20asc".into()).await;
+        let page_slugs: Vec<&str> =
+            pages["pages"].as_array().unwrap().iter().map(|p| p["slug"].as_str().unwrap()).collect();
+        assert_eq!(page_slugs, ["about", "sample-page", "team"]);
+        let (_, tags) = get("tags/?include=count.posts&limit=all&filter=slug:[news,harbour]".into()).await;
+        let counts: Vec<(String, i64)> = tags["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["slug"].as_str().unwrap().to_owned(), t["count"]["posts"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(counts, [("harbour".to_owned(), 1), ("news".to_owned(), 2)]);
+        let (_, authors) = get("authors/slug/mcoleman/?include=count.posts".into()).await;
+        assert_eq!(authors["authors"][0]["count"]["posts"], 3);
+
+        for (q, status, kind) in [
+            ("posts/?filter=tag:(", 400, "BadRequestError"),
+            ("posts/?filter=password:x", 400, "BadRequestError"),
+            ("posts/?limit=-1", 422, "ValidationError"),
+            ("posts/?order=secret%20desc", 422, "ValidationError"),
+            ("posts/slug/private-staff-rota/", 404, "NotFoundError"),
+            ("posts/999999/", 404, "NotFoundError"),
+            ("nothing-here/", 404, "NotFoundError"),
+        ] {
+            let (s, v) = get(q.into()).await;
+            assert_eq!((s, v["errors"][0]["type"].as_str().unwrap()), (status, kind), "{q}: {v}");
+        }
+        let r = b.get(app.url("/ghost/api/content/posts/?key=0123456789abcdef0123456789")).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["errors"][0]["type"], "UnauthorizedError");
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -256,7 +256,7 @@ async fn the_api_posts_and_retracts_feed_items() {
         let app = spawn_app(backend).await;
         app.author("Ana Okafor", "person").await;
         let (t, hash) = newsdesk_store::new_token();
-        app.store.create_api_token("wire", "editor", &hash).await.unwrap();
+        app.store.create_api_token("wire", "editor", &hash, "admin").await.unwrap();
         let token = format!("nd_{t}");
         let http = app.browser();
         let r = http

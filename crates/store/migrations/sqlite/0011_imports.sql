@@ -31,3 +31,7 @@ CREATE TABLE redirects (
     CHECK (to_path IS NOT NULL OR post_id IS NOT NULL OR tag_id IS NOT NULL OR author_id IS NOT NULL)
 );
 CREATE INDEX redirects_post ON redirects (post_id);
+
+-- API tokens are of two kinds: "admin" (a Bearer token for /api/v1/, with a role) and "content" (a read-only key
+-- for the Ghost-compatible Content API under /ghost/api/content/, 26 hex characters as Ghost's).
+ALTER TABLE api_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'admin';

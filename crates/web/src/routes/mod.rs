@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod ghost;
 pub mod public;
 
 use axum::extract::Request;

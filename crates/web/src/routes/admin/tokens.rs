@@ -52,7 +52,10 @@ pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData)
             "values": { "name": form.str("name") }, "errors": errors_json(&errors) }),
         );
     };
-    let token = newsdesk_services::staff::create_token(&state, &name, role).await?;
+    let token = match form.str("kind") {
+        "content" => newsdesk_services::staff::create_content_key(&state, &name).await?,
+        _ => newsdesk_services::staff::create_token(&state, &name, role).await?,
+    };
     tracing::info!(by.user.id = staff.user.id, token.name = %name, "API token created by staff");
     page(
         &state,
@@ -75,5 +78,6 @@ pub async fn delete(
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_manage_staff(), "manage API tokens")?;
     state.store.revoke_api_token(id).await?;
+    crate::routes::ghost::forget_keys();
     Ok(see_other("/admin/tokens?done=revoked"))
 }
