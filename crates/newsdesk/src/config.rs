@@ -19,6 +19,7 @@ pub struct Config {
     pub log: LogConfig,
     pub feeds: FeedsConfig,
     pub editor: EditorConfig,
+    pub webhooks: WebhooksConfig,
     pub narration: newsdesk_worker::narration::NarrationConfig,
     pub mail: newsdesk_worker::mail::MailConfig,
     pub newsletters: newsdesk_worker::delivery::NewsletterConfig,
@@ -108,6 +109,14 @@ pub struct EditorConfig {
     /// Let the editor's embed lookup (oEmbed) fetch addresses on private networks and loopback. Off: a staff member
     /// cannot make the server fetch an internal address.
     pub oembed_private_networks: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    /// Let webhooks be delivered to private networks and loopback. Off: an endpoint staff register cannot make the
+    /// worker call an internal address.
+    pub private_networks: bool,
 }
 
 pub const CONFIG_FILE: &str = "newsdesk.toml";
@@ -235,6 +244,7 @@ impl Config {
             mail_error,
             newsletters: self.newsletters.clone(),
             site_url: site_url.to_owned(),
+            webhooks_private_networks: self.webhooks.private_networks,
         }
     }
 
@@ -317,6 +327,10 @@ items = 20
 # The editor asks an embed's page for its title and provider (oEmbed). Addresses on private networks and loopback
 # are refused unless this is true.
 oembed_private_networks = false
+
+[webhooks]
+# Outbound webhooks (Admin → Webhooks) are delivered to public addresses only, unless this is true.
+private_networks = false
 
 [narration]
 # Audio editions of articles, labelled "This audio is created with AI assistance".

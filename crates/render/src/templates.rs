@@ -47,6 +47,8 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/authors.html", include_str!("../templates/admin/authors.html")),
     ("admin/tags.html", include_str!("../templates/admin/tags.html")),
     ("admin/redirects.html", include_str!("../templates/admin/redirects.html")),
+    ("admin/webhooks.html", include_str!("../templates/admin/webhooks.html")),
+    ("admin/webhook.html", include_str!("../templates/admin/webhook.html")),
     ("admin/users.html", include_str!("../templates/admin/users.html")),
     ("admin/jobs.html", include_str!("../templates/admin/jobs.html")),
     ("admin/tokens.html", include_str!("../templates/admin/tokens.html")),

@@ -28,7 +28,8 @@ pub struct EmbedInfo {
     pub player: bool,
 }
 
-fn is_private(ip: IpAddr) -> bool {
+/// Whether an address is on a private, loopback, link-local or otherwise non-public network.
+pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
@@ -45,6 +46,25 @@ fn is_private(ip: IpAddr) -> bool {
     }
 }
 
+/// Why a host cannot be fetched.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unreachable {
+    NotFound,
+    /// Every address it has is private (and private networks are not allowed).
+    Private,
+}
+
+/// The address to connect to for `host`: its first public one (or any, with `allow_private`). Callers pin the
+/// connection to it, so a second lookup cannot lead elsewhere.
+pub async fn public_address(host: &str, port: u16, allow_private: bool) -> Result<SocketAddr, Unreachable> {
+    let addrs: Vec<SocketAddr> =
+        tokio::net::lookup_host((host, port)).await.map_err(|_| Unreachable::NotFound)?.collect();
+    if addrs.is_empty() {
+        return Err(Unreachable::NotFound);
+    }
+    addrs.iter().find(|a| allow_private || !is_private(a.ip())).copied().ok_or(Unreachable::Private)
+}
+
 /// Fetches a public (or, when allowed, any) http(s) address, text only, bounded in time and size.
 async fn fetch(ctx: &Context, url: &url::Url) -> Result<String, ServiceError> {
     let mut url = url.clone();
@@ -57,17 +77,18 @@ async fn fetch(ctx: &Context, url: &url::Url) -> Result<String, ServiceError> {
             .ok_or_else(|| ServiceError::invalid("url", "embed_url_invalid", "The address has no host."))?
             .to_owned();
         let port = url.port_or_known_default().unwrap_or(443);
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|_| ServiceError::invalid("url", "embed_unreachable", format!("{host} could not be found.")))?
-            .collect();
-        let Some(addr) = addrs.iter().find(|a| ctx.options.oembed_private_networks || !is_private(a.ip())).copied()
-        else {
-            return Err(ServiceError::invalid(
-                "url",
-                "embed_private_address",
-                format!("{host} is on a private network; Newsdesk does not fetch it."),
-            ));
+        let addr = match public_address(&host, port, ctx.options.oembed_private_networks).await {
+            Ok(a) => a,
+            Err(Unreachable::NotFound) => {
+                return Err(ServiceError::invalid("url", "embed_unreachable", format!("{host} could not be found.")));
+            }
+            Err(Unreachable::Private) => {
+                return Err(ServiceError::invalid(
+                    "url",
+                    "embed_private_address",
+                    format!("{host} is on a private network; Newsdesk does not fetch it."),
+                ));
+            }
         };
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -185,6 +185,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("redirect_to_invalid", 422, "a redirect leads to a path of this site"),
     ("redirect_loop", 422, "a redirect cannot lead to itself"),
     ("redirect_status_invalid", 422, "a redirect's status is 301, 302, 307 or 308"),
+    ("webhook_events_invalid", 422, "a webhook subscribes to at least one known event"),
     ("csv_invalid", 422, "the CSV file cannot be read or has no rows"),
     ("issue_invalid", 422, "the newsletter issue breaks a rule (articles, subject, intro)"),
 ];

@@ -28,6 +28,7 @@ pub mod staff;
 pub mod subscribers;
 pub mod taxonomy;
 pub mod views;
+pub mod webhooks;
 
 pub use actor::Actor;
 pub use context::{Context, Options};

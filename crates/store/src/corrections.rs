@@ -54,6 +54,10 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query("UPDATE posts SET updated_at = $1 WHERE id = $2").bind(t).bind(post_id).execute(&mut *tx).await?;
+        let slug: String =
+            sqlx::query_scalar("SELECT slug FROM posts WHERE id = $1").bind(post_id).fetch_one(&mut *tx).await?;
+        let data = serde_json::json!({ "id": c.id, "post_id": post_id, "kind": kind, "body": body, "path": format!("/{slug}/") });
+        crate::webhooks::emit(&mut tx, "correction.added", data).await?;
         bump_content_version(&mut tx).await?;
         tx.commit().await?;
         Ok(c)

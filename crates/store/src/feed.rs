@@ -59,6 +59,20 @@ async fn log_event(conn: &mut AnyConnection, item_id: i64, kind: &str) -> StoreR
         .bind(now())
         .execute(&mut *conn)
         .await?;
+    type Item = (String, String, Option<String>, Option<String>, i64);
+    let item: Option<Item> =
+        sqlx::query_as("SELECT headline, summary, url, retraction_note, published_at FROM feed_items WHERE id = $1")
+            .bind(item_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some((headline, summary, url, note, published_at)) = item {
+        let data = serde_json::json!({
+            "id": item_id, "headline": headline, "summary": summary, "url": url, "retraction_note": note,
+            "published_at": jiff::Timestamp::from_second(published_at).map(|t| t.to_string()).ok(),
+            "path": format!("/news-feed/#item-{item_id}"),
+        });
+        crate::webhooks::emit(conn, &format!("feed_item.{kind}"), data).await?;
+    }
     bump_content_version(conn).await
 }
 

@@ -335,15 +335,29 @@ impl Store {
 
     /// Marks issues whose every delivery has ended as sent. Returns their ids.
     pub async fn finish_issues(&self) -> StoreResult<Vec<i64>> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.write_tx().await?;
+        let done: Vec<(i64, i64, String)> = sqlx::query_as(
             "UPDATE newsletter_issues SET status = 'sent', finished_at = $1
              WHERE status = 'sending'
                AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.issue_id = newsletter_issues.id AND d.status IN ('queued', 'sending'))
-             RETURNING id",
+             RETURNING id, newsletter_id, subject",
         )
         .bind(now())
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, newsletter_id, subject) in &done {
+            let counts: Vec<(String, i64)> =
+                sqlx::query_as("SELECT status, COUNT(*) FROM deliveries WHERE issue_id = $1 GROUP BY status")
+                    .bind(*id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let counts: serde_json::Map<String, serde_json::Value> =
+                counts.into_iter().map(|(s, n)| (s, serde_json::Value::from(n))).collect();
+            let data = serde_json::json!({ "id": id, "newsletter_id": newsletter_id, "subject": subject, "deliveries": counts });
+            crate::webhooks::emit(&mut tx, "issue.sent", data).await?;
+        }
+        tx.commit().await?;
+        Ok(done.into_iter().map(|(id, _, _)| id).collect())
     }
 
     pub async fn issue(&self, id: i64) -> StoreResult<Option<Issue>> {

@@ -362,6 +362,8 @@ impl Store {
             .await?;
         let joined = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         ledger(&mut tx, Some(subscriber_id), &email, "confirm", &joined, consent).await?;
+        let data = serde_json::json!({ "subscriber_id": subscriber_id, "email": email, "newsletter_ids": ids, "newsletters": names });
+        crate::webhooks::emit(&mut tx, "subscriber.confirmed", data).await?;
         tx.commit().await?;
         Ok(Some(Confirmation::Subscribed { email, names }))
     }

@@ -460,6 +460,15 @@ impl Store {
         if old == "published" || status == "published" {
             bump_content_version(&mut tx).await?;
         }
+        let event = match (old == "published", status == "published") {
+            (false, true) => Some("post.published"),
+            (true, true) => Some("post.updated"),
+            (true, false) => Some("post.unpublished"),
+            (false, false) => None,
+        };
+        if let Some(event) = event {
+            crate::webhooks::emit_post(&mut tx, event, id).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -481,6 +490,7 @@ impl Store {
         if published {
             bump_content_version(&mut tx).await?;
             crate::audio::enqueue_narration(&mut tx, id, &format!("at{scheduled_for}")).await?;
+            crate::webhooks::emit_post(&mut tx, "post.published", id).await?;
         }
         tx.commit().await?;
         Ok(published)
@@ -502,6 +512,7 @@ impl Store {
                     .into(),
             });
         }
+        crate::webhooks::emit_post(&mut tx, "post.deleted", id).await?;
         sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(&mut *tx).await?;
         if status == "published" {
             bump_content_version(&mut tx).await?;
@@ -695,6 +706,15 @@ async fn after_write(
     }
     if was_published || input.status == "published" {
         bump_content_version(conn).await?;
+    }
+    let event = match (was_published, input.status == "published") {
+        (false, true) => Some("post.published"),
+        (true, true) => Some("post.updated"),
+        (true, false) => Some("post.unpublished"),
+        (false, false) => None,
+    };
+    if let Some(event) = event {
+        crate::webhooks::emit_post(conn, event, id).await?;
     }
     Ok(())
 }

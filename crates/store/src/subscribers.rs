@@ -364,6 +364,8 @@ impl Store {
         if done.rows_affected() > 0 {
             skip_deliveries(&mut tx, &email, Some(newsletter_id)).await?;
             ledger(&mut tx, Some(subscriber_id), &email, action, &newsletter_id.to_string(), consent).await?;
+            let data = serde_json::json!({ "subscriber_id": subscriber_id, "email": email, "newsletter_id": newsletter_id, "via": action });
+            crate::webhooks::emit(&mut tx, "subscriber.unsubscribed", data).await?;
         }
         tx.commit().await?;
         Ok(done.rows_affected() > 0)

@@ -43,6 +43,8 @@ pub struct JobContext {
     pub newsletters: delivery::NewsletterConfig,
     /// The public base URL, for links in mail.
     pub site_url: String,
+    /// `[webhooks] private_networks`: whether webhooks may be delivered to private and loopback addresses.
+    pub webhooks_private_networks: bool,
 }
 
 /// How long finished jobs stay listed in the admin before housekeeping deletes them (failed ones stay).

@@ -20,3 +20,4 @@ mod public;
 mod scheduling;
 mod sending;
 mod subscribers;
+mod webhooks;

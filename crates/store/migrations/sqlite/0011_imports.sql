@@ -35,3 +35,31 @@ CREATE INDEX redirects_post ON redirects (post_id);
 -- API tokens are of two kinds: "admin" (a Bearer token for /api/v1/, with a role) and "content" (a read-only key
 -- for the Ghost-compatible Content API under /ghost/api/content/, 26 hex characters as Ghost's).
 ALTER TABLE api_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'admin';
+
+-- Outbound webhooks: endpoints staff register for events, and one delivery row per event and endpoint, written in
+-- the transaction of the change that caused it (with the job that delivers it). The secret signs every delivery
+-- (Standard Webhooks); it is kept as given because signing needs it, and never logged.
+CREATE TABLE webhooks (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    description TEXT,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    webhook_id INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    msg_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    response_status INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    delivered_at INTEGER
+);
+CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, id);

@@ -1,5 +1,6 @@
 //! Job handlers, one module per kind. Each is idempotent: running it twice has the effect of running it once.
 
+pub mod deliver_webhook;
 pub mod fan_out;
 pub mod narrate;
 pub mod publish_scheduled;
@@ -16,6 +17,7 @@ pub async fn run(store: &Store, ctx: &JobContext, job: &Job) -> Outcome {
         newsdesk_store::audio::JOB_NARRATE => narrate::run(store, ctx, job).await,
         crate::mail::JOB_SEND_MAIL => send_mail::run(ctx, job).await,
         newsdesk_store::issues::JOB_FAN_OUT => fan_out::run(store, job).await,
+        newsdesk_store::webhooks::JOB_DELIVER_WEBHOOK => deliver_webhook::run(store, ctx, job).await,
         other => Outcome::Fail(format!("unknown job kind \"{other}\" (is this worker older than the server?)")),
     }
 }

@@ -19,6 +19,7 @@ pub mod subscribers;
 pub mod tags;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
