@@ -240,6 +240,26 @@ pub enum ImportCommand {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// Import a Substack export (the .zip from Settings → Exports): posts with their dates and subtitles, and the
+    /// subscribers, into a newsletter. A second run updates what the first created.
+    Substack {
+        #[command(flatten)]
+        data: DataArg,
+        /// The export's .zip file.
+        file: PathBuf,
+        /// The newsletter subscribers join (its slug); without it, one named after the publication.
+        #[arg(long)]
+        newsletter: Option<String>,
+        /// The posts' byline; without it, the publication's desk.
+        #[arg(long)]
+        author: Option<String>,
+        /// Import the valid rows even when some are broken (they are listed in the report).
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Also write the report as JSON to this file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
 }
 
 /// Loads the configuration of a data directory, creating the directory when needed.
@@ -433,6 +453,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let opts =
                 newsdesk_services::import::ImportOptions { fetch_media: uploads.is_none(), uploads, skip_invalid };
             import::wordpress(&config, &file, &opts, report.as_deref()).await
+        }
+        Command::Import {
+            command: ImportCommand::Substack { data, file, newsletter, author, skip_invalid, report },
+        } => {
+            let config = prepare(&data, false)?;
+            let opts = newsdesk_services::import::ImportOptions { skip_invalid, ..Default::default() };
+            let sub = newsdesk_services::import::substack::SubstackOptions { newsletter, author };
+            import::substack(&config, &file, &opts, &sub, report.as_deref()).await
         }
         Command::Import { command: ImportCommand::Markdown { data, path } } => {
             let config = prepare(&data, false)?;

@@ -293,7 +293,6 @@ pub async fn wordpress(
     opts: &newsdesk_services::import::ImportOptions,
     report_file: Option<&Path>,
 ) -> anyhow::Result<()> {
-    use newsdesk_services::import::ImportError;
     if let Some(dir) = &opts.uploads
         && !dir.is_dir()
     {
@@ -303,16 +302,36 @@ pub async fn wordpress(
     let store = crate::init::open(config, false).await?;
     let started = std::time::Instant::now();
     let mut progress = CliProgress::new();
-    let result = newsdesk_services::import::wordpress::import(
-        &store,
-        &site,
-        &config.data_dir.join("media"),
-        file,
-        opts,
-        &mut progress,
-    )
-    .await;
+    let media = config.data_dir.join("media");
+    let result = newsdesk_services::import::wordpress::import(&store, &site, &media, file, opts, &mut progress).await;
     store.close().await;
+    finish(result, file, report_file, started)
+}
+
+/// `newsdesk import substack FILE.zip`.
+pub async fn substack(
+    config: &crate::config::Config,
+    file: &Path,
+    opts: &newsdesk_services::import::ImportOptions,
+    sub: &newsdesk_services::import::substack::SubstackOptions,
+    report_file: Option<&Path>,
+) -> anyhow::Result<()> {
+    let store = crate::init::open(config, false).await?;
+    let started = std::time::Instant::now();
+    let mut progress = CliProgress::new();
+    let result = newsdesk_services::import::substack::import(&store, file, opts, sub, &mut progress).await;
+    store.close().await;
+    finish(result, file, report_file, started)
+}
+
+/// Prints an importer's report (and writes it as JSON when asked), or its refusal as the CLI's one line.
+fn finish(
+    result: Result<newsdesk_services::import::Report, newsdesk_services::import::ImportError>,
+    file: &Path,
+    report_file: Option<&Path>,
+    started: std::time::Instant,
+) -> anyhow::Result<()> {
+    use newsdesk_services::import::ImportError;
     let report = match result {
         Ok(r) => r,
         Err(ImportError::Internal(e)) => return Err(e.context(format!("importing {}", file.display()))),

@@ -634,3 +634,149 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+fn substack_fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/substack/export.zip")
+}
+
+/// A Substack publication moves in: posts with dates and subtitles, Substack's markup cleaned, paid-only posts never
+/// public, subscribers confirmed with their consent source, `/p/{slug}` redirected, and a second run idempotent.
+#[tokio::test]
+async fn a_substack_publication_moves_in() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let report_file = app.data_dir().join("substack.json");
+        let zip = substack_fixture();
+        let run = |extra: &[&str]| {
+            let mut args = vec!["import", "substack", zip.to_str().unwrap(), "--report", report_file.to_str().unwrap()];
+            args.extend_from_slice(extra);
+            let out = newsdesk(&app, &args);
+            assert!(out.status.success(), "{}", text(&out));
+            serde_json::from_slice::<serde_json::Value>(&std::fs::read(&report_file).unwrap()).unwrap()
+        };
+        let report = run(&["--author", "Ines Okafor"]);
+        app.state.refresh_version().await;
+        assert_eq!(report["created"]["posts"], 5);
+        assert_eq!(report["created"]["pages"], 1);
+        assert_eq!(report["created"]["subscribers"], 3, "the one who turned mail off is left out");
+
+        let tide = app.store.published_by_slug("tide-tables-are-wrong").await.unwrap().expect("published");
+        assert_eq!(tide.row.published_at, Some(1_678_346_100), "2023-03-09T07:15:00Z");
+        assert_eq!(
+            tide.row.excerpt.as_deref(),
+            Some(
+                "Why the harbour office's printed tables have been off by up to 40 minutes, and what it means for the ferries"
+            )
+        );
+        assert_eq!(tide.authors[0].name, "Ines Okafor");
+        let (status, html) = app.get_text(&app.browser(), "/tide-tables-are-wrong/").await;
+        assert_eq!(status, 200);
+        for needle in [
+            "<strong>40 minutes</strong>",
+            "src=\"https://substackcdn.com/image/fetch/",
+            "The gauge on the north quay. Photo: The Harbour Letter</figcaption>",
+            "What went wrong</h2>",
+            "<li>Ferries leave on the printed times.</li>",
+            "We have asked for the model to be updated twice.",
+            "youtube-nocookie.com/embed/dQw4w9WgXcQ",
+            "href=\"/p/episode-1\"",
+            "The end.",
+        ] {
+            assert!(html.contains(needle), "{needle}");
+        }
+        for absent in ["Subscribe for free", ">Share<", "alert(", "onmouseover", "Type your email"] {
+            assert!(!html.contains(absent), "{absent} is Substack's furniture or a script");
+        }
+        assert_eq!(redirect(&app, "/p/episode-1").await, (301, "/episode-1/".into()));
+        assert_eq!(redirect(&app, "/p/tide-tables-are-wrong/").await, (301, "/tide-tables-are-wrong/".into()));
+        let (_, episode) = app.get_text(&app.browser(), "/episode-1/").await;
+        assert!(
+            episode.contains("href=\"https://cdn.example.org/harbour-letter/episode-1.mp3\""),
+            "the podcast's audio"
+        );
+        assert_eq!(app.store.published_by_slug("about").await.unwrap().unwrap().row.kind, "page");
+
+        // Paid-only and unsent posts are not public.
+        for slug in ["members-briefing", "founders-letter", "notes-in-progress"] {
+            assert_eq!(app.store.post_by_slug(slug).await.unwrap().unwrap().row.status, "draft", "{slug}");
+            assert_eq!(app.get_text(&app.browser(), &format!("/{slug}/")).await.0, 404, "{slug}");
+            assert_eq!(
+                redirect(&app, &format!("/p/{slug}/")).await,
+                (404, String::new()),
+                "no redirect reveals {slug}"
+            );
+        }
+        assert_eq!(report["hidden"].as_array().unwrap().len(), 2);
+
+        // Subscribers: confirmed, with where the consent came from.
+        let nl = app.store.newsletter_by_slug("theharbourletter").await.unwrap().expect("a newsletter for them");
+        assert_eq!(app.store.confirmed_count(nl.id).await.unwrap(), 3);
+        let sources: Vec<String> = sqlx::query_scalar("SELECT consent_text FROM consent_ledger WHERE email = $1")
+            .bind("reader.two@example.org")
+            .fetch_all(&app.store.pool)
+            .await
+            .unwrap();
+        assert_eq!(sources, ["imported from Substack"]);
+        assert!(app.store.subscriber_by_email("gone@example.org").await.unwrap().is_none());
+
+        // Again: nothing new.
+        let again = run(&["--author", "Ines Okafor"]);
+        assert_eq!((again["created"]["posts"].as_u64(), again["updated"]["posts"].as_u64()), (Some(0), Some(5)));
+        assert_eq!(again["created"]["subscribers"], 0);
+        let posts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(&app.store.pool).await.unwrap();
+        assert_eq!(posts, 6);
+    }
+}
+
+/// A wrong file, a zip without posts.csv, a bad row: one line, nothing written.
+#[tokio::test]
+async fn bad_substack_exports_change_nothing() {
+    let backend = backends()[0];
+    let app = spawn_app(backend).await;
+    let dir = app.data_dir().join("bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("not.zip"), "posts.csv? no").unwrap();
+    let zip_with = |name: &str, files: &[(&str, &str)]| {
+        let path = dir.join(name);
+        let mut z = zip_writer(&path);
+        for (n, body) in files {
+            z.start_file(*n, zip::write::SimpleFileOptions::default()).unwrap();
+            std::io::Write::write_all(&mut z, body.as_bytes()).unwrap();
+        }
+        z.finish().unwrap();
+        path
+    };
+    let empty = zip_with("empty.zip", &[("readme.txt", "hello")]);
+    let bad_row = zip_with(
+        "bad-row.zip",
+        &[
+            (
+                "posts.csv",
+                "post_id,post_date,is_published,type,audience,title,subtitle\n1.good,2023-01-01T00:00:00Z,TRUE,newsletter,everyone,Good,\n2.bad,2023-01-02T00:00:00Z,maybe,newsletter,everyone,Bad,\n",
+            ),
+            ("posts/1.good.html", "<p>Good.</p>"),
+            ("posts/2.bad.html", "<p>Bad.</p>"),
+        ],
+    );
+    for (file, expected) in [
+        (dir.join("not.zip"), "is not a zip file"),
+        (empty, "no posts.csv inside"),
+        (bad_row.clone(), "posts.csv line 3 (“Bad”): is_published"),
+    ] {
+        let out = newsdesk(&app, &["import", "substack", file.to_str().unwrap()]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(lines.len(), 1, "{err}");
+        assert!(lines[0].contains(expected), "{}", lines[0]);
+        let posts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(&app.store.pool).await.unwrap();
+        assert_eq!(posts, 0);
+    }
+    let out = newsdesk(&app, &["import", "substack", bad_row.to_str().unwrap(), "--skip-invalid"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(app.store.post_by_slug("good").await.unwrap().is_some());
+}
+
+fn zip_writer(path: &Path) -> zip::ZipWriter<std::fs::File> {
+    zip::ZipWriter::new(std::fs::File::create(path).unwrap())
+}

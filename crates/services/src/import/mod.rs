@@ -7,6 +7,7 @@
 //! second writes authors, tags and files, then the stories in batches of [`BATCH`], each batch one transaction with
 //! the stories' source ids and old addresses.
 
+pub mod substack;
 pub mod wordpress;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -59,6 +60,7 @@ pub struct Counts {
     pub authors: u64,
     pub tags: u64,
     pub media: u64,
+    pub subscribers: u64,
 }
 
 /// An item left out, and why.
@@ -92,7 +94,12 @@ pub struct Report {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = |x: &Counts| {
-            format!("{} posts, {} pages, {} authors, {} tags, {} files", x.posts, x.pages, x.authors, x.tags, x.media)
+            let subscribers =
+                if x.subscribers > 0 { format!(", {} subscribers", x.subscribers) } else { String::new() };
+            format!(
+                "{} posts, {} pages, {} authors, {} tags, {} files{subscribers}",
+                x.posts, x.pages, x.authors, x.tags, x.media
+            )
         };
         writeln!(f, "Import from {}", self.source)?;
         writeln!(f, "  created: {}", c(&self.created))?;
@@ -197,6 +204,8 @@ pub(crate) struct SourceAuthor<'a> {
     pub slug: &'a str,
     pub name: &'a str,
     pub bio: Option<&'a str>,
+    /// "person" or "desk".
+    pub kind: &'a str,
 }
 
 /// Creates or updates authors; returns source id → our id. An author from an earlier run is updated; a new one
@@ -239,7 +248,7 @@ pub(crate) async fn import_authors(
                     n += 1;
                 }
                 None => {
-                    let input = AuthorInput { slug: &slug, name: &name, kind: "person", bio: a.bio, image_id: None };
+                    let input = AuthorInput { slug: &slug, name: &name, kind: a.kind, bio: a.bio, image_id: None };
                     let created = store.create_author(input).await?;
                     report.created.authors += 1;
                     break created.id;

@@ -375,6 +375,7 @@ pub async fn import(
             slug: &a.login,
             name: if a.display_name.trim().is_empty() { &a.login } else { &a.display_name },
             bio: Some(a.description.as_str()).filter(|d| !d.trim().is_empty()),
+            kind: "person",
         })
         .collect();
     let author_ids = super::import_authors(store, &source, &authors, &mut report).await?;
