@@ -174,6 +174,15 @@ pub enum ExportCommand {
         /// Output directory: empty, or an earlier export.
         dir: PathBuf,
     },
+    /// Write everything (content, revisions, corrections, authors, tags, staff without their passwords, newsletters,
+    /// subscribers with their consent ledger, issues and delivery records, redirects, media) into one archive file,
+    /// which `newsdesk import archive` restores into an empty database of either engine.
+    Archive {
+        #[command(flatten)]
+        data: DataArg,
+        /// The archive to write (a new file; .zip).
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -239,6 +248,13 @@ pub enum ImportCommand {
         /// Also write the report as JSON to this file.
         #[arg(long)]
         report: Option<PathBuf>,
+    },
+    /// Restore an archive written by `newsdesk export archive` into an empty database (SQLite or PostgreSQL).
+    Archive {
+        #[command(flatten)]
+        data: DataArg,
+        /// The archive file.
+        file: PathBuf,
     },
     /// Import a Substack export (the .zip from Settings → Exports): posts with their dates and subtitles, and the
     /// subscribers, into a newsletter. A second run updates what the first created.
@@ -365,6 +381,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Export { command: ExportCommand::Archive { data, file } } => {
+            let config = prepare(&data, false)?;
+            import::archive(&config, &file, true).await
+        }
         Command::Export { command: ExportCommand::Static { data, dir } } => {
             init::ensure_dir(&data.data, false)?;
             let mut config = Config::load(&data.data)?;
@@ -461,6 +481,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let opts = newsdesk_services::import::ImportOptions { skip_invalid, ..Default::default() };
             let sub = newsdesk_services::import::substack::SubstackOptions { newsletter, author };
             import::substack(&config, &file, &opts, &sub, report.as_deref()).await
+        }
+        Command::Import { command: ImportCommand::Archive { data, file } } => {
+            let config = prepare(&data, false)?;
+            import::archive(&config, &file, false).await
         }
         Command::Import { command: ImportCommand::Markdown { data, path } } => {
             let config = prepare(&data, false)?;

@@ -324,6 +324,41 @@ pub async fn substack(
     finish(result, file, report_file, started)
 }
 
+/// `newsdesk export archive FILE` (`export`) and `newsdesk import archive FILE`.
+pub async fn archive(config: &crate::config::Config, file: &Path, export: bool) -> anyhow::Result<()> {
+    use newsdesk_services::import::ImportError;
+    let store = crate::init::open(config, false).await?;
+    let started = std::time::Instant::now();
+    let mut progress = CliProgress::new();
+    let media = config.data_dir.join("media");
+    let result = if export {
+        newsdesk_services::archive::export(&store, &media, file, &mut progress).await
+    } else {
+        newsdesk_services::archive::import(&store, &media, file, &mut progress).await
+    };
+    store.close().await;
+    let s = match result {
+        Ok(s) => s,
+        Err(ImportError::Internal(e)) => return Err(e.context(format!("archive {}", file.display()))),
+        Err(e) => bail!("{e}"),
+    };
+    let verb = if export { "wrote" } else { "restored" };
+    println!(
+        "{verb} {} rows of {} tables and {} files ({}) in {:.1} s",
+        s.rows,
+        s.tables,
+        s.media_files,
+        file.display(),
+        started.elapsed().as_secs_f64()
+    );
+    if !export {
+        println!(
+            "staff passwords are not in archives: each member of staff signs in with \"Forgot password\" (or newsdesk user add)"
+        );
+    }
+    Ok(())
+}
+
 /// Prints an importer's report (and writes it as JSON when asked), or its refusal as the CLI's one line.
 fn finish(
     result: Result<newsdesk_services::import::Report, newsdesk_services::import::ImportError>,

@@ -9,6 +9,7 @@
 
 pub mod actor;
 pub mod api_views;
+pub mod archive;
 pub mod context;
 pub mod curation;
 pub mod documents;

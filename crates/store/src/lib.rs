@@ -6,6 +6,7 @@
 //!
 //! Times are UTC Unix seconds in `BIGINT`/`INTEGER` columns; the site's time zone is applied when rendering.
 
+pub mod archive;
 mod args;
 pub mod audio;
 pub mod authors;

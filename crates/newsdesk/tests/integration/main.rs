@@ -4,6 +4,7 @@
 
 mod admin;
 mod api;
+mod archive;
 mod audio;
 mod cli;
 mod distribution;
