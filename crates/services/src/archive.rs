@@ -48,7 +48,7 @@ fn media_files(dir: &Path) -> Vec<PathBuf> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if !p.extension().is_some_and(|x| x == "tmp") {
+            } else if p.extension().is_none_or(|x| x != "tmp") {
                 out.push(p);
             }
         }
