@@ -542,6 +542,25 @@ fn slug_conflict(slug: &str) -> impl FnOnce(sqlx::Error) -> StoreError {
     StoreError::conflict_on("slug", format!("Another post already uses the slug \"{slug}\"."))
 }
 
+/// Binds `$1`…`$13`, the fields an insert and an update of a post write first, in the same order.
+macro_rules! bind_fields {
+    ($q:expr, $input:expr) => {
+        $q.bind(&$input.kind)
+            .bind(&$input.slug)
+            .bind(&$input.title)
+            .bind(&$input.excerpt)
+            .bind(&$input.body_md)
+            .bind(&$input.body_html)
+            .bind($input.word_count)
+            .bind(&$input.status)
+            .bind($input.published_at)
+            .bind($input.feature_image_id)
+            .bind(&$input.feature_image_alt)
+            .bind(&$input.feature_image_caption)
+            .bind(&$input.feature_image_credit)
+    };
+}
+
 /// Inserts a post with its relations, jobs and first revision, inside the caller's transaction.
 pub(crate) async fn insert_post(
     conn: &mut AnyConnection,
@@ -550,26 +569,16 @@ pub(crate) async fn insert_post(
     narrate: bool,
 ) -> StoreResult<i64> {
     let t = now();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO posts (kind, slug, title, excerpt, body_md, body_html, word_count, status, published_at,
+    let id: i64 = bind_fields!(
+        sqlx::query_scalar(
+            "INSERT INTO posts (kind, slug, title, excerpt, body_md, body_html, word_count, status, published_at,
             feature_image_id, feature_image_alt, feature_image_caption, feature_image_credit, created_by, revision,
             created_at, updated_at, related_post_id, body_doc, body_text, body_email_html, featured, parent_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15, $16, $17, $18, $19, $20, $21)
          RETURNING id",
+        ),
+        input
     )
-    .bind(&input.kind)
-    .bind(&input.slug)
-    .bind(&input.title)
-    .bind(&input.excerpt)
-    .bind(&input.body_md)
-    .bind(&input.body_html)
-    .bind(input.word_count)
-    .bind(&input.status)
-    .bind(input.published_at)
-    .bind(input.feature_image_id)
-    .bind(&input.feature_image_alt)
-    .bind(&input.feature_image_caption)
-    .bind(&input.feature_image_credit)
     .bind(created_by)
     .bind(t)
     .bind(input.related_post_id)
@@ -598,26 +607,13 @@ pub(crate) async fn overwrite_post(
 ) -> StoreResult<()> {
     let old_slug: Option<String> =
         sqlx::query_scalar("SELECT slug FROM posts WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
-    sqlx::query(
+    bind_fields!(sqlx::query(
         "UPDATE posts SET kind = $1, slug = $2, title = $3, excerpt = $4, body_md = $5, body_html = $6, word_count = $7,
             status = $8, published_at = $9, feature_image_id = $10, feature_image_alt = $11, feature_image_caption = $12,
             feature_image_credit = $13, revision = revision + 1, updated_at = $14, related_post_id = $16,
             body_doc = $17, body_text = $18, body_email_html = $19, featured = $20, parent_id = $21
          WHERE id = $15",
-    )
-    .bind(&input.kind)
-    .bind(&input.slug)
-    .bind(&input.title)
-    .bind(&input.excerpt)
-    .bind(&input.body_md)
-    .bind(&input.body_html)
-    .bind(input.word_count)
-    .bind(&input.status)
-    .bind(input.published_at)
-    .bind(input.feature_image_id)
-    .bind(&input.feature_image_alt)
-    .bind(&input.feature_image_caption)
-    .bind(&input.feature_image_credit)
+    ), input)
     .bind(now())
     .bind(id)
     .bind(input.related_post_id.filter(|r| *r != id))

@@ -4,21 +4,9 @@
 //! rows and files, and both sites serve the same pages.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::helpers::{TestApp, backends, spawn_app, spawn_app_with};
-
-fn newsdesk(app: &TestApp, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newsdesk"))
-        .args(args)
-        .arg("--data")
-        .arg(app.data_dir())
-        .env("NEWSDESK_DATABASE_URL", &app.db.url)
-        .env("NEWSDESK_LOG__LEVEL", "warn")
-        .env("NEWSDESK_NARRATION__ENGINE", "off")
-        .output()
-        .expect("run newsdesk")
-}
+use crate::helpers::{TestApp, backends, newsdesk, spawn_app, spawn_app_with};
 
 fn ok(o: Output) -> String {
     let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));

@@ -3,32 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use crate::helpers::{TestApp, backends, png, spawn_app};
-
-fn newsdesk(app: &TestApp, args: &[&str]) -> Output {
-    newsdesk_stdin(app, args, None)
-}
-
-fn newsdesk_stdin(app: &TestApp, args: &[&str], stdin: Option<&str>) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
-        .args(args)
-        .arg("--data")
-        .arg(app.data_dir())
-        .env("NEWSDESK_DATABASE_URL", &app.db.url)
-        .env("NEWSDESK_LOG__LEVEL", "warn")
-        .env("NEWSDESK_NARRATION__ENGINE", "off")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run newsdesk");
-    if let Some(s) = stdin {
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
+use crate::helpers::{backends, newsdesk, newsdesk_stdin, png, spawn_app};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

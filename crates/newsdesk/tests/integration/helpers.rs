@@ -345,3 +345,30 @@ pub fn stored_post(
         parent_id: None,
     }
 }
+
+/// Runs the real binary on this app's data directory and database.
+pub fn newsdesk(app: &TestApp, args: &[&str]) -> std::process::Output {
+    newsdesk_stdin(app, args, None)
+}
+
+/// The same, with `stdin` on its standard input.
+pub fn newsdesk_stdin(app: &TestApp, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .args(args)
+        .arg("--data")
+        .arg(app.data_dir())
+        .env("NEWSDESK_DATABASE_URL", &app.db.url)
+        .env("NEWSDESK_LOG__LEVEL", "warn")
+        .env("NEWSDESK_NARRATION__ENGINE", "off")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run newsdesk");
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}

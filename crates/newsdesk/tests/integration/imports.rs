@@ -6,22 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::helpers::{TestApp, backends, spawn_app};
+use crate::helpers::{TestApp, backends, newsdesk, spawn_app};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wordpress")
-}
-
-fn newsdesk(app: &TestApp, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newsdesk"))
-        .args(args)
-        .arg("--data")
-        .arg(app.data_dir())
-        .env("NEWSDESK_DATABASE_URL", &app.db.url)
-        .env("NEWSDESK_LOG__LEVEL", "warn")
-        .env("NEWSDESK_NARRATION__ENGINE", "off")
-        .output()
-        .expect("run newsdesk")
 }
 
 fn text(o: &Output) -> String {

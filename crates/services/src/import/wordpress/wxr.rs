@@ -230,9 +230,9 @@ impl<R: BufRead> WxrReader<R> {
                     }
                     path.pop();
                 }
-                Event::Text(t) => text.push_str(&t.decode().map_err(|e| err_at(&self.xml, e))?),
-                Event::CData(t) => text.push_str(&t.decode().map_err(|e| err_at(&self.xml, e))?),
-                Event::GeneralRef(r) => push_ref(&mut text, &r).map_err(|e| err_at(&self.xml, e))?,
+                ref ev @ (Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)) => {
+                    push_text(&mut text, ev).map_err(|e| err_at(&self.xml, e))?
+                }
                 Event::Eof => {
                     if !saw_rss {
                         return Err(WxrError("the file is empty or not XML".into()));
@@ -343,9 +343,9 @@ impl<R: BufRead> WxrReader<R> {
                     }
                     path.pop();
                 }
-                Event::Text(t) => text.push_str(&t.decode().map_err(|e| err_at(&self.xml, e))?),
-                Event::CData(t) => text.push_str(&t.decode().map_err(|e| err_at(&self.xml, e))?),
-                Event::GeneralRef(r) => push_ref(&mut text, &r).map_err(|e| err_at(&self.xml, e))?,
+                ref ev @ (Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)) => {
+                    push_text(&mut text, ev).map_err(|e| err_at(&self.xml, e))?
+                }
                 Event::Eof => {
                     return Err(err_at(&self.xml, format!("the file ends inside {} (is it truncated?)", item.label())));
                 }
@@ -353,6 +353,17 @@ impl<R: BufRead> WxrReader<R> {
             }
         }
     }
+}
+
+/// Appends an event's text: plain text, CDATA, or what `&name;` or `&#N;` stands for.
+fn push_text(out: &mut String, ev: &Event<'_>) -> Result<(), String> {
+    match ev {
+        Event::Text(t) => out.push_str(&t.decode().map_err(|e| e.to_string())?),
+        Event::CData(t) => out.push_str(&t.decode().map_err(|e| e.to_string())?),
+        Event::GeneralRef(r) => push_ref(out, r)?,
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Appends what `&name;` or `&#N;` stands for.

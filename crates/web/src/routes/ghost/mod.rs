@@ -153,48 +153,40 @@ macro_rules! posts_routes {
 posts_routes!(posts, post_by_id, post_by_slug, "post");
 posts_routes!(pages, page_by_id, page_by_slug, "page");
 
-async fn tags(State(s): State<AppState>, OriginalUri(u): OriginalUri, h: HeaderMap, Query(q): Query<Q>) -> Response {
-    serve(&s, &h, &u, q.key.as_deref(), || ghost::tags(&s, None, &q.params)).await
+macro_rules! list_routes {
+    ($browse:ident, $by_id:ident, $by_slug:ident, $service:path) => {
+        async fn $browse(
+            State(s): State<AppState>,
+            OriginalUri(u): OriginalUri,
+            h: HeaderMap,
+            Query(q): Query<Q>,
+        ) -> Response {
+            serve(&s, &h, &u, q.key.as_deref(), || $service(&s, None, &q.params)).await
+        }
+        async fn $by_id(
+            State(s): State<AppState>,
+            OriginalUri(u): OriginalUri,
+            h: HeaderMap,
+            Path(id): Path<String>,
+            Query(q): Query<Q>,
+        ) -> Response {
+            serve(&s, &h, &u, q.key.as_deref(), || $service(&s, Some(Key::Id(&id)), &q.params)).await
+        }
+        async fn $by_slug(
+            State(s): State<AppState>,
+            OriginalUri(u): OriginalUri,
+            h: HeaderMap,
+            Path(slug): Path<String>,
+            Query(q): Query<Q>,
+        ) -> Response {
+            serve(&s, &h, &u, q.key.as_deref(), || $service(&s, Some(Key::Slug(&slug)), &q.params)).await
+        }
+    };
 }
-async fn tag_by_id(
-    State(s): State<AppState>,
-    OriginalUri(u): OriginalUri,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<Q>,
-) -> Response {
-    serve(&s, &h, &u, q.key.as_deref(), || ghost::tags(&s, Some(Key::Id(&id)), &q.params)).await
-}
-async fn tag_by_slug(
-    State(s): State<AppState>,
-    OriginalUri(u): OriginalUri,
-    h: HeaderMap,
-    Path(slug): Path<String>,
-    Query(q): Query<Q>,
-) -> Response {
-    serve(&s, &h, &u, q.key.as_deref(), || ghost::tags(&s, Some(Key::Slug(&slug)), &q.params)).await
-}
-async fn authors(State(s): State<AppState>, OriginalUri(u): OriginalUri, h: HeaderMap, Query(q): Query<Q>) -> Response {
-    serve(&s, &h, &u, q.key.as_deref(), || ghost::authors(&s, None, &q.params)).await
-}
-async fn author_by_id(
-    State(s): State<AppState>,
-    OriginalUri(u): OriginalUri,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<Q>,
-) -> Response {
-    serve(&s, &h, &u, q.key.as_deref(), || ghost::authors(&s, Some(Key::Id(&id)), &q.params)).await
-}
-async fn author_by_slug(
-    State(s): State<AppState>,
-    OriginalUri(u): OriginalUri,
-    h: HeaderMap,
-    Path(slug): Path<String>,
-    Query(q): Query<Q>,
-) -> Response {
-    serve(&s, &h, &u, q.key.as_deref(), || ghost::authors(&s, Some(Key::Slug(&slug)), &q.params)).await
-}
+
+list_routes!(tags, tag_by_id, tag_by_slug, ghost::tags);
+list_routes!(authors, author_by_id, author_by_slug, ghost::authors);
+
 async fn settings(
     State(s): State<AppState>,
     OriginalUri(u): OriginalUri,
