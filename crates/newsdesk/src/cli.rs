@@ -220,6 +220,12 @@ pub enum TokenCommand {
         /// (/ghost/api/content/), 26 hex characters.
         #[arg(long, default_value = "admin")]
         kind: String,
+        /// Limit an admin token to some areas, comma-separated: posts, media, feed (default: all its role allows).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+        /// Make the token stop working after this many days.
+        #[arg(long)]
+        expires_days: Option<i64>,
     },
 }
 
@@ -356,7 +362,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { data, name, role, kind } } => {
+        Command::Token { command: TokenCommand::Create { data, name, role, kind, scopes, expires_days } } => {
             let role = Role::parse("role", &role).map_err(|e| anyhow::anyhow!("--role: {}", e.message))?;
             let name = newsdesk_domain::author::parse_name("name", &name)
                 .map_err(|e| anyhow::anyhow!("--name: {}", e.message))?;
@@ -368,7 +374,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let ctx = config.services(store.clone())?;
             let token = match kind.as_str() {
                 "content" => newsdesk_services::staff::create_content_key(&ctx, &name).await,
-                _ => newsdesk_services::staff::create_token(&ctx, &name, role).await,
+                _ => {
+                    let scopes: Vec<&str> = scopes.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+                    newsdesk_services::staff::create_limited_token(&ctx, &name, role, &scopes, expires_days).await
+                }
             }
             .map_err(cli_error)?;
             store.close().await;
@@ -509,7 +518,8 @@ fn cli_error(e: newsdesk_services::ServiceError) -> anyhow::Error {
             let parts: Vec<String> = errors
                 .iter()
                 .map(|(field, message)| match *field {
-                    "email" | "name" | "role" => format!("--{field}: {message}"),
+                    "email" | "name" | "role" | "scopes" => format!("--{field}: {message}"),
+                    "expires_days" => format!("--expires-days: {message}"),
                     other => format!("{other}: {message}"),
                 })
                 .collect();

@@ -99,8 +99,10 @@ pub const CODES: &[(&str, u16, &str)] = &[
     // Authentication and rights.
     ("token_missing", 401, "the request needs an API token"),
     ("token_invalid", 401, "the token is revoked or mistyped"),
+    ("token_expired", 401, "the token's expiry date has passed"),
     ("unauthorized", 401, "the webhook's secret is missing or wrong"),
     ("forbidden", 403, "the role or token may not do this"),
+    ("scope_missing", 403, "the token is limited to other areas (scopes)"),
     ("cross_site", 403, "a browser sent this form from another site"),
     // The request itself.
     ("not_found", 404, "no such resource or endpoint"),
@@ -185,6 +187,8 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("redirect_to_invalid", 422, "a redirect leads to a path of this site"),
     ("redirect_loop", 422, "a redirect cannot lead to itself"),
     ("redirect_status_invalid", 422, "a redirect's status is 301, 302, 307 or 308"),
+    ("scope_invalid", 422, "no such token scope (posts, media, feed)"),
+    ("expiry_invalid", 422, "a token expires after 1 to 3,650 days"),
     ("webhook_events_invalid", 422, "a webhook subscribes to at least one known event"),
     ("csv_invalid", 422, "the CSV file cannot be read or has no rows"),
     ("issue_invalid", 422, "the newsletter issue breaks a rule (articles, subject, intro)"),

@@ -256,6 +256,51 @@ pub async fn create_token(ctx: &Context, name: &str, role: Role) -> Result<Strin
     Ok(format!("nd_{token}"))
 }
 
+/// The areas an admin token can be limited to, with what each covers.
+pub const SCOPES: &[(&str, &str)] = &[
+    ("posts", "stories and pages: create, edit, publish, delete"),
+    ("media", "upload files"),
+    ("feed", "News Feed items: post, edit, retract"),
+];
+
+/// The scope a write to an API path needs (`/api/v1/posts/3`, or `/posts/3` inside the API's router; `None`: no
+/// area of its own).
+pub fn scope_of(path: &str) -> Option<&'static str> {
+    let rest = path.strip_prefix("/api/v1").unwrap_or(path).trim_start_matches('/');
+    match rest.split('/').next()? {
+        "posts" => Some("posts"),
+        "media" => Some("media"),
+        "feed-items" => Some("feed"),
+        _ => None,
+    }
+}
+
+/// Creates an admin token limited to `scopes` (none: all its role allows), expiring after `days` when given.
+pub async fn create_limited_token(
+    ctx: &Context,
+    name: &str,
+    role: Role,
+    scopes: &[&str],
+    days: Option<i64>,
+) -> Result<String, ServiceError> {
+    if let Some(bad) = scopes.iter().find(|s| !SCOPES.iter().any(|(n, _)| n == *s)) {
+        let known = SCOPES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+        return Err(ServiceError::invalid(
+            "scopes",
+            "scope_invalid",
+            format!("\u{201c}{bad}\u{201d} is not a scope; use {known}."),
+        ));
+    }
+    if days.is_some_and(|d| !(1..=3650).contains(&d)) {
+        return Err(ServiceError::invalid("expires_days", "expiry_invalid", "A token expires after 1 to 3,650 days."));
+    }
+    let (token, hash) = newsdesk_store::new_token();
+    let expires_at = days.map(|d| newsdesk_store::now() + d * 86_400);
+    ctx.store.create_limited_token(name, role.as_str(), &hash, "admin", scopes, expires_at).await?;
+    tracing::info!(token.name = %name, role = role.as_str(), scopes = %scopes.join(","), "API token created");
+    Ok(format!("nd_{token}"))
+}
+
 /// Creates a Content API key (read-only, for `/ghost/api/content/`): 26 hex characters, as Ghost's, shown once.
 pub async fn create_content_key(ctx: &Context, name: &str) -> Result<String, ServiceError> {
     let key = hex::encode(rand::random::<[u8; 13]>());

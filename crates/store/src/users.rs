@@ -2,6 +2,7 @@
 //! Only hashes of secrets are stored: argon2id for passwords (hashed by the caller), SHA-256 for random tokens.
 
 use serde::Serialize;
+use sqlx::AssertSqlSafe;
 
 use crate::{Store, StoreError, StoreResult, now};
 
@@ -45,9 +46,15 @@ pub struct ApiToken {
     pub role: String,
     /// "admin" (a Bearer token for `/api/v1/`) or "content" (a read-only Content API key).
     pub kind: String,
+    /// Areas an admin token may write (comma-separated); empty: all its role allows.
+    pub scopes: String,
+    /// When it stops working, if ever.
+    pub expires_at: Option<i64>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
 }
+
+const TOKEN_COLS: &str = "id, name, role, kind, scopes, expires_at, created_at, last_used_at";
 
 impl Store {
     pub async fn create_user(
@@ -225,15 +232,30 @@ impl Store {
         token_hash: &str,
         kind: &str,
     ) -> StoreResult<ApiToken> {
-        Ok(sqlx::query_as(
-            "INSERT INTO api_tokens (name, token_hash, role, created_at, kind) VALUES ($1, $2, $3, $4, $5)
-             RETURNING id, name, role, kind, created_at, last_used_at",
-        )
+        self.create_limited_token(name, role, token_hash, kind, &[], None).await
+    }
+
+    /// Creates a token limited to `scopes` (none: all its role allows) that stops working at `expires_at`.
+    pub async fn create_limited_token(
+        &self,
+        name: &str,
+        role: &str,
+        token_hash: &str,
+        kind: &str,
+        scopes: &[&str],
+        expires_at: Option<i64>,
+    ) -> StoreResult<ApiToken> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "INSERT INTO api_tokens (name, token_hash, role, created_at, kind, scopes, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {TOKEN_COLS}"
+        )))
         .bind(name)
         .bind(token_hash)
         .bind(role)
         .bind(now())
         .bind(kind)
+        .bind(scopes.join(","))
+        .bind(expires_at)
         .fetch_one(&self.pool)
         .await?)
     }
@@ -242,7 +264,7 @@ impl Store {
     pub async fn api_token(&self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
         Ok(sqlx::query_as(
             "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND kind = 'admin'
-             RETURNING id, name, role, kind, created_at, last_used_at",
+             RETURNING id, name, role, kind, scopes, expires_at, created_at, last_used_at",
         )
         .bind(now())
         .bind(token_hash)
@@ -275,7 +297,7 @@ impl Store {
     }
 
     pub async fn api_tokens(&self) -> StoreResult<Vec<ApiToken>> {
-        Ok(sqlx::query_as("SELECT id, name, role, kind, created_at, last_used_at FROM api_tokens ORDER BY id")
+        Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {TOKEN_COLS} FROM api_tokens ORDER BY id")))
             .fetch_all(&self.pool)
             .await?)
     }

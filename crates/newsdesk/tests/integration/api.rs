@@ -136,3 +136,71 @@ async fn api_creates_updates_publishes_and_deletes_posts() {
         assert_eq!(app.get(&http, "/tram-line-gets-go-ahead/").await.status(), 404);
     }
 }
+
+/// A token limited to some areas writes only those; an expired token is refused; both are shown in the admin.
+#[tokio::test]
+async fn tokens_carry_scopes_and_expiry() {
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app(backend).await;
+        app.author("Rui Costa", "person").await;
+        let out = crate::helpers::newsdesk(
+            &app,
+            &["token", "create", "--name", "feed bot", "--role", "editor", "--scopes", "feed", "--expires-days", "30"],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let c = reqwest::Client::new();
+        let feed = c
+            .post(app.url("/api/v1/feed-items"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"headline": "Ferry back at 07:10", "summary": "The first crossing runs again."}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(feed.status(), 201, "{}", feed.text().await.unwrap());
+        let post = c
+            .post(app.url("/api/v1/posts"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"title": "Not mine", "markdown": "x", "authors": ["rui-costa"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(post.status(), 403);
+        let body: serde_json::Value = post.json().await.unwrap();
+        assert_eq!(body["error"], "scope_missing");
+        assert!(body["message"].as_str().unwrap().contains("posts scope"));
+        assert_eq!(
+            c.get(app.url("/api/v1/posts")).bearer_auth(&token).send().await.unwrap().status(),
+            200,
+            "reads are not limited"
+        );
+
+        // Expired: refused with its own code.
+        sqlx::query("UPDATE api_tokens SET expires_at = 1").execute(&app.store.pool).await.unwrap();
+        let r = c
+            .post(app.url("/api/v1/feed-items"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"headline": "x", "summary": "y"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"], "token_expired");
+
+        // Bad scopes are one line on the CLI; the admin lists scopes and expiry.
+        let out = crate::helpers::newsdesk(&app, &["token", "create", "--name", "x", "--scopes", "everything"]);
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--scopes: “everything” is not a scope"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        app.create_staff("admin@example.org", "admin", None).await;
+        let admin = app.sign_in("admin@example.org").await;
+        let (_, html) = app.get_text(&admin, "/admin/tokens").await;
+        assert!(
+            html.contains("<td>feed</td>") && html.contains("name=\"scopes\" value=\"posts\""),
+            "scopes shown and offered"
+        );
+    }
+}

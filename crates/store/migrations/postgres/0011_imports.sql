@@ -63,3 +63,7 @@ CREATE TABLE webhook_deliveries (
     delivered_at BIGINT
 );
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, id);
+
+-- Admin tokens may be limited to some areas (scopes, comma-separated; empty: all its role allows) and expire.
+ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_tokens ADD COLUMN expires_at BIGINT;

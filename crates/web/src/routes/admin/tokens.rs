@@ -15,6 +15,10 @@ fn grantable(staff: &Staff) -> Vec<&'static str> {
     Role::ALL.iter().filter(|r| staff.role.can_grant(**r)).map(|r| r.as_str()).collect()
 }
 
+fn scopes_json() -> Vec<serde_json::Value> {
+    newsdesk_services::staff::SCOPES.iter().map(|(n, what)| serde_json::json!({ "name": n, "what": what })).collect()
+}
+
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
@@ -27,7 +31,7 @@ pub async fn list(
         "admin/tokens.html",
         "tokens",
         flash_text(q.done.as_deref()),
-        serde_json::json!({ "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff), "values": {} }),
+        serde_json::json!({ "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff), "scopes": scopes_json(), "values": {} }),
     )
 }
 
@@ -48,13 +52,30 @@ pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData)
             "admin/tokens.html",
             "tokens",
             serde_json::json!({
-            "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff),
+            "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff), "scopes": scopes_json(),
             "values": { "name": form.str("name") }, "errors": errors_json(&errors) }),
         );
     };
-    let token = match form.str("kind") {
-        "content" => newsdesk_services::staff::create_content_key(&state, &name).await?,
-        _ => newsdesk_services::staff::create_token(&state, &name, role).await?,
+    let scopes = form.all("scopes");
+    let days = form.get("expires_days").map(str::trim).filter(|d| !d.is_empty()).map(|d| d.parse::<i64>().unwrap_or(0));
+    let made = match form.str("kind") {
+        "content" => newsdesk_services::staff::create_content_key(&state, &name).await,
+        _ => newsdesk_services::staff::create_limited_token(&state, &name, role, &scopes, days).await,
+    };
+    let token = match made {
+        Ok(t) => t,
+        Err(newsdesk_services::ServiceError::Invalid { errors, .. }) => {
+            return invalid(
+                &state,
+                &staff,
+                "admin/tokens.html",
+                "tokens",
+                serde_json::json!({
+                "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff), "scopes": scopes_json(),
+                "values": { "name": form.str("name") }, "errors": errors_json(&errors) }),
+            );
+        }
+        Err(e) => return Err(e.into()),
     };
     tracing::info!(by.user.id = staff.user.id, token.name = %name, "API token created by staff");
     page(
@@ -64,7 +85,7 @@ pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData)
         "tokens",
         None,
         serde_json::json!({
-        "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff), "values": {}, "new_token": token }),
+        "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff), "scopes": scopes_json(), "values": {}, "new_token": token }),
     )
 }
 

@@ -41,7 +41,27 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<ApiAuth>
     }
     let found = state.store.api_token(&newsdesk_store::hash_token(token)).await?;
     let t = found.ok_or_else(invalid)?;
+    if t.expires_at.is_some_and(|e| e <= newsdesk_store::now()) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_expired",
+            "The API token has expired; create a new one.",
+        ));
+    }
     let role = Role::parse("role", &t.role).map_err(|_| invalid())?;
+    // A limited token writes only its areas; reads are what anyone may read.
+    if parts.method != axum::http::Method::GET
+        && parts.method != axum::http::Method::HEAD
+        && !t.scopes.is_empty()
+        && let Some(scope) = newsdesk_services::staff::scope_of(parts.uri.path())
+        && !t.scopes.split(',').any(|s| s == scope)
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "scope_missing",
+            format!("This token may write only {}; this request needs the {scope} scope.", t.scopes.replace(',', ", ")),
+        ));
+    }
     Ok(Some(ApiAuth { actor: Actor { user_id: None, role, author_id: None }, token_name: t.name }))
 }
 
