@@ -55,12 +55,13 @@ pub fn parse(from: &str, to: &str, status: &str) -> Result<NewRedirect, ServiceE
     Ok(NewRedirect { from_path, target: RedirectTarget::Path(to.to_owned()), status, source: "manual".into() })
 }
 
-pub async fn add(store: &Store, actor: &Actor, from: &str, to: &str, status: &str) -> Result<(), ServiceError> {
+/// Adds a redirect; returns the old path as stored (normalised).
+pub async fn add(store: &Store, actor: &Actor, from: &str, to: &str, status: &str) -> Result<String, ServiceError> {
     allowed(actor)?;
     let r = parse(from, to, status)?;
     store.add_redirect(&r).await?;
     tracing::info!(redirect.from = %r.from_path, user.id = actor.user_id, "redirect added");
-    Ok(())
+    Ok(r.from_path)
 }
 
 pub async fn remove(store: &Store, actor: &Actor, id: i64) -> Result<(), ServiceError> {

@@ -261,6 +261,7 @@ pub const SCOPES: &[(&str, &str)] = &[
     ("posts", "stories and pages: create, edit, publish, delete"),
     ("media", "upload files"),
     ("feed", "News Feed items: post, edit, retract"),
+    ("taxonomy", "redirects"),
 ];
 
 /// The scope a write to an API path needs (`/api/v1/posts/3`, or `/posts/3` inside the API's router; `None`: no
@@ -271,6 +272,7 @@ pub fn scope_of(path: &str) -> Option<&'static str> {
         "posts" => Some("posts"),
         "media" => Some("media"),
         "feed-items" => Some("feed"),
+        "redirects" => Some("taxonomy"),
         _ => None,
     }
 }

@@ -209,6 +209,14 @@ impl Store {
         Ok(Page { items, total, page, per_page })
     }
 
+    /// The redirect from exactly this (normalised) path.
+    pub async fn redirect_from(&self, from_path: &str) -> StoreResult<Option<Redirect>> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!("{SELECT} WHERE r.from_path = $1")))
+            .bind(from_path)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     /// Every redirect, oldest first (the CSV export).
     pub async fn all_redirects(&self) -> StoreResult<Vec<Redirect>> {
         Ok(sqlx::query_as(AssertSqlSafe(format!("{SELECT} ORDER BY r.id"))).fetch_all(&self.pool).await?)

@@ -204,3 +204,90 @@ async fn tokens_carry_scopes_and_expiry() {
         );
     }
 }
+
+/// Redirects over the API: add, refuse with codes, import and export CSV, list, remove; the role and scope hold.
+#[tokio::test]
+async fn redirects_over_the_api() {
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app(backend).await;
+        let token = |role: &str, scopes: &str| {
+            let mut args = vec!["token", "create", "--name", "t", "--role", role];
+            if !scopes.is_empty() {
+                args.extend(["--scopes", scopes]);
+            }
+            let out = crate::helpers::newsdesk(&app, &args);
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        };
+        let (editor, writer, contributor) =
+            (token("editor", "taxonomy"), token("editor", "posts"), token("contributor", ""));
+        let c = reqwest::Client::new();
+        let post = |t: &str, body: serde_json::Value| {
+            c.post(app.url("/api/v1/redirects")).bearer_auth(t.to_owned()).json(&body).send()
+        };
+        let r = post(&editor, serde_json::json!({"from": "https://old.example/2019/05/pier/", "to": "/pier-reopens/"}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let made: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(made["redirect"]["from"], "/2019/05/pier/");
+        assert_eq!(made["redirect"]["status"], 301);
+        for (body, status, code) in [
+            (serde_json::json!({"from": "/x/", "to": "https://evil.example/"}), 422, "redirect_to_invalid"),
+            (serde_json::json!({"from": "/2019/05/pier/", "to": "/elsewhere/"}), 409, "redirect_taken"),
+            (serde_json::json!({"from": "/y/", "to": "/z/", "status": 200}), 422, "redirect_status_invalid"),
+            (serde_json::json!({"to": "/z/"}), 400, "invalid_json"),
+        ] {
+            let r = post(&editor, body.clone()).await.unwrap();
+            assert_eq!(r.status(), status, "{body}");
+            assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"], code, "{body}");
+        }
+        assert_eq!(
+            post(&writer, serde_json::json!({"from": "/a/", "to": "/b/"})).await.unwrap().status(),
+            403,
+            "scope"
+        );
+        assert_eq!(
+            post(&contributor, serde_json::json!({"from": "/a/", "to": "/b/"})).await.unwrap().status(),
+            403,
+            "role"
+        );
+
+        let r = c
+            .post(app.url("/api/v1/redirects/import"))
+            .bearer_auth(&editor)
+            .body("from,to,status\n/old-a/,/new-a/,302\n/?p=9,/new-b/,\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["imported"], 2);
+        let r = c
+            .post(app.url("/api/v1/redirects/import"))
+            .bearer_auth(&editor)
+            .body("/bad/,//evil.example/\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let r = app.get(&app.browser(), "/old-a/").await;
+        assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (302, "/new-a/"));
+        let list: serde_json::Value =
+            c.get(app.url("/api/v1/redirects?q=old")).bearer_auth(&editor).send().await.unwrap().json().await.unwrap();
+        assert_eq!(list["meta"]["total"], 1);
+        let csv =
+            c.get(app.url("/api/v1/redirects/export")).bearer_auth(&editor).send().await.unwrap().text().await.unwrap();
+        assert!(csv.contains("/?p=9,/new-b/,301,csv"), "{csv}");
+        let id = list["redirects"][0]["id"].as_i64().unwrap();
+        assert_eq!(
+            c.delete(app.url(&format!("/api/v1/redirects/{id}"))).bearer_auth(&editor).send().await.unwrap().status(),
+            204
+        );
+        assert_eq!(app.get(&app.browser(), "/old-a/").await.status(), 404);
+        assert_eq!(
+            c.get(app.url("/api/v1/redirects")).send().await.unwrap().status(),
+            401,
+            "a token is needed to read them"
+        );
+    }
+}

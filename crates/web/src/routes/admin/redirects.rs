@@ -64,7 +64,7 @@ pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData)
     match redirects::add(&state.store, &staff.actor(), form.str("from_path"), form.str("to_path"), form.str("status"))
         .await
     {
-        Ok(()) => Ok(see_other("/admin/redirects?done=added")),
+        Ok(_) => Ok(see_other("/admin/redirects?done=added")),
         Err(ServiceError::Invalid { errors, .. }) => {
             let values = serde_json::json!({ "from_path": form.str("from_path"), "to_path": form.str("to_path"), "status": form.str("status") });
             let extra = serde_json::json!({ "values": values, "errors": errors_json(&errors) });

@@ -5,6 +5,7 @@ pub mod feed_items;
 pub mod mail_events;
 pub mod media;
 pub mod posts;
+pub mod redirects;
 pub mod taxonomy;
 
 use axum::extract::FromRequestParts;
@@ -88,6 +89,17 @@ impl FromRequestParts<AppState> for MaybeApiAuth {
 }
 
 pub use newsdesk_services::api_views::{absolute, rfc3339};
+
+/// A JSON body of the shape `T`; anything else is `400 invalid_json` naming `what` and the problem.
+pub fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("The request body is not valid {what} JSON: {e}"),
+        )
+    })
+}
 
 /// Fallback for unknown API paths: JSON, not the theme's 404 page.
 pub async fn not_found() -> ApiError {
