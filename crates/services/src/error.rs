@@ -187,7 +187,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("redirect_to_invalid", 422, "a redirect leads to a path of this site"),
     ("redirect_loop", 422, "a redirect cannot lead to itself"),
     ("redirect_status_invalid", 422, "a redirect's status is 301, 302, 307 or 308"),
-    ("scope_invalid", 422, "no such token scope (posts, media, feed, taxonomy)"),
+    ("scope_invalid", 422, "no such token scope (posts, media, feed, taxonomy, newsletters)"),
     ("expiry_invalid", 422, "a token expires after 1 to 3,650 days"),
     ("webhook_events_invalid", 422, "a webhook subscribes to at least one known event"),
     ("csv_invalid", 422, "the CSV file cannot be read or has no rows"),

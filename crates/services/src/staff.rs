@@ -262,6 +262,7 @@ pub const SCOPES: &[(&str, &str)] = &[
     ("media", "upload files"),
     ("feed", "News Feed items: post, edit, retract"),
     ("taxonomy", "redirects"),
+    ("newsletters", "subscribers: add, unsubscribe, import, export"),
 ];
 
 /// The scope a write to an API path needs (`/api/v1/posts/3`, or `/posts/3` inside the API's router; `None`: no
@@ -273,6 +274,7 @@ pub fn scope_of(path: &str) -> Option<&'static str> {
         "media" => Some("media"),
         "feed-items" => Some("feed"),
         "redirects" => Some("taxonomy"),
+        "newsletters" => Some("newsletters"),
         _ => None,
     }
 }

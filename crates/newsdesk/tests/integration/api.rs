@@ -291,3 +291,110 @@ async fn redirects_over_the_api() {
         );
     }
 }
+
+/// Subscribers over the API: a CRM adds (confirmed on a consent source, or with a confirmation mail), lists with
+/// filters, unsubscribes, imports and exports CSV; the consent ledger names the token.
+#[tokio::test]
+async fn subscribers_over_the_api() {
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app_with(backend, crate::helpers::Options { demo: true }).await;
+        let out = crate::helpers::newsdesk(
+            &app,
+            &["token", "create", "--name", "crm", "--role", "editor", "--scopes", "newsletters"],
+        );
+        let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let c = reqwest::Client::new();
+        let url = |p: &str| app.url(&format!("/api/v1{p}"));
+        let list: serde_json::Value =
+            c.get(url("/newsletters")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert!(list["newsletters"].as_array().unwrap().iter().any(|n| n["slug"] == "morning-ledger"));
+
+        let add = |body: serde_json::Value| {
+            c.post(url("/newsletters/morning-ledger/subscribers")).bearer_auth(token.clone()).json(&body).send()
+        };
+        let r = add(serde_json::json!({"email": "Ana@Example.org", "name": "Ana", "confirmed": true, "source": "Signed up at the fair, 3 May"})).await.unwrap();
+        assert_eq!(r.status(), 201);
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["subscriber"]["status"], "confirmed");
+        let r = add(serde_json::json!({"email": "bo@example.net"})).await.unwrap();
+        assert_eq!(
+            r.json::<serde_json::Value>().await.unwrap()["subscriber"]["status"],
+            "pending",
+            "a confirmation mail goes out"
+        );
+        for (body, code) in [
+            (serde_json::json!({"email": "not an address"}), "email_invalid"),
+            (serde_json::json!({"email": "cy@example.org", "confirmed": true}), "invalid"),
+        ] {
+            let r = add(body.clone()).await.unwrap();
+            assert_eq!(r.status(), 422, "{body}");
+            assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"], code);
+        }
+        let page: serde_json::Value = c
+            .get(url("/newsletters/morning-ledger/subscribers?status=confirmed"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["meta"]["total"], 1);
+        assert_eq!(page["subscribers"][0]["email"], "ana@example.org");
+        assert_eq!(
+            c.get(url("/newsletters/morning-ledger/subscribers?status=odd"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            400
+        );
+
+        let r = c
+            .post(url("/newsletters/morning-ledger/subscribers/import?source=Old%20list&confirmed=true"))
+            .bearer_auth(&token)
+            .body("email,name\ncy@example.org,Cy\nbad address,X\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "a bad row imports nothing");
+        let r = c
+            .post(url(
+                "/newsletters/morning-ledger/subscribers/import?source=Old%20list&confirmed=true&skip_invalid=true",
+            ))
+            .bearer_auth(&token)
+            .body("email,name\ncy@example.org,Cy\nbad address,X\n")
+            .send()
+            .await
+            .unwrap();
+        let j: serde_json::Value = r.json().await.unwrap();
+        assert_eq!((j["added"].as_i64(), j["skipped"].as_i64()), (Some(1), Some(1)));
+        let r = c
+            .post(url("/newsletters/morning-ledger/subscribers/unsubscribe"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"email": "ana@example.org"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["unsubscribed"], true);
+        let csv = c
+            .get(url("/newsletters/morning-ledger/subscribers/export"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(csv.contains("cy@example.org") && csv.contains("unsubscribed"), "{csv}");
+        let ledger: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT action, form_url FROM consent_ledger WHERE email = $1 ORDER BY id")
+                .bind("ana@example.org")
+                .fetch_all(&app.store.pool)
+                .await
+                .unwrap();
+        assert_eq!(ledger[0].1.as_deref(), Some("API token “crm”"), "{ledger:?}");
+        assert_eq!(ledger.last().unwrap().0, "api_unsubscribe");
+        assert_eq!(c.get(url("/newsletters/nope/subscribers")).bearer_auth(&token).send().await.unwrap().status(), 404);
+    }
+}

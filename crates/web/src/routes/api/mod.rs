@@ -6,6 +6,7 @@ pub mod mail_events;
 pub mod media;
 pub mod posts;
 pub mod redirects;
+pub mod subscribers;
 pub mod taxonomy;
 
 use axum::extract::FromRequestParts;
