@@ -261,7 +261,7 @@ pub const SCOPES: &[(&str, &str)] = &[
     ("posts", "stories and pages: create, edit, publish, delete"),
     ("media", "upload files"),
     ("feed", "News Feed items: post, edit, retract"),
-    ("taxonomy", "redirects"),
+    ("taxonomy", "authors, tags, redirects, the home page and Editors' Picks"),
     ("newsletters", "subscribers: add, unsubscribe, import, export"),
 ];
 
@@ -273,7 +273,7 @@ pub fn scope_of(path: &str) -> Option<&'static str> {
         "posts" => Some("posts"),
         "media" => Some("media"),
         "feed-items" => Some("feed"),
-        "redirects" => Some("taxonomy"),
+        "redirects" | "authors" | "tags" | "curation" => Some("taxonomy"),
         "newsletters" => Some("newsletters"),
         _ => None,
     }

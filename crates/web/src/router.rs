@@ -100,10 +100,21 @@ pub fn router(state: AppState) -> Router {
         .route("/feed-items", get(api::feed_items::list).post(api::feed_items::create))
         .route("/feed-items/{id}", get(api::feed_items::show).patch(api::feed_items::update))
         .route("/feed-items/{id}/retract", post(api::feed_items::retract))
-        .route("/authors", get(api::taxonomy::authors))
-        .route("/authors/{slug}", get(api::taxonomy::author))
-        .route("/tags", get(api::taxonomy::tags))
-        .route("/tags/{slug}", get(api::taxonomy::tag))
+        .route("/authors", get(api::taxonomy::authors).post(api::newsroom::create_author))
+        .route(
+            "/authors/{slug}",
+            get(api::taxonomy::author).patch(api::newsroom::update_author).delete(api::newsroom::delete_author),
+        )
+        .route("/tags", get(api::taxonomy::tags).post(api::newsroom::create_tag))
+        .route(
+            "/tags/{slug}",
+            get(api::taxonomy::tag).patch(api::newsroom::update_tag).delete(api::newsroom::delete_tag),
+        )
+        .route("/posts/{key}/corrections", post(api::newsroom::add_correction))
+        .route("/curation", get(api::newsroom::curation_state))
+        .route("/curation/home", axum::routing::put(api::newsroom::set_home))
+        .route("/curation/picks", post(api::newsroom::add_pick))
+        .route("/curation/picks/{id}", axum::routing::delete(api::newsroom::remove_pick))
         .route("/redirects", get(api::redirects::list).post(api::redirects::create))
         .route("/redirects/export", get(api::redirects::export))
         .route("/redirects/import", post(api::redirects::import))

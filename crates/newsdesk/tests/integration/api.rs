@@ -398,3 +398,97 @@ async fn subscribers_over_the_api() {
         assert_eq!(c.get(url("/newsletters/nope/subscribers")).bearer_auth(&token).send().await.unwrap().status(), 404);
     }
 }
+
+/// Authors, tags, corrections and curation over the API, with their refusals.
+#[tokio::test]
+async fn the_newsroom_records_over_the_api() {
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app_with(backend, crate::helpers::Options { demo: true }).await;
+        let out = crate::helpers::newsdesk(&app, &["token", "create", "--name", "desk", "--role", "editor"]);
+        let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let c = reqwest::Client::new();
+        let send = |m: reqwest::Method, p: &str, body: Option<serde_json::Value>| {
+            let mut r = c.request(m, app.url(&format!("/api/v1{p}"))).bearer_auth(token.clone());
+            if let Some(b) = body {
+                r = r.json(&b);
+            }
+            r.send()
+        };
+        use reqwest::Method;
+        let r = send(
+            Method::POST,
+            "/authors",
+            Some(serde_json::json!({"name": "Harbour desk", "kind": "desk", "bio": "Ships and shore."})),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 201);
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["author"]["slug"], "harbour-desk");
+        let r =
+            send(Method::PATCH, "/authors/harbour-desk", Some(serde_json::json!({"bio": "Ships, shore and ferries."})))
+                .await
+                .unwrap();
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["author"]["bio"], "Ships, shore and ferries.");
+        let r = send(Method::POST, "/authors", Some(serde_json::json!({"name": "Harbour desk", "kind": "desk"})))
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap()["error"].as_str().map(str::to_owned)),
+            (409, Some("slug_taken".into()))
+        );
+        let r = send(Method::POST, "/authors", Some(serde_json::json!({"name": "X", "kind": "robot"}))).await.unwrap();
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"], "author_kind_invalid");
+        assert_eq!(send(Method::DELETE, "/authors/harbour-desk", None).await.unwrap().status(), 204);
+        assert_eq!(app.get(&app.browser(), "/author/harbour-desk/").await.status(), 404);
+
+        let r = send(
+            Method::POST,
+            "/tags",
+            Some(serde_json::json!({"name": "Tides", "description": "The water's rise and fall."})),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 201);
+        let r =
+            send(Method::PATCH, "/tags/tides", Some(serde_json::json!({"name": "Tides and weather"}))).await.unwrap();
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["tag"]["name"], "Tides and weather");
+        assert_eq!(send(Method::DELETE, "/tags/tides", None).await.unwrap().status(), 204);
+        assert_eq!(send(Method::DELETE, "/tags/tides", None).await.unwrap().status(), 404);
+
+        // A correction on a published story appears on it.
+        let story = "dredging-contract-went-to-a-firm-with-ties-to-two-port-board-members-records";
+        let r = send(
+            Method::POST,
+            &format!("/posts/{story}/corrections"),
+            Some(serde_json::json!({"body": "An earlier version gave the wrong contract value."})),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let (_, html) = app.get_text(&app.browser(), &format!("/{story}/")).await;
+        assert!(html.contains("An earlier version gave the wrong contract value."));
+        assert_eq!(
+            send(Method::POST, &format!("/posts/{story}/corrections"), Some(serde_json::json!({"body": " "})))
+                .await
+                .unwrap()
+                .status(),
+            400
+        );
+
+        // Curation: picks and home slots.
+        let before: serde_json::Value = send(Method::GET, "/curation", None).await.unwrap().json().await.unwrap();
+        let id = app.store.published_by_slug(story).await.unwrap().unwrap().row.id;
+        let r = send(Method::PUT, "/curation/home", Some(serde_json::json!({"lead": id}))).await.unwrap();
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["home"]["lead"], id);
+        assert_eq!(
+            send(Method::PUT, "/curation/home", Some(serde_json::json!({"sidebar": id}))).await.unwrap().status(),
+            422
+        );
+        let first_pick = before["picks"][0]["id"].as_i64().unwrap();
+        assert_eq!(send(Method::DELETE, &format!("/curation/picks/{first_pick}"), None).await.unwrap().status(), 204);
+        let r = send(Method::POST, "/curation/picks", Some(serde_json::json!({"post": story}))).await.unwrap();
+        let after: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(after["picks"].as_array().unwrap().last().unwrap()["slug"], story);
+        assert!(!after["picks"].as_array().unwrap().iter().any(|p| p["id"] == first_pick));
+    }
+}

@@ -4,6 +4,7 @@
 pub mod feed_items;
 pub mod mail_events;
 pub mod media;
+pub mod newsroom;
 pub mod posts;
 pub mod redirects;
 pub mod subscribers;
