@@ -124,6 +124,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("revision_conflict", 409, "the post changed since the revision the change is based on"),
     ("retracted", 409, "a retracted News Feed item cannot be changed"),
     ("redirect_taken", 409, "the old address already redirects"),
+    ("issue_state", 409, "the send cannot be paused, resumed or cancelled in its state"),
     // Bad input (422 on the API, beside the field on forms).
     ("invalid", 422, "a field is not valid"),
     ("invalid_body", 422, "the body does not have the fields this endpoint takes"),

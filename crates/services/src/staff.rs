@@ -262,7 +262,7 @@ pub const SCOPES: &[(&str, &str)] = &[
     ("media", "upload files"),
     ("feed", "News Feed items: post, edit, retract"),
     ("taxonomy", "authors, tags, redirects, the home page and Editors' Picks"),
-    ("newsletters", "subscribers: add, unsubscribe, import, export"),
+    ("newsletters", "subscribers (add, unsubscribe, import, export) and issues (send, test, pause, resume, cancel)"),
 ];
 
 /// The scope a write to an API path needs (`/api/v1/posts/3`, or `/posts/3` inside the API's router; `None`: no
@@ -274,7 +274,7 @@ pub fn scope_of(path: &str) -> Option<&'static str> {
         "media" => Some("media"),
         "feed-items" => Some("feed"),
         "redirects" | "authors" | "tags" | "curation" => Some("taxonomy"),
-        "newsletters" => Some("newsletters"),
+        "newsletters" | "issues" => Some("newsletters"),
         _ => None,
     }
 }

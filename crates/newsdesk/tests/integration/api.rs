@@ -492,3 +492,80 @@ async fn the_newsroom_records_over_the_api() {
         assert!(!after["picks"].as_array().unwrap().iter().any(|p| p["id"] == first_pick));
     }
 }
+
+/// Issues over the API: send (idempotent by key), a test copy, progress, and the controls with their refusals.
+#[tokio::test]
+async fn issues_over_the_api() {
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app_with(backend, crate::helpers::Options { demo: true }).await;
+        let n = app.store.newsletter_by_slug("morning-ledger").await.unwrap().unwrap();
+        crate::helpers::confirmed_subscribers(&app, n.id, &["ana@example.org".into(), "bo@example.net".into()]).await;
+        let out = crate::helpers::newsdesk(
+            &app,
+            &["token", "create", "--name", "sender", "--role", "editor", "--scopes", "newsletters"],
+        );
+        let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let c = reqwest::Client::new();
+        let post = |p: String, body: serde_json::Value| {
+            c.post(app.url(&format!("/api/v1{p}"))).bearer_auth(token.clone()).json(&body).send()
+        };
+        let story = "dredging-contract-went-to-a-firm-with-ties-to-two-port-board-members-records";
+        let body = serde_json::json!({"posts": [story], "subject": "Tonight: the dredging contract", "key": "dredging-2026-12-01"});
+        let r = post("/newsletters/morning-ledger/issues".into(), body.clone()).await.unwrap();
+        assert_eq!(r.status(), 201);
+        let issue: serde_json::Value = r.json().await.unwrap();
+        let id = issue["issue"]["id"].as_i64().unwrap();
+        let r = post("/newsletters/morning-ledger/issues".into(), body.clone()).await.unwrap();
+        assert_eq!(r.status(), 200, "the same key finds the same issue");
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["issue"]["id"], id);
+        let r = post(format!("/issues/{id}/pause"), serde_json::json!({})).await.unwrap();
+        assert_eq!(
+            (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap()["error"].as_str().map(str::to_owned)),
+            (409, Some("issue_state".into())),
+            "a queued issue has nothing to pause"
+        );
+        app.run_jobs().await;
+        let shown: serde_json::Value = c
+            .get(app.url(&format!("/api/v1/issues/{id}")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(shown["issue"]["status"], "sent");
+        assert_eq!(shown["issue"]["progress"]["sent"], 2);
+        assert_eq!(post(format!("/issues/{id}/cancel"), serde_json::json!({})).await.unwrap().status(), 409);
+
+        let r = post(
+            "/newsletters/morning-ledger/issues".into(),
+            serde_json::json!({"posts": [story], "key": "second-send-key"}),
+        )
+        .await
+        .unwrap();
+        let second = r.json::<serde_json::Value>().await.unwrap()["issue"]["id"].as_i64().unwrap();
+        let r = post(format!("/issues/{second}/cancel"), serde_json::json!({})).await.unwrap();
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["issue"]["status"], "cancelled");
+
+        for (b, code) in [
+            (serde_json::json!({"posts": ["no-such-story"], "key": "another-key-1"}), "issue_invalid"),
+            (serde_json::json!({"posts": [story], "key": "short"}), "issue_invalid"),
+        ] {
+            let r = post("/newsletters/morning-ledger/issues".into(), b).await.unwrap();
+            assert_eq!(r.status(), 422);
+            assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"], code);
+        }
+        let r = post(
+            "/newsletters/morning-ledger/issues/test".into(),
+            serde_json::json!({"posts": [story], "to": "editor@example.org"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 202);
+        app.run_jobs().await;
+        assert!(
+            crate::helpers::outbox(&app).iter().any(|m| m.contains("To: editor@example.org") && m.contains("[Test]"))
+        );
+    }
+}

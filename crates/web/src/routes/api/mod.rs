@@ -2,6 +2,7 @@
 //! role is enforced exactly like a staff member's. Errors are `{"error": "code", "message": "…"}`.
 
 pub mod feed_items;
+pub mod issues;
 pub mod mail_events;
 pub mod media;
 pub mod newsroom;
