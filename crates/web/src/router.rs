@@ -96,7 +96,8 @@ pub fn router(state: AppState) -> Router {
             get(api::posts::show).put(api::posts::update).patch(api::posts::update).delete(api::posts::delete),
         )
         .route("/posts/{key}/publish", post(api::posts::publish))
-        .route("/media", post(api::media::upload).layer(uploads()))
+        .route("/media", get(api::media::list).post(api::media::upload).layer(uploads()))
+        .route("/media/{id}", get(api::media::show).patch(api::media::update).delete(api::media::delete))
         .route("/feed-items", get(api::feed_items::list).post(api::feed_items::create))
         .route("/feed-items/{id}", get(api::feed_items::show).patch(api::feed_items::update))
         .route("/feed-items/{id}/retract", post(api::feed_items::retract))

@@ -569,3 +569,68 @@ async fn issues_over_the_api() {
         );
     }
 }
+
+/// The media library over the API: upload, list and search, change the defaults, delete only what no story uses.
+#[tokio::test]
+async fn the_media_library_over_the_api() {
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app(backend).await;
+        let out = crate::helpers::newsdesk(&app, &["token", "create", "--name", "photo desk", "--role", "editor"]);
+        let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let c = reqwest::Client::new();
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(crate::helpers::png(800, 500))
+                .file_name("quay.png")
+                .mime_str("image/png")
+                .unwrap(),
+        );
+        let r = c.post(app.url("/api/v1/media")).bearer_auth(&token).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let id = r.json::<serde_json::Value>().await.unwrap()["media"]["id"].as_i64().unwrap();
+        let r = c
+            .patch(app.url(&format!("/api/v1/media/{id}")))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"alt": "The quay at dusk", "credit": "Photo: Tidewater Wire", "focal_x": 30}))
+            .send()
+            .await
+            .unwrap();
+        let m: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            (m["media"]["alt"].as_str(), m["media"]["focal"]["x"].as_i64()),
+            (Some("The quay at dusk"), Some(30))
+        );
+        let r = c
+            .patch(app.url(&format!("/api/v1/media/{id}")))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"focal_x": 130}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"], "focal_invalid");
+        let list: serde_json::Value =
+            c.get(app.url("/api/v1/media?q=dusk")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(list["meta"]["total"], 1);
+        assert_eq!(list["media"][0]["used_in"], 0);
+        // In use by a story: not deleted.
+        let author = app.author("Rui Costa", "person").await;
+        let mut input = crate::helpers::stored_post("quay-at-dusk", "x", "<p>x</p>", "published", author);
+        input.feature_image_id = Some(id);
+        app.store.create_post(&input, None).await.unwrap();
+        let r = c.delete(app.url(&format!("/api/v1/media/{id}"))).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(
+            (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap()["error"].as_str().map(str::to_owned)),
+            (422, Some("media_in_use".into()))
+        );
+        let post = app.store.post_by_slug("quay-at-dusk").await.unwrap().unwrap();
+        newsdesk_services::posts::delete_post(&app.store, post.row.id).await.unwrap();
+        assert_eq!(
+            c.delete(app.url(&format!("/api/v1/media/{id}"))).bearer_auth(&token).send().await.unwrap().status(),
+            204
+        );
+        assert_eq!(
+            c.get(app.url(&format!("/api/v1/media/{id}"))).bearer_auth(&token).send().await.unwrap().status(),
+            404
+        );
+    }
+}
