@@ -634,3 +634,47 @@ async fn the_media_library_over_the_api() {
         );
     }
 }
+
+/// Newsletters are made and changed over the API too.
+#[tokio::test]
+async fn newsletters_are_made_and_changed_over_the_api() {
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app(backend).await;
+        let out = crate::helpers::newsdesk(
+            &app,
+            &["token", "create", "--name", "crm", "--role", "editor", "--scopes", "newsletters"],
+        );
+        let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let c = reqwest::Client::new();
+        let r = c.post(app.url("/api/v1/newsletters")).bearer_auth(&token).json(&serde_json::json!({"name": "Harbour Weekly", "description": "Ships, every Friday.", "cadence": "Weekly"})).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let n: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            (n["newsletter"]["slug"].as_str(), n["newsletter"]["visibility"].as_str()),
+            (Some("harbour-weekly"), Some("public"))
+        );
+        let r = c
+            .patch(app.url("/api/v1/newsletters/harbour-weekly"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"visibility": "hidden"}))
+            .send()
+            .await
+            .unwrap();
+        let n: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            (n["newsletter"]["visibility"].as_str(), n["newsletter"]["cadence"].as_str()),
+            (Some("hidden"), Some("Weekly")),
+            "absent fields are kept"
+        );
+        let r = c
+            .patch(app.url("/api/v1/newsletters/harbour-weekly"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"visibility": "secret"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let (_, page) = app.get_text(&app.browser(), "/newsletters/").await;
+        assert!(!page.contains("Harbour Weekly"), "a hidden newsletter is not offered to readers");
+    }
+}

@@ -42,6 +42,91 @@ pub async fn newsletters(State(state): State<AppState>, auth: ApiAuth) -> Result
 }
 
 #[derive(Deserialize, Default)]
+struct NewsletterBody {
+    name: Option<String>,
+    slug: Option<String>,
+    description: Option<String>,
+    sender_name: Option<String>,
+    sender_email: Option<String>,
+    reply_to: Option<String>,
+    cadence: Option<String>,
+    /// "public" or "hidden".
+    visibility: Option<String>,
+    sort_order: Option<i64>,
+}
+
+async fn save_newsletter(
+    state: &AppState,
+    auth: &ApiAuth,
+    old: Option<&Newsletter>,
+    b: &NewsletterBody,
+) -> Result<i64, ApiError> {
+    let or = |new: &Option<String>, old: Option<&str>| new.clone().or_else(|| old.map(str::to_owned));
+    let name = or(&b.name, old.map(|n| n.name.as_str()));
+    let slug = or(&b.slug, old.map(|n| n.slug.as_str()));
+    let description = or(&b.description, old.and_then(|n| n.description.as_deref()));
+    let sender_name = or(&b.sender_name, old.and_then(|n| n.sender_name.as_deref()));
+    let sender_email = or(&b.sender_email, old.and_then(|n| n.sender_email.as_deref())).unwrap_or_default();
+    let reply_to = or(&b.reply_to, old.and_then(|n| n.reply_to.as_deref())).unwrap_or_default();
+    let cadence = or(&b.cadence, old.and_then(|n| n.cadence.as_deref()));
+    let visibility = or(&b.visibility, old.map(|n| n.visibility.as_str())).unwrap_or_else(|| "public".into());
+    let sort_order = b.sort_order.or(old.map(|n| n.sort_order)).unwrap_or(0).to_string();
+    let host = old.and_then(|n| n.host_author_id).map(|h| h.to_string()).unwrap_or_default();
+    let form = newsdesk_services::newsletters::NewsletterForm {
+        name: name.as_deref(),
+        slug: slug.as_deref(),
+        description: description.as_deref(),
+        sender_name: sender_name.as_deref(),
+        sender_email: &sender_email,
+        reply_to: &reply_to,
+        cadence: cadence.as_deref(),
+        visibility: &visibility,
+        sort_order: &sort_order,
+        host_author_id: &host,
+    };
+    Ok(newsdesk_services::newsletters::save(state, &auth.actor, old.map(|n| n.id), &form).await?)
+}
+
+fn newsletter_json(n: &Newsletter) -> serde_json::Value {
+    serde_json::json!({
+        "id": n.id, "slug": n.slug, "name": n.name, "description": n.description, "visibility": n.visibility,
+        "cadence": n.cadence, "sender_name": n.sender_name, "sender_email": n.sender_email, "reply_to": n.reply_to,
+        "sort_order": n.sort_order,
+    })
+}
+
+/// `POST /newsletters` `{"name", "slug", "description", "sender_name", "sender_email", "reply_to", "cadence",
+/// "visibility": "public"|"hidden", "sort_order"}`.
+#[tracing::instrument(skip_all, name = "api.newsletters.create")]
+pub async fn create_newsletter(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let b: NewsletterBody = json_body(&bytes, "newsletter")?;
+    let id = save_newsletter(&state, &auth, None, &b).await?;
+    state.refresh_version().await;
+    let n = state.store.newsletter(id).await?.ok_or_else(|| ApiError::not_found("newsletter"))?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "newsletter": newsletter_json(&n) }))).into_response())
+}
+
+/// `PATCH /newsletters/{slug}`: absent fields keep their values.
+#[tracing::instrument(skip_all, name = "api.newsletters.update")]
+pub async fn update_newsletter(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    ApiPath(slug): ApiPath<String>,
+    bytes: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let b: NewsletterBody = json_body(&bytes, "newsletter")?;
+    let old = newsletter(&state, &auth, &slug).await?;
+    let id = save_newsletter(&state, &auth, Some(&old), &b).await?;
+    state.refresh_version().await;
+    let n = state.store.newsletter(id).await?.ok_or_else(|| ApiError::not_found("newsletter"))?;
+    Ok(Json(serde_json::json!({ "newsletter": newsletter_json(&n) })))
+}
+
+#[derive(Deserialize, Default)]
 pub struct ListQuery {
     status: Option<String>,
     q: Option<String>,
