@@ -516,6 +516,17 @@ async fn the_content_api_filters_the_same_on_both_engines() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         import(&app, &fixture().join("export.xml"), &fixture().join("uploads"), &app.data_dir().join("r.json"));
+        // Maya gets a portrait (any library file will do), which the posts' authors then carry.
+        let maya = app.store.author_by_slug("mcoleman").await.unwrap().unwrap();
+        let photo = app.store.published_by_slug("ferry-timetable-cut").await.unwrap().unwrap().row.feature_image_id;
+        let input = newsdesk_store::authors::AuthorInput {
+            slug: &maya.slug,
+            name: &maya.name,
+            kind: &maya.kind,
+            bio: maya.bio.as_deref(),
+            image_id: photo,
+        };
+        app.store.update_author(maya.id, input).await.unwrap();
         app.state.refresh_version().await;
         let out = newsdesk(&app, &["token", "create", "--name", "front-end", "--kind", "content"]);
         assert!(out.status.success(), "{}", text(&out));
@@ -575,6 +586,10 @@ async fn the_content_api_filters_the_same_on_both_engines() {
         assert!(v.get("meta").is_none(), "a read has no pagination");
         assert_eq!(p["primary_tag"]["slug"], "harbour");
         assert_eq!(p["primary_author"]["name"], "Maya Coleman");
+        assert!(
+            p["primary_author"]["profile_image"].as_str().unwrap().starts_with(&app.url("/media/")),
+            "the author's portrait"
+        );
         assert_eq!(p["published_at"], "2024-02-14T08:30:00.000+00:00");
         assert_eq!(
             p["custom_excerpt"],

@@ -199,7 +199,18 @@ fn excerpt(p: &Post) -> String {
     text.chars().take(500).collect()
 }
 
-fn post_json(ctx: &Context, p: &Post, include: &[String], formats: &[String]) -> Json {
+/// Portraits of the posts' authors (id → absolute URL), looked up once for a whole page of posts.
+async fn author_photos(ctx: &Context, posts: &[Post], include: &[String]) -> Result<HashMap<i64, String>, GhostError> {
+    if !include.iter().any(|i| i == "authors") {
+        return Ok(HashMap::new());
+    }
+    let mut ids: Vec<i64> = posts.iter().flat_map(|p| p.authors.iter().filter_map(|a| a.image_id)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ctx.store.media_many(&ids).await?.iter().map(|m| (m.id, image_url(ctx, m))).collect())
+}
+
+fn post_json(ctx: &Context, p: &Post, include: &[String], formats: &[String], photos: &HashMap<i64, String>) -> Json {
     let r = &p.row;
     let mut o = json!({
         "id": r.id.to_string(), "uuid": format!("00000000-0000-4000-8000-{:012x}", r.id), "title": r.title,
@@ -230,7 +241,11 @@ fn post_json(ctx: &Context, p: &Post, include: &[String], formats: &[String]) ->
         o["tags"] = Json::Array(tags);
     }
     if include.iter().any(|i| i == "authors") {
-        let authors: Vec<Json> = p.authors.iter().map(|a| author_json(ctx, a, None, None)).collect();
+        let authors: Vec<Json> = p
+            .authors
+            .iter()
+            .map(|a| author_json(ctx, a, a.image_id.and_then(|i| photos.get(&i).cloned()), None))
+            .collect();
         o["primary_author"] = authors.first().cloned().unwrap_or(Json::Null);
         o["authors"] = Json::Array(authors);
     }
@@ -286,7 +301,9 @@ pub async fn browse_posts(ctx: &Context, kind: &'static str, p: &Params) -> Resu
     let (ids, total) = ctx.store.content_post_ids(&q).await?;
     let posts = ctx.store.posts_by_ids(&ids).await?;
     let (fields, formats) = (list(p.fields.as_deref()), list(p.formats.as_deref()));
-    let items: Vec<Json> = posts.iter().map(|x| only(&fields, post_json(ctx, x, &include, &formats))).collect();
+    let photos = author_photos(ctx, &posts, &include).await?;
+    let items: Vec<Json> =
+        posts.iter().map(|x| only(&fields, post_json(ctx, x, &include, &formats, &photos))).collect();
     let resource = if kind == "page" { "pages" } else { "posts" };
     Ok(json!({ resource: items, "meta": pagination(q.page, q.limit, total) }))
 }
@@ -307,7 +324,8 @@ pub async fn read_post(ctx: &Context, kind: &'static str, key: Key<'_>, p: &Para
     let post = ctx.store.posts_by_ids(&ids).await?.pop().ok_or_else(|| GhostError::NotFound(not_found(kind)))?;
     let (fields, formats) = (list(p.fields.as_deref()), list(p.formats.as_deref()));
     let resource = if kind == "page" { "pages" } else { "posts" };
-    Ok(json!({ resource: [only(&fields, post_json(ctx, &post, &include, &formats))] }))
+    let photos = author_photos(ctx, std::slice::from_ref(&post), &include).await?;
+    Ok(json!({ resource: [only(&fields, post_json(ctx, &post, &include, &formats, &photos))] }))
 }
 
 fn not_found(kind: &str) -> String {
