@@ -328,6 +328,22 @@ pub async fn read_post(ctx: &Context, kind: &'static str, key: Key<'_>, p: &Para
     Ok(json!({ resource: [only(&fields, post_json(ctx, &post, &include, &formats, &photos))] }))
 }
 
+/// `posts/`, `posts/{id}/` or `posts/slug/{slug}/`.
+pub async fn posts(ctx: &Context, key: Option<Key<'_>>, p: &Params) -> Result<Json, GhostError> {
+    match key {
+        Some(k) => read_post(ctx, "post", k, p).await,
+        None => browse_posts(ctx, "post", p).await,
+    }
+}
+
+/// `pages/`, `pages/{id}/` or `pages/slug/{slug}/`.
+pub async fn pages(ctx: &Context, key: Option<Key<'_>>, p: &Params) -> Result<Json, GhostError> {
+    match key {
+        Some(k) => read_post(ctx, "page", k, p).await,
+        None => browse_posts(ctx, "page", p).await,
+    }
+}
+
 fn not_found(kind: &str) -> String {
     match kind {
         "page" => "Page not found.".into(),

@@ -15,6 +15,19 @@ fn grantable(staff: &Staff) -> Vec<&'static str> {
     Role::ALL.iter().filter(|r| staff.role.can_grant(**r)).map(|r| r.as_str()).collect()
 }
 
+/// The tokens page again, 422, with the messages beside the fields.
+async fn refused(state: &AppState, staff: &Staff, form: &FormData, errors: &FieldErrors) -> Result<Response, AppError> {
+    invalid(
+        state,
+        staff,
+        "admin/tokens.html",
+        "tokens",
+        serde_json::json!({
+        "tokens": state.store.api_tokens().await?, "grantable": grantable(staff), "scopes": scopes_json(),
+        "values": { "name": form.str("name"), "expires_days": form.str("expires_days") }, "errors": errors_json(errors) }),
+    )
+}
+
 fn scopes_json() -> Vec<serde_json::Value> {
     newsdesk_services::staff::SCOPES.iter().map(|(n, what)| serde_json::json!({ "name": n, "what": what })).collect()
 }
@@ -46,15 +59,7 @@ pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData)
         errors.insert("role", "Choose a role you are allowed to give.".into());
     }
     let (Some(name), Some(role)) = (name, role) else {
-        return invalid(
-            &state,
-            &staff,
-            "admin/tokens.html",
-            "tokens",
-            serde_json::json!({
-            "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff), "scopes": scopes_json(),
-            "values": { "name": form.str("name") }, "errors": errors_json(&errors) }),
-        );
+        return refused(&state, &staff, &form, &errors).await;
     };
     let scopes = form.all("scopes");
     let days = form.get("expires_days").map(str::trim).filter(|d| !d.is_empty()).map(|d| d.parse::<i64>().unwrap_or(0));
@@ -65,15 +70,7 @@ pub async fn create(State(state): State<AppState>, staff: Staff, form: FormData)
     let token = match made {
         Ok(t) => t,
         Err(newsdesk_services::ServiceError::Invalid { errors, .. }) => {
-            return invalid(
-                &state,
-                &staff,
-                "admin/tokens.html",
-                "tokens",
-                serde_json::json!({
-                "tokens": state.store.api_tokens().await?, "grantable": grantable(&staff), "scopes": scopes_json(),
-                "values": { "name": form.str("name") }, "errors": errors_json(&errors) }),
-            );
+            return refused(&state, &staff, &form, &errors).await;
         }
         Err(e) => return Err(e.into()),
     };

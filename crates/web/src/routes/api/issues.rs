@@ -53,6 +53,22 @@ async fn post_ids(state: &AppState, keys: &[serde_json::Value]) -> Result<Vec<i6
     Ok(ids)
 }
 
+/// What a send or a test asks for: the body, the newsletter, the post ids asked for and the published posts found.
+async fn parts(
+    state: &AppState,
+    auth: &ApiAuth,
+    slug: &str,
+    bytes: &[u8],
+) -> Result<(IssueBody, newsdesk_store::newsletters::Newsletter, Vec<i64>, Vec<newsdesk_store::posts::Post>), ApiError>
+{
+    need(auth)?;
+    let b: IssueBody = json_body(bytes, "issue")?;
+    let n = state.store.newsletter_by_slug(slug).await?.ok_or_else(|| ApiError::not_found("newsletter"))?;
+    let ids = post_ids(state, &b.posts).await?;
+    let posts = issues::chosen_posts(state, &ids).await?;
+    Ok((b, n, ids, posts))
+}
+
 async fn issue_json(state: &AppState, id: i64) -> Result<serde_json::Value, ApiError> {
     let issue = state.store.issue(id).await?.ok_or_else(|| ApiError::not_found("issue"))?;
     let p = state.store.issue_progress(id).await?;
@@ -75,9 +91,7 @@ pub async fn create(
     ApiPath(slug): ApiPath<String>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    need(&auth)?;
-    let b: IssueBody = json_body(&bytes, "issue")?;
-    let n = state.store.newsletter_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("newsletter"))?;
+    let (b, n, ids, posts) = parts(&state, &auth, &slug, &bytes).await?;
     let key = b.key.trim();
     if !(8..=128).contains(&key.chars().count()) {
         return Err(ApiError::new(
@@ -86,8 +100,6 @@ pub async fn create(
             "key: send a key of 8 to 128 characters that names this send; repeating it never sends twice.",
         ));
     }
-    let ids = post_ids(&state, &b.posts).await?;
-    let posts = issues::chosen_posts(&state, &ids).await?;
     let request = issues::Request {
         newsletter: &n,
         posts: &posts,
@@ -108,13 +120,9 @@ pub async fn test(
     ApiPath(slug): ApiPath<String>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    need(&auth)?;
-    let b: IssueBody = json_body(&bytes, "issue")?;
-    let n = state.store.newsletter_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("newsletter"))?;
+    let (b, n, ids, posts) = parts(&state, &auth, &slug, &bytes).await?;
     let to = newsdesk_domain::EmailAddress::parse("to", &b.to)
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "email_invalid", format!("to: {}", e.message)))?;
-    let ids = post_ids(&state, &b.posts).await?;
-    let posts = issues::chosen_posts(&state, &ids).await?;
     let request = issues::Request {
         newsletter: &n,
         posts: &posts,

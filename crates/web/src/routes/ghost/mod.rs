@@ -119,40 +119,6 @@ fn finish(mut r: Response, request: &HeaderMap) -> Response {
     r
 }
 
-macro_rules! posts_routes {
-    ($browse:ident, $by_id:ident, $by_slug:ident, $kind:literal) => {
-        async fn $browse(
-            State(s): State<AppState>,
-            OriginalUri(u): OriginalUri,
-            h: HeaderMap,
-            Query(q): Query<Q>,
-        ) -> Response {
-            serve(&s, &h, &u, q.key.as_deref(), || ghost::browse_posts(&s, $kind, &q.params)).await
-        }
-        async fn $by_id(
-            State(s): State<AppState>,
-            OriginalUri(u): OriginalUri,
-            h: HeaderMap,
-            Path(id): Path<String>,
-            Query(q): Query<Q>,
-        ) -> Response {
-            serve(&s, &h, &u, q.key.as_deref(), || ghost::read_post(&s, $kind, Key::Id(&id), &q.params)).await
-        }
-        async fn $by_slug(
-            State(s): State<AppState>,
-            OriginalUri(u): OriginalUri,
-            h: HeaderMap,
-            Path(slug): Path<String>,
-            Query(q): Query<Q>,
-        ) -> Response {
-            serve(&s, &h, &u, q.key.as_deref(), || ghost::read_post(&s, $kind, Key::Slug(&slug), &q.params)).await
-        }
-    };
-}
-
-posts_routes!(posts, post_by_id, post_by_slug, "post");
-posts_routes!(pages, page_by_id, page_by_slug, "page");
-
 macro_rules! list_routes {
     ($browse:ident, $by_id:ident, $by_slug:ident, $service:path) => {
         async fn $browse(
@@ -184,6 +150,8 @@ macro_rules! list_routes {
     };
 }
 
+list_routes!(posts, post_by_id, post_by_slug, ghost::posts);
+list_routes!(pages, page_by_id, page_by_slug, ghost::pages);
 list_routes!(tags, tag_by_id, tag_by_slug, ghost::tags);
 list_routes!(authors, author_by_id, author_by_slug, ghost::authors);
 
