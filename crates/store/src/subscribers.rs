@@ -394,6 +394,8 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 skip_deliveries(&mut tx, &email, Some(*nid)).await?;
+                let data = serde_json::json!({ "subscriber_id": subscriber_id, "email": email, "newsletter_id": nid, "via": "preferences" });
+                crate::webhooks::emit(&mut tx, "subscriber.unsubscribed", data).await?;
             }
         }
         for nid in chosen {

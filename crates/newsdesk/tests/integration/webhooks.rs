@@ -296,3 +296,38 @@ async fn private_addresses_are_refused_by_default() {
     assert!(d.last_error.as_deref().unwrap_or("").contains("private network"), "{:?}", d.last_error);
     assert!(rx.requests().is_empty(), "never called");
 }
+
+/// Leaving a newsletter on the preferences page is an unsubscription too.
+#[tokio::test]
+async fn leaving_on_the_preferences_page_emits_unsubscribed() {
+    for backend in backends() {
+        let app = spawn_app_full(backend, crate::helpers::Options { demo: true }, |_| {}).await;
+        let hook = app
+            .store
+            .create_webhook(
+                "https://hooks.example.org/crm",
+                None,
+                &["subscriber.unsubscribed"],
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                None,
+            )
+            .await
+            .unwrap();
+        let (a, b) = (
+            app.store.newsletter_by_slug("morning-ledger").await.unwrap().unwrap(),
+            app.store.newsletter_by_slug("investigations").await.unwrap().unwrap(),
+        );
+        crate::helpers::confirmed_subscribers(&app, a.id, &["reader@example.org".into()]).await;
+        crate::helpers::confirmed_subscribers(&app, b.id, &["reader@example.org".into()]).await;
+        let sub = app.store.subscriber_by_email("reader@example.org").await.unwrap().unwrap();
+        let consent = newsdesk_store::newsletters::Consent { ip: None, form_url: None, consent_text: "preferences" };
+        app.store.set_preferences(sub.id, &[a.id], &consent).await.unwrap();
+        let log = app.store.webhook_deliveries(hook.id, 10).await.unwrap();
+        assert_eq!(log.len(), 1, "one newsletter left");
+        let body: serde_json::Value = serde_json::from_str(&log[0].body).unwrap();
+        assert_eq!(
+            (body["type"].as_str(), body["data"]["newsletter_id"].as_i64(), body["data"]["via"].as_str()),
+            (Some("subscriber.unsubscribed"), Some(b.id), Some("preferences"))
+        );
+    }
+}
