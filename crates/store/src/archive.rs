@@ -250,8 +250,7 @@ impl Restore {
 
 /// Table names come from [`TABLES`] only; anything else is refused before it reaches SQL.
 fn check_table(name: &str) -> StoreResult<()> {
-    if TABLES.iter().any(|t| t.name == name) || matches!(name, "posts" | "authors" | "users" | "subscribers" | "media")
-    {
+    if TABLES.iter().any(|t| t.name == name) {
         Ok(())
     } else {
         Err(StoreError::Config(format!("{name} is not an archived table")))

@@ -55,10 +55,11 @@ pub async fn old_links(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let query = req.uri().query().map(str::to_owned);
-    if !(method == axum::http::Method::GET || method == axum::http::Method::HEAD)
+    let readable = req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD;
+    // The URI's parts are shared buffers: keeping it costs no copy of the path on the hot path.
+    let uri = req.uri().clone();
+    let (path, query) = (uri.path(), uri.query());
+    if !readable
         || path.starts_with("/api/")
         || path.starts_with("/admin")
         || path.starts_with("/assets/")
@@ -66,8 +67,8 @@ pub async fn old_links(
     {
         return next.run(req).await;
     }
-    if old_query_at_root(&path, query.as_deref())
-        && let Some(r) = lookup(&state, &path, query.as_deref()).await
+    if old_query_at_root(path, query)
+        && let Some(r) = lookup(&state, path, query).await
     {
         return r;
     }
@@ -78,7 +79,7 @@ pub async fn old_links(
     if response.status() != StatusCode::NOT_FOUND && !slash_added {
         return response;
     }
-    lookup(&state, &path, query.as_deref()).await.unwrap_or(response)
+    lookup(&state, path, query).await.unwrap_or(response)
 }
 
 async fn lookup(state: &crate::state::AppState, path: &str, query: Option<&str>) -> Option<Response> {

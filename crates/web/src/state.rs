@@ -37,6 +37,8 @@ pub struct StateInner {
     pub chrome: std::sync::RwLock<Option<Arc<crate::chrome::Chrome>>>,
     /// Held while the chrome of a new version is built, so it is built once.
     pub chrome_rebuild: tokio::sync::Mutex<()>,
+    /// Content API keys this node found valid lately (hash → when checked); see `routes::ghost`.
+    pub content_keys: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -64,6 +66,7 @@ impl AppState {
             secure_cookies,
             chrome: std::sync::RwLock::new(None),
             chrome_rebuild: tokio::sync::Mutex::new(()),
+            content_keys: Default::default(),
             feed_signal: tokio::sync::watch::Sender::new(0),
             closing: tokio::sync::watch::Sender::new(false),
         }))

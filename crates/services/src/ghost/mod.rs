@@ -400,15 +400,8 @@ fn window<T>(mut rows: Vec<T>, lim: Option<i64>, page: i64) -> (Vec<T>, i64) {
     (rest, total)
 }
 
-fn sort_key<'a>(p: &Params, slug: &'a str, name: &'a str) -> (String, bool) {
-    let o = p.order.as_deref().unwrap_or("name asc");
-    let mut w = o.split(',').next().unwrap_or_default().split_whitespace();
-    let field = w.next().unwrap_or("name");
-    let desc = w.next().is_some_and(|d| d.eq_ignore_ascii_case("desc"));
-    (if field == "slug" { slug.to_lowercase() } else { name.to_lowercase() }, desc)
-}
-
-fn check_list_order(p: &Params) -> Result<(), GhostError> {
+/// The order of a tags or authors list, checked: (by slug rather than name, descending), from its first key.
+fn list_order(p: &Params) -> Result<(bool, bool), GhostError> {
     if let Some(o) = p.order.as_deref().filter(|o| !o.trim().is_empty()) {
         for part in o.split(',') {
             let mut w = part.split_whitespace();
@@ -422,14 +415,16 @@ fn check_list_order(p: &Params) -> Result<(), GhostError> {
             }
         }
     }
-    Ok(())
+    let first = p.order.as_deref().unwrap_or("").split(',').next().unwrap_or_default();
+    let mut w = first.split_whitespace();
+    Ok((w.next() == Some("slug"), w.next().is_some_and(|d| d.eq_ignore_ascii_case("desc"))))
 }
 
 /// `GET /ghost/api/content/tags/` (`read`: one by id or slug).
 pub async fn tags(ctx: &Context, key: Option<Key<'_>>, p: &Params) -> Result<Json, GhostError> {
     let include = list(p.include.as_deref());
     check_include(&include, &["count.posts"])?;
-    check_list_order(p)?;
+    let (by_slug, desc) = list_order(p)?;
     let f = filter(nql::Resource::Tags, p)?;
     let all: Vec<TagWithCount> = ctx.store.tags_with_counts().await?;
     let mut rows: Vec<&TagWithCount> = all
@@ -441,8 +436,8 @@ pub async fn tags(ctx: &Context, key: Option<Key<'_>>, p: &Params) -> Result<Jso
         })
         .filter(|t| f.as_ref().is_none_or(|f| matches(f, t.id, &t.slug, &t.name)))
         .collect();
-    rows.sort_by_key(|t| sort_key(p, &t.slug, &t.name).0);
-    if sort_key(p, "", "").1 {
+    rows.sort_by_cached_key(|t| if by_slug { t.slug.to_lowercase() } else { t.name.to_lowercase() });
+    if desc {
         rows.reverse();
     }
     let counts = include.iter().any(|i| i == "count.posts");
@@ -470,7 +465,7 @@ pub async fn tags(ctx: &Context, key: Option<Key<'_>>, p: &Params) -> Result<Jso
 pub async fn authors(ctx: &Context, key: Option<Key<'_>>, p: &Params) -> Result<Json, GhostError> {
     let include = list(p.include.as_deref());
     check_include(&include, &["count.posts"])?;
-    check_list_order(p)?;
+    let (by_slug, desc) = list_order(p)?;
     let f = filter(nql::Resource::Authors, p)?;
     let all: Vec<Author> = ctx.store.authors().await?;
     let mut rows: Vec<&Author> = all
@@ -482,8 +477,8 @@ pub async fn authors(ctx: &Context, key: Option<Key<'_>>, p: &Params) -> Result<
         })
         .filter(|a| f.as_ref().is_none_or(|f| matches(f, a.id, &a.slug, &a.name)))
         .collect();
-    rows.sort_by_key(|a| sort_key(p, &a.slug, &a.name).0);
-    if sort_key(p, "", "").1 {
+    rows.sort_by_cached_key(|a| if by_slug { a.slug.to_lowercase() } else { a.name.to_lowercase() });
+    if desc {
         rows.reverse();
     }
     let counts: HashMap<i64, i64> = if include.iter().any(|i| i == "count.posts") {

@@ -96,6 +96,6 @@ pub async fn delete(
     check_csrf(&staff, &form)?;
     staff.require(staff.role.can_manage_staff(), "manage API tokens")?;
     state.store.revoke_api_token(id).await?;
-    crate::routes::ghost::forget_keys();
+    crate::routes::ghost::forget_keys(&state);
     Ok(see_other("/admin/tokens?done=revoked"))
 }

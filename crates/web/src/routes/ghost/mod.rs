@@ -3,8 +3,6 @@
 //! page cache like the public pages, with Ghost's error shape. The shapes and the filter language live in
 //! `newsdesk_services::ghost`.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -19,15 +17,14 @@ use newsdesk_services::ghost::{self, GhostError, Key, Params};
 use crate::cache::{self, CachedPage, Lookup};
 use crate::state::AppState;
 
-/// Content API keys seen valid recently (hash → when checked); a revoked key stops working within this long.
+/// How long a Content API key found valid is believed without asking the database: a revoked key stops working
+/// on other nodes within this long (on this one at once, see [`forget_keys`]).
 const KEY_TTL: Duration = Duration::from_secs(10);
 
-static KEYS: Mutex<Option<HashMap<String, Instant>>> = Mutex::new(None);
-
-/// Forgets cached keys (after a revocation on this node).
-pub fn forget_keys() {
-    if let Ok(mut k) = KEYS.lock() {
-        *k = None;
+/// Forgets the keys this node found valid (after a revocation).
+pub fn forget_keys(state: &AppState) {
+    if let Ok(mut k) = state.content_keys.lock() {
+        k.clear();
     }
 }
 
@@ -35,20 +32,19 @@ async fn key_ok(state: &AppState, key: Option<&str>) -> Result<(), GhostError> {
     let unknown = || GhostError::Unauthorized("Unknown Content API Key".into());
     let key = key.filter(|k| k.len() == 26 && k.chars().all(|c| c.is_ascii_hexdigit())).ok_or_else(unknown)?;
     let hash = newsdesk_store::hash_token(&key.to_ascii_lowercase());
-    if let Ok(k) = KEYS.lock()
-        && k.as_ref().and_then(|m| m.get(&hash)).is_some_and(|t| t.elapsed() < KEY_TTL)
+    if let Ok(k) = state.content_keys.lock()
+        && k.get(&hash).is_some_and(|t| t.elapsed() < KEY_TTL)
     {
         return Ok(());
     }
     if !state.store.content_key_valid(&hash).await? {
         return Err(unknown());
     }
-    if let Ok(mut k) = KEYS.lock() {
-        let map = k.get_or_insert_with(HashMap::new);
-        if map.len() > 10_000 {
-            map.clear();
+    if let Ok(mut k) = state.content_keys.lock() {
+        if k.len() > 10_000 {
+            k.clear();
         }
-        map.insert(hash, Instant::now());
+        k.insert(hash, Instant::now());
     }
     Ok(())
 }
