@@ -101,31 +101,31 @@ pub fn router(state: AppState) -> Router {
         .route("/feed-items", get(api::feed_items::list).post(api::feed_items::create))
         .route("/feed-items/{id}", get(api::feed_items::show).patch(api::feed_items::update))
         .route("/feed-items/{id}/retract", post(api::feed_items::retract))
-        .route("/authors", get(api::taxonomy::authors).post(api::newsroom::create_author))
+        .route("/authors", get(api::taxonomy::authors).post(api::taxonomy::create_author))
         .route(
             "/authors/{slug}",
-            get(api::taxonomy::author).patch(api::newsroom::update_author).delete(api::newsroom::delete_author),
+            get(api::taxonomy::author).patch(api::taxonomy::update_author).delete(api::taxonomy::delete_author),
         )
-        .route("/tags", get(api::taxonomy::tags).post(api::newsroom::create_tag))
+        .route("/tags", get(api::taxonomy::tags).post(api::taxonomy::create_tag))
         .route(
             "/tags/{slug}",
-            get(api::taxonomy::tag).patch(api::newsroom::update_tag).delete(api::newsroom::delete_tag),
+            get(api::taxonomy::tag).patch(api::taxonomy::update_tag).delete(api::taxonomy::delete_tag),
         )
-        .route("/posts/{key}/corrections", post(api::newsroom::add_correction))
-        .route("/curation", get(api::newsroom::curation_state))
-        .route("/curation/home", axum::routing::put(api::newsroom::set_home))
-        .route("/curation/picks", post(api::newsroom::add_pick))
-        .route("/curation/picks/{id}", axum::routing::delete(api::newsroom::remove_pick))
+        .route("/posts/{key}/corrections", post(api::corrections::add_correction))
+        .route("/curation", get(api::curation::curation_state))
+        .route("/curation/home", axum::routing::put(api::curation::set_home))
+        .route("/curation/picks", post(api::curation::add_pick))
+        .route("/curation/picks/{id}", axum::routing::delete(api::curation::remove_pick))
         .route("/redirects", get(api::redirects::list).post(api::redirects::create))
         .route("/redirects/export", get(api::redirects::export))
         .route("/redirects/import", post(api::redirects::import))
         .route("/redirects/{id}", axum::routing::delete(api::redirects::delete))
-        .route("/newsletters", get(api::subscribers::newsletters).post(api::subscribers::create_newsletter))
-        .route("/newsletters/{slug}", axum::routing::patch(api::subscribers::update_newsletter))
-        .route("/newsletters/{slug}/subscribers", get(api::subscribers::list).post(api::subscribers::add))
-        .route("/newsletters/{slug}/subscribers/unsubscribe", post(api::subscribers::unsubscribe))
-        .route("/newsletters/{slug}/subscribers/import", post(api::subscribers::import))
-        .route("/newsletters/{slug}/subscribers/export", get(api::subscribers::export))
+        .route("/newsletters", get(api::newsletters::newsletters).post(api::newsletters::create_newsletter))
+        .route("/newsletters/{slug}", axum::routing::patch(api::newsletters::update_newsletter))
+        .route("/newsletters/{slug}/subscribers", get(api::newsletters::list).post(api::newsletters::add))
+        .route("/newsletters/{slug}/subscribers/unsubscribe", post(api::newsletters::unsubscribe))
+        .route("/newsletters/{slug}/subscribers/import", post(api::newsletters::import))
+        .route("/newsletters/{slug}/subscribers/export", get(api::newsletters::export))
         .route("/newsletters/{slug}/issues", post(api::issues::create))
         .route("/newsletters/{slug}/issues/test", post(api::issues::test))
         .route("/issues/{id}", get(api::issues::show))

@@ -1,14 +1,15 @@
 //! JSON API v1. Reads of published content are public; writes need `Authorization: Bearer <token>` and the token's
 //! role is enforced exactly like a staff member's. Errors are `{"error": "code", "message": "…"}`.
 
+pub mod corrections;
+pub mod curation;
 pub mod feed_items;
 pub mod issues;
 pub mod mail_events;
 pub mod media;
-pub mod newsroom;
+pub mod newsletters;
 pub mod posts;
 pub mod redirects;
-pub mod subscribers;
 pub mod taxonomy;
 
 use axum::extract::FromRequestParts;
