@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes a WordPress export (WXR 1.2) of N stories for bench/wordpress_import.sh, shaped like WordPress's own
+"""Writes a WordPress export (WXR 1.2) of N stories for bench/import.sh, shaped like WordPress's own
 (tests/fixtures/wordpress/export.xml): classic-editor and block-editor bodies of about 600 words, categories with
 parents, tags, 40 authors, captions, galleries, embeds, featured images (the fixture's photos), drafts and pages.
 
@@ -51,6 +51,9 @@ for i in range(n):
     month = 1 + (i // 28) % 12
     year = 2015 + (i // 336) % 10
     slug = f"story-{i}-" + "-".join(random.sample(words, 3))
+    if i == 0:
+        with open(os.path.join(out, "first-slug"), "w") as f:
+            f.write(slug)
     photo = random.choice(photos)
     if i % 3 == 0:
         body = "".join(f"<!-- wp:paragraph -->\n<p>{paragraph()}</p>\n<!-- /wp:paragraph -->\n\n" for _ in range(6))

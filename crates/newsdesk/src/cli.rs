@@ -255,6 +255,24 @@ pub enum ImportCommand {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// Import a Ghost export (Settings → Advanced → Export content, Ghost 1 to 6): posts and pages, tags, staff as
+    /// bylines, feature images, newsletters, and redirects. Members-only and paid posts arrive as drafts. A second
+    /// run updates what the first created.
+    Ghost {
+        #[command(flatten)]
+        data: DataArg,
+        /// The export's .json file.
+        file: PathBuf,
+        /// A copy of the Ghost site's content/ directory (its images/, media/, files/ and data/redirects.json).
+        #[arg(long)]
+        content: Option<PathBuf>,
+        /// Import the valid posts even when some are broken (they are listed in the report).
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Also write the report as JSON to this file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
     /// Restore an archive written by `newsdesk export archive` into an empty database (SQLite or PostgreSQL).
     Archive {
         #[command(flatten)]
@@ -490,6 +508,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let opts = newsdesk_services::import::ImportOptions { skip_invalid, ..Default::default() };
             let sub = newsdesk_services::import::substack::SubstackOptions { newsletter, author };
             import::substack(&config, &file, &opts, &sub, report.as_deref()).await
+        }
+        Command::Import { command: ImportCommand::Ghost { data, file, content, skip_invalid, report } } => {
+            let config = prepare(&data, false)?;
+            let opts = newsdesk_services::import::ImportOptions { skip_invalid, ..Default::default() };
+            import::ghost(&config, &file, content.as_deref(), &opts, report.as_deref()).await
         }
         Command::Import { command: ImportCommand::Archive { data, file } } => {
             let config = prepare(&data, false)?;

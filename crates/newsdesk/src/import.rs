@@ -37,6 +37,8 @@ struct FrontMatter {
     feature_image_alt: Option<String>,
     feature_image_caption: Option<String>,
     feature_image_credit: Option<String>,
+    meta_title: Option<String>,
+    meta_description: Option<String>,
 }
 
 /// One file, parsed and checked.
@@ -203,6 +205,8 @@ pub async fn run(store: &Store, site: &SiteSettings, media_dir: &Path, path: &Pa
             feature_image_credit: p.fm.feature_image_credit,
             revision: None,
             related: None,
+            meta_title: p.fm.meta_title,
+            meta_description: p.fm.meta_description,
         };
         let result = content::save_post(store, tz, &actor, existing.as_ref(), draft, Action::Status(p.status)).await;
         match result {
@@ -308,6 +312,28 @@ pub async fn wordpress(
     finish(result, file, report_file, started)
 }
 
+/// `newsdesk import ghost EXPORT.json [--content DIR]`.
+pub async fn ghost(
+    config: &crate::config::Config,
+    file: &Path,
+    content: Option<&Path>,
+    opts: &newsdesk_services::import::ImportOptions,
+    report_file: Option<&Path>,
+) -> anyhow::Result<()> {
+    if let Some(dir) = content
+        && !dir.is_dir()
+    {
+        bail!("--content: {} is not a directory", dir.display());
+    }
+    let store = crate::init::open(config, false).await?;
+    let started = std::time::Instant::now();
+    let mut progress = CliProgress::new();
+    let media = config.data_dir.join("media");
+    let result = newsdesk_services::import::ghost::import(&store, &media, file, content, opts, &mut progress).await;
+    store.close().await;
+    finish(result, file, report_file, started)
+}
+
 /// `newsdesk import substack FILE.zip`.
 pub async fn substack(
     config: &crate::config::Config,
@@ -319,7 +345,8 @@ pub async fn substack(
     let store = crate::init::open(config, false).await?;
     let started = std::time::Instant::now();
     let mut progress = CliProgress::new();
-    let result = newsdesk_services::import::substack::import(&store, file, opts, sub, &mut progress).await;
+    let media = config.data_dir.join("media");
+    let result = newsdesk_services::import::substack::import(&store, &media, file, opts, sub, &mut progress).await;
     store.close().await;
     finish(result, file, report_file, started)
 }

@@ -72,6 +72,10 @@ pub struct PostView {
     pub feature_image: Option<ImageView>,
     /// The narrated edition, when one is ready and narration is on.
     pub audio: Option<AudioView>,
+    /// The `<title>` for search engines, when it differs from the headline.
+    pub meta_title: Option<String>,
+    /// The description for search engines and link previews, when it differs from the dek.
+    pub meta_description: Option<String>,
 }
 
 /// An audio edition as the player, feeds and structured data use it.

@@ -42,6 +42,8 @@ pub struct ApiPost {
     pub tags: Vec<ApiTag>,
     pub primary_tag: Option<String>,
     pub feature_image: Option<ApiImage>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -60,6 +62,8 @@ pub struct ApiTag {
     pub name: String,
     pub slug: String,
     pub url: String,
+    /// An internal tag (`#name`): for staff and tools, never shown to readers.
+    pub internal: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -111,10 +115,17 @@ pub fn post(state: &Context, p: &Post) -> ApiPost {
                 url: absolute(state, &a.url),
             })
             .collect(),
-        tags: v
+        // Every tag, internal ones too, so a client that writes the list back keeps them.
+        tags: p
             .tags
             .iter()
-            .map(|t| ApiTag { id: t.id, name: t.name.clone(), slug: t.slug.clone(), url: absolute(state, &t.url) })
+            .map(|t| ApiTag {
+                id: t.id,
+                name: t.name.clone(),
+                slug: t.slug.clone(),
+                url: absolute(state, &format!("/tag/{}/", t.slug)),
+                internal: t.is_internal(),
+            })
             .collect(),
         primary_tag: v.primary_tag.as_ref().map(|t| t.name.clone()),
         feature_image: v.feature_image.as_ref().map(|i| ApiImage {
@@ -134,6 +145,8 @@ pub fn post(state: &Context, p: &Post) -> ApiPost {
         status: v.status,
         reading_time: v.reading_time,
         byline: v.byline,
+        meta_title: v.meta_title,
+        meta_description: v.meta_description,
     }
 }
 

@@ -50,6 +50,11 @@ pub struct PostDraft {
     pub revision: Option<i64>,
     /// A post to promote under this one: its slug or id. `Some("")` clears it; `None` keeps it.
     pub related: Option<String>,
+    /// The title search engines show. `Some("")` clears it (the headline is used); `None` keeps it.
+    pub meta_title: Option<String>,
+    /// The description search engines and link previews show. `Some("")` clears it (the dek is used); `None` keeps
+    /// it.
+    pub meta_description: Option<String>,
 }
 
 #[derive(Debug)]
@@ -150,6 +155,18 @@ pub async fn save_post(
         .map_err(|e| note(&mut errors, e))
         .ok()
         .flatten();
+    let mut meta = |field: &'static str, given: Option<&str>, kept: Option<&String>, max: usize| match given {
+        None => kept.cloned(),
+        Some(s) => optional(field, Some(s), max).map_err(|e| note(&mut errors, e)).ok().flatten(),
+    };
+    let meta_title =
+        meta("meta_title", draft.meta_title.as_deref(), existing.and_then(|p| p.row.meta_title.as_ref()), 300);
+    let meta_description = meta(
+        "meta_description",
+        draft.meta_description.as_deref(),
+        existing.and_then(|p| p.row.meta_description.as_ref()),
+        500,
+    );
     let document = crate::documents::parse_body(draft.document.as_deref(), &draft.body)
         .and_then(|doc| {
             let old = existing.map(|p| crate::documents::stored(&p.row.body_doc, &p.row.body_md));
@@ -302,6 +319,9 @@ pub async fn save_post(
     for name in draft.tags.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         let name = newsdesk_domain::author::parse_name("tags", name).map_err(SaveError::field)?;
         let tslug = Slug::from_text(&name).map(Slug::into_string).unwrap_or_else(|| "tag".into());
+        // An internal tag's slug says so, as Ghost's do (`#from-wire` → `hash-from-wire`), so it never takes the
+        // public tag of the same words.
+        let tslug = if newsdesk_store::tags::is_internal(&name) { format!("hash-{tslug}") } else { tslug };
         let tag = store.tag_by_name_or_create(&name, &tslug).await?;
         if !tag_ids.contains(&tag.id) {
             tag_ids.push(tag.id);
@@ -334,6 +354,8 @@ pub async fn save_post(
         linked_post_ids,
         featured: existing.is_some_and(|p| p.row.featured == 1),
         parent_id: existing.and_then(|p| p.row.parent_id),
+        meta_title,
+        meta_description,
     };
     let id = match existing {
         Some(p) => {

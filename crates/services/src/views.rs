@@ -45,7 +45,8 @@ pub fn media_files(m: &Media) -> views::MediaFiles {
 pub fn post_view(p: &Post) -> PostView {
     let r = &p.row;
     let authors: Vec<AuthorView> = p.authors.iter().map(author_view).collect();
-    let tags: Vec<TagView> = p.tags.iter().map(tag_view).collect();
+    // Internal tags (`#name`) are for staff: readers' pages, feeds and structured data never show them.
+    let tags: Vec<TagView> = p.tags.iter().filter(|t| !t.is_internal()).map(tag_view).collect();
     PostView {
         id: r.id,
         kind: r.kind.clone(),
@@ -64,6 +65,8 @@ pub fn post_view(p: &Post) -> PostView {
         primary_tag: tags.first().cloned(),
         tags,
         audio: None,
+        meta_title: r.meta_title.clone(),
+        meta_description: r.meta_description.clone(),
         feature_image: p.feature_image.as_ref().map(|m| {
             image_view(
                 m,

@@ -38,8 +38,9 @@ impl Store {
     }
 
     /// Writes a batch of stories in one transaction: each created or updated, its source id remembered, its old
-    /// paths redirected to it. Imported stories are not queued for narration (an archive of thousands would keep the
-    /// narrator busy for days); their next edit is. Returns our ids, in order.
+    /// paths redirected to it. Imported stories are not queued for narration and emit no webhooks (an archive of
+    /// thousands would keep the narrator busy for days and flood every endpoint); their next edit does both. Returns
+    /// our ids, in order.
     pub async fn import_posts(
         &self,
         source: &str,

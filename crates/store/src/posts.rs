@@ -59,6 +59,10 @@ pub struct PostRow {
     pub featured: i64,
     /// A page's parent page (imported page hierarchies).
     pub parent_id: Option<i64>,
+    /// The `<title>` search engines show, when it should differ from the headline.
+    pub meta_title: Option<String>,
+    /// The description search engines and link previews show, when it should differ from the dek.
+    pub meta_description: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -107,6 +111,8 @@ pub struct PostInput {
     pub linked_post_ids: Vec<i64>,
     pub featured: bool,
     pub parent_id: Option<i64>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
 }
 
 /// A body converted to the document model by [`Store::set_converted_bodies`].
@@ -159,7 +165,7 @@ impl<T> Page<T> {
 const COLS: &str =
     "p.id, p.kind, p.slug, p.title, p.excerpt, p.body_md, p.body_doc, p.body_html, p.body_text, p.body_email_html, p.word_count, p.status, p.published_at,
     p.feature_image_id, p.feature_image_alt, p.feature_image_caption, p.feature_image_credit, p.created_by,
-    p.related_post_id, p.narration, p.revision, p.featured, p.parent_id,
+    p.related_post_id, p.narration, p.revision, p.featured, p.parent_id, p.meta_title, p.meta_description,
     p.created_at, p.updated_at";
 
 fn where_clause(f: &PostFilter) -> (String, Vec<Arg>) {
@@ -566,15 +572,17 @@ pub(crate) async fn insert_post(
     conn: &mut AnyConnection,
     input: &PostInput,
     created_by: Option<i64>,
-    narrate: bool,
+    live: bool,
 ) -> StoreResult<i64> {
     let t = now();
     let id: i64 = bind_fields!(
         sqlx::query_scalar(
             "INSERT INTO posts (kind, slug, title, excerpt, body_md, body_html, word_count, status, published_at,
             feature_image_id, feature_image_alt, feature_image_caption, feature_image_credit, created_by, revision,
-            created_at, updated_at, related_post_id, body_doc, body_text, body_email_html, featured, parent_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15, $16, $17, $18, $19, $20, $21)
+            created_at, updated_at, related_post_id, body_doc, body_text, body_email_html, featured, parent_id,
+            meta_title, meta_description)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15, $16, $17, $18, $19, $20, $21,
+            $22, $23)
          RETURNING id",
         ),
         input
@@ -587,11 +595,13 @@ pub(crate) async fn insert_post(
     .bind(&input.body_email_html)
     .bind(i64::from(input.featured))
     .bind(input.parent_id)
+    .bind(&input.meta_title)
+    .bind(&input.meta_description)
     .fetch_one(&mut *conn)
     .await
     .map_err(slug_conflict(&input.slug))?;
     write_relations(conn, id, input).await?;
-    after_write(conn, id, input, false, narrate).await?;
+    after_write(conn, id, input, false, live).await?;
     crate::revisions::record(conn, id, created_by).await?;
     Ok(id)
 }
@@ -603,7 +613,7 @@ pub(crate) async fn overwrite_post(
     input: &PostInput,
     was_published: bool,
     user_id: Option<i64>,
-    narrate: bool,
+    live: bool,
 ) -> StoreResult<()> {
     let old_slug: Option<String> =
         sqlx::query_scalar("SELECT slug FROM posts WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
@@ -611,7 +621,8 @@ pub(crate) async fn overwrite_post(
         "UPDATE posts SET kind = $1, slug = $2, title = $3, excerpt = $4, body_md = $5, body_html = $6, word_count = $7,
             status = $8, published_at = $9, feature_image_id = $10, feature_image_alt = $11, feature_image_caption = $12,
             feature_image_credit = $13, revision = revision + 1, updated_at = $14, related_post_id = $16,
-            body_doc = $17, body_text = $18, body_email_html = $19, featured = $20, parent_id = $21
+            body_doc = $17, body_text = $18, body_email_html = $19, featured = $20, parent_id = $21,
+            meta_title = $22, meta_description = $23
          WHERE id = $15",
     ), input)
     .bind(now())
@@ -622,13 +633,15 @@ pub(crate) async fn overwrite_post(
     .bind(&input.body_email_html)
     .bind(i64::from(input.featured))
     .bind(input.parent_id.filter(|p| *p != id))
+    .bind(&input.meta_title)
+    .bind(&input.meta_description)
     .execute(&mut *conn)
     .await
     .map_err(slug_conflict(&input.slug))?;
     sqlx::query("DELETE FROM post_authors WHERE post_id = $1").bind(id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM post_tags WHERE post_id = $1").bind(id).execute(&mut *conn).await?;
     write_relations(conn, id, input).await?;
-    after_write(conn, id, input, was_published, narrate).await?;
+    after_write(conn, id, input, was_published, live).await?;
     crate::revisions::record(conn, id, user_id).await?;
     // Links to a published story's old address keep working.
     if let Some(old) = old_slug.filter(|o| was_published && *o != input.slug) {
@@ -684,17 +697,20 @@ async fn record_links(conn: &mut AnyConnection, post_id: i64, targets: &[i64]) -
     Ok(())
 }
 
+/// What follows a write: a scheduled publish queued, the cache version bumped, and — for `live` writes, the
+/// newsroom's own — narration queued and webhooks told. An import is not live: an archive of thousands of stories
+/// would keep the narrator busy for days and flood every webhook endpoint with stories that are not news.
 async fn after_write(
     conn: &mut AnyConnection,
     id: i64,
     input: &PostInput,
     was_published: bool,
-    narrate: bool,
+    live: bool,
 ) -> StoreResult<()> {
     if input.status == "scheduled" {
         enqueue_publish(conn, id, input.published_at.unwrap_or_else(now)).await?;
     }
-    if input.status == "published" && narrate {
+    if input.status == "published" && live {
         // The job compares a hash of the text: a save that changes nothing narratable costs nothing.
         let revision: i64 =
             sqlx::query_scalar("SELECT revision FROM posts WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
@@ -709,7 +725,7 @@ async fn after_write(
         (true, false) => Some("post.unpublished"),
         (false, false) => None,
     };
-    if let Some(event) = event {
+    if let Some(event) = event.filter(|_| live) {
         crate::webhooks::emit_post(conn, event, id).await?;
     }
     Ok(())

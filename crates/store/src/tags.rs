@@ -22,6 +22,25 @@ pub struct TagWithCount {
     pub post_count: i64,
 }
 
+/// Whether a tag is internal: a name that starts with `#` (Ghost's rule). Staff use internal tags to group and
+/// route stories ("#homepage-lead", "#from-wire"); readers never see them — no kicker, tag page, feed or sitemap
+/// entry shows one.
+pub fn is_internal(name: &str) -> bool {
+    name.starts_with('#')
+}
+
+impl Tag {
+    pub fn is_internal(&self) -> bool {
+        is_internal(&self.name)
+    }
+}
+
+impl TagWithCount {
+    pub fn is_internal(&self) -> bool {
+        is_internal(&self.name)
+    }
+}
+
 impl Store {
     pub async fn create_tag(&self, slug: &str, name: &str, description: Option<&str>) -> StoreResult<Tag> {
         sqlx::query_as("INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, $3, $4) RETURNING *")

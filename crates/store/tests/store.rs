@@ -48,6 +48,8 @@ fn post(slug: &str, status: &str, published_at: Option<i64>, authors: Vec<i64>, 
         linked_post_ids: vec![],
         featured: false,
         parent_id: None,
+        meta_title: None,
+        meta_description: None,
     }
 }
 

@@ -40,7 +40,7 @@ pub async fn chrome(state: &AppState) -> Result<Arc<Chrome>, AppError> {
         return Ok(c);
     }
     let mut tags = state.store.tags_with_counts().await?;
-    tags.retain(|t| t.post_count > 0);
+    tags.retain(|t| t.post_count > 0 && !t.is_internal());
     tags.sort_by(|a, b| b.post_count.cmp(&a.post_count).then_with(|| a.name.cmp(&b.name)));
     let nav = tags
         .iter()

@@ -482,3 +482,69 @@ async fn editors_manage_authors_with_photos_and_tags() {
         assert!(app.store.tag_by_slug("investigations").await.unwrap().is_some());
     }
 }
+
+/// The editor's "Search and social" fields reach the page's head; an internal `#tag` typed by staff stays theirs.
+#[tokio::test]
+async fn meta_title_description_and_internal_tags_from_the_editor() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let ana = app.author("Ana Okafor", "person").await;
+        app.create_staff("ed@example.org", "editor", Some(ana)).await;
+        let ed = app.sign_in("ed@example.org").await;
+        let csrf = editor_csrf(&app, &ed).await;
+        let form = Form::new()
+            .text("csrf_token", csrf.clone())
+            .text("title", "Harbour wall repairs begin")
+            .text("excerpt", "A dek.")
+            .text("body", "First paragraph.")
+            .text("author", ana.to_string())
+            .text("tags", "Port, #homepage-lead")
+            .text("kind", "post")
+            .text("action", "publish")
+            .text("meta_title", "Harbour wall: what the repairs mean for you")
+            .text("meta_description", "Road closures, dates & \"costs\", explained.");
+        let r = ed.post(app.url("/admin/posts/new")).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let id: i64 = r.headers()["location"].to_str().unwrap().split('/').nth(3).unwrap().parse().unwrap();
+        let anon = app.browser();
+        let (_, html) = app.get_text(&anon, "/harbour-wall-repairs-begin/").await;
+        assert!(html.contains("<title>Harbour wall: what the repairs mean for you</title>"), "meta title");
+        assert!(
+            html.contains(
+                "<meta name=\"description\" content=\"Road closures, dates &amp; &#34;costs&#34;, explained.\">"
+            ) || html.contains(
+                "<meta name=\"description\" content=\"Road closures, dates &amp; &quot;costs&quot;, explained.\">"
+            ),
+            "meta description, escaped"
+        );
+        assert!(html.contains("<meta property=\"og:description\" content=\"Road closures"), "link previews too");
+        assert!(html.contains("<h1 class=\"headline\">Harbour wall repairs begin</h1>"), "the headline is unchanged");
+        assert!(!html.contains("homepage-lead"), "an internal tag is not shown");
+        assert_eq!(app.get(&anon, "/tag/hash-homepage-lead/").await.status(), 404);
+        assert_eq!(app.get(&anon, "/tag/homepage-lead/").await.status(), 404);
+        let (_, editor) = app.get_text(&ed, &format!("/admin/posts/{id}/edit")).await;
+        assert!(editor.contains("value=\"Port, #homepage-lead\""));
+        assert!(editor.contains("Harbour wall: what the repairs mean for you"));
+
+        // Too long is refused beside the field, and nothing changes; emptied, the headline and dek come back.
+        let revision = app.store.post(id).await.unwrap().unwrap().row.revision.to_string();
+        let form = editor_form(&csrf_token(&editor), "Harbour wall repairs begin", ana, "save")
+            .text("slug", "harbour-wall-repairs-begin")
+            .text("revision", revision.clone())
+            .text("meta_title", "x".repeat(301));
+        let r = ed.post(app.url(&format!("/admin/posts/{id}/edit"))).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("id=\"meta_title-error\""), "the message sits beside the field");
+        let form = editor_form(&csrf_token(&body), "Harbour wall repairs begin", ana, "save")
+            .text("slug", "harbour-wall-repairs-begin")
+            .text("revision", revision)
+            .text("meta_title", "")
+            .text("meta_description", "");
+        let r = ed.post(app.url(&format!("/admin/posts/{id}/edit"))).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let (_, html) = app.get_text(&anon, "/harbour-wall-repairs-begin/").await;
+        assert!(html.contains("<title>Harbour wall repairs begin – "), "the headline is the title again");
+        assert!(html.contains("<meta name=\"description\" content=\"A dek.\">"));
+    }
+}

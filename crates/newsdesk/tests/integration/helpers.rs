@@ -343,6 +343,8 @@ pub fn stored_post(
         linked_post_ids: vec![],
         featured: false,
         parent_id: None,
+        meta_title: None,
+        meta_description: None,
     }
 }
 

@@ -687,6 +687,13 @@ async fn a_substack_publication_moves_in() {
         ] {
             assert!(html.contains(needle), "{needle}");
         }
+        assert!(
+            report["media_missing"]
+                .to_string()
+                .contains("substack-post-media.s3.amazonaws.com/public/images/gauge_1200x800.jpeg"),
+            "a photo that cannot be fetched is reported (and keeps its address): {}",
+            report["media_missing"]
+        );
         for absent in ["Subscribe for free", ">Share<", "alert(", "onmouseover", "Type your email"] {
             assert!(!html.contains(absent), "{absent} is Substack's furniture or a script");
         }
@@ -728,6 +735,69 @@ async fn a_substack_publication_moves_in() {
         assert_eq!(again["created"]["subscribers"], 0);
         let posts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(&app.store.pool).await.unwrap();
         assert_eq!(posts, 6);
+    }
+}
+
+/// Substack's photos come into the media library as uploaded (the original behind the CDN's resized copy), here from
+/// a local server standing in for Substack's storage (unreachable from here).
+#[tokio::test]
+async fn substack_photos_are_fetched_into_the_library() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let root = app.data_dir().join("storage");
+        std::fs::create_dir_all(root.join("public/images")).unwrap();
+        std::fs::copy(fixture().join("uploads/2024/02/ferry-dawn.jpg"), root.join("public/images/gauge_1200x800.jpeg"))
+            .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut server = Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+                root.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 http.server");
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        // The fixture, with Substack's storage at the local server.
+        let zip = app.data_dir().join("export.zip");
+        let mut from = zip::ZipArchive::new(std::fs::File::open(substack_fixture()).unwrap()).unwrap();
+        let mut to = zip_writer(&zip);
+        for i in 0..from.len() {
+            let mut entry = from.by_index(i).unwrap();
+            let mut body = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut body).unwrap();
+            let body = body.replace(
+                "https%3A%2F%2Fsubstack-post-media.s3.amazonaws.com",
+                &format!("http%3A%2F%2F127.0.0.1%3A{port}"),
+            );
+            to.start_file(entry.name(), zip::write::SimpleFileOptions::default()).unwrap();
+            std::io::Write::write_all(&mut to, body.as_bytes()).unwrap();
+        }
+        to.finish().unwrap();
+        let report_file = app.data_dir().join("r.json");
+        let out =
+            newsdesk(&app, &["import", "substack", zip.to_str().unwrap(), "--report", report_file.to_str().unwrap()]);
+        let _ = server.kill();
+        let _ = server.wait();
+        assert!(out.status.success(), "{}", text(&out));
+        let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report_file).unwrap()).unwrap();
+        assert_eq!(report["created"]["media"], 1, "{}", report["media_missing"]);
+        assert_eq!(report["media_missing"].as_array().unwrap().len(), 0);
+        let (_, html) = app.get_text(&app.browser(), "/tide-tables-are-wrong/").await;
+        assert!(html.contains("src=\"/media/") && !html.contains("substackcdn.com/image"), "a library file now");
+        assert!(html.contains("The gauge on the north quay. Photo: The Harbour Letter</figcaption>"));
+        assert!(html.contains("alt=\"The tide gauge on the north quay at low water\""));
     }
 }
 

@@ -10,6 +10,7 @@ mod cli;
 mod distribution;
 mod documents;
 mod first_run;
+mod ghost_import;
 mod hardening;
 mod helpers;
 mod imports;

@@ -162,8 +162,8 @@ fn absolute(ctx: &Context, path: &str) -> String {
 fn tag_json(ctx: &Context, t: &newsdesk_store::tags::Tag, count: Option<i64>) -> Json {
     let mut o = json!({
         "id": t.id.to_string(), "name": t.name, "slug": t.slug, "description": t.description,
-        "feature_image": null, "visibility": "public", "og_image": null, "og_title": null, "og_description": null,
-        "twitter_image": null, "twitter_title": null, "twitter_description": null, "meta_title": null,
+        "feature_image": null, "visibility": if t.is_internal() { "internal" } else { "public" }, "og_image": null,
+        "og_title": null, "og_description": null, "twitter_image": null, "twitter_title": null, "twitter_description": null, "meta_title": null,
         "meta_description": null, "codeinjection_head": null, "codeinjection_foot": null, "canonical_url": null,
         "accent_color": null, "url": absolute(ctx, &format!("/tag/{}/", t.slug)),
     });
@@ -226,7 +226,8 @@ fn post_json(ctx: &Context, p: &Post, include: &[String], formats: &[String], ph
         "url": absolute(ctx, &format!("/{}/", r.slug)), "excerpt": excerpt(p),
         "reading_time": newsdesk_render::views::reading_time(r.word_count), "access": true, "comments": false,
         "og_image": null, "og_title": null, "og_description": null, "twitter_image": null, "twitter_title": null,
-        "twitter_description": null, "meta_title": null, "meta_description": null, "email_subject": null,
+        "twitter_description": null, "meta_title": r.meta_title, "meta_description": r.meta_description,
+        "email_subject": null,
         "frontmatter": null,
     });
     if formats.is_empty() || formats.iter().any(|f| f == "html") {
@@ -236,8 +237,10 @@ fn post_json(ctx: &Context, p: &Post, include: &[String], formats: &[String], ph
         o["plaintext"] = Json::String(newsdesk_render::document::stored_body_text(&r.body_text, &r.body_md));
     }
     if include.iter().any(|i| i == "tags") {
+        // As Ghost does: internal tags are listed (with their visibility), the primary tag is the first public one.
         let tags: Vec<Json> = p.tags.iter().map(|t| tag_json(ctx, t, None)).collect();
-        o["primary_tag"] = tags.first().cloned().unwrap_or(Json::Null);
+        o["primary_tag"] =
+            p.tags.iter().find(|t| !t.is_internal()).map(|t| tag_json(ctx, t, None)).unwrap_or(Json::Null);
         o["tags"] = Json::Array(tags);
     }
     if include.iter().any(|i| i == "authors") {
@@ -434,6 +437,8 @@ pub async fn tags(ctx: &Context, key: Option<Key<'_>>, p: &Params) -> Result<Jso
             Some(Key::Slug(s)) => t.slug == *s,
             None => true,
         })
+        // Ghost's Content API lists public tags only.
+        .filter(|t| !t.is_internal())
         .filter(|t| f.as_ref().is_none_or(|f| matches(f, t.id, &t.slug, &t.name)))
         .collect();
     rows.sort_by_cached_key(|t| if by_slug { t.slug.to_lowercase() } else { t.name.to_lowercase() });

@@ -1,4 +1,4 @@
-//! Moving a site in: importers for WordPress (`wordpress`), with what every importer shares — the report, progress,
+//! Moving a site in: importers for WordPress (`wordpress`), Ghost (`ghost`) and Substack (`substack`), with what every importer shares — the report, progress,
 //! options, and the rules for authors, tags, files and stories that make a second run update what the first created
 //! instead of duplicating it.
 //!
@@ -7,6 +7,8 @@
 //! second writes authors, tags and files, then the stories in batches of [`BATCH`], each batch one transaction with
 //! the stories' source ids and old addresses.
 
+pub(crate) mod files;
+pub mod ghost;
 pub mod substack;
 pub mod wordpress;
 

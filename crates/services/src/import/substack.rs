@@ -284,6 +284,7 @@ fn remove_elements(html: &str, class: &str) -> String {
 /// Imports a Substack export. Nothing is written when the file fails its checks (unless `skip_invalid`).
 pub async fn import(
     store: &Store,
+    media_dir: &Path,
     path: &Path,
     opts: &ImportOptions,
     sub: &SubstackOptions,
@@ -367,7 +368,8 @@ pub async fn import(
     .await?;
     let author = author_ids["byline"];
 
-    // Posts, in batches.
+    // Posts, in batches; their photos are fetched into the library.
+    let mut files = super::files::Files::new(store, media_dir, None, true)?;
     let known = store.import_ids(&source, "post").await?;
     let mut slugs = Slugs::default();
     let mut batch = Vec::with_capacity(BATCH);
@@ -388,7 +390,16 @@ pub async fn import(
             );
         }
         let mut doc = newsdesk_render::document::from_html(&clean_html(&html));
-        // Images stay where Substack keeps them; links to the publication's own posts become paths here.
+        // Photos, and the links to their full size that Substack wraps them in, lead to the library's file.
+        let image_key = |src: &str| substack_original(src).map(|u| (u.clone(), u));
+        let link_key = |href: &str| {
+            href.contains("substackcdn.com/image/fetch/")
+                .then(|| substack_original(href))
+                .flatten()
+                .map(|u| (u.clone(), u))
+        };
+        super::files::adopt(&mut files, &mut doc, image_key, link_key, &r.label(), &mut report).await;
+        // Links to the publication's own posts become paths here.
         doc.links_mut(&mut |href| {
             if let Some(rest) = href.split_once(".substack.com/p/").map(|(_, r)| r) {
                 *href = format!("/p/{}", rest.trim_end_matches('/'));
@@ -453,6 +464,8 @@ pub async fn import(
             linked_post_ids: rendered.linked_post_ids,
             featured: false,
             parent_id: None,
+            meta_title: None,
+            meta_description: None,
         };
         kinds.push((r.kind, existing.is_some()));
         let old_paths = vec![format!("/p/{}", r.slug), format!("/p/{}/", r.slug)];
@@ -523,7 +536,15 @@ pub async fn import(
             report.notes.push(format!("{disabled} subscribers had turned Substack's mail off and were left out"));
         }
     }
-    report.notes.push("images stay on Substack's image CDN (substackcdn.com); they are not copied".into());
+    let known_media = store.import_ids(&source, "media").await?;
+    for (key, (id, _)) in files.stored() {
+        if known_media.contains_key(key) {
+            report.updated.media += 1;
+        } else {
+            report.created.media += 1;
+            store.remember_import(&source, "media", key, *id).await?;
+        }
+    }
     Ok(report)
 }
 
@@ -562,8 +583,33 @@ fn title_case(s: &str) -> String {
         .join(" ")
 }
 
+/// The photo as uploaded, for an image address in a post: Substack's CDN serves
+/// `https://substackcdn.com/image/fetch/{options}/{the original's address, percent-encoded}`, and the original (on
+/// Substack's own storage) is what the library wants, not a resized copy. Other web images are fetched as they are.
+fn substack_original(src: &str) -> Option<String> {
+    use newsdesk_domain::document::is_web_url;
+    if !is_web_url(src) {
+        return None;
+    }
+    let inner = src
+        .split_once("/image/fetch/")
+        .and_then(|(_, rest)| rest.split_once("/http"))
+        .map(|(_, u)| percent_encoding::percent_decode_str(&format!("http{u}")).decode_utf8_lossy().into_owned());
+    Some(inner.filter(|u| is_web_url(u)).unwrap_or_else(|| src.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn images_are_fetched_as_uploaded() {
+        assert_eq!(
+            super::substack_original("https://substackcdn.com/image/fetch/w_1456,c_limit,f_auto,q_auto:good/https%3A%2F%2Fsubstack-post-media.s3.amazonaws.com%2Fpublic%2Fimages%2Fgauge_1200x800.jpeg").as_deref(),
+            Some("https://substack-post-media.s3.amazonaws.com/public/images/gauge_1200x800.jpeg")
+        );
+        assert_eq!(super::substack_original("https://example.org/p.jpg").as_deref(), Some("https://example.org/p.jpg"));
+        assert_eq!(super::substack_original("/local.jpg"), None);
+    }
+
     #[test]
     fn substack_furniture_is_removed_and_videos_become_embeds() {
         let html = r#"<p>Before.</p><div class="subscription-widget-wrap"><div class="subscription-widget"><p>Subscribe</p></div></div><p class="button-wrapper"><a class="button" href="x"><span>Share</span></a></p><div id="youtube2-abc" class="youtube-wrap" data-attrs="{&quot;videoId&quot;:&quot;dQw4w9WgXcQ&quot;,&quot;startTime&quot;:null}"><div class="youtube-inner"><iframe src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"></iframe></div></div><p>After.</p>"#;

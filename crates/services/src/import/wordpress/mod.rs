@@ -13,8 +13,7 @@ pub mod wxr;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
 use newsdesk_domain::document::{Block, Figure};
 use newsdesk_domain::{SiteSettings, Title};
@@ -25,6 +24,7 @@ use newsdesk_store::redirects::{NewRedirect, RedirectTarget, normalize_path};
 
 use self::content::{AttachmentRef, Attachments};
 use self::wxr::{Channel, WxrItem, WxrReader};
+use super::files::Files;
 use super::{
     BATCH, ImportError, ImportOptions, Progress, Report, Skipped, Slugs, SourceAuthor, SourceTag, clip, plain_text,
 };
@@ -246,89 +246,10 @@ fn mime_of(url: &str) -> String {
     .to_owned()
 }
 
-/// Files: where they come from, and what they became.
-struct Files<'a> {
-    store: &'a Store,
-    media_dir: &'a Path,
-    uploads: Option<PathBuf>,
-    http: Option<reqwest::Client>,
-    /// Upload key (`2024/05/photo.jpg`) → our media id and public URL.
-    by_key: HashMap<String, (i64, String)>,
-    /// Keys already tried and missing (not tried twice).
-    missing: std::collections::HashSet<String>,
-}
-
-/// The public address of a library file.
-fn public_url(m: &newsdesk_store::media::Media) -> String {
-    if m.kind == "image" {
-        let files = crate::views::media_files(m);
-        files.url(files.largest(), "jpg")
-    } else {
-        format!("/media/{}/original.{}", m.file_key, crate::media::original_ext(&m.mime))
-    }
-}
-
-impl Files<'_> {
-    /// The bytes of an upload, from the uploads directory or over HTTP.
-    async fn bytes(&self, key: &str, url: &str) -> Result<Vec<u8>, String> {
-        if let Some(dir) = &self.uploads {
-            let p = dir.join(key);
-            if key.split('/').any(|s| s == ".." || s.is_empty()) {
-                return Err(format!("{key}: not a path under the uploads directory"));
-            }
-            return std::fs::read(&p).map_err(|e| format!("{} ({e})", p.display()));
-        }
-        let Some(http) = &self.http else { return Err("not fetched".into()) };
-        let resp = http.get(url).send().await.map_err(|e| format!("{url}: {e}"))?;
-        if !resp.status().is_success() {
-            return Err(format!("{url}: HTTP {}", resp.status()));
-        }
-        if resp.content_length().is_some_and(|n| n > crate::media::MAX_UPLOAD as u64) {
-            return Err(format!("{url}: larger than {} MB", crate::media::MAX_UPLOAD / 1_000_000));
-        }
-        let bytes = resp.bytes().await.map_err(|e| format!("{url}: {e}"))?;
-        if bytes.len() > crate::media::MAX_UPLOAD {
-            return Err(format!("{url}: larger than {} MB", crate::media::MAX_UPLOAD / 1_000_000));
-        }
-        Ok(bytes.to_vec())
-    }
-
-    /// Stores an upload once; `Err` says why it could not be.
-    async fn import(&mut self, key: &str, url: &str, images_only: bool) -> Result<(i64, String), String> {
-        if let Some(found) = self.by_key.get(key) {
-            return Ok(found.clone());
-        }
-        if self.missing.contains(key) {
-            return Err("missing".into());
-        }
-        let result = async {
-            let bytes = self.bytes(key, url).await?;
-            let name = key.rsplit('/').next().unwrap_or(key).to_owned();
-            match crate::media::store_upload(self.store, self.media_dir, &name, bytes, "file", None, images_only).await
-            {
-                Ok(m) => Ok((m.id, public_url(&m))),
-                Err(crate::media::UploadError::Invalid(e)) => Err(format!("{key}: {}", e.message)),
-                Err(crate::media::UploadError::Internal(e)) => Err(format!("{key}: {e:#}")),
-            }
-        }
-        .await;
-        match result {
-            Ok(found) => {
-                self.by_key.insert(key.to_owned(), found.clone());
-                Ok(found)
-            }
-            Err(e) => {
-                self.missing.insert(key.to_owned());
-                Err(e)
-            }
-        }
-    }
-
-    /// Our file for an address in a body: the upload itself, or the original of a size variant.
-    fn lookup(&self, url: &str) -> Option<(i64, String)> {
-        let key = upload_key(url)?;
-        self.by_key.get(&key).or_else(|| original_key(&key).and_then(|k| self.by_key.get(&k))).cloned()
-    }
+/// Our file for an address in a body: the upload itself, or the original of a size variant.
+fn lookup(files: &Files<'_>, url: &str) -> Option<(i64, String)> {
+    let key = upload_key(url)?;
+    files.get(&key).or_else(|| original_key(&key).and_then(|k| files.get(&k)))
 }
 
 /// The old site's origin (`https://old.example.org`), from the export.
@@ -413,24 +334,7 @@ pub async fn import(
 
     // Files.
     let known_media = store.import_ids(&source, "media").await?;
-    let mut files = Files {
-        store,
-        media_dir,
-        uploads: opts.uploads.clone(),
-        http: match opts.fetch_media {
-            true => Some(
-                reqwest::Client::builder()
-                    .connect_timeout(Duration::from_secs(10))
-                    .timeout(Duration::from_secs(60))
-                    .user_agent("Newsdesk importer")
-                    .build()
-                    .map_err(|e| ImportError::Internal(e.into()))?,
-            ),
-            false => None,
-        },
-        by_key: HashMap::new(),
-        missing: Default::default(),
-    };
+    let mut files = Files::new(store, media_dir, opts.uploads.clone(), opts.fetch_media)?;
     let mut attachment_media: HashMap<String, (i64, String)> = HashMap::new();
     let mut ordered: Vec<&Attachment> = plan.attachments.values().collect();
     ordered.sort_by_key(|a| a.id.parse::<i64>().unwrap_or(i64::MAX));
@@ -681,15 +585,12 @@ async fn story(
         _ => {}
     });
     for src in wanted {
-        if files.lookup(&src).is_some() || !is_old_upload(&src, origin) {
+        if lookup(files, &src).is_some() || !is_old_upload(&src, origin) {
             continue;
         }
         let Some(key) = upload_key(&src) else { continue };
-        let key = if files.uploads.as_ref().is_some_and(|d| !d.join(&key).exists()) {
-            original_key(&key).unwrap_or(key)
-        } else {
-            key
-        };
+        let key =
+            if files.root().is_some_and(|d| !d.join(&key).exists()) { original_key(&key).unwrap_or(key) } else { key };
         if let Err(why) = files.import(&key, &absolute(&src, origin), true).await
             && why != "missing"
         {
@@ -699,7 +600,7 @@ async fn story(
     let mut unresolved = Vec::new();
     doc.walk_mut(&mut |b| {
         let mut fix = |f: &mut Figure| {
-            if let Some((id, url)) = files.lookup(&f.src) {
+            if let Some((id, url)) = lookup(files, &f.src) {
                 f.media_id = Some(id);
                 f.src = url;
                 f.width = None;
@@ -719,7 +620,7 @@ async fn story(
     }
     // Links to the old site become paths of this one (where the redirects answer), files our files.
     doc.links_mut(&mut |href| {
-        if let Some((_, url)) = files.lookup(href) {
+        if let Some((_, url)) = lookup(files, href) {
             *href = url;
         } else if let Some(rest) = href.strip_prefix(origin)
             && (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
@@ -832,7 +733,15 @@ async fn story(
         linked_post_ids: rendered.linked_post_ids,
         featured: item.sticky,
         parent_id: None,
+        meta_title: yoast(item, "_yoast_wpseo_title", 300),
+        meta_description: yoast(item, "_yoast_wpseo_metadesc", 500),
     })
+}
+
+/// Yoast's meta title or description, unless it is a template of Yoast's variables (`%%title%% %%sep%%`).
+fn yoast(item: &WxrItem, key: &str, max: usize) -> Option<String> {
+    let v = plain_text(item.meta.get(key)?);
+    (!v.is_empty() && !v.contains("%%")).then(|| clip(&v, max))
 }
 
 /// Whether an image address is one of the old site's uploads.

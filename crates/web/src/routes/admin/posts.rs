@@ -141,7 +141,7 @@ fn values_of(p: &Post, tz: &jiff::tz::TimeZone, related_slug: Option<String>) ->
         "feature_image_alt": r.feature_image_alt, "feature_image_caption": r.feature_image_caption,
         "feature_image_credit": r.feature_image_credit, "revision": r.revision, "publish_at": publish_at,
         "related": related_slug,
-        "narration": r.narration,
+        "narration": r.narration, "meta_title": r.meta_title, "meta_description": r.meta_description,
     })
 }
 
@@ -153,7 +153,8 @@ fn values_from_form(form: &FormData, image_id: Option<i64>) -> serde_json::Value
         "authors": form.all("author").iter().filter_map(|a| a.parse::<i64>().ok()).collect::<Vec<_>>(),
         "feature_image_alt": form.str("feature_image_alt"), "feature_image_caption": form.str("feature_image_caption"),
         "feature_image_credit": form.str("feature_image_credit"), "revision": form.str("revision"), "feature_image_id": image_id,
-        "related": form.str("related"),
+        "related": form.str("related"), "meta_title": form.str("meta_title"),
+        "meta_description": form.str("meta_description"),
     })
 }
 
@@ -229,6 +230,8 @@ async fn draft_from_form(
         feature_image_credit: form.get("feature_image_credit").map(str::to_owned),
         revision: form.get("revision").and_then(|r| r.parse().ok()),
         related: form.get("related").map(str::to_owned),
+        meta_title: form.get("meta_title").map(str::to_owned),
+        meta_description: form.get("meta_description").map(str::to_owned),
     };
     Ok((draft, image_id))
 }

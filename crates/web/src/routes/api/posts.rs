@@ -96,6 +96,10 @@ pub struct PostBody {
     revision: Option<i64>,
     /// Slug or id of a post to promote under this one; "" clears it.
     related: Option<String>,
+    /// "" clears it.
+    meta_title: Option<String>,
+    /// "" clears it.
+    meta_description: Option<String>,
 }
 
 fn parse_body(bytes: &Bytes) -> Result<PostBody, ApiError> {
@@ -181,6 +185,8 @@ async fn draft_of(state: &AppState, body: PostBody, existing: Option<&Post>) -> 
         feature_image_credit: body.feature_image_credit.or_else(|| r.and_then(|r| r.feature_image_credit.clone())),
         revision: body.revision,
         related: body.related,
+        meta_title: body.meta_title,
+        meta_description: body.meta_description,
     };
     Ok((draft, action))
 }

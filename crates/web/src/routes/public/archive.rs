@@ -76,7 +76,7 @@ async fn archive(
     };
     // The archive's subject, the posts filter, and its template data.
     let subject = match kind {
-        Kind::Tag => state.store.tag_by_slug(slug).await?.map(|t| {
+        Kind::Tag => state.store.tag_by_slug(slug).await?.filter(|t| !t.is_internal()).map(|t| {
             let mut v = serde_json::to_value(tag_view(&t)).unwrap_or_default();
             v["description"] = serde_json::json!(t.description);
             (PostFilter { tag_id: Some(t.id), ..PostFilter::published_posts() }, "tag.html", "tag", v)

@@ -166,7 +166,9 @@ fn not_found_feed() -> Response {
 }
 
 async fn tag_feed(state: &AppState, headers: &HeaderMap, slug: &str, format: Format) -> Result<Response, AppError> {
-    let Some(tag) = state.store.tag_by_slug(slug).await? else { return Ok(not_found_feed()) };
+    let Some(tag) = state.store.tag_by_slug(slug).await?.filter(|t| !t.is_internal()) else {
+        return Ok(not_found_feed());
+    };
     let filter = PostFilter { tag_id: Some(tag.id), ..PostFilter::published_posts() };
     let title = format!("{} – {}", tag.name, state.site.title);
     let description =
@@ -254,7 +256,7 @@ pub async fn sitemap_part(
                 .tags_with_counts()
                 .await?
                 .into_iter()
-                .filter(|t| t.post_count > 0)
+                .filter(|t| t.post_count > 0 && !t.is_internal())
                 .map(|t| (format!("{site}/tag/{}/", t.slug), None))
                 .collect(),
             "authors" => state
@@ -430,7 +432,7 @@ pub async fn podcast_tag(
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    match state.store.tag_by_slug(&slug).await? {
+    match state.store.tag_by_slug(&slug).await?.filter(|t| !t.is_internal()) {
         Some(tag) => podcast(&state, &headers, Some(&tag)).await,
         None => Ok(not_found_feed()),
     }
