@@ -1,7 +1,8 @@
-//! Moving in from Ghost, through the real binary, against a real export: `tests/fixtures/ghost/` holds what Ghost
-//! 6.65 (the npm package, on MariaDB) exported with its own exporter after `tests/fixtures/ghost/make-export.mjs` filled
-//! it through Ghost's Admin API, with Ghost's `content/images` and `content/data/redirects.json`
-//! (`scripts/make-ghost-fixture` remakes them). Checked page by page over HTTP.
+//! Moving in from Ghost, through the real binary, against real exports: `tests/fixtures/ghost/` holds what Ghost 6.65
+//! and `tests/fixtures/ghost5/` what Ghost 5.130 (the npm package, on MariaDB) exported with its own exporter after
+//! `tests/fixtures/ghost/make-export.mjs` filled it through Ghost's Admin API, with Ghost's `content/images` and
+//! `content/data/redirects.json` (`scripts/make-ghost-fixture [VERSION DIR]` remakes them). Checked page by page
+//! over HTTP.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -9,7 +10,11 @@ use std::process::Output;
 use crate::helpers::{TestApp, backends, newsdesk, spawn_app};
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ghost")
+    fixture_of("ghost")
+}
+
+fn fixture_of(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 fn text(o: &Output) -> String {
@@ -17,7 +22,8 @@ fn text(o: &Output) -> String {
 }
 
 fn import(app: &TestApp, export: &Path, report: &Path) -> serde_json::Value {
-    let content = fixture().join("content");
+    let content = export.parent().unwrap().join("content");
+    let content = if content.is_dir() { content } else { fixture().join("content") };
     let args = [
         "import",
         "ghost",
@@ -50,13 +56,21 @@ async fn count(app: &TestApp, table: &str) -> i64 {
 
 #[tokio::test]
 async fn a_ghost_site_moves_in_with_its_links() {
-    let export = fixture().join("export.json");
-    let raw = std::fs::read_to_string(&export).unwrap();
+    for (name, version) in [("ghost", "6.65.0"), ("ghost5", "5.130.6")] {
+        moves_in(&fixture_of(name).join("export.json"), version).await;
+    }
+}
+
+async fn moves_in(export: &Path, version: &str) {
+    let raw = std::fs::read_to_string(export).unwrap();
+    assert!(raw.contains(&format!("\"version\": \"{version}\"")), "the export is Ghost {version}'s");
     for backend in backends() {
         let app = spawn_app(backend).await;
         let users_before = count(&app, "users").await;
         let report_file = app.data_dir().join("report.json");
-        let report = import(&app, &export, &report_file);
+        let report = import(&app, export, &report_file);
+        let source = report["source"].as_str().unwrap();
+        assert!(source.starts_with(&format!("Ghost {version}, \u{201c}The Estuary Ledger\u{201d}")), "{source}");
         let b = app.browser();
 
         // The featured investigation: two bylines in Ghost's order, the primary tag first, meta title and description.
@@ -195,7 +209,7 @@ async fn a_ghost_site_moves_in_with_its_links() {
         // A second run updates, never duplicates.
         let posts = count(&app, "posts").await;
         let redirects = app.store.redirect_count().await.unwrap();
-        let again = import(&app, &export, &report_file);
+        let again = import(&app, export, &report_file);
         assert_eq!(count(&app, "posts").await, posts);
         assert_eq!(app.store.redirect_count().await.unwrap(), redirects);
         assert_eq!((again["created"]["posts"].as_u64(), again["updated"]["posts"].as_u64()), (Some(0), Some(6)));
