@@ -5,6 +5,10 @@ use reqwest::multipart::{Form, Part};
 use crate::helpers::{PASSWORD, TestApp, backends, csrf_token, png, spawn_app};
 
 fn editor_form(csrf: &str, title: &str, author: i64, action: &str) -> Form {
+    editor_form_tagged(csrf, title, author, action, "Investigation, Port")
+}
+
+fn editor_form_tagged(csrf: &str, title: &str, author: i64, action: &str, tags: &str) -> Form {
     Form::new()
         .text("csrf_token", csrf.to_owned())
         .text("title", title.to_owned())
@@ -12,7 +16,7 @@ fn editor_form(csrf: &str, title: &str, author: i64, action: &str) -> Form {
         .text("body", "First paragraph.\n\nSecond *paragraph*.".to_owned())
         .text("author", author.to_string())
         .text("author", String::new())
-        .text("tags", "Investigation, Port".to_owned())
+        .text("tags", tags.to_owned())
         .text("kind", "post".to_owned())
         .text("action", action.to_owned())
 }
@@ -492,15 +496,7 @@ async fn meta_title_description_and_internal_tags_from_the_editor() {
         app.create_staff("ed@example.org", "editor", Some(ana)).await;
         let ed = app.sign_in("ed@example.org").await;
         let csrf = editor_csrf(&app, &ed).await;
-        let form = Form::new()
-            .text("csrf_token", csrf.clone())
-            .text("title", "Harbour wall repairs begin")
-            .text("excerpt", "A dek.")
-            .text("body", "First paragraph.")
-            .text("author", ana.to_string())
-            .text("tags", "Port, #homepage-lead")
-            .text("kind", "post")
-            .text("action", "publish")
+        let form = editor_form_tagged(&csrf, "Harbour wall repairs begin", ana, "publish", "Port, #homepage-lead")
             .text("meta_title", "Harbour wall: what the repairs mean for you")
             .text("meta_description", "Road closures, dates & \"costs\", explained.");
         let r = ed.post(app.url("/admin/posts/new")).multipart(form).send().await.unwrap();

@@ -470,19 +470,7 @@ async fn files_are_fetched_over_http_without_an_uploads_copy() {
     let root = app.data_dir().join("oldsite");
     copy_dir(&fixture().join("uploads"), &root.join("wp-content/uploads"));
     std::fs::remove_file(root.join("wp-content/uploads/2024/07/winner.jpg")).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Command::new("python3")
-        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory", root.to_str().unwrap()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("python3 http.server");
-    for _ in 0..50 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let (mut server, port) = serve_dir(&root);
     let xml = std::fs::read_to_string(fixture().join("export.xml"))
         .unwrap()
         .replace("https://courier.example.org", &format!("http://127.0.0.1:{port}"));
@@ -748,27 +736,7 @@ async fn substack_photos_are_fetched_into_the_library() {
         std::fs::create_dir_all(root.join("public/images")).unwrap();
         std::fs::copy(fixture().join("uploads/2024/02/ferry-dawn.jpg"), root.join("public/images/gauge_1200x800.jpeg"))
             .unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut server = Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--directory",
-                root.to_str().unwrap(),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("python3 http.server");
-        for _ in 0..50 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
+        let (mut server, port) = serve_dir(&root);
         // The fixture, with Substack's storage at the local server.
         let zip = app.data_dir().join("export.zip");
         let mut from = zip::ZipArchive::new(std::fs::File::open(substack_fixture()).unwrap()).unwrap();
@@ -848,6 +816,24 @@ async fn bad_substack_exports_change_nothing() {
     let out = newsdesk(&app, &["import", "substack", bad_row.to_str().unwrap(), "--skip-invalid"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(app.store.post_by_slug("good").await.unwrap().is_some());
+}
+
+/// A directory served over HTTP on loopback (Python's own server): the old site, or a file store.
+fn serve_dir(root: &Path) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let server = Command::new("python3")
+        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory", root.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 http.server");
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    (server, port)
 }
 
 fn zip_writer(path: &Path) -> zip::ZipWriter<std::fs::File> {

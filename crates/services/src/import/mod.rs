@@ -16,9 +16,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
 
-use newsdesk_domain::Slug;
+use newsdesk_domain::{Slug, Title};
 use newsdesk_store::Store;
 use newsdesk_store::authors::AuthorInput;
+use newsdesk_store::imports::ImportedPost;
 use serde::Serialize;
 
 /// Stories per transaction.
@@ -332,6 +333,92 @@ pub(crate) async fn import_tags(
         }
     }
     Ok(out)
+}
+
+/// Stories waiting to be written, [`BATCH`] at a time, with what the report counts of each.
+#[derive(Default)]
+pub(crate) struct Batch {
+    items: Vec<ImportedPost>,
+    /// (a page, it existed before) per item.
+    kinds: Vec<(bool, bool)>,
+}
+
+impl Batch {
+    pub fn push(&mut self, post: ImportedPost, page: bool) {
+        self.kinds.push((page, post.existing_id.is_some()));
+        self.items.push(post);
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.items.len() >= BATCH
+    }
+
+    /// Writes the stories in one transaction and counts them; returns (source id, our id) of each.
+    pub async fn write(
+        &mut self,
+        store: &Store,
+        source: &str,
+        report: &mut Report,
+        progress: &mut dyn Progress,
+    ) -> Result<Vec<(String, i64)>, ImportError> {
+        if self.items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = store.import_posts(source, &self.items, None).await?;
+        for (page, existed) in self.kinds.drain(..) {
+            let counts = if existed { &mut report.updated } else { &mut report.created };
+            if page {
+                counts.pages += 1;
+            } else {
+                counts.posts += 1;
+            }
+        }
+        progress.advance(self.items.len() as u64);
+        Ok(self.items.drain(..).map(|i| i.source_id).zip(ids).collect())
+    }
+}
+
+/// A story's headline from the old site's title (HTML, perhaps empty): plain text, at most 300 characters, and
+/// "Untitled" (reported) when there is none. Returns it parsed and as text.
+pub(crate) fn headline(raw: &str, label: &str, report: &mut Report) -> Result<(Title, String), ImportError> {
+    let text = plain_text(raw);
+    let text = if text.is_empty() {
+        report
+            .renamed
+            .push(Skipped { item: label.to_owned(), reason: "had no title; given \u{201c}Untitled\u{201d}".into() });
+        "Untitled".to_owned()
+    } else {
+        clip(&text, 300)
+    };
+    let title =
+        Title::parse("title", &text).map_err(|e| ImportError::File(format!("{label}: title: {}", e.message)))?;
+    Ok((title, text))
+}
+
+/// The slug of a story: an existing one keeps its own; a new one gets the old site's slug (else one made from the
+/// headline, else `post-{id}`) when it is free, else with a counter, reported.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn story_slug(
+    store: &Store,
+    slugs: &mut Slugs,
+    existing: Option<&newsdesk_store::posts::Post>,
+    old: &str,
+    title_text: &str,
+    id: &str,
+    label: &str,
+    report: &mut Report,
+) -> Result<String, ImportError> {
+    if let Some(p) = existing {
+        return Ok(p.row.slug.clone());
+    }
+    let wanted = slug_from(old, title_text).unwrap_or_else(|| format!("post-{id}"));
+    let given = slugs.post_slug(store, &wanted, None).await?;
+    if given != wanted && !old.trim().is_empty() {
+        report
+            .renamed
+            .push(Skipped { item: label.to_owned(), reason: format!("slug {wanted} was taken; now {given}") });
+    }
+    Ok(given)
 }
 
 /// Cuts text to `max` characters at a word, with an ellipsis.

@@ -18,7 +18,7 @@ use newsdesk_store::newsletters::{Consent, NewsletterInput};
 use newsdesk_store::posts::PostInput;
 use newsdesk_store::subscribers::ImportRow;
 
-use super::{BATCH, ImportError, ImportOptions, Progress, Report, Skipped, Slugs, SourceAuthor, clip};
+use super::{ImportError, ImportOptions, Progress, Report, Skipped, Slugs, SourceAuthor, clip};
 
 /// The largest post file read.
 const MAX_POST_BYTES: u64 = 2_000_000;
@@ -372,8 +372,7 @@ pub async fn import(
     let mut files = super::files::Files::new(store, media_dir, None, true)?;
     let known = store.import_ids(&source, "post").await?;
     let mut slugs = Slugs::default();
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut kinds = Vec::with_capacity(BATCH);
+    let mut batch = super::Batch::default();
     progress.phase("posts", rows.len() as u64);
     let todo: Vec<(&Row, bool)> = rows.iter().zip(bodies_ok.iter().copied()).collect();
     for (r, ok) in todo {
@@ -413,19 +412,17 @@ pub async fn import(
         let title_text = if r.title.is_empty() { "Untitled".to_owned() } else { clip(&r.title, 300) };
         let title = Title::parse("title", &title_text)
             .map_err(|e| ImportError::File(format!("{}: title: {}", r.label(), e.message)))?;
-        let slug = match &existing {
-            Some(p) => p.row.slug.clone(),
-            None => {
-                let wanted = super::slug_from(&r.slug, &title_text).unwrap_or_else(|| format!("post-{}", r.id));
-                let given = slugs.post_slug(store, &wanted, None).await?;
-                if given != wanted {
-                    report
-                        .renamed
-                        .push(Skipped { item: r.label(), reason: format!("slug {wanted} was taken; now {given}") });
-                }
-                given
-            }
-        };
+        let slug = super::story_slug(
+            store,
+            &mut slugs,
+            existing.as_ref(),
+            &r.slug,
+            &title_text,
+            &r.id,
+            &r.label(),
+            &mut report,
+        )
+        .await?;
         let restricted = matches!(r.audience.as_str(), "only_paid" | "founding" | "only_free");
         let (status, published_at) = if r.published && !restricted {
             ("published", Some(r.date.unwrap_or_else(newsdesk_store::now)))
@@ -467,15 +464,19 @@ pub async fn import(
             meta_title: None,
             meta_description: None,
         };
-        kinds.push((r.kind, existing.is_some()));
+
         let old_paths = vec![format!("/p/{}", r.slug), format!("/p/{}/", r.slug)];
         report.redirects += old_paths.len() as u64;
-        batch.push(ImportedPost { source_id: r.id.clone(), existing_id: existing.map(|p| p.row.id), input, old_paths });
-        if batch.len() >= BATCH {
-            write(store, &source, &mut batch, &mut kinds, &mut report, progress).await?;
+        let page = r.kind == "page";
+        batch.push(
+            ImportedPost { source_id: r.id.clone(), existing_id: existing.map(|p| p.row.id), input, old_paths },
+            page,
+        );
+        if batch.is_full() {
+            batch.write(store, &source, &mut report, progress).await?;
         }
     }
-    write(store, &source, &mut batch, &mut kinds, &mut report, progress).await?;
+    batch.write(store, &source, &mut report, progress).await?;
     progress.finish();
 
     // Subscribers.
@@ -546,31 +547,6 @@ pub async fn import(
         }
     }
     Ok(report)
-}
-
-async fn write(
-    store: &Store,
-    source: &str,
-    batch: &mut Vec<ImportedPost>,
-    kinds: &mut Vec<(&'static str, bool)>,
-    report: &mut Report,
-    progress: &mut dyn Progress,
-) -> Result<(), ImportError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    store.import_posts(source, batch, None).await?;
-    for (kind, existed) in kinds.drain(..) {
-        let c = if existed { &mut report.updated } else { &mut report.created };
-        if kind == "page" {
-            c.pages += 1;
-        } else {
-            c.posts += 1;
-        }
-    }
-    progress.advance(batch.len() as u64);
-    batch.clear();
-    Ok(())
 }
 
 fn title_case(s: &str) -> String {

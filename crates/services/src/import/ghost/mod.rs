@@ -20,7 +20,6 @@ pub mod mobiledoc;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use newsdesk_domain::Title;
 use newsdesk_store::Store;
 use newsdesk_store::imports::ImportedPost;
 use newsdesk_store::newsletters::NewsletterInput;
@@ -31,7 +30,7 @@ use serde_json::Value;
 
 use super::files::Files;
 use super::{
-    BATCH, ImportError, ImportOptions, Progress, Report, Skipped, Slugs, SourceAuthor, SourceTag, clip, plain_text,
+    Batch, ImportError, ImportOptions, Progress, Report, Skipped, Slugs, SourceAuthor, SourceTag, clip, plain_text,
 };
 
 /// The largest body a story may have (its HTML, or its lexical or mobiledoc source).
@@ -527,8 +526,7 @@ pub async fn import(
     // Stories, in batches.
     let known = store.import_ids(&source, "post").await?;
     let mut slugs = Slugs::default();
-    let mut batch: Vec<ImportedPost> = Vec::with_capacity(BATCH);
-    let mut kinds: Vec<(bool, bool)> = Vec::with_capacity(BATCH);
+    let mut batch = Batch::default();
     let mut dropped: BTreeMap<String, u64> = BTreeMap::new();
     let wanted: Vec<&GhostPost> = data.posts.iter().filter(|p| !plan.bad.contains(&p.id)).collect();
     progress.phase("stories", wanted.len() as u64);
@@ -547,18 +545,14 @@ pub async fn import(
         }
         old_paths.extend(normalize_path(&format!("/{}/amp/", old_slug_or(p, &input.slug))));
         report.redirects += old_paths.len() as u64;
-        kinds.push((is_page(p), existing.is_some()));
-        batch.push(ImportedPost {
-            source_id: p.id.0.clone(),
-            existing_id: existing.map(|e| e.row.id),
-            input,
-            old_paths,
-        });
-        if batch.len() >= BATCH {
-            flush(store, &source, &mut batch, &mut kinds, &mut report, progress).await?;
+        let post =
+            ImportedPost { source_id: p.id.0.clone(), existing_id: existing.map(|e| e.row.id), input, old_paths };
+        batch.push(post, is_page(p));
+        if batch.is_full() {
+            batch.write(store, &source, &mut report, progress).await?;
         }
     }
-    flush(store, &source, &mut batch, &mut kinds, &mut report, progress).await?;
+    batch.write(store, &source, &mut report, progress).await?;
     progress.finish();
     for (card, n) in dropped {
         report.notes.push(format!("left out {n} \u{201c}{card}\u{201d} cards (Ghost's own, with no place in a story)"));
@@ -687,31 +681,6 @@ fn site_redirects(dir: &Path, source: &str, report: &mut Report) -> Vec<NewRedir
     out
 }
 
-async fn flush(
-    store: &Store,
-    source: &str,
-    batch: &mut Vec<ImportedPost>,
-    kinds: &mut Vec<(bool, bool)>,
-    report: &mut Report,
-    progress: &mut dyn Progress,
-) -> Result<(), ImportError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    store.import_posts(source, batch, None).await?;
-    for (page, existed) in kinds.drain(..) {
-        let counts = if existed { &mut report.updated } else { &mut report.created };
-        if page {
-            counts.pages += 1;
-        } else {
-            counts.posts += 1;
-        }
-    }
-    progress.advance(batch.len() as u64);
-    batch.clear();
-    Ok(())
-}
-
 /// What a story is read with.
 struct Story<'a> {
     plan: &'a Plan,
@@ -778,32 +747,10 @@ async fn story(
     let alt = pick(meta.and_then(|m| m.feature_image_alt.as_ref()), &p.feature_image_alt);
     let caption = pick(meta.and_then(|m| m.feature_image_caption.as_ref()), &p.feature_image_caption);
 
-    let title_text = plain_text(p.title.as_deref().unwrap_or_default());
-    let title_text = if title_text.is_empty() {
-        report
-            .renamed
-            .push(Skipped { item: label.clone(), reason: "had no title; given \u{201c}Untitled\u{201d}".into() });
-        "Untitled".to_owned()
-    } else {
-        clip(&title_text, 300)
-    };
-    let title =
-        Title::parse("title", &title_text).map_err(|e| ImportError::File(format!("{label}: title: {}", e.message)))?;
+    let (title, title_text) = super::headline(p.title.as_deref().unwrap_or_default(), &label, report)?;
     let ghost_slug = p.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-    let slug = match existing {
-        Some(e) => e.row.slug.clone(),
-        None => {
-            let wanted = super::slug_from(ghost_slug.as_deref().unwrap_or_default(), &title_text)
-                .unwrap_or_else(|| format!("post-{}", p.id.0));
-            let given = slugs.post_slug(store, &wanted, None).await?;
-            if given != wanted {
-                report
-                    .renamed
-                    .push(Skipped { item: label.clone(), reason: format!("slug {wanted} was taken; now {given}") });
-            }
-            given
-        }
-    };
+    let old = ghost_slug.as_deref().unwrap_or_default();
+    let slug = super::story_slug(store, slugs, existing, old, &title_text, &p.id.0, &label, report).await?;
 
     // Status: nothing members-only, paid or e-mail-only becomes public.
     let published_at = p.published_at.as_ref().and_then(|v| time_of(v).ok().flatten());

@@ -15,8 +15,8 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
+use newsdesk_domain::SiteSettings;
 use newsdesk_domain::document::{Block, Figure};
-use newsdesk_domain::{SiteSettings, Title};
 use newsdesk_store::Store;
 use newsdesk_store::imports::ImportedPost;
 use newsdesk_store::posts::PostInput;
@@ -25,9 +25,7 @@ use newsdesk_store::redirects::{NewRedirect, RedirectTarget, normalize_path};
 use self::content::{AttachmentRef, Attachments};
 use self::wxr::{Channel, WxrItem, WxrReader};
 use super::files::Files;
-use super::{
-    BATCH, ImportError, ImportOptions, Progress, Report, Skipped, Slugs, SourceAuthor, SourceTag, clip, plain_text,
-};
+use super::{ImportError, ImportOptions, Progress, Report, Skipped, Slugs, SourceAuthor, SourceTag, clip, plain_text};
 
 /// The largest body an item may have (its stored HTML).
 const MAX_CONTENT_BYTES: usize = 2_000_000;
@@ -386,8 +384,7 @@ pub async fn import(
     let mut reader = WxrReader::new(BufReader::with_capacity(256 * 1024, file));
     reader.channel().map_err(|e| ImportError::File(e.0))?;
     let mut slugs = Slugs::default();
-    let mut batch: Vec<ImportedPost> = Vec::with_capacity(BATCH);
-    let mut batch_meta: Vec<(String, String, bool)> = Vec::with_capacity(BATCH);
+    let mut batch = super::Batch::default();
     let mut our_ids: HashMap<String, i64> = HashMap::new();
     let mut page_parents: Vec<(String, String)> = Vec::new();
     let wanted: std::collections::HashSet<&str> = plan.stories.iter().map(|(id, _)| id.as_str()).collect();
@@ -431,18 +428,14 @@ pub async fn import(
         old_paths.sort();
         old_paths.dedup();
         report.redirects += old_paths.iter().filter(|p| **p != format!("/{}/", input.slug)).count() as u64;
-        batch_meta.push((item.id.clone(), item.post_type.clone(), existing.is_some()));
-        batch.push(ImportedPost {
-            source_id: item.id.clone(),
-            existing_id: existing.map(|p| p.row.id),
-            input,
-            old_paths,
-        });
-        if batch.len() >= BATCH {
-            flush(store, &source, &mut batch, &mut batch_meta, &mut our_ids, &mut report, progress).await?;
+        let post =
+            ImportedPost { source_id: item.id.clone(), existing_id: existing.map(|p| p.row.id), input, old_paths };
+        batch.push(post, item.post_type == "page");
+        if batch.is_full() {
+            our_ids.extend(batch.write(store, &source, &mut report, progress).await?);
         }
     }
-    flush(store, &source, &mut batch, &mut batch_meta, &mut our_ids, &mut report, progress).await?;
+    our_ids.extend(batch.write(store, &source, &mut report, progress).await?);
     progress.finish();
 
     // The page hierarchy, once every page exists.
@@ -527,34 +520,6 @@ fn page_path(plan: &Plan, id: &str) -> Option<String> {
     normalize_path(&format!("/{}/", chain.join("/")))
 }
 
-/// Writes one batch and records what it became.
-async fn flush(
-    store: &Store,
-    source: &str,
-    batch: &mut Vec<ImportedPost>,
-    meta: &mut Vec<(String, String, bool)>,
-    our_ids: &mut HashMap<String, i64>,
-    report: &mut Report,
-    progress: &mut dyn Progress,
-) -> Result<(), ImportError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let ids = store.import_posts(source, batch, None).await?;
-    for ((wp_id, kind, existed), id) in meta.drain(..).zip(ids) {
-        our_ids.insert(wp_id, id);
-        let counts = if existed { &mut report.updated } else { &mut report.created };
-        if kind == "page" {
-            counts.pages += 1;
-        } else {
-            counts.posts += 1;
-        }
-    }
-    progress.advance(batch.len() as u64);
-    batch.clear();
-    Ok(())
-}
-
 /// One item as a story ready to write.
 #[allow(clippy::too_many_arguments)]
 async fn story(
@@ -631,30 +596,8 @@ async fn story(
     doc.normalize();
     let rendered = crate::documents::render_body(store, &doc).await?;
 
-    let title_text = plain_text(&item.title);
-    let title_text = if title_text.is_empty() {
-        report
-            .renamed
-            .push(Skipped { item: label.clone(), reason: "had no title; given \u{201c}Untitled\u{201d}".into() });
-        "Untitled".to_owned()
-    } else {
-        clip(&title_text, 300)
-    };
-    let title =
-        Title::parse("title", &title_text).map_err(|e| ImportError::File(format!("{label}: title: {}", e.message)))?;
-    let slug = match existing {
-        Some(p) => p.row.slug.clone(),
-        None => {
-            let wanted = super::slug_from(&item.slug, &title_text).unwrap_or_else(|| format!("post-{}", item.id));
-            let given = slugs.post_slug(store, &wanted, None).await?;
-            if given != wanted && !item.slug.is_empty() {
-                report
-                    .renamed
-                    .push(Skipped { item: label.clone(), reason: format!("slug {wanted} was taken; now {given}") });
-            }
-            given
-        }
-    };
+    let (title, title_text) = super::headline(&item.title, &label, report)?;
+    let slug = super::story_slug(store, slugs, existing, &item.slug, &title_text, &item.id, &label, report).await?;
     let (status, published_at) = match item.status.as_str() {
         "publish" => {
             let t = gmt_time(&item.date_gmt).ok().flatten().or_else(|| local_time(&item.date, tz));
