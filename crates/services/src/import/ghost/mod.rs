@@ -53,6 +53,67 @@ impl<'de> Deserialize<'de> for Id {
     }
 }
 
+/// The length of a string field, read without keeping it (`null` is 0).
+#[derive(Debug, Clone, Copy, Default)]
+struct Len(usize);
+
+impl<'de> Deserialize<'de> for Len {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Len;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or null")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Len, E> {
+                Ok(Len(v.trim().len()))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Len, E> {
+                Ok(Len(0))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Len, E> {
+                Ok(Len(0))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The lexical and mobiledoc sources of the posts that have no HTML, read in a second pass over the file that keeps
+/// only those (each other post's is dropped as soon as it is read).
+#[derive(Default)]
+struct Sources(HashMap<Id, (Option<String>, Option<String>)>);
+
+impl<'de> Deserialize<'de> for Sources {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Body {
+            id: Id,
+            html: Len,
+            lexical: Option<String>,
+            mobiledoc: Option<String>,
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Sources;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of posts")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Sources, A::Error> {
+                let mut out = HashMap::new();
+                while let Some(b) = seq.next_element::<Body>()? {
+                    if b.html.0 == 0 && (b.lexical.is_some() || b.mobiledoc.is_some()) {
+                        out.insert(b.id, (b.lexical, b.mobiledoc));
+                    }
+                }
+                Ok(Sources(out))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
 /// A flag: `true`/`false`, or MySQL's and SQLite's 0 and 1.
 #[derive(Debug, Clone, Copy, Default)]
 struct Flag(bool);
@@ -101,6 +162,9 @@ struct Data {
     settings: Vec<Setting>,
     roles: Vec<Role>,
     roles_users: Vec<RoleUser>,
+    /// Filled by [`read_sources`].
+    #[serde(skip)]
+    sources: Sources,
 }
 
 #[derive(Deserialize, Default)]
@@ -124,8 +188,10 @@ struct GhostPost {
     title: Option<String>,
     slug: Option<String>,
     html: Option<String>,
-    lexical: Option<String>,
-    mobiledoc: Option<String>,
+    /// Only the length: a post's lexical or mobiledoc source is read (by [`read_sources`]) when it has no HTML, so
+    /// an export of thousands of posts never holds every body twice.
+    lexical: Len,
+    mobiledoc: Len,
     feature_image: Option<String>,
     featured: Flag,
     #[serde(rename = "type")]
@@ -213,8 +279,40 @@ struct Setting {
     value: Option<Value>,
 }
 
-/// Reads the export: the one database in it.
+/// The second pass: the sources of the posts without HTML.
+fn read_sources(path: &Path) -> Result<Sources, ImportError> {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Posts {
+        posts: Sources,
+    }
+    #[derive(Deserialize)]
+    struct Db {
+        data: Posts,
+    }
+    #[derive(Deserialize)]
+    struct File {
+        db: Option<Vec<Db>>,
+        data: Option<Posts>,
+    }
+    let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|e| ImportError::File(format!("{shown}: {e}")))?;
+    let f: File = serde_json::from_reader(std::io::BufReader::with_capacity(256 * 1024, file))
+        .map_err(|e| ImportError::File(format!("{shown}: not a Ghost export ({e})")))?;
+    Ok(f.db.and_then(|mut d| (!d.is_empty()).then(|| d.swap_remove(0).data)).or(f.data).unwrap_or_default().posts)
+}
+
+/// Reads the export: the one database in it (and, when some posts have no HTML, their sources).
 fn read(path: &Path) -> Result<(Meta, Data), ImportError> {
+    let (meta, mut data) = read_data(path)?;
+    let html_less = |p: &GhostPost| p.html.as_deref().is_none_or(|h| h.trim().is_empty());
+    if data.posts.iter().any(|p| html_less(p) && (p.lexical.0 > 0 || p.mobiledoc.0 > 0)) {
+        data.sources = read_sources(path)?;
+    }
+    Ok((meta, data))
+}
+
+fn read_data(path: &Path) -> Result<(Meta, Data), ImportError> {
     let shown = path.display();
     let file = std::fs::File::open(path).map_err(|e| ImportError::File(format!("{shown}: {e}")))?;
     if file.metadata().map(|m| m.len()).unwrap_or(0) > MAX_EXPORT_BYTES {
@@ -366,16 +464,17 @@ fn plan(data: &Data, opts: &ImportOptions) -> Result<Plan, ImportError> {
             }
             Ok(_) => {}
         }
-        for (field, v) in [("html", &p.html), ("lexical", &p.lexical), ("mobiledoc", &p.mobiledoc)] {
-            if v.as_ref().is_some_and(|s| s.len() > MAX_CONTENT_BYTES) {
+        let html = p.html.as_ref().map_or(0, String::len);
+        for (field, len) in [("html", html), ("lexical", p.lexical.0), ("mobiledoc", p.mobiledoc.0)] {
+            if len > MAX_CONTENT_BYTES {
                 problems.push(format!(
                     "{label}: {field}: the body is {} KB; the longest a story can be is {} KB",
-                    v.as_ref().map_or(0, String::len) / 1000,
+                    len / 1000,
                     MAX_CONTENT_BYTES / 1000
                 ));
             }
         }
-        if let Err(e) = body_of(p) {
+        if let Err(e) = body_of(p, &data.sources) {
             problems.push(format!("{label}: {e}"));
         }
         let mut authors = plan.authors.get(&p.id).cloned().unwrap_or_default();
@@ -409,17 +508,18 @@ fn plan(data: &Data, opts: &ImportOptions) -> Result<Plan, ImportError> {
 }
 
 /// A post's body: its HTML, else its lexical or mobiledoc rendered.
-fn body_of(p: &GhostPost) -> Result<cards::Rendered, String> {
-    let some = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(ghost_url);
-    if let Some(html) = some(&p.html) {
+fn body_of(p: &GhostPost, sources: &Sources) -> Result<cards::Rendered, String> {
+    let some = |s: Option<&String>| s.map(|s| s.trim()).filter(|s| !s.is_empty()).map(ghost_url);
+    if let Some(html) = some(p.html.as_ref()) {
         let mut r = cards::Rendered::default();
         r.html(&html);
         return Ok(r);
     }
-    if let Some(l) = some(&p.lexical) {
+    let (lexical, mobiledoc) = sources.0.get(&p.id).map(|(l, m)| (l.as_ref(), m.as_ref())).unwrap_or_default();
+    if let Some(l) = some(lexical) {
         return lexical::render(&l);
     }
-    if let Some(m) = some(&p.mobiledoc) {
+    if let Some(m) = some(mobiledoc) {
         return mobiledoc::render(&m);
     }
     Ok(cards::Rendered::default())
@@ -536,7 +636,8 @@ pub async fn import(
             None => None,
         };
         let post_meta = plan.meta.get(&p.id).map(|i| &data.posts_meta[*i]);
-        let ctx = Story { plan: &plan, author_ids: &author_ids, tag_ids: &tag_ids, meta: post_meta };
+        let ctx =
+            Story { plan: &plan, author_ids: &author_ids, tag_ids: &tag_ids, meta: post_meta, sources: &data.sources };
         let (input, old_slug) =
             story(store, p, &ctx, &mut files, existing.as_ref(), &mut slugs, &mut dropped, &mut report).await?;
         let mut old_paths = Vec::new();
@@ -687,6 +788,7 @@ struct Story<'a> {
     author_ids: &'a HashMap<String, i64>,
     tag_ids: &'a HashMap<String, i64>,
     meta: Option<&'a PostMeta>,
+    sources: &'a Sources,
 }
 
 fn text(s: Option<&str>, max: usize) -> Option<String> {
@@ -707,7 +809,7 @@ async fn story(
     report: &mut Report,
 ) -> Result<(PostInput, Option<String>), ImportError> {
     let label = label(p);
-    let rendered = body_of(p).map_err(|e| ImportError::File(format!("{label}: {e}")))?;
+    let rendered = body_of(p, ctx.sources).map_err(|e| ImportError::File(format!("{label}: {e}")))?;
     for (card, n) in &rendered.dropped {
         *dropped.entry(card.clone()).or_default() += n;
     }
