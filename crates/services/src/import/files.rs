@@ -118,6 +118,21 @@ impl<'a> Files<'a> {
         self.by_key.iter()
     }
 
+    /// Counts the files stored in the report (created, or updated when an earlier run of `source` stored them) and
+    /// remembers the new ones for the next run.
+    pub async fn remember(&self, source: &str, report: &mut super::Report) -> Result<(), ImportError> {
+        let known = self.store.import_ids(source, "media").await?;
+        for (key, (id, _)) in &self.by_key {
+            if known.contains_key(key) {
+                report.updated.media += 1;
+            } else {
+                report.created.media += 1;
+                self.store.remember_import(source, "media", key, *id).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// What a key became, if it was stored.
     pub fn get(&self, key: &str) -> Option<(i64, String)> {
         self.by_key.get(key).cloned()

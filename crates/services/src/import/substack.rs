@@ -537,15 +537,7 @@ pub async fn import(
             report.notes.push(format!("{disabled} subscribers had turned Substack's mail off and were left out"));
         }
     }
-    let known_media = store.import_ids(&source, "media").await?;
-    for (key, (id, _)) in files.stored() {
-        if known_media.contains_key(key) {
-            report.updated.media += 1;
-        } else {
-            report.created.media += 1;
-            store.remember_import(&source, "media", key, *id).await?;
-        }
-    }
+    files.remember(&source, &mut report).await?;
     Ok(report)
 }
 

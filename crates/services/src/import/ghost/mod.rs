@@ -667,14 +667,8 @@ pub async fn import(
         status: 301,
         source: source.clone(),
     };
-    let known_media = store.import_ids(&source, "media").await?;
-    for (key, (id, url)) in files.stored() {
-        if known_media.contains_key(key) {
-            report.updated.media += 1;
-        } else {
-            report.created.media += 1;
-            store.remember_import(&source, "media", key, *id).await?;
-        }
+    files.remember(&source, &mut report).await?;
+    for (key, (_, url)) in files.stored() {
         if !key.starts_with("http") {
             redirects.push(redirect(format!("/content/{key}"), RedirectTarget::Path(url.clone())));
             if let Some(served) = key.rsplit_once("_o.").map(|(stem, ext)| format!("/content/{stem}.{ext}")) {
