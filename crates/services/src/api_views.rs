@@ -3,9 +3,10 @@
 
 use newsdesk_store::posts::Post;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::Context;
-use crate::views::{feed_item_view, post_view};
+use crate::views::{author_view, feed_item_view, image_view, post_view};
 
 /// An absolute URL on this site.
 pub fn absolute(state: &Context, path: &str) -> String {
@@ -18,7 +19,7 @@ pub fn rfc3339(ts: Option<i64>) -> Option<String> {
 }
 
 /// A post as the JSON API shows it, in every response that carries one.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ApiPost {
     pub id: i64,
     #[serde(rename = "type")]
@@ -30,6 +31,7 @@ pub struct ApiPost {
     pub html: String,
     pub markdown: String,
     /// The body in the document model (`docs/document.md`).
+    #[schema(value_type = Object)]
     pub document: serde_json::Value,
     pub status: String,
     pub published_at: Option<String>,
@@ -46,7 +48,7 @@ pub struct ApiPost {
     pub meta_description: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ApiAuthor {
     pub id: i64,
     pub name: String,
@@ -56,7 +58,7 @@ pub struct ApiAuthor {
     pub url: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ApiTag {
     pub id: i64,
     pub name: String,
@@ -66,7 +68,7 @@ pub struct ApiTag {
     pub internal: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ApiImage {
     pub id: i64,
     pub url: String,
@@ -78,7 +80,7 @@ pub struct ApiImage {
 }
 
 /// A News Feed item as the JSON API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ApiFeedItem {
     pub id: i64,
     pub headline: String,
@@ -164,5 +166,313 @@ pub fn feed_item(state: &Context, f: &newsdesk_store::feed::FeedItem) -> ApiFeed
         tag: v.tag_name,
         author: v.author_name,
         retraction_note: v.retraction_note,
+    }
+}
+
+/// Where a list is: page `page` of `pages`, `limit` to a page, `total` in all.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageMeta {
+    pub page: i64,
+    pub limit: i64,
+    pub pages: i64,
+    pub total: i64,
+}
+
+impl PageMeta {
+    pub fn new(page: i64, limit: i64, total: i64) -> PageMeta {
+        PageMeta { page, limit, pages: ((total + limit - 1) / limit.max(1)).max(1), total }
+    }
+}
+
+/// An author or desk with its bio and portrait.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiAuthorProfile {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    /// "person" or "desk".
+    pub kind: String,
+    pub bio: Option<String>,
+    pub url: String,
+    /// The portrait's address.
+    pub photo: Option<String>,
+}
+
+pub fn author(
+    state: &Context,
+    a: &newsdesk_store::authors::Author,
+    photo: Option<&newsdesk_store::media::Media>,
+) -> ApiAuthorProfile {
+    let v = author_view(a);
+    ApiAuthorProfile {
+        url: absolute(state, &v.url),
+        photo: photo.map(|m| absolute(state, &image_view(m, None, None, None).src)),
+        id: v.id,
+        name: v.name,
+        slug: v.slug,
+        kind: v.kind,
+        bio: v.bio,
+    }
+}
+
+/// A tag with its description (and, in the list, how many published stories carry it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiTagInfo {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    pub url: String,
+    /// An internal tag (`#name`): for staff and tools, never shown to readers.
+    pub internal: bool,
+    /// Published stories with the tag (in `GET /tags` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_count: Option<i64>,
+}
+
+pub fn tag(state: &Context, t: &newsdesk_store::tags::Tag) -> ApiTagInfo {
+    tag_info(state, t.id, &t.slug, &t.name, t.description.as_deref(), None)
+}
+
+pub fn tag_counted(state: &Context, t: &newsdesk_store::tags::TagWithCount) -> ApiTagInfo {
+    tag_info(state, t.id, &t.slug, &t.name, t.description.as_deref(), Some(t.post_count))
+}
+
+fn tag_info(
+    state: &Context,
+    id: i64,
+    slug: &str,
+    name: &str,
+    description: Option<&str>,
+    count: Option<i64>,
+) -> ApiTagInfo {
+    ApiTagInfo {
+        id,
+        name: name.to_owned(),
+        slug: slug.to_owned(),
+        description: description.map(str::to_owned),
+        url: absolute(state, &format!("/tag/{slug}/")),
+        internal: newsdesk_store::tags::is_internal(name),
+        post_count: count,
+    }
+}
+
+/// A file of the media library.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiMedia {
+    pub id: i64,
+    /// "image", "audio" or "document".
+    pub kind: String,
+    pub mime: String,
+    pub url: String,
+    pub width: i64,
+    pub height: i64,
+    pub size_bytes: i64,
+    /// The name it was uploaded under.
+    pub name: String,
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    pub focal: ApiFocal,
+    /// How many stories use it (in the list only).
+    pub used_in: Option<i64>,
+    /// The `srcset` of its renditions (images).
+    pub srcset: Option<String>,
+    pub created_at: Option<String>,
+}
+
+/// A focal point, in per cent from the left and from the top.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiFocal {
+    pub x: i64,
+    pub y: i64,
+}
+
+pub fn media(state: &Context, m: &newsdesk_store::media::Media, used_in: Option<i64>) -> ApiMedia {
+    let (url, srcset) = if m.kind == "image" {
+        let view = image_view(m, None, None, None);
+        (absolute(state, &view.src), Some(view.srcset))
+    } else {
+        (absolute(state, &format!("/media/{}/original.{}", m.file_key, crate::media::original_ext(&m.mime))), None)
+    };
+    ApiMedia {
+        id: m.id,
+        kind: m.kind.clone(),
+        mime: m.mime.clone(),
+        url,
+        width: m.width,
+        height: m.height,
+        size_bytes: m.size_bytes,
+        name: m.original_name.clone(),
+        alt: m.alt.clone(),
+        caption: m.caption.clone(),
+        credit: m.credit.clone(),
+        focal: ApiFocal { x: m.focal_x, y: m.focal_y },
+        used_in,
+        srcset,
+        created_at: rfc3339(Some(m.created_at)),
+    }
+}
+
+/// An entry of a story's corrections log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiCorrection {
+    pub id: i64,
+    pub post_id: i64,
+    /// "correction" or "update".
+    pub kind: String,
+    pub body: String,
+    pub created_at: Option<String>,
+}
+
+pub fn correction(c: &newsdesk_store::corrections::Correction) -> ApiCorrection {
+    ApiCorrection {
+        id: c.id,
+        post_id: c.post_id,
+        kind: c.kind.clone(),
+        body: c.body.clone(),
+        created_at: rfc3339(Some(c.created_at)),
+    }
+}
+
+/// An old address and where it leads.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiRedirect {
+    pub id: i64,
+    pub from: String,
+    /// The path it leads to now; null for a story that is not published.
+    pub to: Option<String>,
+    /// 301, 302, 307 or 308.
+    pub status: i64,
+    /// Who made it: "manual", "slug_change", an importer…
+    pub source: String,
+    pub created_at: Option<String>,
+}
+
+pub fn redirect(r: &newsdesk_store::redirects::Redirect) -> ApiRedirect {
+    ApiRedirect {
+        id: r.id,
+        from: r.from_path.clone(),
+        to: r.target_path(),
+        status: r.status,
+        source: r.source.clone(),
+        created_at: rfc3339(Some(r.created_at)),
+    }
+}
+
+/// A newsletter with its sender.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiNewsletter {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// "public" (offered on the signup forms) or "hidden".
+    pub visibility: String,
+    pub cadence: Option<String>,
+    pub sender_name: Option<String>,
+    pub sender_email: Option<String>,
+    pub reply_to: Option<String>,
+    pub sort_order: i64,
+    /// Confirmed subscribers (in `GET /newsletters` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed_subscribers: Option<i64>,
+}
+
+pub fn newsletter(n: &newsdesk_store::newsletters::Newsletter, confirmed: Option<i64>) -> ApiNewsletter {
+    ApiNewsletter {
+        id: n.id,
+        slug: n.slug.clone(),
+        name: n.name.clone(),
+        description: n.description.clone(),
+        visibility: n.visibility.clone(),
+        cadence: n.cadence.clone(),
+        sender_name: n.sender_name.clone(),
+        sender_email: n.sender_email.clone(),
+        reply_to: n.reply_to.clone(),
+        sort_order: n.sort_order,
+        confirmed_subscribers: confirmed,
+    }
+}
+
+/// A subscriber of one newsletter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiSubscriber {
+    pub id: i64,
+    pub email: String,
+    pub name: Option<String>,
+    /// "pending", "confirmed", "unsubscribed", "bounced" or "complained".
+    pub status: String,
+    pub created_at: Option<String>,
+    pub confirmed_at: Option<String>,
+    pub unsubscribed_at: Option<String>,
+}
+
+pub fn subscriber(r: &newsdesk_store::subscribers::SubscriptionRow) -> ApiSubscriber {
+    ApiSubscriber {
+        id: r.id,
+        email: r.email.clone(),
+        name: r.name.clone(),
+        status: r.status.clone(),
+        created_at: rfc3339(Some(r.created_at)),
+        confirmed_at: rfc3339(r.confirmed_at),
+        unsubscribed_at: rfc3339(r.unsubscribed_at),
+    }
+}
+
+/// A newsletter issue and its send.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiIssue {
+    pub id: i64,
+    pub newsletter_id: i64,
+    /// "post" (one article) or "digest".
+    pub kind: String,
+    pub subject: String,
+    /// "queued", "sending", "paused", "sent", "cancelled" or "failed".
+    pub status: String,
+    pub stop_reason: Option<String>,
+    pub created_at: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub progress: ApiProgress,
+}
+
+/// How far a send is, by delivery state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiProgress {
+    pub total: i64,
+    pub queued: i64,
+    pub sending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub bounced: i64,
+    pub skipped: i64,
+    pub remaining: i64,
+    /// Messages per second over the last minute of sending.
+    pub rate_per_second: f64,
+}
+
+pub fn issue(i: &newsdesk_store::issues::Issue, p: &newsdesk_store::issues::Progress) -> ApiIssue {
+    ApiIssue {
+        id: i.id,
+        newsletter_id: i.newsletter_id,
+        kind: i.kind.clone(),
+        subject: i.subject.clone(),
+        status: i.status.clone(),
+        stop_reason: i.stop_reason.clone(),
+        created_at: rfc3339(Some(i.created_at)),
+        started_at: rfc3339(i.started_at),
+        finished_at: rfc3339(i.finished_at),
+        progress: ApiProgress {
+            total: p.total,
+            queued: p.queued,
+            sending: p.sending,
+            sent: p.sent,
+            failed: p.failed,
+            bounced: p.bounced,
+            skipped: p.skipped,
+            remaining: p.remaining(),
+            rate_per_second: p.rate,
+        },
     }
 }

@@ -152,6 +152,29 @@ impl Store {
         Ok((rows, total))
     }
 
+    /// One subscriber's subscription to a newsletter.
+    pub async fn subscription(&self, newsletter_id: i64, subscriber_id: i64) -> StoreResult<Option<SubscriptionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT s.id, s.email, s.name, x.status, x.created_at, x.confirmed_at, x.unsubscribed_at
+             FROM subscriptions x JOIN subscribers s ON s.id = x.subscriber_id
+             WHERE x.newsletter_id = $1 AND x.subscriber_id = $2",
+        )
+        .bind(newsletter_id)
+        .bind(subscriber_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Sets (or, with `None`, clears) a subscriber's name.
+    pub async fn rename_subscriber(&self, subscriber_id: i64, name: Option<&str>) -> StoreResult<()> {
+        sqlx::query("UPDATE subscribers SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(subscriber_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// How many confirmed subscribers a newsletter has (on the `(newsletter_id, status)` index).
     pub async fn confirmed_count(&self, newsletter_id: i64) -> StoreResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM subscriptions WHERE newsletter_id = $1 AND status = 'confirmed'")

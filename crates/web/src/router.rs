@@ -4,6 +4,10 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
+
 use crate::forms::limits;
 use crate::routes::{admin, api, ghost, public};
 use crate::state::AppState;
@@ -12,6 +16,12 @@ use crate::state::AppState;
 /// `limits::PUBLIC_FORM` on the public site).
 fn uploads() -> DefaultBodyLimit {
     DefaultBodyLimit::max(limits::UPLOAD)
+}
+
+/// API routes that take a file.
+fn with_uploads(routes: UtoipaMethodRouter<AppState>) -> UtoipaMethodRouter<AppState> {
+    let (schemas, paths, method_router) = routes;
+    (schemas, paths, method_router.layer(uploads()))
 }
 
 pub fn router(state: AppState) -> Router {
@@ -89,48 +99,46 @@ pub fn router(state: AppState) -> Router {
         .fallback(public::fallback)
         .layer(DefaultBodyLimit::max(limits::FORM));
 
-    let api = Router::new()
-        .route("/posts", get(api::posts::list).post(api::posts::create))
-        .route(
-            "/posts/{key}",
-            get(api::posts::show).put(api::posts::update).patch(api::posts::update).delete(api::posts::delete),
-        )
-        .route("/posts/{key}/publish", post(api::posts::publish))
-        .route("/media", get(api::media::list).post(api::media::upload).layer(uploads()))
-        .route("/media/{id}", get(api::media::show).patch(api::media::update).delete(api::media::delete))
-        .route("/feed-items", get(api::feed_items::list).post(api::feed_items::create))
-        .route("/feed-items/{id}", get(api::feed_items::show).patch(api::feed_items::update))
-        .route("/feed-items/{id}/retract", post(api::feed_items::retract))
-        .route("/authors", get(api::taxonomy::authors).post(api::taxonomy::create_author))
-        .route(
-            "/authors/{slug}",
-            get(api::taxonomy::author).patch(api::taxonomy::update_author).delete(api::taxonomy::delete_author),
-        )
-        .route("/tags", get(api::taxonomy::tags).post(api::taxonomy::create_tag))
-        .route(
-            "/tags/{slug}",
-            get(api::taxonomy::tag).patch(api::taxonomy::update_tag).delete(api::taxonomy::delete_tag),
-        )
-        .route("/posts/{key}/corrections", post(api::corrections::add_correction))
-        .route("/curation", get(api::curation::curation_state))
-        .route("/curation/home", axum::routing::put(api::curation::set_home))
-        .route("/curation/picks", post(api::curation::add_pick))
-        .route("/curation/picks/{id}", axum::routing::delete(api::curation::remove_pick))
-        .route("/redirects", get(api::redirects::list).post(api::redirects::create))
-        .route("/redirects/export", get(api::redirects::export))
-        .route("/redirects/import", post(api::redirects::import))
-        .route("/redirects/{id}", axum::routing::delete(api::redirects::delete))
-        .route("/newsletters", get(api::newsletters::newsletters).post(api::newsletters::create_newsletter))
-        .route("/newsletters/{slug}", axum::routing::patch(api::newsletters::update_newsletter))
-        .route("/newsletters/{slug}/subscribers", get(api::newsletters::list).post(api::newsletters::add))
-        .route("/newsletters/{slug}/subscribers/unsubscribe", post(api::newsletters::unsubscribe))
-        .route("/newsletters/{slug}/subscribers/import", post(api::newsletters::import))
-        .route("/newsletters/{slug}/subscribers/export", get(api::newsletters::export))
-        .route("/newsletters/{slug}/issues", post(api::issues::create))
-        .route("/newsletters/{slug}/issues/test", post(api::issues::test))
-        .route("/issues/{id}", get(api::issues::show))
-        .route("/issues/{id}/{action}", post(api::issues::control))
-        .route("/mail/events", post(api::mail_events::receive))
+    // The JSON API: each `routes!` registers handlers together with their OpenAPI entries (`api::openapi`).
+    let (api, document) = OpenApiRouter::with_openapi(api::openapi::ApiDoc::openapi())
+        .routes(routes!(api::posts::list, api::posts::create))
+        .routes(routes!(api::posts::show, api::posts::replace, api::posts::update, api::posts::delete))
+        .routes(routes!(api::posts::publish))
+        .routes(routes!(api::corrections::add_correction))
+        .routes(with_uploads(routes!(api::media::list, api::media::upload)))
+        .routes(routes!(api::media::show, api::media::update, api::media::delete))
+        .routes(routes!(api::feed_items::list, api::feed_items::create))
+        .routes(routes!(api::feed_items::show, api::feed_items::update))
+        .routes(routes!(api::feed_items::retract))
+        .routes(routes!(api::taxonomy::authors, api::taxonomy::create_author))
+        .routes(routes!(api::taxonomy::author, api::taxonomy::update_author, api::taxonomy::delete_author))
+        .routes(routes!(api::taxonomy::tags, api::taxonomy::create_tag))
+        .routes(routes!(api::taxonomy::tag, api::taxonomy::update_tag, api::taxonomy::delete_tag))
+        .routes(routes!(api::curation::curation_state))
+        .routes(routes!(api::curation::set_home))
+        .routes(routes!(api::curation::add_pick))
+        .routes(routes!(api::curation::remove_pick))
+        .routes(routes!(api::redirects::list, api::redirects::create))
+        .routes(routes!(api::redirects::export))
+        .routes(routes!(api::redirects::import))
+        .routes(routes!(api::redirects::delete))
+        .routes(routes!(api::newsletters::newsletters, api::newsletters::create_newsletter))
+        .routes(routes!(api::newsletters::update_newsletter))
+        .routes(routes!(api::newsletters::list, api::newsletters::add))
+        .routes(routes!(api::newsletters::update))
+        .routes(routes!(api::newsletters::unsubscribe))
+        .routes(routes!(api::newsletters::import))
+        .routes(routes!(api::newsletters::export))
+        .routes(routes!(api::issues::create))
+        .routes(routes!(api::issues::test))
+        .routes(routes!(api::issues::show))
+        .routes(routes!(api::issues::pause))
+        .routes(routes!(api::issues::resume))
+        .routes(routes!(api::issues::cancel))
+        .routes(routes!(api::mail_events::receive))
+        .split_for_parts();
+    let api = api
+        .route("/openapi.json", get(api::openapi::handler(document)))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(limits::FORM))
         .layer(axum::middleware::from_fn(api::json_errors));

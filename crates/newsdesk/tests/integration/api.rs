@@ -396,6 +396,52 @@ async fn subscribers_over_the_api() {
         assert_eq!(ledger[0].1.as_deref(), Some("API token “crm”"), "{ledger:?}");
         assert_eq!(ledger.last().unwrap().0, "api_unsubscribe");
         assert_eq!(c.get(url("/newsletters/nope/subscribers")).bearer_auth(&token).send().await.unwrap().status(), 404);
+
+        // PATCH: a pending subscriber renamed, refused changes that change nothing, then confirmed on a source.
+        let bo = app.store.subscriber_by_email("bo@example.net").await.unwrap().unwrap().id;
+        let patch = |id: i64, body: serde_json::Value| {
+            c.patch(url(&format!("/newsletters/morning-ledger/subscribers/{id}")))
+                .bearer_auth(token.clone())
+                .json(&body)
+                .send()
+        };
+        let r = patch(bo, serde_json::json!({"name": "Bo Marsh"})).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let j: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            (j["subscriber"]["name"].as_str(), j["subscriber"]["status"].as_str()),
+            (Some("Bo Marsh"), Some("pending"))
+        );
+        for (body, code) in [
+            (serde_json::json!({"status": "confirmed", "name": "Not Kept"}), "invalid"),
+            (serde_json::json!({"status": "bounced"}), "invalid"),
+            (serde_json::json!({"name": "Two\nlines"}), "control_characters"),
+        ] {
+            let r = patch(bo, body.clone()).await.unwrap();
+            assert_eq!(r.status(), 422, "{body}");
+            assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"], code, "{body}");
+        }
+        let r = patch(bo, serde_json::json!({"nickname": "x"})).await.unwrap();
+        assert_eq!(r.status(), 400, "unknown fields are refused");
+        let row = app.store.subscriber_by_email("bo@example.net").await.unwrap().unwrap();
+        assert_eq!(row.name.as_deref(), Some("Bo Marsh"), "a refused change changes nothing");
+        let r = patch(bo, serde_json::json!({"status": "confirmed", "source": "Asked at the front desk, 2 June"}))
+            .await
+            .unwrap();
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["subscriber"]["status"], "confirmed");
+        let r = patch(bo, serde_json::json!({"status": "unsubscribed", "name": ""})).await.unwrap();
+        let j: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            (j["subscriber"]["status"].as_str(), j["subscriber"]["name"].as_str()),
+            (Some("unsubscribed"), None)
+        );
+        assert_eq!(patch(999_999, serde_json::json!({"name": "X"})).await.unwrap().status(), 404);
+        let ledger: Vec<String> = sqlx::query_scalar("SELECT action FROM consent_ledger WHERE email = $1 ORDER BY id")
+            .bind("bo@example.net")
+            .fetch_all(&app.store.pool)
+            .await
+            .unwrap();
+        assert_eq!(ledger.last().map(String::as_str), Some("api_unsubscribe"), "{ledger:?}");
     }
 }
 

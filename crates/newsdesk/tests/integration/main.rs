@@ -4,6 +4,7 @@
 
 mod admin;
 mod api;
+mod api_docs;
 mod archive;
 mod audio;
 mod cli;

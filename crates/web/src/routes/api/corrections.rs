@@ -6,21 +6,33 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use newsdesk_services::api_views::ApiCorrection;
 use newsdesk_services::posts;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{ApiAuth, ApiPath, json_body};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
-struct CorrectionBody {
+/// A correction or update for a story's log.
+#[derive(Deserialize, ToSchema)]
+pub struct CorrectionBody {
     /// "correction" (the default) or "update".
     kind: Option<String>,
     body: String,
 }
 
-/// `POST /posts/{id or slug}/corrections` `{"kind": "correction"|"update", "body"}`: appended to the story's log.
+/// The entry as it is in the log.
+#[derive(Serialize, ToSchema)]
+pub struct CorrectionAnswer {
+    correction: ApiCorrection,
+}
+
+/// Appends a correction or update to a published story's log.
+#[utoipa::path(post, path = "/posts/{key}/corrections", tag = "posts", request_body = CorrectionBody, security(("token" = [])),
+    params(("key" = String, Path, description = "The post's id or slug")),
+    responses((status = 201, description = "Appended", body = CorrectionAnswer)))]
 #[tracing::instrument(skip_all, name = "api.corrections.create")]
 pub async fn add_correction(
     State(state): State<AppState>,
@@ -38,9 +50,6 @@ pub async fn add_correction(
     state.refresh_version().await;
     let list = state.store.corrections_for(&[id]).await?.remove(&id).unwrap_or_default();
     let c = list.last().ok_or_else(|| ApiError::not_found("correction"))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({ "correction": { "id": c.id, "post_id": id, "kind": c.kind, "body": c.body, "created_at": super::rfc3339(Some(c.created_at)) } })),
-    )
+    Ok((StatusCode::CREATED, Json(CorrectionAnswer { correction: newsdesk_services::api_views::correction(c) }))
         .into_response())
 }

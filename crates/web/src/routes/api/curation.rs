@@ -7,35 +7,57 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use newsdesk_services::curation;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::taxonomy::need_taxonomy;
 use super::{ApiAuth, ApiPath, json_body};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// `GET /curation`: the home page's slots and the Editors' Picks, in order.
-pub async fn curation_state(State(state): State<AppState>, auth: ApiAuth) -> Result<Json<serde_json::Value>, ApiError> {
+/// The home page's filled slots and the Editors' Picks.
+#[derive(Serialize, ToSchema)]
+pub struct Curation {
+    /// Slot name (`lead`, `top1`…`top4`) to the id of the published story in it; empty slots are absent.
+    home: std::collections::BTreeMap<String, i64>,
+    /// The Editors' Picks, in order.
+    picks: Vec<Pick>,
+}
+
+/// A story among the Editors' Picks.
+#[derive(Serialize, ToSchema)]
+pub struct Pick {
+    id: i64,
+    slug: String,
+    title: String,
+}
+
+/// The home page's slots and the Editors' Picks, in order (editors).
+#[utoipa::path(get, path = "/curation", tag = "curation", security(("token" = [])),
+    responses((status = 200, description = "The curation", body = Curation)))]
+pub async fn curation_state(State(state): State<AppState>, auth: ApiAuth) -> Result<Json<Curation>, ApiError> {
     need_taxonomy(&auth)?;
-    let slots: serde_json::Map<String, serde_json::Value> =
-        state.store.home_slots().await?.into_iter().map(|(slot, id)| (slot, id.into())).collect();
-    let picks: Vec<serde_json::Value> = state
+    let home = state.store.home_slots().await?.into_iter().collect();
+    let picks = state
         .store
         .editors_picks()
         .await?
         .iter()
-        .map(|p| serde_json::json!({ "id": p.row.id, "slug": p.row.slug, "title": p.row.title }))
+        .map(|p| Pick { id: p.row.id, slug: p.row.slug.clone(), title: p.row.title.clone() })
         .collect();
-    Ok(Json(serde_json::json!({ "home": slots, "picks": picks })))
+    Ok(Json(Curation { home, picks }))
 }
 
-#[derive(Deserialize)]
-struct PickBody {
+/// A story to add to the Editors' Picks.
+#[derive(Deserialize, ToSchema)]
+pub struct PickBody {
     /// Id, slug or URL of a published story.
     post: String,
 }
 
-/// `POST /curation/picks` `{"post"}`: adds a story to the end of the Editors' Picks.
+/// Adds a published story to the end of the Editors' Picks (editors).
+#[utoipa::path(post, path = "/curation/picks", tag = "curation", request_body = PickBody, security(("token" = [])),
+    responses((status = 200, description = "The curation, as `GET /curation`", body = Curation)))]
 #[tracing::instrument(skip_all, name = "api.curation.add_pick")]
 pub async fn add_pick(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
     let b: PickBody = json_body(&bytes, "pick")?;
@@ -44,7 +66,10 @@ pub async fn add_pick(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes
     Ok(curation_state(State(state), auth).await?.into_response())
 }
 
-/// `DELETE /curation/picks/{post_id}`.
+/// Takes a story off the Editors' Picks (editors).
+#[utoipa::path(delete, path = "/curation/picks/{id}", tag = "curation", security(("token" = [])),
+    params(("id" = i64, Path, description = "The story's id")),
+    responses((status = 204, description = "Taken off")))]
 #[tracing::instrument(skip_all, name = "api.curation.remove_pick")]
 pub async fn remove_pick(
     State(state): State<AppState>,
@@ -56,7 +81,11 @@ pub async fn remove_pick(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `PUT /curation/home` `{"lead": 12, "top_1": null, …}`: the slots given are set (a post id) or emptied (`null`).
+/// Fills (a post id) or empties (`null`) the home page's slots given; the others stay (editors).
+#[utoipa::path(put, path = "/curation/home", tag = "curation", security(("token" = [])),
+    request_body(content = std::collections::BTreeMap<String, Option<i64>>, description = "Slot name (`lead`, `top1`…`top4`) to a post id or null"),
+    responses((status = 200, description = "The curation, as `GET /curation`", body = Curation),
+        (status = 422, description = "`invalid`: not a slot")))]
 #[tracing::instrument(skip_all, name = "api.curation.home")]
 pub async fn set_home(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
     let b: serde_json::Map<String, serde_json::Value> = json_body(&bytes, "home slots")?;

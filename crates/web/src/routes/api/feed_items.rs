@@ -5,7 +5,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use newsdesk_services::api_views::ApiFeedItem;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiAuth, ApiPath, ApiQuery};
 use crate::error::ApiError;
@@ -19,45 +21,78 @@ async fn changed(state: &AppState, id: i64, status: StatusCode) -> Result<Respon
     state.refresh_version().await;
     state.notify_feed().await;
     let item = state.store.feed_item(id).await?.ok_or_else(|| ApiError::not_found("feed item"))?;
-    Ok((status, Json(serde_json::json!({ "feed_item": item_json(state, &item) }))).into_response())
+    Ok((status, Json(FeedItemAnswer { feed_item: item_json(state, &item) })).into_response())
 }
 
-#[derive(Deserialize)]
+/// One News Feed item.
+#[derive(Serialize, ToSchema)]
+pub struct FeedItemAnswer {
+    feed_item: ApiFeedItem,
+}
+
+/// Items, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct FeedItemList {
+    feed_items: Vec<ApiFeedItem>,
+    meta: FeedMeta,
+}
+
+/// Where the next page starts.
+#[derive(Serialize, ToSchema)]
+pub struct FeedMeta {
+    /// Send as `before` for the next page; null on the last one.
+    next_before: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Items older than this id.
     before: Option<i64>,
+    /// 1 to 100; 25 when absent.
     limit: Option<i64>,
 }
 
+/// The News Feed, newest first (public).
+#[utoipa::path(get, path = "/feed-items", tag = "feed", params(ListQuery), security((), ("token" = [])),
+    responses((status = 200, description = "Items", body = FeedItemList)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<FeedItemList>, ApiError> {
     let limit = q.limit.unwrap_or(25).clamp(1, 100);
     let items = state.store.feed_items(q.before, limit).await?;
     let next = (items.len() as i64 == limit).then(|| items.last().map(|i| i.id)).flatten();
-    Ok(Json(serde_json::json!({
-        "feed_items": items.iter().map(|i| item_json(&state, i)).collect::<Vec<_>>(),
-        "meta": { "next_before": next },
-    })))
+    Ok(Json(FeedItemList {
+        feed_items: items.iter().map(|i| item_json(&state, i)).collect(),
+        meta: FeedMeta { next_before: next },
+    }))
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+/// One item (public).
+#[utoipa::path(get, path = "/feed-items/{id}", tag = "feed", security((), ("token" = [])),
+    params(("id" = i64, Path, description = "The item's id")),
+    responses((status = 200, description = "The item", body = FeedItemAnswer)))]
+pub async fn show(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<FeedItemAnswer>, ApiError> {
     let item = state.store.feed_item(id).await?.ok_or_else(|| ApiError::not_found("feed item"))?;
-    Ok(Json(serde_json::json!({ "feed_item": item_json(&state, &item) })))
+    Ok(Json(FeedItemAnswer { feed_item: item_json(&state, &item) }))
 }
 
-#[derive(Deserialize)]
+/// A News Feed item's fields; on a change, absent fields keep their value.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemBody {
+    /// Up to 200 characters.
     headline: Option<String>,
+    /// One paragraph, up to 1,000 characters.
     summary: Option<String>,
+    /// A link elsewhere (http or https).
     url: Option<String>,
     /// Slug or id of one of our published articles.
     article: Option<String>,
+    /// A tag's slug.
     tag: Option<String>,
+    /// An author's name or slug.
     author: Option<String>,
 }
 
@@ -85,6 +120,9 @@ async fn author_id(state: &AppState, author: Option<&str>) -> Result<Option<i64>
     }
 }
 
+/// Posts an item; open pages show it at once (authors and above).
+#[utoipa::path(post, path = "/feed-items", tag = "feed", request_body = ItemBody, security(("token" = [])),
+    responses((status = 201, description = "Posted", body = FeedItemAnswer), (status = 422, description = "A field is not valid")))]
 #[tracing::instrument(skip_all, name = "api.feed_items.create")]
 pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
     let b = parse_body(&bytes)?;
@@ -101,7 +139,10 @@ pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) 
     changed(&state, id, StatusCode::CREATED).await
 }
 
-/// Absent fields keep their values.
+/// Edits an item (editors); absent fields keep their value.
+#[utoipa::path(patch, path = "/feed-items/{id}", tag = "feed", request_body = ItemBody, security(("token" = [])),
+    params(("id" = i64, Path, description = "The item's id")),
+    responses((status = 200, description = "Changed", body = FeedItemAnswer), (status = 409, description = "`retracted`")))]
 #[tracing::instrument(skip_all, name = "api.feed_items.update", fields(feed_items.id = id))]
 pub async fn update(
     State(state): State<AppState>,
@@ -127,11 +168,17 @@ pub async fn update(
     changed(&state, id, StatusCode::OK).await
 }
 
-#[derive(Deserialize)]
+/// Why the item is retracted.
+#[derive(Deserialize, ToSchema)]
 pub struct RetractBody {
+    /// 1 to 500 characters, shown with the item.
     note: String,
 }
 
+/// Retracts an item (editors): it stays, marked retracted with the note.
+#[utoipa::path(post, path = "/feed-items/{id}/retract", tag = "feed", request_body = RetractBody, security(("token" = [])),
+    params(("id" = i64, Path, description = "The item's id")),
+    responses((status = 200, description = "Retracted", body = FeedItemAnswer), (status = 422, description = "`note_invalid`")))]
 #[tracing::instrument(skip_all, name = "api.feed_items.retract", fields(feed_items.id = id))]
 pub async fn retract(
     State(state): State<AppState>,

@@ -7,10 +7,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use newsdesk_services::api_views::{self, ApiIssue};
 use newsdesk_services::issues;
 use newsdesk_store::issues::IssueControl;
 use newsdesk_store::mail::MailPayload;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{ApiAuth, ApiPath, json_body};
 use crate::error::ApiError;
@@ -24,9 +26,11 @@ fn need(auth: &ApiAuth) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Deserialize)]
-struct IssueBody {
+/// An issue: one article, or a digest of up to 12.
+#[derive(Deserialize, ToSchema)]
+pub struct IssueBody {
     /// Ids or slugs of published articles, in order.
+    #[schema(value_type = Vec<PostKey>)]
     posts: Vec<serde_json::Value>,
     #[serde(default)]
     subject: String,
@@ -37,6 +41,28 @@ struct IssueBody {
     key: String,
     /// For a test copy: where it goes.
     #[serde(default)]
+    to: String,
+}
+
+/// A post's id or slug.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+pub enum PostKey {
+    Id(i64),
+    Slug(String),
+}
+
+/// One issue.
+#[derive(Serialize, ToSchema)]
+pub struct IssueAnswer {
+    issue: ApiIssue,
+}
+
+/// A test copy on its way.
+#[derive(Serialize, ToSchema)]
+pub struct TestQueued {
+    queued: bool,
     to: String,
 }
 
@@ -69,21 +95,19 @@ async fn parts(
     Ok((b, n, ids, posts))
 }
 
-async fn issue_json(state: &AppState, id: i64) -> Result<serde_json::Value, ApiError> {
+async fn issue_json(state: &AppState, id: i64) -> Result<IssueAnswer, ApiError> {
     let issue = state.store.issue(id).await?.ok_or_else(|| ApiError::not_found("issue"))?;
     let p = state.store.issue_progress(id).await?;
-    Ok(serde_json::json!({
-        "id": issue.id, "newsletter_id": issue.newsletter_id, "kind": issue.kind, "subject": issue.subject,
-        "status": issue.status, "stop_reason": issue.stop_reason,
-        "created_at": super::rfc3339(Some(issue.created_at)), "started_at": super::rfc3339(issue.started_at),
-        "finished_at": super::rfc3339(issue.finished_at),
-        "progress": { "total": p.total, "queued": p.queued, "sending": p.sending, "sent": p.sent, "failed": p.failed,
-            "bounced": p.bounced, "skipped": p.skipped, "remaining": p.remaining(), "rate_per_second": p.rate },
-    }))
+    Ok(IssueAnswer { issue: api_views::issue(&issue, &p) })
 }
 
-/// `POST /newsletters/{slug}/issues` `{"posts": [id or slug…], "subject", "intro", "key"}`: makes the issue and
-/// starts sending it. `201` when made, `200` when the key found the issue made before.
+/// Makes an issue and starts sending it (editors). The same `key` again finds the issue made before and sends
+/// nothing.
+#[utoipa::path(post, path = "/newsletters/{slug}/issues", tag = "issues", request_body = IssueBody,
+    params(("slug" = String, Path, description = "The newsletter's slug")), security(("token" = [])),
+    responses((status = 201, description = "Made; the send starts", body = IssueAnswer),
+        (status = 200, description = "The key found the issue made before", body = IssueAnswer),
+        (status = 422, description = "`issue_invalid`")))]
 #[tracing::instrument(skip_all, name = "api.issues.create")]
 pub async fn create(
     State(state): State<AppState>,
@@ -109,10 +133,13 @@ pub async fn create(
     };
     let (issue, made) = issues::start(&state, &request, key, None).await?;
     let status = if made { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(serde_json::json!({ "issue": issue_json(&state, issue.id).await? }))).into_response())
+    Ok((status, Json(issue_json(&state, issue.id).await?)).into_response())
 }
 
-/// `POST /newsletters/{slug}/issues/test` `{"posts", "subject", "intro", "to"}`: one copy to `to`, marked [Test].
+/// Sends one copy, marked [Test], to `to` (editors).
+#[utoipa::path(post, path = "/newsletters/{slug}/issues/test", tag = "issues", request_body = IssueBody,
+    params(("slug" = String, Path, description = "The newsletter's slug")), security(("token" = [])),
+    responses((status = 202, description = "Queued", body = TestQueued), (status = 422, description = "`email_invalid`, `issue_invalid`")))]
 #[tracing::instrument(skip_all, name = "api.issues.test")]
 pub async fn test(
     State(state): State<AppState>,
@@ -146,30 +173,62 @@ pub async fn test(
             headers: Vec::new(),
         })
         .await?;
-    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "queued": true, "to": to.as_str().to_lowercase() })))
-        .into_response())
+    Ok((StatusCode::ACCEPTED, Json(TestQueued { queued: true, to: to.as_str().to_lowercase() })).into_response())
 }
 
-/// `GET /issues/{id}`: the issue and its send's progress.
+/// An issue and its send's progress (editors).
+#[utoipa::path(get, path = "/issues/{id}", tag = "issues", params(("id" = i64, Path, description = "The issue's id")),
+    security(("token" = [])), responses((status = 200, description = "The issue", body = IssueAnswer)))]
 pub async fn show(
     State(state): State<AppState>,
     auth: ApiAuth,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<IssueAnswer>, ApiError> {
     need(&auth)?;
-    Ok(Json(serde_json::json!({ "issue": issue_json(&state, id).await? })))
+    Ok(Json(issue_json(&state, id).await?))
 }
 
-/// `POST /issues/{id}/pause`, `/resume`, `/cancel`.
-#[tracing::instrument(skip_all, name = "api.issues.control")]
-pub async fn control(
+/// Pauses a send (editors); a queued issue has nothing to pause yet.
+#[utoipa::path(post, path = "/issues/{id}/pause", tag = "issues", params(("id" = i64, Path, description = "The issue's id")),
+    security(("token" = [])), responses((status = 200, description = "Paused", body = IssueAnswer), (status = 409, description = "`issue_state`")))]
+pub async fn pause(
+    state: State<AppState>,
+    auth: ApiAuth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<IssueAnswer>, ApiError> {
+    control(state, auth, id, IssueControl::Pause).await
+}
+
+/// Resumes a paused send (editors).
+#[utoipa::path(post, path = "/issues/{id}/resume", tag = "issues", params(("id" = i64, Path, description = "The issue's id")),
+    security(("token" = [])), responses((status = 200, description = "Sending again", body = IssueAnswer), (status = 409, description = "`issue_state`")))]
+pub async fn resume(
+    state: State<AppState>,
+    auth: ApiAuth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<IssueAnswer>, ApiError> {
+    control(state, auth, id, IssueControl::Resume).await
+}
+
+/// Cancels a send that has not finished (editors): what is not sent yet never is.
+#[utoipa::path(post, path = "/issues/{id}/cancel", tag = "issues", params(("id" = i64, Path, description = "The issue's id")),
+    security(("token" = [])), responses((status = 200, description = "Cancelled", body = IssueAnswer), (status = 409, description = "`issue_state`")))]
+pub async fn cancel(
+    state: State<AppState>,
+    auth: ApiAuth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<IssueAnswer>, ApiError> {
+    control(state, auth, id, IssueControl::Cancel).await
+}
+
+#[tracing::instrument(skip_all, name = "api.issues.control", fields(issues.id = id))]
+async fn control(
     State(state): State<AppState>,
     auth: ApiAuth,
-    ApiPath((id, action)): ApiPath<(i64, String)>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    id: i64,
+    control: IssueControl,
+) -> Result<Json<IssueAnswer>, ApiError> {
     need(&auth)?;
-    let control = IssueControl::parse(&action)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "Use pause, resume or cancel."))?;
     let issue = state.store.issue(id).await?.ok_or_else(|| ApiError::not_found("issue"))?;
     if !state.store.control_issue(id, control).await? {
         return Err(ApiError::new(
@@ -178,5 +237,5 @@ pub async fn control(
             format!("This send is {} and cannot be {} now.", issue.status, control.done()),
         ));
     }
-    Ok(Json(serde_json::json!({ "issue": issue_json(&state, id).await? })))
+    Ok(Json(issue_json(&state, id).await?))
 }

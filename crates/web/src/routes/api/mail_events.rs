@@ -16,28 +16,42 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use newsdesk_domain::EmailAddress;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+/// A bounce or a complaint.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Event {
+pub struct Event {
+    /// "bounce" or "complaint".
     #[serde(rename = "type")]
     kind: String,
     email: String,
+    /// "hard" (the default) or "soft", for a bounce.
     #[serde(default)]
     bounce_type: Option<String>,
+    /// The server's words, kept with the suppression.
     #[serde(default)]
     detail: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// Up to 1,000 events, or one event on its own.
+#[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
-enum Body {
+pub enum Body {
     Many { events: Vec<Event> },
     One(Event),
+}
+
+/// What was received.
+#[derive(Serialize, ToSchema)]
+pub struct Received {
+    received: usize,
+    /// Hard bounces and complaints: addresses now on the suppression list.
+    suppressed: usize,
 }
 
 fn authorised(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
@@ -67,6 +81,11 @@ fn authorised(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
+/// Bounces and complaints from a mail provider or an MTA script, with the `[newsletters] webhook_secret` as the
+/// Bearer token. The body is checked whole before anything changes.
+#[utoipa::path(post, path = "/mail/events", tag = "mail", request_body = Body, security(("webhook_secret" = [])),
+    responses((status = 200, description = "Applied", body = Received), (status = 404, description = "`webhook_disabled`: no secret is set"),
+        (status = 413, description = "`too_many_events`"), (status = 422, description = "`invalid_event`, naming its index")))]
 #[tracing::instrument(skip_all, name = "api.mail_events.receive")]
 pub async fn receive(State(state): State<AppState>, headers: HeaderMap, bytes: Bytes) -> Result<Response, ApiError> {
     authorised(&state, &headers)?;
@@ -106,6 +125,5 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, bytes: B
         }
     }
     tracing::info!(events = checked.len(), suppressed, "mail events received");
-    Ok((StatusCode::OK, Json(serde_json::json!({ "received": checked.len(), "suppressed": suppressed })))
-        .into_response())
+    Ok((StatusCode::OK, Json(Received { received: checked.len(), suppressed })).into_response())
 }

@@ -6,13 +6,43 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{ApiAuth, absolute};
+use newsdesk_services::api_views::{ApiMedia, PageMeta, media as media_json};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::ApiAuth;
 use crate::error::ApiError;
 use crate::forms::FormData;
 use crate::state::AppState;
 use newsdesk_services::media::store_image;
-use newsdesk_services::views::image_view;
 
+/// One library file.
+#[derive(Serialize, ToSchema)]
+pub struct MediaAnswer {
+    media: ApiMedia,
+}
+
+/// A page of the library.
+#[derive(Serialize, ToSchema)]
+pub struct MediaList {
+    media: Vec<ApiMedia>,
+    meta: PageMeta,
+}
+
+/// An upload: the image in the multipart field `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Upload {
+    /// JPEG, PNG, WebP or GIF, up to 25 MB.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Uploads an image into the library; its id is what `feature_image` takes.
+#[utoipa::path(post, path = "/media", tag = "media", security(("token" = [])),
+    request_body(content = Upload, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Stored, with its renditions", body = MediaAnswer),
+        (status = 400, description = "`file_missing`"), (status = 422, description = "`image_invalid`, `image_too_large`, `file_too_large`")))]
 #[tracing::instrument(skip_all, name = "api.media.upload")]
 pub async fn upload(State(state): State<AppState>, auth: ApiAuth, form: FormData) -> Result<Response, ApiError> {
     let _ = auth;
@@ -22,63 +52,56 @@ pub async fn upload(State(state): State<AppState>, auth: ApiAuth, form: FormData
     let media = store_image(&state.store, &state.media_dir, &file.filename, file.bytes, "file")
         .await
         .map_err(newsdesk_services::ServiceError::from)?;
-    let view = image_view(&media, None, None, None);
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "media": {
-        "id": media.id, "url": absolute(&state, &view.src), "width": media.width, "height": media.height, "srcset": view.srcset } }))).into_response())
+    Ok((StatusCode::CREATED, Json(MediaAnswer { media: media_json(&state, &media, None) })).into_response())
 }
 
-/// A library file as the API shows it.
-fn media_json(state: &AppState, m: &newsdesk_store::media::Media, used_in: Option<i64>) -> serde_json::Value {
-    let url = if m.kind == "image" {
-        absolute(state, &image_view(m, None, None, None).src)
-    } else {
-        absolute(state, &format!("/media/{}/original.{}", m.file_key, newsdesk_services::media::original_ext(&m.mime)))
-    };
-    serde_json::json!({
-        "id": m.id, "kind": m.kind, "mime": m.mime, "url": url, "width": m.width, "height": m.height,
-        "size_bytes": m.size_bytes, "name": m.original_name, "alt": m.alt, "caption": m.caption, "credit": m.credit,
-        "focal": { "x": m.focal_x, "y": m.focal_y }, "used_in": used_in,
-        "created_at": super::rfc3339(Some(m.created_at)),
-    })
-}
-
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Words in the name, alt text, caption or credit.
     q: Option<String>,
+    /// "image", "audio" or "document".
     kind: Option<String>,
     page: Option<i64>,
+    /// 1 to 200; 50 when absent.
     limit: Option<i64>,
 }
 
-/// `GET /media?q=&kind=image|audio|document&page=&limit=`: the library, newest first.
+/// The library, newest first.
+#[utoipa::path(get, path = "/media", tag = "media", params(ListQuery), security(("token" = [])),
+    responses((status = 200, description = "A page of the library", body = MediaList)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: ApiAuth,
     super::ApiQuery(q): super::ApiQuery<ListQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<MediaList>, ApiError> {
     let _ = auth;
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let filter = newsdesk_store::media::MediaFilter { search: q.q, kind: q.kind, ..Default::default() };
     let page = state.store.list_media(&filter, q.page.unwrap_or(1), limit).await?;
-    Ok(Json(serde_json::json!({
-        "media": page.items.iter().map(|e| media_json(&state, &e.media, Some(e.used_in))).collect::<Vec<_>>(),
-        "meta": { "page": page.page, "limit": limit, "pages": page.pages(), "total": page.total },
-    })))
+    Ok(Json(MediaList {
+        media: page.items.iter().map(|e| media_json(&state, &e.media, Some(e.used_in))).collect(),
+        meta: PageMeta::new(page.page, limit, page.total),
+    }))
 }
 
-/// `GET /media/{id}`.
+/// One library file.
+#[utoipa::path(get, path = "/media/{id}", tag = "media", security(("token" = [])),
+    params(("id" = i64, Path, description = "The file's id")),
+    responses((status = 200, description = "The file", body = MediaAnswer)))]
 pub async fn show(
     State(state): State<AppState>,
     auth: ApiAuth,
     super::ApiPath(id): super::ApiPath<i64>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<MediaAnswer>, ApiError> {
     let _ = auth;
     let m = state.store.media(id).await?.ok_or_else(|| ApiError::not_found("file"))?;
-    Ok(Json(serde_json::json!({ "media": media_json(&state, &m, None) })))
+    Ok(Json(MediaAnswer { media: media_json(&state, &m, None) }))
 }
 
-#[derive(serde::Deserialize)]
-struct MetaBody {
+/// The defaults stories take when they use the file, and its focal point; absent fields keep their value.
+#[derive(serde::Deserialize, ToSchema)]
+pub struct MetaBody {
     alt: Option<String>,
     caption: Option<String>,
     credit: Option<String>,
@@ -86,15 +109,17 @@ struct MetaBody {
     focal_y: Option<i64>,
 }
 
-/// `PATCH /media/{id}` `{"alt", "caption", "credit", "focal_x", "focal_y"}`: the defaults stories take, and the
-/// focal point; absent fields keep their values. Stories that use the file are drawn again.
+/// Changes a file's defaults and focal point (per cent, 0 to 100); stories that use it are drawn again.
+#[utoipa::path(patch, path = "/media/{id}", tag = "media", request_body = MetaBody, security(("token" = [])),
+    params(("id" = i64, Path, description = "The file's id")),
+    responses((status = 200, description = "Changed", body = MediaAnswer), (status = 422, description = "`focal_invalid`")))]
 #[tracing::instrument(skip_all, name = "api.media.update", fields(media.id = id))]
 pub async fn update(
     State(state): State<AppState>,
     auth: ApiAuth,
     super::ApiPath(id): super::ApiPath<i64>,
     bytes: axum::body::Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<MediaAnswer>, ApiError> {
     let b: MetaBody = super::json_body(&bytes, "media")?;
     let m = state.store.media(id).await?.ok_or_else(|| ApiError::not_found("file"))?;
     let (fx, fy) = (b.focal_x.unwrap_or(m.focal_x).to_string(), b.focal_y.unwrap_or(m.focal_y).to_string());
@@ -108,10 +133,13 @@ pub async fn update(
     newsdesk_services::media::update_meta(&state, &auth.actor, id, form).await?;
     state.refresh_version().await;
     let m = state.store.media(id).await?.ok_or_else(|| ApiError::not_found("file"))?;
-    Ok(Json(serde_json::json!({ "media": media_json(&state, &m, None) })))
+    Ok(Json(MediaAnswer { media: media_json(&state, &m, None) }))
 }
 
-/// `DELETE /media/{id}`: refused (`422 media_in_use`) while a story uses it.
+/// Deletes a file; refused (`422 media_in_use`) while a story uses it.
+#[utoipa::path(delete, path = "/media/{id}", tag = "media", security(("token" = [])),
+    params(("id" = i64, Path, description = "The file's id")),
+    responses((status = 204, description = "Deleted"), (status = 422, description = "`media_in_use`")))]
 #[tracing::instrument(skip_all, name = "api.media.delete", fields(media.id = id))]
 pub async fn delete(
     State(state): State<AppState>,

@@ -8,6 +8,7 @@ pub mod issues;
 pub mod mail_events;
 pub mod media;
 pub mod newsletters;
+pub mod openapi;
 pub mod posts;
 pub mod redirects;
 pub mod taxonomy;

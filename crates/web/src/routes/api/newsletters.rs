@@ -7,9 +7,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use newsdesk_services::api_views::{self, ApiNewsletter, ApiSubscriber, PageMeta};
 use newsdesk_services::subscribers::{self, ManualAdd};
 use newsdesk_store::newsletters::{Consent, Newsletter};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiAuth, ApiPath, ApiQuery, json_body};
 use crate::error::ApiError;
@@ -25,25 +27,72 @@ async fn newsletter(state: &AppState, auth: &ApiAuth, slug: &str) -> Result<News
     state.store.newsletter_by_slug(slug).await?.ok_or_else(|| ApiError::not_found("newsletter"))
 }
 
-/// `GET /newsletters`: every newsletter with its confirmed subscribers.
-pub async fn newsletters(State(state): State<AppState>, auth: ApiAuth) -> Result<Json<serde_json::Value>, ApiError> {
+/// Every newsletter.
+#[derive(Serialize, ToSchema)]
+pub struct NewsletterList {
+    newsletters: Vec<ApiNewsletter>,
+}
+
+/// One newsletter.
+#[derive(Serialize, ToSchema)]
+pub struct NewsletterAnswer {
+    newsletter: ApiNewsletter,
+}
+
+/// A page of a newsletter's subscribers.
+#[derive(Serialize, ToSchema)]
+pub struct SubscriberList {
+    subscribers: Vec<ApiSubscriber>,
+    meta: PageMeta,
+}
+
+/// One subscriber of the newsletter.
+#[derive(Serialize, ToSchema)]
+pub struct SubscriberAnswer {
+    subscriber: ApiSubscriber,
+}
+
+/// Whether an unsubscribe changed anything.
+#[derive(Serialize, ToSchema)]
+pub struct Unsubscribed {
+    /// False when the address had nothing to end.
+    unsubscribed: bool,
+}
+
+/// What an import did.
+#[derive(Serialize, ToSchema)]
+pub struct ImportAnswer {
+    added: i64,
+    updated: i64,
+    suppressed: i64,
+    /// Rows with errors left out (with `skip_invalid`).
+    skipped: usize,
+    /// Addresses that appeared more than once.
+    duplicates: usize,
+    /// Confirmation mails queued (imports that are not confirmed).
+    mailed: usize,
+}
+
+/// Every newsletter with its count of confirmed subscribers (editors).
+#[utoipa::path(get, path = "/newsletters", tag = "newsletters", security(("token" = [])),
+    responses((status = 200, description = "Newsletters", body = NewsletterList)))]
+pub async fn newsletters(State(state): State<AppState>, auth: ApiAuth) -> Result<Json<NewsletterList>, ApiError> {
     if !auth.actor.role.can_manage_newsletters() {
         return Err(ApiError::forbidden("This token's role cannot manage newsletters."));
     }
-    let mut out = Vec::new();
+    let mut newsletters = Vec::new();
     for n in state.store.all_newsletters().await? {
         let confirmed = state.store.confirmed_count(n.id).await?;
-        out.push(serde_json::json!({
-            "id": n.id, "slug": n.slug, "name": n.name, "description": n.description, "visibility": n.visibility,
-            "cadence": n.cadence, "confirmed_subscribers": confirmed,
-        }));
+        newsletters.push(api_views::newsletter(&n, Some(confirmed)));
     }
-    Ok(Json(serde_json::json!({ "newsletters": out })))
+    Ok(Json(NewsletterList { newsletters }))
 }
 
-#[derive(Deserialize, Default)]
-struct NewsletterBody {
+/// A newsletter's fields; on a change, absent fields keep their value.
+#[derive(Deserialize, Default, ToSchema)]
+pub struct NewsletterBody {
     name: Option<String>,
+    /// Made from the name when absent.
     slug: Option<String>,
     description: Option<String>,
     sender_name: Option<String>,
@@ -87,16 +136,9 @@ async fn save_newsletter(
     Ok(newsdesk_services::newsletters::save(state, &auth.actor, old.map(|n| n.id), &form).await?)
 }
 
-fn newsletter_json(n: &Newsletter) -> serde_json::Value {
-    serde_json::json!({
-        "id": n.id, "slug": n.slug, "name": n.name, "description": n.description, "visibility": n.visibility,
-        "cadence": n.cadence, "sender_name": n.sender_name, "sender_email": n.sender_email, "reply_to": n.reply_to,
-        "sort_order": n.sort_order,
-    })
-}
-
-/// `POST /newsletters` `{"name", "slug", "description", "sender_name", "sender_email", "reply_to", "cadence",
-/// "visibility": "public"|"hidden", "sort_order"}`.
+/// A new newsletter (editors); a hidden one is not offered on the signup forms.
+#[utoipa::path(post, path = "/newsletters", tag = "newsletters", request_body = NewsletterBody, security(("token" = [])),
+    responses((status = 201, description = "Made", body = NewsletterAnswer), (status = 422, description = "A field is not valid")))]
 #[tracing::instrument(skip_all, name = "api.newsletters.create")]
 pub async fn create_newsletter(
     State(state): State<AppState>,
@@ -107,40 +149,49 @@ pub async fn create_newsletter(
     let id = save_newsletter(&state, &auth, None, &b).await?;
     state.refresh_version().await;
     let n = state.store.newsletter(id).await?.ok_or_else(|| ApiError::not_found("newsletter"))?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "newsletter": newsletter_json(&n) }))).into_response())
+    Ok((StatusCode::CREATED, Json(NewsletterAnswer { newsletter: api_views::newsletter(&n, None) })).into_response())
 }
 
-/// `PATCH /newsletters/{slug}`: absent fields keep their values.
+/// Changes a newsletter (editors); absent fields keep their value.
+#[utoipa::path(patch, path = "/newsletters/{slug}", tag = "newsletters", request_body = NewsletterBody, security(("token" = [])),
+    params(("slug" = String, Path, description = "The newsletter's slug")),
+    responses((status = 200, description = "Changed", body = NewsletterAnswer)))]
 #[tracing::instrument(skip_all, name = "api.newsletters.update")]
 pub async fn update_newsletter(
     State(state): State<AppState>,
     auth: ApiAuth,
     ApiPath(slug): ApiPath<String>,
     bytes: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<NewsletterAnswer>, ApiError> {
     let b: NewsletterBody = json_body(&bytes, "newsletter")?;
     let old = newsletter(&state, &auth, &slug).await?;
     let id = save_newsletter(&state, &auth, Some(&old), &b).await?;
     state.refresh_version().await;
     let n = state.store.newsletter(id).await?.ok_or_else(|| ApiError::not_found("newsletter"))?;
-    Ok(Json(serde_json::json!({ "newsletter": newsletter_json(&n) })))
+    Ok(Json(NewsletterAnswer { newsletter: api_views::newsletter(&n, None) }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// "pending", "confirmed", "unsubscribed", "bounced" or "complained".
     status: Option<String>,
+    /// Words in the address or name.
     q: Option<String>,
     page: Option<i64>,
     limit: Option<i64>,
 }
 
-/// `GET /newsletters/{slug}/subscribers?status=confirmed&q=&page=&limit=`.
+/// A newsletter's subscribers, newest first, by status and search (editors).
+#[utoipa::path(get, path = "/newsletters/{slug}/subscribers", tag = "subscribers", params(ListQuery,
+        ("slug" = String, Path, description = "The newsletter's slug")), security(("token" = [])),
+    responses((status = 200, description = "A page of subscribers", body = SubscriberList)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: ApiAuth,
     ApiPath(slug): ApiPath<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<SubscriberList>, ApiError> {
     let n = newsletter(&state, &auth, &slug).await?;
     let status = q.status.as_deref().filter(|s| !s.is_empty());
     if let Some(s) = status
@@ -156,33 +207,34 @@ pub async fn list(
     let page = q.page.unwrap_or(1).max(1);
     let (rows, total) =
         state.store.subscriptions(n.id, status, q.q.as_deref().unwrap_or(""), limit, (page - 1) * limit).await?;
-    let rows: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "id": r.id, "email": r.email, "name": r.name, "status": r.status,
-                "created_at": super::rfc3339(Some(r.created_at)), "confirmed_at": super::rfc3339(r.confirmed_at),
-                "unsubscribed_at": super::rfc3339(r.unsubscribed_at),
-            })
-        })
-        .collect();
-    Ok(Json(serde_json::json!({
-        "subscribers": rows, "meta": { "page": page, "limit": limit, "pages": ((total + limit - 1) / limit).max(1), "total": total },
-    })))
+    let subscribers = rows.iter().map(api_views::subscriber).collect();
+    Ok(Json(SubscriberList { subscribers, meta: PageMeta::new(page, limit, total) }))
 }
 
-#[derive(Deserialize)]
-struct AddBody {
+/// Someone to add to the newsletter.
+#[derive(Deserialize, ToSchema)]
+pub struct AddBody {
     email: String,
     #[serde(default)]
     name: String,
+    /// True adds them confirmed (say where they agreed in `source`); false sends a confirmation mail.
     #[serde(default)]
     confirmed: bool,
+    /// Where they agreed to receive it: the consent ledger keeps it.
     #[serde(default)]
     source: String,
 }
 
-/// `POST /newsletters/{slug}/subscribers` `{"email", "name", "confirmed", "source"}`.
+async fn subscriber_answer(state: &AppState, n: &Newsletter, id: i64) -> Result<SubscriberAnswer, ApiError> {
+    let row = state.store.subscription(n.id, id).await?.ok_or_else(|| ApiError::not_found("subscriber"))?;
+    Ok(SubscriberAnswer { subscriber: api_views::subscriber(&row) })
+}
+
+/// Adds someone: confirmed on a stated consent source, or sent a confirmation mail (editors).
+#[utoipa::path(post, path = "/newsletters/{slug}/subscribers", tag = "subscribers", request_body = AddBody,
+    params(("slug" = String, Path, description = "The newsletter's slug")), security(("token" = [])),
+    responses((status = 201, description = "Added (or, for an address already there, updated)", body = SubscriberAnswer),
+        (status = 422, description = "`email_invalid`; `invalid` for a confirmed add without a source, or a suppressed address")))]
 #[tracing::instrument(skip_all, name = "api.subscribers.add")]
 pub async fn add(
     State(state): State<AppState>,
@@ -194,28 +246,98 @@ pub async fn add(
     let b: AddBody = json_body(&bytes, "subscriber")?;
     let add = ManualAdd { email: &b.email, name: &b.name, confirmed: b.confirmed, source: &b.source };
     subscribers::add_by_hand(&state, &n, &add, &format!("API token \u{201c}{}\u{201d}", auth.token_name)).await?;
-    let statuses = state.store.subscription_statuses(&b.email).await?;
-    let status = statuses.iter().find(|(s, _)| *s == n.slug).map(|(_, st)| st.clone());
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({ "subscriber": { "email": b.email.trim().to_lowercase(), "status": status } })),
-    )
-        .into_response())
+    let who = state
+        .store
+        .subscriber_by_email(&b.email.trim().to_lowercase())
+        .await?
+        .ok_or_else(|| ApiError::not_found("subscriber"))?;
+    Ok((StatusCode::CREATED, Json(subscriber_answer(&state, &n, who.id).await?)).into_response())
 }
 
-#[derive(Deserialize)]
-struct UnsubscribeBody {
+/// A change to a subscriber; absent fields keep their value.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriberChange {
+    /// The name; "" clears it.
+    name: Option<String>,
+    /// "confirmed" (needs `source`) or "unsubscribed".
+    status: Option<String>,
+    /// For "confirmed": where they agreed to receive it.
+    source: Option<String>,
+}
+
+/// Changes a subscriber's name, confirms them on a stated consent source, or unsubscribes them (editors).
+#[utoipa::path(patch, path = "/newsletters/{slug}/subscribers/{id}", tag = "subscribers", request_body = SubscriberChange,
+    params(("slug" = String, Path, description = "The newsletter's slug"), ("id" = i64, Path, description = "The subscriber's id")),
+    security(("token" = [])),
+    responses((status = 200, description = "Changed", body = SubscriberAnswer),
+        (status = 422, description = "`invalid`: an unknown status, a confirmation without a source, a suppressed address")))]
+#[tracing::instrument(skip_all, name = "api.subscribers.update")]
+pub async fn update(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    bytes: Bytes,
+) -> Result<Json<SubscriberAnswer>, ApiError> {
+    let n = newsletter(&state, &auth, &slug).await?;
+    let b: SubscriberChange = json_body(&bytes, "subscriber")?;
+    let row = state.store.subscription(n.id, id).await?.ok_or_else(|| ApiError::not_found("subscriber"))?;
+    let name = b.name.as_deref().map(str::trim).map(|s| s.chars().take(200).collect::<String>());
+    if let Some(s) = name.as_deref()
+        && s.chars().any(char::is_control)
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "control_characters",
+            "name: one line, no control characters.",
+        ));
+    }
+    let by = format!("API token \u{201c}{}\u{201d}", auth.token_name);
+    match b.status.as_deref() {
+        None => {}
+        Some("confirmed") => {
+            let source = b.source.as_deref().unwrap_or("");
+            let add = ManualAdd { email: &row.email, name: name.as_deref().unwrap_or(""), confirmed: true, source };
+            subscribers::add_by_hand(&state, &n, &add, &by).await?;
+        }
+        Some("unsubscribed") => {
+            let words = format!("Unsubscribed through the API (token \u{201c}{}\u{201d}).", auth.token_name);
+            let consent = Consent { ip: None, form_url: None, consent_text: &words };
+            state.store.unsubscribe(id, n.id, "api_unsubscribe", &consent).await?;
+        }
+        Some(other) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!(
+                    "status: \u{201c}{other}\u{201d} cannot be set; send \"confirmed\" (with a source) or \"unsubscribed\"."
+                ),
+            ));
+        }
+    }
+    if let Some(name) = name {
+        state.store.rename_subscriber(id, Some(name.as_str()).filter(|s| !s.is_empty())).await?;
+    }
+    Ok(Json(subscriber_answer(&state, &n, id).await?))
+}
+
+/// The address to unsubscribe.
+#[derive(Deserialize, ToSchema)]
+pub struct UnsubscribeBody {
     email: String,
 }
 
-/// `POST /newsletters/{slug}/subscribers/unsubscribe` `{"email"}`.
+/// Unsubscribes an address from the newsletter (editors); the ledger records the token.
+#[utoipa::path(post, path = "/newsletters/{slug}/subscribers/unsubscribe", tag = "subscribers", request_body = UnsubscribeBody,
+    params(("slug" = String, Path, description = "The newsletter's slug")), security(("token" = [])),
+    responses((status = 200, description = "Done", body = Unsubscribed)))]
 #[tracing::instrument(skip_all, name = "api.subscribers.unsubscribe")]
 pub async fn unsubscribe(
     State(state): State<AppState>,
     auth: ApiAuth,
     ApiPath(slug): ApiPath<String>,
     bytes: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Unsubscribed>, ApiError> {
     let n = newsletter(&state, &auth, &slug).await?;
     let b: UnsubscribeBody = json_body(&bytes, "unsubscribe")?;
     let who = state
@@ -226,17 +348,25 @@ pub async fn unsubscribe(
     let words = format!("Unsubscribed through the API (token \u{201c}{}\u{201d}).", auth.token_name);
     let consent = Consent { ip: None, form_url: None, consent_text: &words };
     let changed = state.store.unsubscribe(who.id, n.id, "api_unsubscribe", &consent).await?;
-    Ok(Json(serde_json::json!({ "unsubscribed": changed })))
+    Ok(Json(Unsubscribed { unsubscribed: changed }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
+    /// Where these addresses agreed to receive the newsletter (required): the consent ledger keeps it.
     source: Option<String>,
+    /// True imports them confirmed; false sends each a confirmation mail.
     confirmed: Option<bool>,
+    /// Import the good rows when some are bad (they are counted in `skipped`).
     skip_invalid: Option<bool>,
 }
 
-/// `POST /newsletters/{slug}/subscribers/import?source=…&confirmed=true` with a CSV body (`email[,name]`).
+/// Imports a CSV body (`email[,name]`); a bad row imports nothing unless `skip_invalid` (editors).
+#[utoipa::path(post, path = "/newsletters/{slug}/subscribers/import", tag = "subscribers", params(ImportQuery,
+        ("slug" = String, Path, description = "The newsletter's slug")), security(("token" = [])),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, description = "Imported", body = ImportAnswer), (status = 422, description = "`csv_invalid`, naming the lines")))]
 #[tracing::instrument(skip_all, name = "api.subscribers.import")]
 pub async fn import(
     State(state): State<AppState>,
@@ -244,7 +374,7 @@ pub async fn import(
     ApiPath(slug): ApiPath<String>,
     ApiQuery(q): ApiQuery<ImportQuery>,
     bytes: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ImportAnswer>, ApiError> {
     let n = newsletter(&state, &auth, &slug).await?;
     let source = q.source.unwrap_or_default();
     if source.trim().is_empty() {
@@ -269,13 +399,20 @@ pub async fn import(
     let by = format!("API token \u{201c}{}\u{201d}", auth.token_name);
     let consent = Consent { ip: None, form_url: Some(&by), consent_text: source.trim() };
     let report = subscribers::import(&state, &n, parsed.rows, q.confirmed.unwrap_or(false), &consent).await?;
-    Ok(Json(serde_json::json!({
-        "added": report.summary.added, "updated": report.summary.updated, "suppressed": report.summary.suppressed,
-        "skipped": parsed.errors.len(), "duplicates": parsed.duplicates, "mailed": report.mailed,
-    })))
+    Ok(Json(ImportAnswer {
+        added: report.summary.added,
+        updated: report.summary.updated,
+        suppressed: report.summary.suppressed,
+        skipped: parsed.errors.len(),
+        duplicates: parsed.duplicates,
+        mailed: report.mailed,
+    }))
 }
 
-/// `GET /newsletters/{slug}/subscribers/export`: CSV, as the admin's export.
+/// Every subscriber as CSV, as the admin's export (editors).
+#[utoipa::path(get, path = "/newsletters/{slug}/subscribers/export", tag = "subscribers",
+    params(("slug" = String, Path, description = "The newsletter's slug")), security(("token" = [])),
+    responses((status = 200, description = "CSV", body = String, content_type = "text/csv")))]
 pub async fn export(
     State(state): State<AppState>,
     auth: ApiAuth,

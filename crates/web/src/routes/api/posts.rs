@@ -6,8 +6,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use newsdesk_domain::PostStatus;
+use newsdesk_services::api_views::{ApiPost, PageMeta};
 use newsdesk_store::posts::{Post, PostFilter};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiAuth, ApiPath, ApiQuery, MaybeApiAuth};
 use crate::error::ApiError;
@@ -16,18 +18,37 @@ use newsdesk_services::posts::{self as content, Action, PostDraft, SaveError};
 
 pub use newsdesk_services::api_views::post as post_json;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// From 1.
     page: Option<i64>,
+    /// 1 to 100; 15 when absent.
     limit: Option<i64>,
+    /// Only stories with this tag (its slug).
     tag: Option<String>,
+    /// Only stories bylined to this author or desk (its slug).
     author: Option<String>,
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+/// One post.
+#[derive(Serialize, ToSchema)]
+pub struct PostAnswer {
+    post: ApiPost,
+}
+
+/// A page of posts.
+#[derive(Serialize, ToSchema)]
+pub struct PostList {
+    posts: Vec<ApiPost>,
+    meta: PageMeta,
+}
+
+/// Published stories, newest first (public).
+#[utoipa::path(get, path = "/posts", tag = "posts", params(ListQuery),
+    security((), ("token" = [])),
+    responses((status = 200, description = "A page of published stories", body = PostList)))]
+pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery>) -> Result<Json<PostList>, ApiError> {
     let limit = q.limit.unwrap_or(15).clamp(1, 100);
     let mut filter = PostFilter { kind: Some("post".into()), status: Some("published".into()), ..Default::default() };
     if let Some(slug) = q.tag.as_deref() {
@@ -38,11 +59,8 @@ pub async fn list(
             Some(state.store.author_by_slug(slug).await?.ok_or_else(|| ApiError::not_found("author"))?.id);
     }
     let page = state.store.list_posts(&filter, q.page.unwrap_or(1).max(1), limit).await?;
-    let posts: Vec<_> = page.items.iter().map(|p| post_json(&state, p)).collect();
-    Ok(Json(serde_json::json!({
-        "posts": posts,
-        "meta": { "page": page.page, "limit": limit, "pages": page.pages(), "total": page.total },
-    })))
+    let posts = page.items.iter().map(|p| post_json(&state, p)).collect();
+    Ok(Json(PostList { posts, meta: PageMeta::new(page.page, limit, page.total) }))
 }
 
 async fn find(state: &AppState, key: &str) -> Result<Option<Post>, ApiError> {
@@ -52,42 +70,57 @@ async fn find(state: &AppState, key: &str) -> Result<Option<Post>, ApiError> {
     })
 }
 
-/// Published posts are public; a token holder also reads drafts and scheduled posts.
+/// One post by id or slug. Published posts are public; a token holder also reads drafts and scheduled posts.
+#[utoipa::path(get, path = "/posts/{key}", tag = "posts",
+    params(("key" = String, Path, description = "The post's id or slug")),
+    security((), ("token" = [])),
+    responses((status = 200, description = "The post", body = PostAnswer), (status = 404, description = "No such post (or not published, without a token)")))]
 pub async fn show(
     State(state): State<AppState>,
     auth: MaybeApiAuth,
     ApiPath(key): ApiPath<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<PostAnswer>, ApiError> {
     let post = find(&state, &key).await?.filter(|p| p.row.status == "published" || auth.0.is_some());
     let post = post.ok_or_else(|| ApiError::not_found("post"))?;
-    Ok(Json(serde_json::json!({ "post": post_json(&state, &post) })))
+    Ok(Json(PostAnswer { post: post_json(&state, &post) }))
 }
 
 /// A byline entry: a name or slug, or `{ "name": …, "kind": "desk" }`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum AuthorRef {
     Name(String),
     Object { name: String },
 }
 
-#[derive(Deserialize, Default)]
+/// A post's fields. On a change, absent fields keep their value.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostBody {
+    /// "post" (the default) or "page".
     #[serde(rename = "type")]
     kind: Option<String>,
     title: Option<String>,
+    /// Made from the title when absent.
     slug: Option<String>,
+    /// The dek.
     excerpt: Option<String>,
+    /// The body in Markdown (alias `markdown`).
     #[serde(alias = "markdown")]
     body: Option<String>,
-    /// The body in the document model; wins over `markdown` when both are given.
+    /// The body in the document model (docs/document.md); wins over `body` when both are given.
+    #[schema(value_type = Option<Object>)]
     document: Option<serde_json::Value>,
+    /// Names or slugs of existing authors and desks, in byline order.
     authors: Option<Vec<AuthorRef>>,
+    /// Tag names, in order (the first public one is the kicker); new ones are created.
     tags: Option<Vec<String>>,
+    /// "draft" (the default), "scheduled" or "published".
     status: Option<String>,
+    /// RFC 3339.
     published_at: Option<String>,
-    /// A media id from `POST /api/v1/media`, or null to remove.
+    /// A media id from `POST /media`, or null to remove.
+    #[schema(value_type = Option<i64>)]
     feature_image: Option<serde_json::Value>,
     feature_image_alt: Option<String>,
     feature_image_caption: Option<String>,
@@ -194,9 +227,13 @@ async fn draft_of(state: &AppState, body: PostBody, existing: Option<&Post>) -> 
 async fn respond(state: &AppState, id: i64, status: StatusCode) -> Result<Response, ApiError> {
     state.refresh_version().await;
     let post = state.store.post(id).await?.ok_or_else(|| ApiError::not_found("post"))?;
-    Ok((status, Json(serde_json::json!({ "post": post_json(state, &post) }))).into_response())
+    Ok((status, Json(PostAnswer { post: post_json(state, &post) })).into_response())
 }
 
+/// A new post or page; `status` is `draft` unless given.
+#[utoipa::path(post, path = "/posts", tag = "posts", request_body = PostBody, security(("token" = [])),
+    responses((status = 201, description = "Made", body = PostAnswer),
+        (status = 409, description = "`slug_taken`"), (status = 422, description = "A field is not valid")))]
 #[tracing::instrument(skip_all, name = "api.posts.create")]
 pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
     let body = parse_body(&bytes)?;
@@ -208,6 +245,11 @@ pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) 
     respond(&state, id, StatusCode::CREATED).await
 }
 
+/// Changes a post: absent fields keep their value. Send `revision` to be refused (409) when it changed since.
+#[utoipa::path(patch, path = "/posts/{key}", tag = "posts", request_body = PostBody, security(("token" = [])),
+    params(("key" = i64, Path, description = "The post's id")),
+    responses((status = 200, description = "Changed", body = PostAnswer),
+        (status = 409, description = "`revision_conflict` or `slug_taken`"), (status = 422, description = "A field is not valid")))]
 #[tracing::instrument(skip_all, name = "api.posts.update", fields(posts.id = id))]
 pub async fn update(
     State(state): State<AppState>,
@@ -224,6 +266,23 @@ pub async fn update(
     respond(&state, id, StatusCode::OK).await
 }
 
+/// `PUT` is `PATCH`: absent fields keep their value.
+#[utoipa::path(put, path = "/posts/{key}", tag = "posts", request_body = PostBody, security(("token" = [])),
+    params(("key" = i64, Path, description = "The post's id")),
+    responses((status = 200, description = "Changed", body = PostAnswer)))]
+pub async fn replace(
+    state: State<AppState>,
+    auth: ApiAuth,
+    id: ApiPath<i64>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    update(state, auth, id, bytes).await
+}
+
+/// Publishes a post now.
+#[utoipa::path(post, path = "/posts/{key}/publish", tag = "posts", security(("token" = [])),
+    params(("key" = i64, Path, description = "The post's id")),
+    responses((status = 200, description = "Published", body = PostAnswer)))]
 #[tracing::instrument(skip_all, name = "api.posts.publish", fields(posts.id = id))]
 pub async fn publish(
     State(state): State<AppState>,
@@ -245,6 +304,10 @@ pub async fn publish(
     respond(&state, id, StatusCode::OK).await
 }
 
+/// Deletes a post (editors; authors their own drafts).
+#[utoipa::path(delete, path = "/posts/{key}", tag = "posts", security(("token" = [])),
+    params(("key" = i64, Path, description = "The post's id")),
+    responses((status = 204, description = "Deleted")))]
 #[tracing::instrument(skip_all, name = "api.posts.delete", fields(posts.id = id))]
 pub async fn delete(
     State(state): State<AppState>,

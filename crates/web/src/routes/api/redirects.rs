@@ -6,15 +6,19 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use newsdesk_services::api_views::{ApiRedirect, PageMeta, redirect as redirect_json};
 use newsdesk_services::redirects;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiAuth, ApiPath, ApiQuery, json_body};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Words in the old or new address.
     q: Option<String>,
     page: Option<i64>,
     limit: Option<i64>,
@@ -28,48 +32,71 @@ fn allowed(auth: &ApiAuth) -> Result<(), ApiError> {
     }
 }
 
-fn redirect_json(r: &newsdesk_store::redirects::Redirect) -> serde_json::Value {
-    serde_json::json!({
-        "id": r.id, "from": r.from_path, "to": r.target_path(), "status": r.status, "source": r.source,
-        "created_at": super::rfc3339(Some(r.created_at)),
-    })
+/// A page of redirects.
+#[derive(Serialize, ToSchema)]
+pub struct RedirectList {
+    redirects: Vec<ApiRedirect>,
+    meta: PageMeta,
 }
 
-/// `GET /redirects?q=&page=&limit=`: newest first.
+/// One redirect.
+#[derive(Serialize, ToSchema)]
+pub struct RedirectAnswer {
+    redirect: Option<ApiRedirect>,
+}
+
+/// How many rows an import added.
+#[derive(Serialize, ToSchema)]
+pub struct Imported {
+    imported: u64,
+}
+
+/// Redirects, newest first (editors).
+#[utoipa::path(get, path = "/redirects", tag = "redirects", params(ListQuery), security(("token" = [])),
+    responses((status = 200, description = "A page of redirects", body = RedirectList)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: ApiAuth,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<RedirectList>, ApiError> {
     allowed(&auth)?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let page = state.store.list_redirects(q.q.as_deref(), q.page.unwrap_or(1), limit).await?;
-    Ok(Json(serde_json::json!({
-        "redirects": page.items.iter().map(redirect_json).collect::<Vec<_>>(),
-        "meta": { "page": page.page, "limit": limit, "pages": page.pages(), "total": page.total },
-    })))
+    Ok(Json(RedirectList {
+        redirects: page.items.iter().map(redirect_json).collect(),
+        meta: PageMeta::new(page.page, limit, page.total),
+    }))
 }
 
-#[derive(Deserialize)]
-struct NewRedirect {
+/// A new redirect.
+#[derive(Deserialize, ToSchema)]
+pub struct NewRedirect {
+    /// The old address: a path, or a full URL of the old site.
     from: String,
+    /// A path of this site.
     to: String,
+    /// 301 (the default), 302, 307 or 308.
     #[serde(default)]
     status: Option<i64>,
 }
 
-/// `POST /redirects` `{"from", "to", "status"}`.
+/// Adds a redirect (editors).
+#[utoipa::path(post, path = "/redirects", tag = "redirects", request_body = NewRedirect, security(("token" = [])),
+    responses((status = 201, description = "Added", body = RedirectAnswer), (status = 409, description = "`redirect_taken`"),
+        (status = 422, description = "`redirect_from_invalid`, `redirect_to_invalid`, `redirect_loop`, `redirect_status_invalid`")))]
 #[tracing::instrument(skip_all, name = "api.redirects.create")]
 pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
     let b: NewRedirect = json_body(&bytes, "redirect")?;
     let status = b.status.map(|s| s.to_string()).unwrap_or_default();
     let from = redirects::add(&state.store, &auth.actor, &b.from, &b.to, &status).await?;
     let found = state.store.redirect_from(&from).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "redirect": found.as_ref().map(redirect_json) })))
-        .into_response())
+    Ok((StatusCode::CREATED, Json(RedirectAnswer { redirect: found.as_ref().map(redirect_json) })).into_response())
 }
 
-/// `DELETE /redirects/{id}`.
+/// Removes a redirect (editors).
+#[utoipa::path(delete, path = "/redirects/{id}", tag = "redirects", security(("token" = [])),
+    params(("id" = i64, Path, description = "The redirect's id")),
+    responses((status = 204, description = "Removed")))]
 #[tracing::instrument(skip_all, name = "api.redirects.delete", fields(redirects.id = id))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -80,20 +107,25 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /redirects/export`: every redirect as CSV (`from,to,status,source`).
+/// Every redirect as CSV: `from,to,status,source` (editors).
+#[utoipa::path(get, path = "/redirects/export", tag = "redirects", security(("token" = [])),
+    responses((status = 200, description = "CSV", body = String, content_type = "text/csv")))]
 pub async fn export(State(state): State<AppState>, auth: ApiAuth) -> Result<Response, ApiError> {
     allowed(&auth)?;
     let csv = redirects::export_csv(&state.store).await?;
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
 }
 
-/// `POST /redirects/import` with a CSV body (`from,to[,status]`): all rows or none.
+/// Adds the redirects of a CSV body (`from,to[,status]`; a header row is skipped): all rows or none (editors).
+#[utoipa::path(post, path = "/redirects/import", tag = "redirects", security(("token" = [])),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, description = "Imported", body = Imported), (status = 422, description = "`csv_invalid`, naming the lines")))]
 #[tracing::instrument(skip_all, name = "api.redirects.import")]
 pub async fn import(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "csv_invalid", "The body is not UTF-8 CSV text."))?;
     match redirects::import_csv(&state.store, &auth.actor, text).await? {
-        Ok(n) => Ok(Json(serde_json::json!({ "imported": n })).into_response()),
+        Ok(n) => Ok(Json(Imported { imported: n }).into_response()),
         Err(refused) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "csv_invalid",

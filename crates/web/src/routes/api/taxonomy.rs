@@ -6,70 +6,87 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use newsdesk_services::api_views::{self, ApiAuthorProfile, ApiTagInfo};
 use newsdesk_services::taxonomy::{self, AuthorForm, TagForm};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::{ApiAuth, ApiPath, absolute, json_body};
+use super::{ApiAuth, ApiPath, json_body};
 use crate::error::ApiError;
 use crate::state::AppState;
-use newsdesk_services::views::{author_view, image_view, tag_view};
 
-pub async fn authors(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+/// Every author and desk.
+#[derive(Serialize, ToSchema)]
+pub struct AuthorList {
+    authors: Vec<ApiAuthorProfile>,
+}
+
+/// One author or desk.
+#[derive(Serialize, ToSchema)]
+pub struct AuthorAnswer {
+    author: ApiAuthorProfile,
+}
+
+/// Every tag, with its count of published stories.
+#[derive(Serialize, ToSchema)]
+pub struct TagList {
+    tags: Vec<ApiTagInfo>,
+}
+
+/// One tag.
+#[derive(Serialize, ToSchema)]
+pub struct TagAnswer {
+    tag: ApiTagInfo,
+}
+
+/// Every author and desk (public).
+#[utoipa::path(get, path = "/authors", tag = "authors", security((), ("token" = [])),
+    responses((status = 200, description = "Authors and desks", body = AuthorList)))]
+pub async fn authors(State(state): State<AppState>) -> Result<Json<AuthorList>, ApiError> {
     let authors = state.store.authors().await?;
     let ids: Vec<i64> = authors.iter().filter_map(|a| a.image_id).collect();
     let photos: std::collections::HashMap<i64, _> =
         state.store.media_many(&ids).await?.into_iter().map(|m| (m.id, m)).collect();
-    let list: Vec<_> =
-        authors.iter().map(|a| author_json(&state, a, a.image_id.and_then(|i| photos.get(&i)))).collect();
-    Ok(Json(serde_json::json!({ "authors": list })))
+    let authors =
+        authors.iter().map(|a| api_views::author(&state, a, a.image_id.and_then(|i| photos.get(&i)))).collect();
+    Ok(Json(AuthorList { authors }))
 }
 
-fn author_json(
-    state: &AppState,
-    a: &newsdesk_store::authors::Author,
-    photo: Option<&newsdesk_store::media::Media>,
-) -> serde_json::Value {
-    let v = author_view(a);
-    let photo = photo.map(|m| absolute(state, &image_view(m, None, None, None).src));
-    serde_json::json!({ "id": v.id, "name": v.name, "slug": v.slug, "kind": v.kind, "bio": v.bio, "url": absolute(state, &v.url), "photo": photo })
-}
-
-pub async fn author(
-    State(state): State<AppState>,
-    ApiPath(slug): ApiPath<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let a = state.store.author_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("author"))?;
+async fn author_answer(state: &AppState, a: &newsdesk_store::authors::Author) -> Result<AuthorAnswer, ApiError> {
     let photo = match a.image_id {
         Some(id) => state.store.media(id).await?,
         None => None,
     };
-    Ok(Json(serde_json::json!({ "author": author_json(&state, &a, photo.as_ref()) })))
+    Ok(AuthorAnswer { author: api_views::author(state, a, photo.as_ref()) })
 }
 
-pub async fn tags(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let list: Vec<_> = state
-        .store
-        .tags_with_counts()
-        .await?
-        .iter()
-        .map(|t| {
-            serde_json::json!({
-        "id": t.id, "name": t.name, "slug": t.slug, "description": t.description, "post_count": t.post_count,
-        "url": absolute(&state, &format!("/tag/{}/", t.slug)) })
-        })
-        .collect();
-    Ok(Json(serde_json::json!({ "tags": list })))
-}
-
-pub async fn tag(
+/// One author or desk (public).
+#[utoipa::path(get, path = "/authors/{slug}", tag = "authors", security((), ("token" = [])),
+    params(("slug" = String, Path, description = "The author's slug")),
+    responses((status = 200, description = "The author", body = AuthorAnswer)))]
+pub async fn author(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<AuthorAnswer>, ApiError> {
+    let a = state.store.author_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("author"))?;
+    Ok(Json(author_answer(&state, &a).await?))
+}
+
+/// Every tag, internal ones too, with its count of published stories (public).
+#[utoipa::path(get, path = "/tags", tag = "tags", security((), ("token" = [])),
+    responses((status = 200, description = "Tags", body = TagList)))]
+pub async fn tags(State(state): State<AppState>) -> Result<Json<TagList>, ApiError> {
+    let tags = state.store.tags_with_counts().await?.iter().map(|t| api_views::tag_counted(&state, t)).collect();
+    Ok(Json(TagList { tags }))
+}
+
+/// One tag (public).
+#[utoipa::path(get, path = "/tags/{slug}", tag = "tags", security((), ("token" = [])),
+    params(("slug" = String, Path, description = "The tag's slug")),
+    responses((status = 200, description = "The tag", body = TagAnswer)))]
+pub async fn tag(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> Result<Json<TagAnswer>, ApiError> {
     let t = state.store.tag_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("tag"))?;
-    let v = tag_view(&t);
-    Ok(Json(
-        serde_json::json!({ "tag": { "id": v.id, "name": v.name, "slug": v.slug, "description": t.description, "url": absolute(&state, &v.url) } }),
-    ))
+    Ok(Json(TagAnswer { tag: api_views::tag(&state, &t) }))
 }
 
 pub(super) fn need_taxonomy(auth: &ApiAuth) -> Result<(), ApiError> {
@@ -80,21 +97,26 @@ pub(super) fn need_taxonomy(auth: &ApiAuth) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Deserialize)]
-struct AuthorBody {
+/// An author's or desk's fields; on a change, absent fields keep their value.
+#[derive(Deserialize, ToSchema)]
+pub struct AuthorBody {
     name: Option<String>,
+    /// Made from the name when absent.
     slug: Option<String>,
+    /// "person" (the default) or "desk".
     kind: Option<String>,
     bio: Option<String>,
 }
 
-async fn author_answer(state: &AppState, id: i64, status: StatusCode) -> Result<Response, ApiError> {
+async fn author_changed(state: &AppState, id: i64, status: StatusCode) -> Result<Response, ApiError> {
     let a = state.store.author(id).await?.ok_or_else(|| ApiError::not_found("author"))?;
-    Ok((status, Json(serde_json::json!({ "author": { "id": a.id, "name": a.name, "slug": a.slug, "kind": a.kind, "bio": a.bio } })))
-        .into_response())
+    Ok((status, Json(author_answer(state, &a).await?)).into_response())
 }
 
-/// `POST /authors` `{"name", "slug", "kind": "person"|"desk", "bio"}`.
+/// A new author or desk (editors).
+#[utoipa::path(post, path = "/authors", tag = "authors", request_body = AuthorBody, security(("token" = [])),
+    responses((status = 201, description = "Made", body = AuthorAnswer), (status = 409, description = "`slug_taken`"),
+        (status = 422, description = "`name_empty`, `author_kind_invalid`…")))]
 #[tracing::instrument(skip_all, name = "api.authors.create")]
 pub async fn create_author(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
     let b: AuthorBody = json_body(&bytes, "author")?;
@@ -107,10 +129,13 @@ pub async fn create_author(State(state): State<AppState>, auth: ApiAuth, bytes: 
     };
     let id = taxonomy::save_author(&state, &auth.actor, None, &form).await?;
     state.refresh_version().await;
-    author_answer(&state, id, StatusCode::CREATED).await
+    author_changed(&state, id, StatusCode::CREATED).await
 }
 
-/// `PATCH /authors/{slug}`: absent fields keep their values.
+/// Changes an author or desk (editors); absent fields keep their value.
+#[utoipa::path(patch, path = "/authors/{slug}", tag = "authors", request_body = AuthorBody, security(("token" = [])),
+    params(("slug" = String, Path, description = "The author's slug")),
+    responses((status = 200, description = "Changed", body = AuthorAnswer)))]
 #[tracing::instrument(skip_all, name = "api.authors.update")]
 pub async fn update_author(
     State(state): State<AppState>,
@@ -129,10 +154,13 @@ pub async fn update_author(
     };
     taxonomy::save_author(&state, &auth.actor, Some(old.id), &form).await?;
     state.refresh_version().await;
-    author_answer(&state, old.id, StatusCode::OK).await
+    author_changed(&state, old.id, StatusCode::OK).await
 }
 
-/// `DELETE /authors/{slug}`.
+/// Deletes an author or desk (editors); their stories keep their other bylines.
+#[utoipa::path(delete, path = "/authors/{slug}", tag = "authors", security(("token" = [])),
+    params(("slug" = String, Path, description = "The author's slug")),
+    responses((status = 204, description = "Deleted")))]
 #[tracing::instrument(skip_all, name = "api.authors.delete")]
 pub async fn delete_author(
     State(state): State<AppState>,
@@ -146,25 +174,24 @@ pub async fn delete_author(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-struct TagBody {
+/// A tag's fields; on a change, absent fields keep their value.
+#[derive(Deserialize, ToSchema)]
+pub struct TagBody {
+    /// A name that starts with `#` makes an internal tag.
     name: Option<String>,
+    /// Made from the name when absent.
     slug: Option<String>,
     description: Option<String>,
 }
 
 async fn tag_answer(state: &AppState, id: i64, status: StatusCode) -> Result<Response, ApiError> {
     let t = state.store.tag(id).await?.ok_or_else(|| ApiError::not_found("tag"))?;
-    Ok((
-        status,
-        Json(
-            serde_json::json!({ "tag": { "id": t.id, "name": t.name, "slug": t.slug, "description": t.description } }),
-        ),
-    )
-        .into_response())
+    Ok((status, Json(TagAnswer { tag: api_views::tag(state, &t) })).into_response())
 }
 
-/// `POST /tags` `{"name", "slug", "description"}`.
+/// A new tag (editors).
+#[utoipa::path(post, path = "/tags", tag = "tags", request_body = TagBody, security(("token" = [])),
+    responses((status = 201, description = "Made", body = TagAnswer), (status = 409, description = "`slug_taken`")))]
 #[tracing::instrument(skip_all, name = "api.tags.create")]
 pub async fn create_tag(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
     let b: TagBody = json_body(&bytes, "tag")?;
@@ -178,7 +205,10 @@ pub async fn create_tag(State(state): State<AppState>, auth: ApiAuth, bytes: Byt
     tag_answer(&state, id, StatusCode::CREATED).await
 }
 
-/// `PATCH /tags/{slug}`: absent fields keep their values.
+/// Changes a tag (editors); absent fields keep their value.
+#[utoipa::path(patch, path = "/tags/{slug}", tag = "tags", request_body = TagBody, security(("token" = [])),
+    params(("slug" = String, Path, description = "The tag's slug")),
+    responses((status = 200, description = "Changed", body = TagAnswer)))]
 #[tracing::instrument(skip_all, name = "api.tags.update")]
 pub async fn update_tag(
     State(state): State<AppState>,
@@ -198,7 +228,10 @@ pub async fn update_tag(
     tag_answer(&state, old.id, StatusCode::OK).await
 }
 
-/// `DELETE /tags/{slug}`.
+/// Deletes a tag (editors); stories lose it.
+#[utoipa::path(delete, path = "/tags/{slug}", tag = "tags", security(("token" = [])),
+    params(("slug" = String, Path, description = "The tag's slug")),
+    responses((status = 204, description = "Deleted")))]
 #[tracing::instrument(skip_all, name = "api.tags.delete")]
 pub async fn delete_tag(
     State(state): State<AppState>,
