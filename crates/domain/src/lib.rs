@@ -12,6 +12,7 @@ pub mod error;
 pub mod feed;
 pub mod post;
 pub mod role;
+pub mod search;
 pub mod site;
 pub mod slug;
 pub mod subscribers;

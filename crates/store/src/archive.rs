@@ -242,6 +242,7 @@ impl Restore {
                 }
             }
         }
+        crate::search::rebuild(&mut self.tx).await?;
         crate::site::bump_content_version(&mut self.tx).await?;
         self.tx.commit().await?;
         Ok(())

@@ -25,6 +25,7 @@ pub mod newsletters;
 pub mod posts;
 pub mod redirects;
 pub mod revisions;
+pub mod search;
 pub mod site;
 pub mod subscribers;
 pub mod tags;

@@ -460,6 +460,7 @@ impl Store {
             enqueue_publish(&mut tx, id, published_at.unwrap_or_else(now)).await?;
         }
         crate::revisions::record(&mut tx, id, None).await?;
+        crate::search::reindex(&mut tx, id).await?;
         if status == "published" {
             crate::audio::enqueue_narration(&mut tx, id, &format!("s{}", now())).await?;
         }
@@ -494,6 +495,7 @@ impl Store {
         .await?;
         let published = done.rows_affected() > 0;
         if published {
+            crate::search::reindex(&mut tx, id).await?;
             bump_content_version(&mut tx).await?;
             crate::audio::enqueue_narration(&mut tx, id, &format!("at{scheduled_for}")).await?;
             crate::webhooks::emit_post(&mut tx, "post.published", id).await?;
@@ -520,6 +522,7 @@ impl Store {
         }
         crate::webhooks::emit_post(&mut tx, "post.deleted", id).await?;
         sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        crate::search::reindex(&mut tx, id).await?;
         if status == "published" {
             bump_content_version(&mut tx).await?;
         }
@@ -601,6 +604,7 @@ pub(crate) async fn insert_post(
     .await
     .map_err(slug_conflict(&input.slug))?;
     write_relations(conn, id, input).await?;
+    crate::search::reindex(conn, id).await?;
     after_write(conn, id, input, false, live).await?;
     crate::revisions::record(conn, id, created_by).await?;
     Ok(id)
@@ -641,6 +645,7 @@ pub(crate) async fn overwrite_post(
     sqlx::query("DELETE FROM post_authors WHERE post_id = $1").bind(id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM post_tags WHERE post_id = $1").bind(id).execute(&mut *conn).await?;
     write_relations(conn, id, input).await?;
+    crate::search::reindex(conn, id).await?;
     after_write(conn, id, input, was_published, live).await?;
     crate::revisions::record(conn, id, user_id).await?;
     // Links to a published story's old address keep working.

@@ -66,6 +66,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        crate::search::reindex_where(&mut tx, crate::search::Relation::Tag, id).await?;
         crate::site::bump_content_version(&mut tx).await?;
         tx.commit().await?;
         Ok(())
@@ -73,9 +74,14 @@ impl Store {
 
     pub async fn delete_tag(&self, id: i64) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
+        let tagged: Vec<i64> =
+            sqlx::query_scalar("SELECT post_id FROM post_tags WHERE tag_id = $1").bind(id).fetch_all(&mut *tx).await?;
         let done = sqlx::query("DELETE FROM tags WHERE id = $1").bind(id).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
+        }
+        for post_id in tagged {
+            crate::search::reindex(&mut tx, post_id).await?;
         }
         crate::site::bump_content_version(&mut tx).await?;
         tx.commit().await?;

@@ -1,0 +1,316 @@
+//! Full-text search over published stories and pages.
+//!
+//! The index (`post_search`) holds one row per published post and changes in the transaction of every write that
+//! changes what is published ([`reindex`]): a story is findable the moment it is live and gone the moment it is
+//! not. The engines differ here, on purpose: SQLite uses FTS5 ranked with bm25 (headline weighted 10, dek 4,
+//! caption/tags/bylines 3, body 1), PostgreSQL a weighted `tsvector` under a GIN index, queried through
+//! `websearch_to_tsquery` and ranked with `ts_rank_cd` (headline A, dek and the rest B, body C). A query reaches
+//! either only as bound values built from [`newsdesk_domain::search::Query`], whose words are letters and digits.
+
+use newsdesk_domain::search::{Query, Term};
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use crate::{Backend, Store, StoreResult};
+
+/// The text-search configuration of PostgreSQL (and the stemmer of SQLite's Porter tokenizer): English, until
+/// posts carry their language.
+const CONFIG: &str = "english";
+
+/// Marks around matched words in a snippet (control characters no stored text holds; the renderer escapes the
+/// snippet and turns them into `<mark>`).
+pub const MARK_START: char = '\u{2}';
+pub const MARK_END: char = '\u{3}';
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Newest,
+}
+
+/// What to search for, and where.
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    pub query: Query,
+    pub tag_slug: Option<String>,
+    pub author_slug: Option<String>,
+    /// Published at or after (Unix seconds).
+    pub from: Option<i64>,
+    /// Published before (Unix seconds).
+    pub to: Option<i64>,
+    pub sort: Sort,
+}
+
+/// One result: the post, and a snippet of its body with the matched words between [`MARK_START`] and
+/// [`MARK_END`].
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SearchHit {
+    pub post_id: i64,
+    pub snippet: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchPage {
+    pub hits: Vec<SearchHit>,
+    pub total: i64,
+}
+
+/// The text of the last column: the photo caption, the public tags and the bylines (`agg` is the engine's string
+/// aggregate).
+fn extra_sql(agg: &str) -> String {
+    format!(
+        "COALESCE(p.feature_image_caption, '') || ' ' ||
+         COALESCE((SELECT {agg}(t.name, ' ') FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
+                   WHERE pt.post_id = p.id AND t.name NOT LIKE '#%'), '') || ' ' ||
+         COALESCE((SELECT {agg}(a.name, ' ') FROM post_authors pa JOIN authors a ON a.id = pa.author_id
+                   WHERE pa.post_id = p.id), '')"
+    )
+}
+
+fn is_postgres(conn: &AnyConnection) -> bool {
+    conn.backend_name().eq_ignore_ascii_case("postgres") || conn.backend_name().eq_ignore_ascii_case("postgresql")
+}
+
+/// Brings one post's index row up to date, inside the caller's transaction: written when the post is published,
+/// removed when it is not (or is gone).
+pub(crate) async fn reindex(conn: &mut AnyConnection, post_id: i64) -> StoreResult<()> {
+    if is_postgres(conn) {
+        sqlx::query("DELETE FROM post_search WHERE post_id = $1").bind(post_id).execute(&mut *conn).await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO post_search (post_id, config, document)
+             SELECT p.id, '{CONFIG}',
+                    setweight(to_tsvector('{CONFIG}', p.title), 'A') ||
+                    setweight(to_tsvector('{CONFIG}', COALESCE(p.excerpt, '')), 'B') ||
+                    setweight(to_tsvector('{CONFIG}', {extra}), 'B') ||
+                    setweight(to_tsvector('{CONFIG}', p.body_text), 'C')
+             FROM posts p WHERE p.id = $1 AND p.status = 'published'",
+            extra = extra_sql("string_agg")
+        )))
+        .bind(post_id)
+        .execute(&mut *conn)
+        .await?;
+    } else {
+        sqlx::query("DELETE FROM post_search WHERE rowid = $1").bind(post_id).execute(&mut *conn).await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO post_search (rowid, title, dek, body, extra)
+             SELECT p.id, p.title, COALESCE(p.excerpt, ''), p.body_text, {extra}
+             FROM posts p WHERE p.id = $1 AND p.status = 'published'",
+            extra = extra_sql("group_concat")
+        )))
+        .bind(post_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Re-indexes the posts that carry a tag or byline whose name changed.
+pub(crate) async fn reindex_where(conn: &mut AnyConnection, relation: Relation, id: i64) -> StoreResult<()> {
+    let sql = match relation {
+        Relation::Tag => "SELECT post_id FROM post_tags WHERE tag_id = $1",
+        Relation::Author => "SELECT post_id FROM post_authors WHERE author_id = $1",
+    };
+    let ids: Vec<i64> = sqlx::query_scalar(sql).bind(id).fetch_all(&mut *conn).await?;
+    for post_id in ids {
+        reindex(conn, post_id).await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Relation {
+    Tag,
+    Author,
+}
+
+/// Rebuilds the whole index (after an archive is restored), inside the caller's transaction.
+pub(crate) async fn rebuild(conn: &mut AnyConnection) -> StoreResult<()> {
+    sqlx::query("DELETE FROM post_search").execute(&mut *conn).await?;
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM posts WHERE status = 'published'").fetch_all(&mut *conn).await?;
+    for id in ids {
+        reindex(conn, id).await?;
+    }
+    Ok(())
+}
+
+/// FTS5's query: each word quoted (it is letters and digits only), phrases as quoted runs, the prefix with `*`,
+/// exclusions after `NOT`.
+fn fts5_match(query: &Query) -> String {
+    let render = |t: &Term| format!("\"{}\"{}", t.words.join(" "), if t.prefix { "*" } else { "" });
+    let wanted: Vec<String> = query.terms.iter().filter(|t| !t.negated).map(render).collect();
+    let unwanted: Vec<String> = query.terms.iter().filter(|t| t.negated).map(render).collect();
+    let mut out = format!("({})", wanted.join(" AND "));
+    if !unwanted.is_empty() {
+        out.push_str(&format!(" NOT ({})", unwanted.join(" OR ")));
+    }
+    out
+}
+
+/// PostgreSQL's query: the terms for `websearch_to_tsquery` (each word quoted, so `or` is a word, not an
+/// operator), and the prefix term for `to_tsquery` (`dredging <-> con:*`), which websearch syntax cannot say.
+fn tsquery_parts(query: &Query) -> (String, Option<String>) {
+    let mut web = Vec::new();
+    let mut prefix = None;
+    for t in &query.terms {
+        if t.prefix {
+            let mut words = t.words.clone();
+            if let Some(last) = words.last_mut() {
+                last.push_str(":*");
+            }
+            prefix = Some(words.join(" <-> "));
+        } else {
+            web.push(format!("{}\"{}\"", if t.negated { "-" } else { "" }, t.words.join(" ")));
+        }
+    }
+    (web.join(" "), prefix)
+}
+
+impl Store {
+    /// Published posts matching `filter`, best (or newest) first, `limit` from `offset`, with the total.
+    pub async fn search(&self, filter: &SearchFilter, limit: i64, offset: i64) -> StoreResult<SearchPage> {
+        if filter.query.is_empty() {
+            return Ok(SearchPage::default());
+        }
+        // Filters on the post, bound after the query's own parameters (numbered from `first`).
+        let filters = |first: usize| {
+            let mut sql = String::new();
+            let mut n = first;
+            if filter.tag_slug.is_some() {
+                sql.push_str(&format!(
+                    " AND EXISTS (SELECT 1 FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
+                                  WHERE pt.post_id = p.id AND t.slug = ${n})"
+                ));
+                n += 1;
+            }
+            if filter.author_slug.is_some() {
+                sql.push_str(&format!(
+                    " AND EXISTS (SELECT 1 FROM post_authors pa JOIN authors a ON a.id = pa.author_id
+                                  WHERE pa.post_id = p.id AND a.slug = ${n})"
+                ));
+                n += 1;
+            }
+            if filter.from.is_some() {
+                sql.push_str(&format!(" AND p.published_at >= ${n}"));
+                n += 1;
+            }
+            if filter.to.is_some() {
+                sql.push_str(&format!(" AND p.published_at < ${n}"));
+                n += 1;
+            }
+            (sql, n)
+        };
+        macro_rules! bind_filters {
+            ($q:expr) => {{
+                let mut q = $q;
+                if let Some(s) = &filter.tag_slug {
+                    q = q.bind(s.clone());
+                }
+                if let Some(s) = &filter.author_slug {
+                    q = q.bind(s.clone());
+                }
+                if let Some(v) = filter.from {
+                    q = q.bind(v);
+                }
+                if let Some(v) = filter.to {
+                    q = q.bind(v);
+                }
+                q
+            }};
+        }
+        match self.backend {
+            Backend::Sqlite => {
+                let matching = fts5_match(&filter.query);
+                let (where_more, n) = filters(2);
+                let order = match filter.sort {
+                    Sort::Relevance => "score, p.published_at DESC, p.id DESC",
+                    Sort::Newest => "p.published_at DESC, p.id DESC",
+                };
+                let from = format!(
+                    "FROM post_search s JOIN posts p ON p.id = s.rowid
+                     WHERE post_search MATCH $1 AND p.status = 'published'{where_more}"
+                );
+                let hits = bind_filters!(
+                    sqlx::query_as::<_, SearchHit>(AssertSqlSafe(format!(
+                        "SELECT p.id AS post_id,
+                            snippet(post_search, 2, char(2), char(3), '…', 24) AS snippet,
+                            bm25(post_search, 10.0, 4.0, 1.0, 3.0) AS score
+                     {from} ORDER BY {order} LIMIT ${n} OFFSET ${}",
+                        n + 1
+                    )))
+                    .bind(&matching)
+                )
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
+                let total: i64 =
+                    bind_filters!(sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) {from}"))).bind(&matching))
+                        .fetch_one(&self.pool)
+                        .await?;
+                Ok(SearchPage { hits, total })
+            }
+            Backend::Postgres => {
+                let (web, prefix) = tsquery_parts(&filter.query);
+                let prefix = prefix.unwrap_or_default();
+                if web.is_empty() && prefix.is_empty() {
+                    return Ok(SearchPage::default());
+                }
+                // An empty part is an empty tsquery, which `&&` leaves out.
+                let query = format!("websearch_to_tsquery('{CONFIG}', $1) && to_tsquery('{CONFIG}', $2)");
+                let (first, second) = (web, prefix);
+                let (where_more, n) = filters(3);
+                let order = match filter.sort {
+                    Sort::Relevance => "score DESC, p.published_at DESC, p.id DESC",
+                    Sort::Newest => "p.published_at DESC, p.id DESC",
+                };
+                let from = format!(
+                    "FROM post_search s JOIN posts p ON p.id = s.post_id, (SELECT {query} AS q) tq
+                     WHERE s.document @@ tq.q AND p.status = 'published'{where_more}"
+                );
+                // The headline (costly) only for the page's rows.
+                let hits = bind_filters!(
+                    sqlx::query_as::<_, SearchHit>(AssertSqlSafe(format!(
+                        "SELECT page.post_id,
+                            ts_headline('{CONFIG}', p.body_text, page.q,
+                                'StartSel=' || chr(2) || ', StopSel=' || chr(3) ||
+                                ', MaxWords=36, MinWords=16, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet
+                     FROM (SELECT p.id AS post_id, tq.q, ts_rank_cd(s.document, tq.q) AS score, p.published_at
+                           {from} ORDER BY {order} LIMIT ${n} OFFSET ${}) page
+                     JOIN posts p ON p.id = page.post_id
+                     ORDER BY {}",
+                        n + 1,
+                        order.replace("p.published_at", "page.published_at").replace("p.id", "page.post_id"),
+                    )))
+                    .bind(&first)
+                    .bind(&second)
+                )
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
+                let total: i64 = bind_filters!(
+                    sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) {from}"))).bind(&first).bind(&second)
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(SearchPage { hits, total })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_queries_quote_every_word() {
+        let q = Query::parse(r#"barrier "dredging contract" -opinion del"#);
+        assert_eq!(fts5_match(&q), r#"("barrier" AND "dredging contract" AND "del"*) NOT ("opinion")"#);
+        assert_eq!(tsquery_parts(&q), (r#""barrier" "dredging contract" -"opinion""#.to_owned(), Some("del:*".into())));
+        let q = Query::parse("dredging-con");
+        assert_eq!(tsquery_parts(&q), (String::new(), Some("dredging <-> con:*".into())));
+    }
+}
