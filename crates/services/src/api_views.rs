@@ -476,3 +476,37 @@ pub fn issue(i: &newsdesk_store::issues::Issue, p: &newsdesk_store::issues::Prog
         },
     }
 }
+
+/// A search result: what a results list shows, and the snippet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiSearchHit {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub slug: String,
+    pub url: String,
+    pub title: String,
+    pub excerpt: Option<String>,
+    /// The kicker.
+    pub primary_tag: Option<String>,
+    pub byline: String,
+    pub published_at: Option<String>,
+    /// Part of the body as escaped HTML, with the matched words in `<mark>`.
+    pub snippet: String,
+}
+
+pub fn search_hit(state: &Context, hit: &crate::search::Hit) -> ApiSearchHit {
+    let v = post_view(&hit.post);
+    ApiSearchHit {
+        id: v.id,
+        kind: v.kind,
+        slug: v.slug,
+        url: absolute(state, &v.url),
+        title: v.title,
+        excerpt: v.excerpt,
+        primary_tag: v.primary_tag.map(|t| t.name),
+        byline: v.byline,
+        published_at: rfc3339(v.published_at),
+        snippet: hit.snippet_html.clone(),
+    }
+}

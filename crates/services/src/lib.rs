@@ -25,6 +25,7 @@ pub mod newsletters;
 pub mod passwords;
 pub mod posts;
 pub mod redirects;
+pub mod search;
 pub mod staff;
 pub mod subscribers;
 pub mod taxonomy;

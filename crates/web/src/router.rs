@@ -136,6 +136,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api::issues::resume))
         .routes(routes!(api::issues::cancel))
         .routes(routes!(api::mail_events::receive))
+        .routes(routes!(api::search::search))
         .split_for_parts();
     let api = api
         .route("/openapi.json", get(api::openapi::handler(document)))

@@ -11,6 +11,7 @@ pub mod newsletters;
 pub mod openapi;
 pub mod posts;
 pub mod redirects;
+pub mod search;
 pub mod taxonomy;
 
 use axum::extract::FromRequestParts;

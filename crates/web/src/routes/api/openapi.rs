@@ -50,6 +50,7 @@ pub struct ErrorBody {
         (name = "subscribers", description = "A newsletter's subscribers and their consent"),
         (name = "issues", description = "Sending a newsletter issue"),
         (name = "mail", description = "Bounces and complaints from the mail provider"),
+        (name = "search", description = "Full-text search over what is published"),
     )
 )]
 pub struct ApiDoc;

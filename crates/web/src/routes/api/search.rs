@@ -1,0 +1,65 @@
+//! `GET /api/v1/search`: full-text search over published stories and pages (public), for front-ends.
+
+use axum::Json;
+use axum::extract::State;
+use newsdesk_services::api_views::{ApiSearchHit, PageMeta, search_hit};
+use newsdesk_services::search;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::ApiQuery;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// Words (all must match), `"a phrase"`, `-excluded`; the last word matches as a prefix.
+    q: Option<String>,
+    /// Only stories with this tag (its slug).
+    tag: Option<String>,
+    /// Only stories bylined to this author or desk (its slug).
+    author: Option<String>,
+    /// Published on or after this day (YYYY-MM-DD, the site's time zone).
+    from: Option<String>,
+    /// Published on or before this day (YYYY-MM-DD, the site's time zone).
+    to: Option<String>,
+    /// "relevance" (the default) or "newest".
+    sort: Option<String>,
+    page: Option<i64>,
+    /// 1 to 50; 10 when absent.
+    limit: Option<i64>,
+}
+
+/// A page of results.
+#[derive(Serialize, ToSchema)]
+pub struct SearchAnswer {
+    results: Vec<ApiSearchHit>,
+    meta: PageMeta,
+}
+
+/// Published stories and pages matching a query, best first (public). Headline matches weigh most; an
+/// unpublished story is never found.
+#[utoipa::path(get, path = "/search", tag = "search", params(SearchQuery), security((), ("token" = [])),
+    responses((status = 200, description = "A page of results", body = SearchAnswer),
+        (status = 422, description = "`date_invalid`, or `invalid` for an unknown sort")))]
+pub async fn search(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> Result<Json<SearchAnswer>, ApiError> {
+    let request = search::Request {
+        q: q.q.as_deref().unwrap_or(""),
+        tag: q.tag.as_deref(),
+        author: q.author.as_deref(),
+        from: q.from.as_deref(),
+        to: q.to.as_deref(),
+        sort: q.sort.as_deref(),
+        page: q.page.unwrap_or(1),
+        limit: q.limit.unwrap_or(10),
+    };
+    let found = search::search(&state, &request).await?;
+    Ok(Json(SearchAnswer {
+        results: found.hits.iter().map(|h| search_hit(&state, h)).collect(),
+        meta: PageMeta::new(found.page, found.limit, found.total),
+    }))
+}
