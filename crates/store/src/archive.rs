@@ -242,7 +242,7 @@ impl Restore {
                 }
             }
         }
-        crate::search::rebuild(&mut self.tx).await?;
+        crate::search::reindex_scope(&mut self.tx, crate::search::Scope::All).await?;
         crate::site::bump_content_version(&mut self.tx).await?;
         self.tx.commit().await?;
         Ok(())

@@ -59,7 +59,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        crate::search::reindex_where(&mut tx, crate::search::Relation::Author, id).await?;
+        crate::search::reindex_scope(&mut tx, crate::search::Scope::Author(id)).await?;
         crate::site::bump_content_version(&mut tx).await?;
         tx.commit().await?;
         Ok(())

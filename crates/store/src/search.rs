@@ -72,65 +72,68 @@ fn is_postgres(conn: &AnyConnection) -> bool {
     conn.backend_name().eq_ignore_ascii_case("postgres") || conn.backend_name().eq_ignore_ascii_case("postgresql")
 }
 
+/// Which posts a re-index covers: one, those with a tag or a byline, or all.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scope {
+    Post(i64),
+    Tag(i64),
+    Author(i64),
+    All,
+}
+
+impl Scope {
+    /// The ids it covers, as SQL for `IN (…)` with at most the one parameter `$1`.
+    fn ids(self) -> (&'static str, Option<i64>) {
+        match self {
+            Scope::Post(id) => ("$1", Some(id)),
+            Scope::Tag(id) => ("SELECT post_id FROM post_tags WHERE tag_id = $1", Some(id)),
+            Scope::Author(id) => ("SELECT post_id FROM post_authors WHERE author_id = $1", Some(id)),
+            Scope::All => ("SELECT id FROM posts", None),
+        }
+    }
+}
+
 /// Brings one post's index row up to date, inside the caller's transaction: written when the post is published,
 /// removed when it is not (or is gone).
 pub(crate) async fn reindex(conn: &mut AnyConnection, post_id: i64) -> StoreResult<()> {
-    if is_postgres(conn) {
-        sqlx::query("DELETE FROM post_search WHERE post_id = $1").bind(post_id).execute(&mut *conn).await?;
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO post_search (post_id, config, document)
-             SELECT p.id, '{CONFIG}',
-                    setweight(to_tsvector('{CONFIG}', p.title), 'A') ||
-                    setweight(to_tsvector('{CONFIG}', COALESCE(p.excerpt, '')), 'B') ||
-                    setweight(to_tsvector('{CONFIG}', {extra}), 'B') ||
-                    setweight(to_tsvector('{CONFIG}', p.body_text), 'C')
-             FROM posts p WHERE p.id = $1 AND p.status = 'published'",
-            extra = extra_sql("string_agg")
-        )))
-        .bind(post_id)
-        .execute(&mut *conn)
-        .await?;
+    reindex_scope(conn, Scope::Post(post_id)).await
+}
+
+/// Brings the index rows of `scope` up to date in two statements, inside the caller's transaction: the posts whose
+/// tag or byline was renamed, or all of them after an archive is restored.
+pub(crate) async fn reindex_scope(conn: &mut AnyConnection, scope: Scope) -> StoreResult<()> {
+    let (ids, param) = scope.ids();
+    let (key, insert) = if is_postgres(conn) {
+        (
+            "post_id",
+            format!(
+                "INSERT INTO post_search (post_id, config, document)
+                 SELECT p.id, '{CONFIG}',
+                        setweight(to_tsvector('{CONFIG}', p.title), 'A') ||
+                        setweight(to_tsvector('{CONFIG}', COALESCE(p.excerpt, '')), 'B') ||
+                        setweight(to_tsvector('{CONFIG}', {extra}), 'B') ||
+                        setweight(to_tsvector('{CONFIG}', p.body_text), 'C')",
+                extra = extra_sql("string_agg")
+            ),
+        )
     } else {
-        sqlx::query("DELETE FROM post_search WHERE rowid = $1").bind(post_id).execute(&mut *conn).await?;
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO post_search (rowid, title, dek, body, extra)
-             SELECT p.id, p.title, COALESCE(p.excerpt, ''), p.body_text, {extra}
-             FROM posts p WHERE p.id = $1 AND p.status = 'published'",
-            extra = extra_sql("group_concat")
-        )))
-        .bind(post_id)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Re-indexes the posts that carry a tag or byline whose name changed.
-pub(crate) async fn reindex_where(conn: &mut AnyConnection, relation: Relation, id: i64) -> StoreResult<()> {
-    let sql = match relation {
-        Relation::Tag => "SELECT post_id FROM post_tags WHERE tag_id = $1",
-        Relation::Author => "SELECT post_id FROM post_authors WHERE author_id = $1",
+        (
+            "rowid",
+            format!(
+                "INSERT INTO post_search (rowid, title, dek, body, extra)
+                 SELECT p.id, p.title, COALESCE(p.excerpt, ''), p.body_text, {extra}",
+                extra = extra_sql("group_concat")
+            ),
+        )
     };
-    let ids: Vec<i64> = sqlx::query_scalar(sql).bind(id).fetch_all(&mut *conn).await?;
-    for post_id in ids {
-        reindex(conn, post_id).await?;
-    }
-    Ok(())
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Relation {
-    Tag,
-    Author,
-}
-
-/// Rebuilds the whole index (after an archive is restored), inside the caller's transaction.
-pub(crate) async fn rebuild(conn: &mut AnyConnection) -> StoreResult<()> {
-    sqlx::query("DELETE FROM post_search").execute(&mut *conn).await?;
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM posts WHERE status = 'published'").fetch_all(&mut *conn).await?;
-    for id in ids {
-        reindex(conn, id).await?;
+    let delete = format!("DELETE FROM post_search WHERE {key} IN ({ids})");
+    let insert = format!("{insert} FROM posts p WHERE p.id IN ({ids}) AND p.status = 'published'");
+    for sql in [delete, insert] {
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        if let Some(v) = param {
+            q = q.bind(v);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }

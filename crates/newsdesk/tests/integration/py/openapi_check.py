@@ -9,7 +9,8 @@ Usage: openapi_check.py SPEC.json EXCHANGES.json
    must be one the operation documents (or its 4XX/5XX range), and its JSON answer must match that response's schema
    (JSON Schema 2020-12, as OpenAPI 3.1 uses).
 
-Prints {"version", "operations", "checked", "errors": [...]} as JSON.
+Prints {"version", "operations", "checked", "errors": [...], "untried": [...]} as JSON; `untried` lists the
+operations ("GET /path") no exchange used.
 """
 import json
 import re
@@ -59,6 +60,7 @@ def resolve(obj):
 
 
 checked = 0
+tried = set()
 for x in exchanges:
     name = f'{x["method"]} {x["path"]} ({x["status"]})'
     template = template_for(x["path"])
@@ -76,6 +78,7 @@ for x in exchanges:
             errors.append(f"{name}: sends JSON, but the operation documents no JSON body")
         else:
             check(content.get("schema", {}), x["request"], f"{name} request")
+    tried.add(f'{x["method"].upper()} {template}')
     status = str(x["status"])
     responses = op.get("responses", {})
     response = responses.get(status) or responses.get(status[0] + "XX") or responses.get("default")
@@ -91,4 +94,7 @@ for x in exchanges:
             check(content.get("schema", {}), x["body"], f"{name} answer")
     checked += 1
 
-print(json.dumps({"version": spec.get("openapi"), "operations": operations, "checked": checked, "errors": errors}))
+untried = [f"{m.upper()} {p}" for p, item in spec["paths"].items() for m in METHODS if m in item
+           and f"{m.upper()} {p}" not in tried]
+print(json.dumps({"version": spec.get("openapi"), "operations": operations, "checked": checked, "errors": errors,
+                  "untried": untried}))

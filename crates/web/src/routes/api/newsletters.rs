@@ -17,6 +17,11 @@ use super::{ApiAuth, ApiPath, ApiQuery, json_body};
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// Who made a change, as the consent ledger records it.
+fn by_token(auth: &ApiAuth) -> String {
+    format!("API token \u{201c}{}\u{201d}", auth.token_name)
+}
+
 async fn newsletter(state: &AppState, auth: &ApiAuth, slug: &str) -> Result<Newsletter, ApiError> {
     if !auth.actor.role.can_manage_newsletters() {
         return Err(ApiError::forbidden(format!(
@@ -245,7 +250,7 @@ pub async fn add(
     let n = newsletter(&state, &auth, &slug).await?;
     let b: AddBody = json_body(&bytes, "subscriber")?;
     let add = ManualAdd { email: &b.email, name: &b.name, confirmed: b.confirmed, source: &b.source };
-    subscribers::add_by_hand(&state, &n, &add, &format!("API token \u{201c}{}\u{201d}", auth.token_name)).await?;
+    subscribers::add_by_hand(&state, &n, &add, &by_token(&auth)).await?;
     let who = state
         .store
         .subscriber_by_email(&b.email.trim().to_lowercase())
@@ -292,7 +297,7 @@ pub async fn update(
             "name: one line, no control characters.",
         ));
     }
-    let by = format!("API token \u{201c}{}\u{201d}", auth.token_name);
+    let by = by_token(&auth);
     match b.status.as_deref() {
         None => {}
         Some("confirmed") => {
@@ -301,9 +306,7 @@ pub async fn update(
             subscribers::add_by_hand(&state, &n, &add, &by).await?;
         }
         Some("unsubscribed") => {
-            let words = format!("Unsubscribed through the API (token \u{201c}{}\u{201d}).", auth.token_name);
-            let consent = Consent { ip: None, form_url: None, consent_text: &words };
-            state.store.unsubscribe(id, n.id, "api_unsubscribe", &consent).await?;
+            unsubscribe_for(&state, &auth, id, &n).await?;
         }
         Some(other) => {
             return Err(ApiError::new(
@@ -345,10 +348,20 @@ pub async fn unsubscribe(
         .subscriber_by_email(&b.email.trim().to_lowercase())
         .await?
         .ok_or_else(|| ApiError::not_found("subscriber"))?;
+    let changed = unsubscribe_for(&state, &auth, who.id, &n).await?;
+    Ok(Json(Unsubscribed { unsubscribed: changed }))
+}
+
+/// Ends a subscription on the token's behalf; the ledger names the token. Whether anything changed.
+async fn unsubscribe_for(
+    state: &AppState,
+    auth: &ApiAuth,
+    subscriber_id: i64,
+    n: &Newsletter,
+) -> Result<bool, ApiError> {
     let words = format!("Unsubscribed through the API (token \u{201c}{}\u{201d}).", auth.token_name);
     let consent = Consent { ip: None, form_url: None, consent_text: &words };
-    let changed = state.store.unsubscribe(who.id, n.id, "api_unsubscribe", &consent).await?;
-    Ok(Json(Unsubscribed { unsubscribed: changed }))
+    Ok(state.store.unsubscribe(subscriber_id, n.id, "api_unsubscribe", &consent).await?)
 }
 
 #[derive(Deserialize, Default, IntoParams)]
@@ -396,7 +409,7 @@ pub async fn import(
             format!("nothing was imported: {}", lines.join("; ")),
         ));
     }
-    let by = format!("API token \u{201c}{}\u{201d}", auth.token_name);
+    let by = by_token(&auth);
     let consent = Consent { ip: None, form_url: Some(&by), consent_text: source.trim() };
     let report = subscribers::import(&state, &n, parsed.rows, q.confirmed.unwrap_or(false), &consent).await?;
     Ok(Json(ImportAnswer {

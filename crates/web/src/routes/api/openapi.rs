@@ -6,8 +6,7 @@
 //! be served without being documented, nor documented without being served. What every operation shares — the
 //! error body, the two ways of authenticating — is added here.
 
-use std::sync::Arc;
-
+use axum::body::Bytes;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -74,13 +73,13 @@ impl Modify for Shared {
         components.responses.insert("Error".into(), RefOr::T(error_response("Refused; `error` names why.")));
         // Operation ids are the handlers' names; where two modules use one name (`show`), the tag tells them apart.
         let mut seen = std::collections::HashMap::<String, usize>::new();
-        for item in openapi.paths.paths.values() {
+        for item in openapi.paths.paths.values_mut() {
             for op in operations(item) {
                 *seen.entry(op.operation_id.clone().unwrap_or_default()).or_default() += 1;
             }
         }
         for item in openapi.paths.paths.values_mut() {
-            for op in operations_mut(item) {
+            for op in operations(item) {
                 with_errors(op);
                 let id = op.operation_id.clone().unwrap_or_default();
                 if seen.get(&id).is_some_and(|n| *n > 1) {
@@ -92,13 +91,7 @@ impl Modify for Shared {
     }
 }
 
-fn operations(item: &PathItem) -> impl Iterator<Item = &Operation> {
-    [&item.get, &item.put, &item.post, &item.delete, &item.patch, &item.head, &item.options, &item.trace]
-        .into_iter()
-        .flatten()
-}
-
-fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     [
         &mut item.get,
         &mut item.put,
@@ -139,9 +132,6 @@ fn with_errors(op: &mut Operation) {
 /// (after the routes are in: a `modifiers(…)` of the derive would run before).
 pub fn handler(mut document: OpenApi) -> impl Fn() -> std::future::Ready<Response> + Clone + Send + 'static {
     Shared.modify(&mut document);
-    let json: Arc<str> = document.to_pretty_json().unwrap_or_else(|_| "{}".into()).into();
-    move || {
-        let body = json.to_string();
-        std::future::ready(([(header::CONTENT_TYPE, "application/json")], body).into_response())
-    }
+    let json = Bytes::from(document.to_pretty_json().unwrap_or_else(|_| "{}".into()));
+    move || std::future::ready(([(header::CONTENT_TYPE, "application/json")], json.clone()).into_response())
 }
