@@ -31,6 +31,11 @@ pub const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../assets/signup.js"),
     },
+    Asset {
+        name: "search.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../assets/search.js"),
+    },
     Asset { name: "logo.svg", content_type: "image/svg+xml", body: include_str!("../assets/logo.svg") },
     Asset { name: "live.js", content_type: "text/javascript; charset=utf-8", body: include_str!("../assets/live.js") },
 ];

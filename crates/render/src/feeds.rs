@@ -263,6 +263,31 @@ pub fn sitemap_index(parts: &[(String, Option<i64>)]) -> String {
     out
 }
 
+/// The OpenSearch 1.1 description of the site's search (`site_url` without a trailing slash). Its short name is
+/// at most 16 characters, as the format asks.
+pub fn opensearch(title: &str, site_url: &str, language: &str) -> String {
+    let e = xml_escape;
+    let short: String = title.chars().take(16).collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">
+<ShortName>{short}</ShortName>
+<Description>Search the stories of {title}</Description>
+<Language>{language}</Language>
+<InputEncoding>UTF-8</InputEncoding>
+<Image width=\"32\" height=\"32\" type=\"image/x-icon\">{url}/favicon.ico</Image>
+<Url type=\"text/html\" method=\"get\" template=\"{url}/search/?q={{searchTerms}}\"/>
+<Url type=\"application/json\" method=\"get\" template=\"{url}/api/v1/search?q={{searchTerms}}\"/>
+<Url type=\"application/opensearchdescription+xml\" rel=\"self\" template=\"{url}/opensearch.xml\"/>
+</OpenSearchDescription>
+",
+        short = e(&short),
+        title = e(title),
+        language = e(language),
+        url = e(site_url),
+    )
+}
+
 /// A Google News sitemap entry.
 pub struct NewsUrl {
     pub loc: String,

@@ -131,6 +131,23 @@ pub fn live_blog(title: &str, url: &str, items: &[FeedItemView], site_url: &str,
     v
 }
 
+/// The site itself, with the `SearchAction` that lets search engines offer a search box for it (`site_url`
+/// without a trailing slash).
+pub fn website(title: &str, site_url: &str, language: &str) -> Value {
+    json!({
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": title,
+        "url": format!("{site_url}/"),
+        "inLanguage": language,
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": { "@type": "EntryPoint", "urlTemplate": format!("{site_url}/search/?q={{search_term_string}}") },
+            "query-input": "required name=search_term_string",
+        },
+    })
+}
+
 /// (name, absolute URL) from the home page down.
 pub fn breadcrumbs(trail: &[(String, String)]) -> Value {
     json!({

@@ -20,6 +20,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("tag.html", include_str!("../templates/theme/tag.html")),
     ("author.html", include_str!("../templates/theme/author.html")),
     ("404.html", include_str!("../templates/theme/404.html")),
+    ("search.html", include_str!("../templates/theme/search.html")),
     ("partials/card.html", include_str!("../templates/theme/partials/card.html")),
     ("partials/pagination.html", include_str!("../templates/theme/partials/pagination.html")),
     ("partials/feed_item.html", include_str!("../templates/theme/partials/feed_item.html")),

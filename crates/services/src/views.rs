@@ -78,6 +78,34 @@ pub fn post_view(p: &Post) -> PostView {
     }
 }
 
+/// One search result as the reader's results page shows it (the body is not copied: only its snippet).
+#[derive(Debug, Serialize)]
+pub struct SearchResultView {
+    pub url: String,
+    pub kind: String,
+    pub title: String,
+    /// The section (primary public tag), shown as the kicker.
+    pub kicker: Option<TagView>,
+    pub byline: String,
+    pub published_at: Option<i64>,
+    /// Escaped HTML with `<mark>` around the matched words.
+    pub snippet_html: String,
+}
+
+pub fn search_result_view(hit: &crate::search::Hit) -> SearchResultView {
+    let (p, r) = (&hit.post, &hit.post.row);
+    let authors: Vec<AuthorView> = p.authors.iter().map(author_view).collect();
+    SearchResultView {
+        url: format!("/{}/", r.slug),
+        kind: r.kind.clone(),
+        title: r.title.clone(),
+        kicker: p.tags.iter().find(|t| !t.is_internal()).map(tag_view),
+        byline: views::byline(&authors),
+        published_at: r.published_at,
+        snippet_html: hit.snippet_html.clone(),
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Pagination {
     pub page: i64,

@@ -16,6 +16,7 @@ use crate::site::bump_content_version;
 use crate::tags::Tag;
 use sqlx::AssertSqlSafe;
 
+use crate::Backend;
 use crate::args::{Arg, bind_args, next};
 use crate::{Store, StoreError, StoreResult, now, placeholders};
 
@@ -168,7 +169,7 @@ const COLS: &str =
     p.related_post_id, p.narration, p.revision, p.featured, p.parent_id, p.meta_title, p.meta_description,
     p.created_at, p.updated_at";
 
-fn where_clause(f: &PostFilter) -> (String, Vec<Arg>) {
+fn where_clause(f: &PostFilter, backend: Backend) -> (String, Vec<Arg>) {
     let mut sql = vec!["1 = 1".to_owned()];
     let mut args = Vec::new();
     if let Some(k) = &f.kind {
@@ -192,9 +193,16 @@ fn where_clause(f: &PostFilter) -> (String, Vec<Arg>) {
             "(p.created_by = {u} OR EXISTS (SELECT 1 FROM post_authors pa2 WHERE pa2.post_id = p.id AND pa2.author_id = {a}))"
         ));
     }
+    // Staff search: a headline containing the text (as typed: slugs, numbers, half words), or the full-text index,
+    // which holds every post whatever its status (bodies, captions, tags and bylines, stemmed).
     if let Some(q) = f.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let p = next(&mut args, Arg::S(format!("%{}%", q.to_lowercase())));
-        sql.push(format!("lower(p.title) LIKE {p}"));
+        let like = next(&mut args, Arg::S(format!("%{}%", crate::like_escape(&q.to_lowercase()))));
+        let title = format!("lower(p.title) LIKE {like} ESCAPE '\\'");
+        let query = newsdesk_domain::search::Query::parse(q);
+        sql.push(match crate::search::matching_ids(backend, &query, &mut |v| next(&mut args, Arg::S(v))) {
+            Some(ids) => format!("({title} OR p.id IN ({ids}))"),
+            None => title,
+        });
     }
     (sql.join(" AND "), args)
 }
@@ -204,7 +212,7 @@ impl Store {
     /// index; mixed lists (the admin) sort drafts by their last edit. Only ids are sorted: the rows, with their
     /// bodies, are fetched afterwards for the page alone.
     async fn ids_in_order(&self, filter: &PostFilter, limit: i64, offset: i64) -> StoreResult<Vec<i64>> {
-        let (cond, args) = where_clause(filter);
+        let (cond, args) = where_clause(filter, self.backend);
         let order = if filter.status.as_deref() == Some("published") {
             "p.published_at DESC, p.id DESC"
         } else {
@@ -217,7 +225,7 @@ impl Store {
     /// A page of posts, newest first, with the total count for pagination.
     pub async fn list_posts(&self, filter: &PostFilter, page: i64, per_page: i64) -> StoreResult<Page<Post>> {
         let page = page.max(1);
-        let (cond, args) = where_clause(filter);
+        let (cond, args) = where_clause(filter, self.backend);
         let count_sql = format!("SELECT COUNT(*) FROM posts p WHERE {cond}");
         let total: i64 =
             bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql.clone())), &args).fetch_one(&self.pool).await?;

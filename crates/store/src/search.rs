@@ -1,8 +1,8 @@
-//! Full-text search over published stories and pages.
+//! Full-text search over stories and pages: readers find published ones, staff every one.
 //!
-//! The index (`post_search`) holds one row per published post and changes in the transaction of every write that
-//! changes what is published ([`reindex`]): a story is findable the moment it is live and gone the moment it is
-//! not. The engines differ here, on purpose: SQLite uses FTS5 ranked with bm25 (headline weighted 10, dek 4,
+//! The index (`post_search`) holds one row per post, whatever its status, and changes in the transaction of every
+//! write to it ([`reindex`]); readers' search joins on the post's status, so a story is findable the moment it is
+//! live and gone the moment it is not. The engines differ here, on purpose: SQLite uses FTS5 ranked with bm25 (headline weighted 10, dek 4,
 //! caption/tags/bylines 3, body 1), PostgreSQL a weighted `tsvector` under a GIN index, queried through
 //! `websearch_to_tsquery` and ranked with `ts_rank_cd` (headline A, dek and the rest B, body C). A query reaches
 //! either only as bound values built from [`newsdesk_domain::search::Query`], whose words are letters and digits.
@@ -93,8 +93,7 @@ impl Scope {
     }
 }
 
-/// Brings one post's index row up to date, inside the caller's transaction: written when the post is published,
-/// removed when it is not (or is gone).
+/// Brings one post's index row up to date, inside the caller's transaction (removed when the post is gone).
 pub(crate) async fn reindex(conn: &mut AnyConnection, post_id: i64) -> StoreResult<()> {
     reindex_scope(conn, Scope::Post(post_id)).await
 }
@@ -127,7 +126,7 @@ pub(crate) async fn reindex_scope(conn: &mut AnyConnection, scope: Scope) -> Sto
         )
     };
     let delete = format!("DELETE FROM post_search WHERE {key} IN ({ids})");
-    let insert = format!("{insert} FROM posts p WHERE p.id IN ({ids}) AND p.status = 'published'");
+    let insert = format!("{insert} FROM posts p WHERE p.id IN ({ids})");
     for sql in [delete, insert] {
         let mut q = sqlx::query(AssertSqlSafe(sql));
         if let Some(v) = param {
@@ -136,6 +135,25 @@ pub(crate) async fn reindex_scope(conn: &mut AnyConnection, scope: Scope) -> Sto
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// A subquery selecting the ids of the posts, whatever their status, whose index row matches `query` (for the
+/// staff's lists), or `None` for a query with nothing to find. `bind` adds a value and answers its placeholder.
+pub(crate) fn matching_ids(backend: Backend, query: &Query, bind: &mut dyn FnMut(String) -> String) -> Option<String> {
+    if query.is_empty() {
+        return None;
+    }
+    Some(match backend {
+        Backend::Sqlite => format!("SELECT rowid FROM post_search WHERE post_search MATCH {}", bind(fts5_match(query))),
+        Backend::Postgres => {
+            let (web, prefix) = tsquery_parts(query);
+            let (web, prefix) = (bind(web), bind(prefix.unwrap_or_default()));
+            format!(
+                "SELECT post_id FROM post_search
+                 WHERE document @@ (websearch_to_tsquery('{CONFIG}', {web}) && to_tsquery('{CONFIG}', {prefix}))"
+            )
+        }
+    })
 }
 
 /// FTS5's query: each word quoted (it is letters and digits only), phrases as quoted runs, the prefix with `*`,
@@ -171,7 +189,8 @@ fn tsquery_parts(query: &Query) -> (String, Option<String>) {
 }
 
 impl Store {
-    /// Published posts matching `filter`, best (or newest) first, `limit` from `offset`, with the total.
+    /// Published posts matching `filter`, best (or newest) first, `limit` from `offset`, with the total (what
+    /// readers may find: drafts and scheduled posts are in the index for staff, never in these results).
     pub async fn search(&self, filter: &SearchFilter, limit: i64, offset: i64) -> StoreResult<SearchPage> {
         if filter.query.is_empty() {
             return Ok(SearchPage::default());

@@ -352,9 +352,15 @@ async fn schema(store: &Store) -> std::collections::BTreeSet<String> {
             tables.into_iter().chain(cols).chain(indexes).collect()
         }
     };
-    // The search index is the one part that differs by engine on purpose (FTS5 and its shadow tables on SQLite, a
-    // tsvector table with a GIN index on PostgreSQL: store::search); everything else must be the same.
-    rows.into_iter().filter(|r| !r.split_once(' ').is_some_and(|(_, name)| name.starts_with("post_search"))).collect()
+    // The search indexes are the one part that differs by engine on purpose (FTS5 tables and their shadow tables on
+    // SQLite; a tsvector table with a GIN index and pg_trgm indexes on PostgreSQL: store::search and
+    // store::subscribers); everything else must be the same.
+    rows.into_iter()
+        .filter(|r| {
+            !r.split_once(' ')
+                .is_some_and(|(_, name)| name.starts_with("post_search") || name.starts_with("subscriber_search"))
+        })
+        .collect()
 }
 
 /// Both backends' migrations must leave the same tables, columns and indexes: a query written once must find
@@ -546,6 +552,97 @@ async fn search_ranks_stems_and_follows_every_write() {
         assert_eq!(ids(&find("waterfront").await).len(), 2, "a renamed tag is searched by its new name");
         store.delete_post(mention).await.unwrap();
         assert!(!ids(&find("ferry").await).contains(&mention), "a deleted story is gone");
+    })
+    .await;
+}
+
+/// Staff search: the post list finds drafts by words in their bodies (the index holds every post; readers' search
+/// still finds only published ones), and the subscriber list finds any part of an address or name, literally
+/// (`_` and `%` are characters, not wildcards), through an index the engine can use, following renames and deletes.
+#[tokio::test]
+async fn staff_search_finds_drafts_by_body_and_subscribers_by_any_part() {
+    use newsdesk_domain::search::Query;
+    use newsdesk_store::Backend;
+    use newsdesk_store::newsletters::{Consent, NewsletterInput};
+    use newsdesk_store::search::SearchFilter;
+    use newsdesk_store::subscribers::ImportRow;
+    each_backend(|store| async move {
+        let maya = author(&store, "maya-coleman", "person").await;
+        let mut draft = post("pier-draft", "draft", None, vec![maya], vec![]);
+        draft.title = "Pier inspection".into();
+        draft.body_text = "Inspectors found corrosion under the eastern pilings.".into();
+        let draft = store.create_post(&draft, None).await.unwrap();
+        let published = store.create_post(&post("other", "published", Some(1_000), vec![maya], vec![]), None).await.unwrap();
+        let list = |q: &str| {
+            let store = store.clone();
+            let filter = PostFilter { search: Some(q.into()), ..Default::default() };
+            async move { store.list_posts(&filter, 1, 20).await.unwrap().items.iter().map(|p| p.row.id).collect::<Vec<_>>() }
+        };
+        assert_eq!(list("inspector").await, [draft], "a stemmed word of a draft's body");
+        assert_eq!(list("corro").await, [draft], "the last word as a prefix");
+        assert_eq!(list("spect").await, [draft], "a headline's half word, as typed");
+        assert_eq!(list("title other").await, [published]);
+        assert!(list("100%_").await.is_empty(), "wildcards are characters");
+        let corrosion = SearchFilter { query: Query::parse("corrosion"), ..Default::default() };
+        assert_eq!(store.search(&corrosion, 10, 0).await.unwrap().total, 0, "readers never find a draft");
+
+        let n = store
+            .create_newsletter(&NewsletterInput { slug: "daily", name: "Daily", visibility: "public", ..Default::default() })
+            .await
+            .unwrap();
+        let mut rows: Vec<ImportRow> =
+            (0..40).map(|i| ImportRow { email: format!("reader{i}@example.org"), name: None }).collect();
+        rows.push(ImportRow { email: "ana_okafor@harbour.example".into(), name: Some("Ana Okafor".into()) });
+        rows.push(ImportRow { email: "anaxokafor@harbour.example".into(), name: None });
+        let consent = Consent { ip: None, form_url: None, consent_text: "fixture" };
+        store.import_subscribers(n.id, &rows, true, &consent).await.unwrap();
+        let find = |q: &str| {
+            let store = store.clone();
+            let q = q.to_owned();
+            async move {
+                let (rows, total) = store.subscriptions(n.id, None, &q, 100, 0).await.unwrap();
+                assert_eq!(rows.len() as i64, total);
+                rows.into_iter().map(|r| r.email).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(find("ana_o").await, ["ana_okafor@harbour.example"], "`_` is an underscore");
+        assert_eq!(find("OKAF").await.len(), 2, "any part, any case");
+        assert_eq!(find("Ana Ok").await, ["ana_okafor@harbour.example"], "the name");
+        assert_eq!(find("er3@").await, ["reader3@example.org"]);
+        assert_eq!(find("7@").await.len(), 4, "two characters still match (by a scan): reader7, 17, 27, 37");
+        assert_eq!(find("").await.len(), 42);
+        assert!(find("\"quoted\" % *").await.is_empty());
+        let ana = store.subscriber_by_email("ana_okafor@harbour.example").await.unwrap().unwrap();
+        store.rename_subscriber(ana.id, Some("Ana Mensah")).await.unwrap();
+        assert_eq!(find("mensah").await, ["ana_okafor@harbour.example"], "a rename is found at once");
+        assert!(find("Ana Ok").await.is_empty());
+
+        // The engine can answer from an index rather than reading every row.
+        let plan: Vec<String> = match store.backend {
+            Backend::Sqlite => sqlx::query_as::<_, (i64, i64, i64, String)>(
+                "EXPLAIN QUERY PLAN SELECT rowid FROM subscriber_search WHERE subscriber_search MATCH '\"okaf\"'",
+            )
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.3)
+            .collect(),
+            Backend::Postgres => {
+                let mut tx = store.pool.begin().await.unwrap();
+                sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await.unwrap();
+                let plan = sqlx::query_scalar(
+                    "EXPLAIN SELECT id FROM subscribers WHERE email LIKE '%okaf%' OR lower(COALESCE(name, '')) LIKE '%okaf%'",
+                )
+                .fetch_all(&mut *tx)
+                .await
+                .unwrap();
+                tx.rollback().await.unwrap();
+                plan
+            }
+        };
+        let plan = plan.join("\n");
+        assert!(plan.contains("VIRTUAL TABLE INDEX") || plan.contains("subscriber_search_email"), "{plan}");
     })
     .await;
 }

@@ -180,6 +180,8 @@ pub fn router(state: AppState) -> Router {
         .route("/author/{slug}/rss/", get(public::syndication::author_rss))
         .route("/author/{slug}/atom/", get(public::syndication::author_atom))
         .route("/author/{slug}/feed.json", get(public::syndication::author_json))
+        .route("/search/", get(public::search::page))
+        .route("/opensearch.xml", get(public::search::opensearch))
         .route("/sitemap.xml", get(public::syndication::sitemap_index))
         .route("/sitemaps/{name}", get(public::syndication::sitemap_part))
         .route("/sitemap-news.xml", get(public::syndication::news_sitemap))

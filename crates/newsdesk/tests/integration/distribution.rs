@@ -339,6 +339,9 @@ async fn pages_and_feeds_pass_the_nu_html_checker() {
         "/author/ledger-news-desk/".to_owned(),
         "/news-feed/".to_owned(),
         "/about/".to_owned(),
+        "/search/".to_owned(),
+        "/search/?q=harbour&sort=newest".to_owned(),
+        "/search/?q=nothing+like+this+at+all".to_owned(),
     ] {
         let f = save(&app, &p).await;
         let html = format!("{f}.html");

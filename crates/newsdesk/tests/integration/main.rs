@@ -21,6 +21,7 @@ mod newsletters;
 mod newsroom;
 mod public;
 mod scheduling;
+mod search;
 mod sending;
 mod subscribers;
 mod webhooks;

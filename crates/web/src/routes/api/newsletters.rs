@@ -181,7 +181,7 @@ pub async fn update_newsletter(
 pub struct ListQuery {
     /// "pending", "confirmed", "unsubscribed", "bounced" or "complained".
     status: Option<String>,
-    /// Words in the address or name.
+    /// Any part of the address or name (`_` and `%` are plain characters).
     q: Option<String>,
     page: Option<i64>,
     limit: Option<i64>,

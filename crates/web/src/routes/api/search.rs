@@ -1,13 +1,16 @@
 //! `GET /api/v1/search`: full-text search over published stories and pages (public), for front-ends.
 
+use std::net::SocketAddr;
+
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
 use newsdesk_services::api_views::{ApiSearchHit, PageMeta, search_hit};
 use newsdesk_services::search;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ApiQuery;
+use super::{ApiQuery, MaybeApiAuth};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -42,11 +45,21 @@ pub struct SearchAnswer {
 /// unpublished story is never found.
 #[utoipa::path(get, path = "/search", tag = "search", params(SearchQuery), security((), ("token" = [])),
     responses((status = 200, description = "A page of results", body = SearchAnswer),
-        (status = 422, description = "`date_invalid`, or `invalid` for an unknown sort")))]
+        (status = 422, description = "`date_invalid`, or `invalid` for an unknown sort"),
+        (status = 429, description = "`rate_limited`: more searches from one address than a reader types (without a token)")))]
 pub async fn search(
     State(state): State<AppState>,
+    auth: MaybeApiAuth,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<SearchAnswer>, ApiError> {
+    if auth.0.is_none() && !crate::routes::public::search::allowed(&state, &addr) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many searches from this address; wait a minute, or send an API token.",
+        ));
+    }
     let request = search::Request {
         q: q.q.as_deref().unwrap_or(""),
         tag: q.tag.as_deref(),

@@ -63,8 +63,12 @@ async fn render(state: &AppState, staff: &MaybeStaff, headers: &HeaderMap, n: i6
             None if n == 1 && !posts.is_empty() => Some(posts.remove(0)),
             None => None,
         };
-        let data =
-            serde_json::json!({ "lead": lead, "top": top, "posts": posts, "pagination": pagination(&page, "/") });
+        let site = &state.site;
+        let website = newsdesk_render::jsonld::website(&site.title, &site.url, &site.language);
+        let data = serde_json::json!({
+            "lead": lead, "top": top, "posts": posts, "pagination": pagination(&page, "/"),
+            "jsonld": if n == 1 { vec![newsdesk_render::jsonld::script_json(&website)] } else { Vec::new() },
+        });
         Ok((StatusCode::OK, "home.html", data))
     })
     .await

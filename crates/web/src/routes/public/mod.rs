@@ -8,6 +8,7 @@ pub mod home;
 pub mod newsletters;
 pub mod post;
 pub mod preferences;
+pub mod search;
 pub mod syndication;
 
 use axum::body::Bytes;
@@ -85,6 +86,24 @@ where
 {
     let version = state.version();
     let (status, template, data) = render().await?;
+    let html = page_html(state, staff, key, template, data).await?;
+    if staff.0.is_some() {
+        return Ok((status, [(header::CACHE_CONTROL, "private, no-store")], axum::response::Html(html)).into_response());
+    }
+    let body = Bytes::from(html);
+    let page =
+        state.cache.put(key.to_owned(), CachedPage::new(status, version, "text/html; charset=utf-8", body), claim);
+    Ok(cache::respond(&page, headers))
+}
+
+/// A public template rendered with the parts every page shares; `path` is the page's canonical path.
+pub async fn page_html<T: Serialize>(
+    state: &AppState,
+    staff: &MaybeStaff,
+    path: &str,
+    template: &str,
+    data: T,
+) -> Result<String, AppError> {
     let chrome = chrome(state).await?;
     let common = Common {
         page: data,
@@ -96,17 +115,10 @@ where
         newsletters: &chrome.newsletters,
         consent_text: newsletters::consent_text(&state.site.title),
         staff: staff.0.is_some(),
-        canonical_path: key.to_owned(),
+        canonical_path: path.to_owned(),
         year: jiff::Timestamp::now().to_zoned(state.site.timezone.tz().clone()).year(),
     };
-    let html = state.templates.render(template, Value::from_serialize(&common))?;
-    if staff.0.is_some() {
-        return Ok((status, [(header::CACHE_CONTROL, "private, no-store")], axum::response::Html(html)).into_response());
-    }
-    let body = Bytes::from(html);
-    let page =
-        state.cache.put(key.to_owned(), CachedPage::new(status, version, "text/html; charset=utf-8", body), claim);
-    Ok(cache::respond(&page, headers))
+    Ok(state.templates.render(template, Value::from_serialize(&common))?)
 }
 
 /// Serves a non-HTML document (a feed) through the same cache; staff get the same bytes as everyone.
