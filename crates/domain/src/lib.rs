@@ -10,6 +10,7 @@ pub mod document;
 pub mod email;
 pub mod error;
 pub mod feed;
+pub mod language;
 pub mod post;
 pub mod role;
 pub mod search;

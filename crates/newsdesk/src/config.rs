@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use newsdesk_domain::language::Language;
 use newsdesk_domain::{SiteSettings, Timezone};
 use serde::Deserialize;
 
@@ -57,8 +58,10 @@ pub struct SiteConfig {
     pub url: String,
     /// IANA time zone for dates on the site.
     pub timezone: String,
-    /// BCP 47 language tag.
+    /// BCP 47 language tag of the site (and of every post that names none).
     pub language: String,
+    /// The site's other languages (BCP 47), which posts may be written in.
+    pub languages: Vec<String>,
 }
 
 impl Default for SiteConfig {
@@ -69,6 +72,7 @@ impl Default for SiteConfig {
             url: String::new(),
             timezone: "UTC".into(),
             language: "en".into(),
+            languages: Vec::new(),
         }
     }
 }
@@ -283,12 +287,24 @@ impl Config {
         if self.site.title.trim().is_empty() {
             bail!("[site] title cannot be empty");
         }
+        let language = Language::parse("language", &self.site.language)
+            .map_err(|e| anyhow::anyhow!("[site] language: {}", e.message))?;
+        let mut languages: Vec<Language> = Vec::new();
+        for tag in &self.site.languages {
+            let other =
+                Language::parse("languages", tag).map_err(|e| anyhow::anyhow!("[site] languages: {}", e.message))?;
+            if other.same_language(&language) || languages.iter().any(|l| l.same_language(&other)) {
+                bail!("[site] languages: \"{tag}\" is listed twice (or is the site's own language)");
+            }
+            languages.push(other);
+        }
         Ok(SiteSettings {
             title: self.site.title.clone(),
             description: self.site.description.clone(),
             url,
             timezone,
-            language: self.site.language.clone(),
+            language: language.tag().to_owned(),
+            languages: languages.iter().map(|l| l.tag().to_owned()).collect(),
         })
     }
 }
@@ -307,8 +323,10 @@ description = "Independent local news, funded by our readers."
 url = ""
 # IANA time zone for dates and times shown on the site.
 timezone = "{timezone}"
-# Language of the site (BCP 47), for <html lang>.
+# Language of the site (BCP 47): <html lang>, and the language of every post that names none.
 language = "en-GB"
+# Other languages posts may be written in (BCP 47), e.g. ["uk"]; translations link to one another.
+languages = []
 
 [server]
 listen = "127.0.0.1:8080"
@@ -422,6 +440,30 @@ mod tests {
         let c = Config::load_with_env(&dir, env(&[("NEWSDESK_SITE__TIMEZONE", "Mars/Olympus")])).unwrap();
         let err = c.site_settings(None).unwrap_err();
         assert!(err.to_string().contains("Mars/Olympus"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn languages_are_checked_canonical_and_distinct() {
+        let dir = std::env::temp_dir().join(format!("nd-config-lang-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let load = |site: &str| {
+            std::fs::write(dir.join(CONFIG_FILE), format!("[site]\n{site}\n")).unwrap();
+            Config::load_with_env(&dir, env(&[])).unwrap().site_settings(None)
+        };
+        let site = load("language = \"EN-gb\"\nlanguages = [\"UK\", \"ar\"]").unwrap();
+        assert_eq!((site.language.as_str(), site.languages.clone()), ("en-GB", vec!["uk".to_owned(), "ar".to_owned()]));
+        assert_eq!(site.post_language("language", "uk-UA").unwrap().as_deref(), Some("uk"));
+        assert_eq!(site.post_language("language", "en").unwrap(), None, "the site's own language is stored as none");
+        assert_eq!(site.post_language("language", "").unwrap(), None);
+        let e = site.post_language("language", "de").unwrap_err();
+        assert_eq!(e.code, "language_unknown");
+        assert!(e.message.contains("en-GB, uk, ar"), "{}", e.message);
+        assert_eq!(site.post_language("language", "klingon!").unwrap_err().code, "language_invalid");
+        let e = load("language = \"english\"").unwrap_err().to_string();
+        assert!(e.starts_with("[site] language: ") && e.contains("english"), "{e}");
+        let e = load("languages = [\"uk\", \"uk-UA\"]").unwrap_err().to_string();
+        assert!(e.contains("listed twice"), "{e}");
         std::fs::remove_dir_all(&dir).ok();
     }
 }

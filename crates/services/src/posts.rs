@@ -356,6 +356,9 @@ pub async fn save_post(
         parent_id: existing.and_then(|p| p.row.parent_id),
         meta_title,
         meta_description,
+        // Languages are set where posts are imported and linked (issue 15's next step); a save keeps them.
+        language: existing.and_then(|p| p.row.language.clone()),
+        translation: newsdesk_store::posts::Translation::Keep,
     };
     let id = match existing {
         Some(p) => {

@@ -30,6 +30,7 @@ pub mod site;
 pub mod subscribers;
 pub mod tags;
 pub mod testing;
+mod translations;
 pub mod users;
 pub mod webhooks;
 

@@ -64,6 +64,10 @@ pub struct PostRow {
     pub meta_title: Option<String>,
     /// The description search engines and link previews show, when it should differ from the dek.
     pub meta_description: Option<String>,
+    /// A canonical BCP 47 tag from `[site] languages`; `None` for the site's own language.
+    pub language: Option<String>,
+    /// The group of posts that are translations of one another (the id of one of them), if any.
+    pub translation_group: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -114,6 +118,32 @@ pub struct PostInput {
     pub parent_id: Option<i64>,
     pub meta_title: Option<String>,
     pub meta_description: Option<String>,
+    /// A canonical tag from `[site] languages`, or `None` for the site's own language.
+    pub language: Option<String>,
+    pub translation: Translation,
+}
+
+/// What a save does to the post's translation links.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Translation {
+    /// Leaves the links as they are (a language change is still checked against the group).
+    #[default]
+    Keep,
+    /// Takes the post out of its group.
+    Unlink,
+    /// Joins the group of this other post (making one with it if it has none).
+    Of(i64),
+}
+
+/// A post in a translation group, for "Read in" links and `hreflang` alternates.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct TranslationRow {
+    pub translation_group: i64,
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub language: Option<String>,
+    pub status: String,
 }
 
 /// A body converted to the document model by [`Store::set_converted_bodies`].
@@ -167,7 +197,7 @@ const COLS: &str =
     "p.id, p.kind, p.slug, p.title, p.excerpt, p.body_md, p.body_doc, p.body_html, p.body_text, p.body_email_html, p.word_count, p.status, p.published_at,
     p.feature_image_id, p.feature_image_alt, p.feature_image_caption, p.feature_image_credit, p.created_by,
     p.related_post_id, p.narration, p.revision, p.featured, p.parent_id, p.meta_title, p.meta_description,
-    p.created_at, p.updated_at";
+    p.language, p.translation_group, p.created_at, p.updated_at";
 
 fn where_clause(f: &PostFilter, backend: Backend) -> (String, Vec<Arg>) {
     let mut sql = vec!["1 = 1".to_owned()];
@@ -529,6 +559,7 @@ impl Store {
             });
         }
         crate::webhooks::emit_post(&mut tx, "post.deleted", id).await?;
+        crate::translations::leave(&mut tx, id).await?;
         sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(&mut *tx).await?;
         crate::search::reindex(&mut tx, id).await?;
         if status == "published" {
@@ -591,9 +622,9 @@ pub(crate) async fn insert_post(
             "INSERT INTO posts (kind, slug, title, excerpt, body_md, body_html, word_count, status, published_at,
             feature_image_id, feature_image_alt, feature_image_caption, feature_image_credit, created_by, revision,
             created_at, updated_at, related_post_id, body_doc, body_text, body_email_html, featured, parent_id,
-            meta_title, meta_description)
+            meta_title, meta_description, language)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15, $16, $17, $18, $19, $20, $21,
-            $22, $23)
+            $22, $23, $24)
          RETURNING id",
         ),
         input
@@ -608,9 +639,11 @@ pub(crate) async fn insert_post(
     .bind(input.parent_id)
     .bind(&input.meta_title)
     .bind(&input.meta_description)
+    .bind(&input.language)
     .fetch_one(&mut *conn)
     .await
     .map_err(slug_conflict(&input.slug))?;
+    crate::translations::apply(conn, id, input.translation).await?;
     write_relations(conn, id, input).await?;
     crate::search::reindex(conn, id).await?;
     after_write(conn, id, input, false, live).await?;
@@ -634,7 +667,7 @@ pub(crate) async fn overwrite_post(
             status = $8, published_at = $9, feature_image_id = $10, feature_image_alt = $11, feature_image_caption = $12,
             feature_image_credit = $13, revision = revision + 1, updated_at = $14, related_post_id = $16,
             body_doc = $17, body_text = $18, body_email_html = $19, featured = $20, parent_id = $21,
-            meta_title = $22, meta_description = $23
+            meta_title = $22, meta_description = $23, language = $24
          WHERE id = $15",
     ), input)
     .bind(now())
@@ -647,9 +680,11 @@ pub(crate) async fn overwrite_post(
     .bind(input.parent_id.filter(|p| *p != id))
     .bind(&input.meta_title)
     .bind(&input.meta_description)
+    .bind(&input.language)
     .execute(&mut *conn)
     .await
     .map_err(slug_conflict(&input.slug))?;
+    crate::translations::apply(conn, id, input.translation).await?;
     sqlx::query("DELETE FROM post_authors WHERE post_id = $1").bind(id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM post_tags WHERE post_id = $1").bind(id).execute(&mut *conn).await?;
     write_relations(conn, id, input).await?;

@@ -50,6 +50,8 @@ fn post(slug: &str, status: &str, published_at: Option<i64>, authors: Vec<i64>, 
         parent_id: None,
         meta_title: None,
         meta_description: None,
+        language: None,
+        translation: Default::default(),
     }
 }
 
@@ -643,6 +645,62 @@ async fn staff_search_finds_drafts_by_body_and_subscribers_by_any_part() {
         };
         let plan = plan.join("\n");
         assert!(plan.contains("VIRTUAL TABLE INDEX") || plan.contains("subscriber_search_email"), "{plan}");
+    })
+    .await;
+}
+
+/// Translations: posts join one group per story, one post per language; linking to itself or to a story in the same
+/// language is refused and changes nothing; deleting a post takes it out, and a group of one is no group.
+#[tokio::test]
+async fn translation_groups_hold_one_post_per_language() {
+    use newsdesk_store::posts::Translation;
+    each_backend(|store| async move {
+        let maya = author(&store, "maya", "person").await;
+        let make = |slug: &str, language: Option<&str>| {
+            let mut p = post(slug, "published", Some(1_000), vec![maya], vec![]);
+            p.language = language.map(str::to_owned);
+            p
+        };
+        let en = store.create_post(&make("barrier-vote", None), None).await.unwrap();
+        let mut uk_input = make("holosuvannia-shchodo-bariera", Some("uk"));
+        uk_input.translation = Translation::Of(en);
+        let uk = store.create_post(&uk_input, None).await.unwrap();
+        let group = |id: i64| {
+            let store = store.clone();
+            async move { store.post(id).await.unwrap().unwrap().row.translation_group }
+        };
+        assert_eq!((group(en).await, group(uk).await), (Some(en), Some(en)));
+        let members = store.translations(&[en]).await.unwrap();
+        let langs: Vec<_> = members[&en].iter().map(|t| (t.id, t.language.clone())).collect();
+        assert_eq!(langs, [(en, None), (uk, Some("uk".to_owned()))]);
+
+        // A second Ukrainian version is refused, in the same transaction as its save: nothing is written.
+        let mut second = make("druha-versiia", Some("uk"));
+        second.translation = Translation::Of(uk);
+        let err = store.create_post(&second, None).await.unwrap_err();
+        assert!(matches!(&err, newsdesk_store::StoreError::Conflict { field: "translation_of", .. }), "{err:?}");
+        assert!(store.post_by_slug("druha-versiia").await.unwrap().is_none(), "the refused save left nothing");
+        let mut itself = make("barrier-vote", None);
+        itself.translation = Translation::Of(en);
+        let err = store.update_post(en, &itself, None, None).await.unwrap_err();
+        assert!(err.to_string().contains("itself"), "{err}");
+        // Changing a member's language to one its group has is refused too.
+        let mut now_english = make("holosuvannia-shchodo-bariera", None);
+        now_english.translation = Translation::Keep;
+        assert!(store.update_post(uk, &now_english, None, None).await.is_err());
+        assert_eq!(store.post(uk).await.unwrap().unwrap().row.language.as_deref(), Some("uk"));
+
+        // A third language joins through any member; deleting the group's key re-keys it; one left is no group.
+        let mut fr = make("vote-sur-la-barriere", Some("fr"));
+        fr.translation = Translation::Of(uk);
+        let fr = store.create_post(&fr, None).await.unwrap();
+        assert_eq!(group(fr).await, Some(en));
+        store.delete_post(en).await.unwrap();
+        assert_eq!((group(uk).await, group(fr).await), (Some(uk), Some(uk)));
+        let mut unlink = make("vote-sur-la-barriere", Some("fr"));
+        unlink.translation = Translation::Unlink;
+        store.update_post(fr, &unlink, None, None).await.unwrap();
+        assert_eq!((group(uk).await, group(fr).await), (None, None));
     })
     .await;
 }

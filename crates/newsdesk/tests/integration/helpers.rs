@@ -345,6 +345,8 @@ pub fn stored_post(
         parent_id: None,
         meta_title: None,
         meta_description: None,
+        language: None,
+        translation: Default::default(),
     }
 }
 

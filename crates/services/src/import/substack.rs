@@ -463,6 +463,8 @@ pub async fn import(
             parent_id: None,
             meta_title: None,
             meta_description: None,
+            language: None,
+            translation: Default::default(),
         };
 
         let old_paths = vec![format!("/p/{}", r.slug), format!("/p/{}/", r.slug)];

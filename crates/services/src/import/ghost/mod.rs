@@ -915,6 +915,8 @@ async fn story(
             pick(meta.and_then(|m| m.meta_description.as_ref()), &p.meta_description).as_deref(),
             500,
         ),
+        language: None,
+        translation: Default::default(),
     };
     Ok((input, ghost_slug))
 }

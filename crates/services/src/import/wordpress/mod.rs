@@ -678,6 +678,8 @@ async fn story(
         parent_id: None,
         meta_title: yoast(item, "_yoast_wpseo_title", 300),
         meta_description: yoast(item, "_yoast_wpseo_metadesc", 500),
+        language: None,
+        translation: Default::default(),
     })
 }
 

@@ -1,0 +1,6 @@
+-- Languages: a post's language (NULL: the site's own, `[site] language`; otherwise one of `[site] languages`,
+-- as a canonical BCP 47 tag), and the group of posts that are translations of one another (the id of one of them;
+-- NULL for a post with no translation). One language per group is enforced by the store's linking.
+ALTER TABLE posts ADD COLUMN language TEXT;
+ALTER TABLE posts ADD COLUMN translation_group BIGINT;
+CREATE INDEX posts_translation_group ON posts (translation_group);
