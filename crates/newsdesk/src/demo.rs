@@ -293,7 +293,6 @@ pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyh
             .await?;
     }
     let actor = Actor { user_id: None, role: Role::Owner, author_id: None };
-    let tz = site.timezone.tz();
     let media_dir = data_dir.join("media");
     let now = jiff::Timestamp::now().as_second();
     for (i, s) in STORIES.iter().enumerate() {
@@ -320,7 +319,7 @@ pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyh
             feature_image_credit: Some(s.credit.into()),
             ..Default::default()
         };
-        content::save_post(store, tz, &actor, None, draft, Action::Status(PostStatus::Published))
+        content::save_post(store, site, &actor, None, draft, Action::Status(PostStatus::Published))
             .await
             .map_err(|e| anyhow::anyhow!("demo story {}: {e:?}", s.title))?;
     }
@@ -333,7 +332,7 @@ pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyh
         authors: vec!["Ledger news desk".into()],
         ..Default::default()
     };
-    content::save_post(store, tz, &actor, None, about, Action::Status(PostStatus::Published))
+    content::save_post(store, site, &actor, None, about, Action::Status(PostStatus::Published))
         .await
         .map_err(|e| anyhow::anyhow!("demo about page: {e:?}"))?;
     let policy = PostDraft {
@@ -344,7 +343,7 @@ pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyh
         authors: vec!["Ledger news desk".into()],
         ..Default::default()
     };
-    content::save_post(store, tz, &actor, None, policy, Action::Status(PostStatus::Published))
+    content::save_post(store, site, &actor, None, policy, Action::Status(PostStatus::Published))
         .await
         .map_err(|e| anyhow::anyhow!("demo AI policy page: {e:?}"))?;
     Ok(())

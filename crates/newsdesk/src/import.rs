@@ -39,6 +39,10 @@ struct FrontMatter {
     feature_image_credit: Option<String>,
     meta_title: Option<String>,
     meta_description: Option<String>,
+    /// BCP 47; the site's language when absent.
+    language: Option<String>,
+    /// The slug of the story this file translates (imported first, whatever the files' order).
+    translation_of: Option<String>,
 }
 
 /// One file, parsed and checked.
@@ -147,6 +151,8 @@ pub async fn run(store: &Store, site: &SiteSettings, media_dir: &Path, path: &Pa
     for f in &files {
         prepared.push(prepare(f, tz).with_context(|| f.display().to_string())?);
     }
+    // Translations after the stories they translate (the sort is stable: the files' order stays otherwise).
+    prepared.sort_by_key(|p| p.fm.translation_of.is_some());
     let actor = Actor { user_id: None, role: Role::Owner, author_id: None };
     let total = prepared.len();
     for (i, p) in prepared.into_iter().enumerate() {
@@ -207,8 +213,10 @@ pub async fn run(store: &Store, site: &SiteSettings, media_dir: &Path, path: &Pa
             related: None,
             meta_title: p.fm.meta_title,
             meta_description: p.fm.meta_description,
+            language: p.fm.language,
+            translation_of: p.fm.translation_of,
         };
-        let result = content::save_post(store, tz, &actor, existing.as_ref(), draft, Action::Status(p.status)).await;
+        let result = content::save_post(store, site, &actor, existing.as_ref(), draft, Action::Status(p.status)).await;
         match result {
             Ok(id) => eprintln!(
                 "[{}/{total}] {} {name} → post {id}",

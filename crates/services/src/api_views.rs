@@ -46,6 +46,10 @@ pub struct ApiPost {
     pub feature_image: Option<ApiImage>,
     pub meta_title: Option<String>,
     pub meta_description: Option<String>,
+    /// The post's language (BCP 47): its own, or the site's.
+    pub language: String,
+    /// Posts sharing this number are translations of one another (null: none).
+    pub translation_group: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -105,6 +109,8 @@ pub fn post(state: &Context, p: &Post) -> ApiPost {
         markdown: p.row.body_md.clone(),
         document: serde_json::to_value(crate::documents::stored(&p.row.body_doc, &p.row.body_md))
             .unwrap_or(serde_json::Value::Null),
+        language: state.site.language_of(p.row.language.as_deref()).to_owned(),
+        translation_group: p.row.translation_group,
         revision: p.row.revision,
         authors: v
             .authors

@@ -77,6 +77,7 @@ impl From<StoreError> for ServiceError {
                     "file" => "media_duplicate",
                     "media" => "media_in_use",
                     "from_path" => "redirect_taken",
+                    "translation_of" => "translation_language",
                     _ => "slug_taken",
                 };
                 ServiceError::Invalid { errors, code }
@@ -163,6 +164,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("author_kind_invalid", 422, "an author is a person or a desk"),
     ("related_unknown", 422, "no such post to promote"),
     ("related_self", 422, "a post cannot promote itself"),
+    ("language_invalid", 422, "not a BCP 47 language tag"),
+    ("language_unknown", 422, "not one of the site's languages ([site] language and languages)"),
+    ("translation_unknown", 422, "no such post to be a translation of"),
+    ("translation_self", 422, "a post cannot be a translation of itself"),
+    ("translation_language", 422, "a translation is in another language than every post of its story"),
     ("image_invalid", 422, "the file is not an image we can read"),
     ("image_unknown", 422, "no such image"),
     ("name_empty", 422, "a name is required"),

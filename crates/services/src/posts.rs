@@ -7,7 +7,7 @@
 use jiff::civil::DateTime;
 use newsdesk_domain::text::optional;
 use newsdesk_domain::{PostStatus, Slug, Title, ValidationError};
-use newsdesk_store::posts::{Post, PostInput};
+use newsdesk_store::posts::{Post, PostInput, Translation};
 use newsdesk_store::{Store, StoreError};
 
 use crate::{Actor, FieldErrors, ServiceError};
@@ -55,6 +55,11 @@ pub struct PostDraft {
     /// The description search engines and link previews show. `Some("")` clears it (the dek is used); `None` keeps
     /// it.
     pub meta_description: Option<String>,
+    /// The post's language (BCP 47): the site's own (or `Some("")`), or one of `[site] languages`. `None` keeps it.
+    pub language: Option<String>,
+    /// A post this one is a translation of (its slug or id), joining its story's translations. `Some("")` takes the
+    /// post out of its translations; `None` keeps them.
+    pub translation_of: Option<String>,
 }
 
 #[derive(Debug)]
@@ -123,7 +128,7 @@ pub fn parse_time(field: &'static str, s: &str, tz: &jiff::tz::TimeZone) -> Resu
 /// Creates (`existing = None`) or updates a post. Returns the post id.
 pub async fn save_post(
     store: &Store,
-    tz: &jiff::tz::TimeZone,
+    site: &newsdesk_domain::SiteSettings,
     actor: &Actor,
     existing: Option<&Post>,
     draft: PostDraft,
@@ -266,8 +271,49 @@ pub async fn save_post(
         }
     };
 
+    let language = match draft.language.as_deref() {
+        None => existing.and_then(|p| p.row.language.clone()),
+        Some(text) => site.post_language("language", text).map_err(|e| note(&mut errors, e)).ok().flatten(),
+    };
+    let translation = match draft.translation_of.as_deref().map(str::trim) {
+        None => Translation::Keep,
+        Some("") => Translation::Unlink,
+        Some(key) => {
+            let found = match key.parse::<i64>() {
+                Ok(id) => store.post(id).await?,
+                Err(_) => store.post_by_slug(key.trim_matches('/')).await?,
+            };
+            let problem = |code: &'static str, message: String| ValidationError::new("translation_of", code, message);
+            match found {
+                Some(p) if existing.is_some_and(|e| e.row.id == p.row.id) => {
+                    note(&mut errors, problem("translation_self", "A post cannot be a translation of itself.".into()));
+                    Translation::Keep
+                }
+                Some(p) if p.row.language == language => {
+                    let which = site.language_of(language.as_deref()).to_owned();
+                    note(
+                        &mut errors,
+                        problem(
+                            "translation_language",
+                            format!(
+                                "“{}” is in the same language ({which}); a translation is in another.",
+                                p.row.title
+                            ),
+                        ),
+                    );
+                    Translation::Keep
+                }
+                Some(p) => Translation::Of(p.row.id),
+                None => {
+                    note(&mut errors, problem("translation_unknown", format!("There is no post \"{key}\".")));
+                    Translation::Keep
+                }
+            }
+        }
+    };
+
     let publish_at = match draft.publish_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => parse_time("publish_at", s, tz).map_err(|e| note(&mut errors, e)).ok(),
+        Some(s) => parse_time("publish_at", s, site.timezone.tz()).map_err(|e| note(&mut errors, e)).ok(),
         None => None,
     };
 
@@ -356,9 +402,8 @@ pub async fn save_post(
         parent_id: existing.and_then(|p| p.row.parent_id),
         meta_title,
         meta_description,
-        // Languages are set where posts are imported and linked (issue 15's next step); a save keeps them.
-        language: existing.and_then(|p| p.row.language.clone()),
-        translation: newsdesk_store::posts::Translation::Keep,
+        language,
+        translation,
     };
     let id = match existing {
         Some(p) => {
@@ -422,7 +467,7 @@ pub async fn add_correction(
 /// `based_on` is the revision the editor saw; a post changed since is refused, never overwritten.
 pub async fn restore_revision(
     store: &Store,
-    tz: &jiff::tz::TimeZone,
+    site: &newsdesk_domain::SiteSettings,
     actor: &Actor,
     post_id: i64,
     revision: i64,
@@ -447,7 +492,7 @@ pub async fn restore_revision(
         revision: based_on,
         ..Default::default()
     };
-    save_post(store, tz, actor, Some(&post), draft, Action::Save).await?;
+    save_post(store, site, actor, Some(&post), draft, Action::Save).await?;
     tracing::info!(post.id = post_id, restored.revision = revision, user.id = actor.user_id, "revision restored");
     Ok(())
 }

@@ -125,7 +125,6 @@ async fn espeak_narrates_articles_into_a_labelled_player_and_a_podcast() {
             "same text, same audio"
         );
         let post = app.store.post(id).await.unwrap().unwrap();
-        let tz = jiff::tz::TimeZone::get("Europe/London").unwrap();
         let actor = newsdesk_services::Actor { user_id: None, role: newsdesk_domain::Role::Editor, author_id: None };
         let draft = PostDraft {
             title: post.row.title.clone(),
@@ -136,7 +135,7 @@ async fn espeak_narrates_articles_into_a_labelled_player_and_a_podcast() {
         };
         newsdesk_services::posts::save_post(
             &app.store,
-            &tz,
+            &app.state.site,
             &actor,
             Some(&post),
             draft,

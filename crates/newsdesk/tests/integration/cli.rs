@@ -199,7 +199,6 @@ async fn a_separate_worker_process_publishes_scheduled_posts() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         app.author("Ana Okafor", "person").await;
-        let tz = jiff::tz::TimeZone::get("Europe/London").unwrap();
         let at = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3)).to_string();
         let actor = newsdesk_services::Actor { user_id: None, role: newsdesk_domain::Role::Editor, author_id: None };
         let draft = newsdesk_services::posts::PostDraft {
@@ -211,7 +210,7 @@ async fn a_separate_worker_process_publishes_scheduled_posts() {
         };
         newsdesk_services::posts::save_post(
             &app.store,
-            &tz,
+            &app.state.site,
             &actor,
             None,
             draft,

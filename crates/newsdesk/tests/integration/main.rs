@@ -15,6 +15,7 @@ mod ghost_import;
 mod hardening;
 mod helpers;
 mod imports;
+mod languages;
 mod mail;
 mod media_library;
 mod newsletters;

@@ -88,7 +88,7 @@ async fn the_library_stores_searches_reuses_replaces_and_guards_files() {
         // A story uses it by id: the page gets <picture> with WebP, the defaults, width and height; usage is recorded.
         let post = newsdesk_services::posts::save_post(
             &app.store,
-            &jiff::tz::TimeZone::UTC,
+            &app.state.site,
             &newsdesk_services::Actor::system(),
             None,
             newsdesk_services::posts::PostDraft {

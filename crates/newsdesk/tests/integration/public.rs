@@ -20,9 +20,9 @@ const OWNER: Actor = Actor { user_id: None, role: Role::Owner, author_id: None }
 
 /// Publishes a post through the same service the editor uses; returns its slug.
 pub async fn publish(app: &TestApp, draft: PostDraft) -> String {
-    let tz = jiff::tz::TimeZone::get("Europe/London").unwrap();
-    let id =
-        save_post(&app.store, &tz, &OWNER, None, draft, Action::Status(PostStatus::Published)).await.expect("publish");
+    let id = save_post(&app.store, &app.state.site, &OWNER, None, draft, Action::Status(PostStatus::Published))
+        .await
+        .expect("publish");
     app.store.post(id).await.unwrap().unwrap().row.slug
 }
 

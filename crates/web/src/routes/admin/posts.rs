@@ -112,6 +112,10 @@ async fn editor(
             Some(p) => state.store.audio_edition(p.row.id).await?,
             None => None,
         },
+        "site_languages": std::iter::once(&state.site.language).chain(&state.site.languages).map(|tag| {
+            let name = newsdesk_domain::language::Language::parse("language", tag).map_or_else(|_| tag.clone(), |l| l.autonym());
+            serde_json::json!({ "tag": tag, "name": name })
+        }).collect::<Vec<_>>(),
         "newsletters": if staff.role.can_manage_newsletters() && e.post.is_some_and(|p| p.row.status == "published") {
             state.store.all_newsletters().await?
         } else {
@@ -126,7 +130,13 @@ async fn editor(
     }
 }
 
-fn values_of(p: &Post, tz: &jiff::tz::TimeZone, related_slug: Option<String>) -> serde_json::Value {
+fn values_of(
+    p: &Post,
+    site: &newsdesk_domain::SiteSettings,
+    related_slug: Option<String>,
+    translation_of: Option<String>,
+) -> serde_json::Value {
+    let tz = site.timezone.tz();
     let r = &p.row;
     let publish_at = r
         .published_at
@@ -142,6 +152,7 @@ fn values_of(p: &Post, tz: &jiff::tz::TimeZone, related_slug: Option<String>) ->
         "feature_image_credit": r.feature_image_credit, "revision": r.revision, "publish_at": publish_at,
         "related": related_slug,
         "narration": r.narration, "meta_title": r.meta_title, "meta_description": r.meta_description,
+        "language": site.language_of(r.language.as_deref()), "translation_of": translation_of,
     })
 }
 
@@ -155,6 +166,7 @@ fn values_from_form(form: &FormData, image_id: Option<i64>) -> serde_json::Value
         "feature_image_credit": form.str("feature_image_credit"), "revision": form.str("revision"), "feature_image_id": image_id,
         "related": form.str("related"), "meta_title": form.str("meta_title"),
         "meta_description": form.str("meta_description"),
+        "language": form.str("language"), "translation_of": form.str("translation_of"),
     })
 }
 
@@ -183,9 +195,22 @@ pub async fn edit_form(
         Some(id) => state.store.post(id).await?.map(|p| p.row.slug),
         None => None,
     };
+    // The story this one translates, as the editor names it: another post of its translations.
+    let translation_of = match post.row.translation_group {
+        Some(g) => state
+            .store
+            .translations(&[g])
+            .await?
+            .remove(&g)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|t| t.id != id)
+            .map(|t| t.slug),
+        None => None,
+    };
     let image = post.feature_image.as_ref().map(|m| image_view(m, None, None, None));
     let e = EditorState {
-        values: values_of(&post, state.site.timezone.tz(), related_slug),
+        values: values_of(&post, &state.site, related_slug, translation_of),
         image,
         errors: FieldErrors::new(),
         preview_html: post.row.body_html.clone(),
@@ -232,6 +257,9 @@ async fn draft_from_form(
         related: form.get("related").map(str::to_owned),
         meta_title: form.get("meta_title").map(str::to_owned),
         meta_description: form.get("meta_description").map(str::to_owned),
+        // Sent only when the site has other languages (the editor shows the fields then).
+        language: form.get("language").map(str::to_owned),
+        translation_of: form.get("translation_of").map(str::to_owned),
     };
     Ok((draft, image_id))
 }
@@ -255,8 +283,7 @@ async fn save(
     let (draft, image_id) = draft_from_form(state, &mut form, &mut errors).await?;
     let action = action_of(&form);
     let result = if errors.is_empty() {
-        content::save_post(&state.store, state.site.timezone.tz(), &staff.actor(), existing.as_ref(), draft, action)
-            .await
+        content::save_post(&state.store, &state.site, &staff.actor(), existing.as_ref(), draft, action).await
     } else {
         Err(SaveError::Invalid(errors.clone(), "invalid"))
     };
@@ -352,16 +379,7 @@ pub async fn autosave(State(state): State<AppState>, staff: Staff, mut form: For
         Ok(d) => d,
         Err(e) => return e.into_response(),
     };
-    match content::save_post(
-        &state.store,
-        state.site.timezone.tz(),
-        &staff.actor(),
-        existing.as_ref(),
-        draft,
-        Action::Save,
-    )
-    .await
-    {
+    match content::save_post(&state.store, &state.site, &staff.actor(), existing.as_ref(), draft, Action::Save).await {
         Ok(id) => {
             let revision = state.store.post(id).await.ok().flatten().map(|p| p.row.revision).unwrap_or(0);
             Json(serde_json::json!({ "id": id, "revision": revision })).into_response()

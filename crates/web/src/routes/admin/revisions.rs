@@ -85,8 +85,7 @@ pub async fn restore(
         return Err(AppError::BadRequest("That post was deleted, so its revisions cannot be restored.".into()));
     }
     let based_on = form.get("revision").and_then(|r| r.parse().ok());
-    let tz = state.site.timezone.tz();
-    match content::restore_revision(&state.store, tz, &staff.actor(), id, revision, based_on).await {
+    match content::restore_revision(&state.store, &state.site, &staff.actor(), id, revision, based_on).await {
         Ok(()) => {
             state.refresh_version().await;
             Ok(see_other(&format!("/admin/posts/{id}/revisions?done=restored")))

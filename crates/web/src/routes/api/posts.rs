@@ -133,6 +133,11 @@ pub struct PostBody {
     meta_title: Option<String>,
     /// "" clears it.
     meta_description: Option<String>,
+    /// BCP 47: the site's language (or "") or one of `[site] languages`; kept when absent.
+    language: Option<String>,
+    /// Slug or id of a post this one is a translation of (in another language); "" takes it out of its
+    /// translations.
+    translation_of: Option<String>,
 }
 
 fn parse_body(bytes: &Bytes) -> Result<PostBody, ApiError> {
@@ -220,6 +225,8 @@ async fn draft_of(state: &AppState, body: PostBody, existing: Option<&Post>) -> 
         related: body.related,
         meta_title: body.meta_title,
         meta_description: body.meta_description,
+        language: body.language,
+        translation_of: body.translation_of,
     };
     Ok((draft, action))
 }
@@ -238,9 +245,8 @@ async fn respond(state: &AppState, id: i64, status: StatusCode) -> Result<Respon
 pub async fn create(State(state): State<AppState>, auth: ApiAuth, bytes: Bytes) -> Result<Response, ApiError> {
     let body = parse_body(&bytes)?;
     let (draft, action) = draft_of(&state, body, None).await?;
-    let id = content::save_post(&state.store, state.site.timezone.tz(), &auth.actor, None, draft, action)
-        .await
-        .map_err(save_error)?;
+    let id =
+        content::save_post(&state.store, &state.site, &auth.actor, None, draft, action).await.map_err(save_error)?;
     tracing::info!(post.id = id, token.name = %auth.token_name, "post created through the API");
     respond(&state, id, StatusCode::CREATED).await
 }
@@ -260,7 +266,7 @@ pub async fn update(
     let body = parse_body(&bytes)?;
     let existing = state.store.post(id).await?.ok_or_else(|| ApiError::not_found("post"))?;
     let (draft, action) = draft_of(&state, body, Some(&existing)).await?;
-    content::save_post(&state.store, state.site.timezone.tz(), &auth.actor, Some(&existing), draft, action)
+    content::save_post(&state.store, &state.site, &auth.actor, Some(&existing), draft, action)
         .await
         .map_err(save_error)?;
     respond(&state, id, StatusCode::OK).await
@@ -293,7 +299,7 @@ pub async fn publish(
     let (draft, _) = draft_of(&state, PostBody::default(), Some(&existing)).await?;
     content::save_post(
         &state.store,
-        state.site.timezone.tz(),
+        &state.site,
         &auth.actor,
         Some(&existing),
         draft,

@@ -46,6 +46,8 @@ struct Common<'a, T: Serialize> {
     staff: bool,
     canonical_path: String,
     year: i16,
+    /// The site's writing direction ("ltr" or "rtl"), for pages that do not name their own `dir`.
+    site_dir: &'static str,
 }
 
 /// What the page cache has for a public request.
@@ -117,6 +119,7 @@ pub async fn page_html<T: Serialize>(
         staff: staff.0.is_some(),
         canonical_path: path.to_owned(),
         year: jiff::Timestamp::now().to_zoned(state.site.timezone.tz().clone()).year(),
+        site_dir: direction(&state.site.language),
     };
     Ok(state.templates.render(template, Value::from_serialize(&common))?)
 }
@@ -188,6 +191,11 @@ pub async fn fallback(
         return Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response());
     }
     not_found(&state, &staff, &headers).await
+}
+
+/// "rtl" or "ltr" for a language tag (the site's tags were checked at start-up).
+pub fn direction(tag: &str) -> &'static str {
+    newsdesk_domain::language::Language::parse("language", tag).map_or("ltr", |l| l.dir())
 }
 
 /// ISO 8601 in the site's time zone, with its offset (for JSON-LD).

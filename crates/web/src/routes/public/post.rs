@@ -65,21 +65,65 @@ pub async fn show(
         url: &format!("{}/", state.site.url),
         logo_url: &format!("{}/assets/logo.svg", state.site.url),
     };
-    let article =
+    let mut article =
         newsdesk_render::jsonld::news_article(&view, &state.site.url, &publisher, &corrections, &super::iso_in(&state));
+    article["inLanguage"] = state.site.language_of(post.row.language.as_deref()).into();
     let mut trail = Vec::new();
     if let Some(t) = &view.primary_tag {
         trail.push((t.name.as_str(), t.url.clone()));
     }
     trail.push((view.title.as_str(), view.url.clone()));
     let jsonld = vec![newsdesk_render::jsonld::script_json(&article), super::breadcrumbs(&state, &trail)];
+    let languages = translations(&state, &post).await?;
     serve(&state, &staff, &headers, &key, claim, || async {
         let template = if view.kind == "page" { "page.html" } else { "post.html" };
-        Ok((
-            StatusCode::OK,
-            template,
-            serde_json::json!({ "post": view, "corrections": corrections, "related": related, "jsonld": jsonld, "narration_policy_url": state.options.narration_policy_url }),
-        ))
+        let lang = state.site.language_of(post.row.language.as_deref());
+        let mut data = serde_json::json!({ "post": view, "corrections": corrections, "related": related, "jsonld": jsonld, "narration_policy_url": state.options.narration_policy_url });
+        data["lang"] = lang.into();
+        data["dir"] = super::direction(lang).into();
+        data["translations"] = languages.links.into();
+        data["alternates"] = languages.alternates.into();
+        Ok((StatusCode::OK, template, data))
     })
     .await
+}
+
+/// The published translations of a post: "Read in" links (the others) and `hreflang` alternates (all of them,
+/// this one too, and `x-default`: the version in the site's own language, else the story's first).
+struct Languages {
+    links: Vec<serde_json::Value>,
+    alternates: Vec<serde_json::Value>,
+}
+
+async fn translations(state: &AppState, post: &newsdesk_store::posts::Post) -> Result<Languages, AppError> {
+    let Some(group) = post.row.translation_group else {
+        return Ok(Languages { links: Vec::new(), alternates: Vec::new() });
+    };
+    let members: Vec<_> = state
+        .store
+        .translations(&[group])
+        .await?
+        .remove(&group)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t.status == "published" || t.id == post.row.id)
+        .collect();
+    if members.len() < 2 {
+        return Ok(Languages { links: Vec::new(), alternates: Vec::new() });
+    }
+    let tag = |t: &newsdesk_store::posts::TranslationRow| state.site.language_of(t.language.as_deref()).to_owned();
+    let links = members
+        .iter()
+        .filter(|t| t.id != post.row.id)
+        .map(|t| {
+            let lang = tag(t);
+            let name = newsdesk_domain::language::Language::parse("language", &lang).map_or_else(|_| lang.clone(), |l| l.autonym());
+            serde_json::json!({ "url": format!("/{}/", t.slug), "lang": lang, "dir": super::direction(&lang), "name": name, "title": t.title })
+        })
+        .collect();
+    let default = members.iter().find(|t| t.language.is_none()).unwrap_or(&members[0]);
+    let mut alternates: Vec<serde_json::Value> =
+        members.iter().map(|t| serde_json::json!({ "hreflang": tag(t), "url": format!("/{}/", t.slug) })).collect();
+    alternates.push(serde_json::json!({ "hreflang": "x-default", "url": format!("/{}/", default.slug) }));
+    Ok(Languages { links, alternates })
 }

@@ -1,0 +1,129 @@
+//! Languages: a post's language and its translations over the API, refused links that change nothing, and what the
+//! article page tells readers and search engines (`<html lang dir>`, "Read in" links, `hreflang` with
+//! `x-default`, `inLanguage`).
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, backends, spawn_app_config};
+
+async fn token(app: &TestApp) -> String {
+    let (t, hash) = newsdesk_store::new_token();
+    app.store.create_api_token("test", "editor", &hash, "admin").await.unwrap();
+    format!("nd_{t}")
+}
+
+#[tokio::test]
+async fn translations_link_stories_and_articles_say_their_language() {
+    for backend in backends() {
+        let app = spawn_app_config(backend, |c| c.site.languages = vec!["UK".into(), "ar".into()]).await;
+        app.author("Ana Okafor", "person").await;
+        let editor = token(&app).await;
+        let http = app.browser();
+        let post = |body: Value| {
+            let (http, url, editor) = (http.clone(), app.url("/api/v1/posts"), editor.clone());
+            async move {
+                let r = http.post(url).bearer_auth(editor).json(&body).send().await.unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }
+        };
+        let story = |title: &str, extra: Value| {
+            let mut b = json!({ "title": title, "body": "The vote was delayed.", "authors": ["Ana Okafor"], "status": "published" });
+            b.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            b
+        };
+
+        let (status, en) = post(story("Barrier vote delayed", json!({}))).await;
+        assert_eq!(status, 201, "{en}");
+        assert_eq!((en["post"]["language"].as_str(), &en["post"]["translation_group"]), (Some("en"), &Value::Null));
+        let en_id = en["post"]["id"].as_i64().unwrap();
+        let (status, uk) = post(story(
+            "Голосування щодо бар'єра відклали",
+            json!({ "slug": "barrier-vote-uk", "language": "uk-UA", "translation_of": "barrier-vote-delayed" }),
+        ))
+        .await;
+        assert_eq!(status, 201, "{uk}");
+        assert_eq!(uk["post"]["language"], "uk", "stored as the site's tag for that language");
+        assert_eq!(uk["post"]["translation_group"], en_id);
+        let (status, ar) = post(story(
+            "تأجيل التصويت على الحاجز",
+            json!({ "slug": "barrier-vote-ar", "language": "ar", "translation_of": "barrier-vote-uk" }),
+        ))
+        .await;
+        assert_eq!((status, &ar["post"]["translation_group"]), (201, &json!(en_id)), "{ar}");
+
+        // Refused, with a code, and nothing is written.
+        for (extra, code) in [
+            (json!({ "language": "de" }), "language_unknown"),
+            (json!({ "language": "english" }), "language_invalid"),
+            (json!({ "translation_of": "no-such-story" }), "translation_unknown"),
+            (json!({ "language": "uk", "translation_of": "barrier-vote-delayed" }), "translation_language"),
+            (json!({ "language": "en", "translation_of": "barrier-vote-ar" }), "translation_language"),
+        ] {
+            let mut refused = extra.clone();
+            refused["slug"] = json!("refused");
+            let (status, answer) = post(story("Refused story", refused)).await;
+            assert_eq!((status, answer["error"].as_str()), (422, Some(code)), "{extra}: {answer}");
+            assert!(app.store.post_by_slug("refused").await.unwrap().is_none(), "{extra}: nothing written");
+        }
+        let r = http
+            .patch(app.url(&format!("/api/v1/posts/{en_id}")))
+            .bearer_auth(&editor)
+            .json(&json!({ "translation_of": "barrier-vote-delayed" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "translation_self");
+
+        // The article pages.
+        app.state.refresh_version().await;
+        let (_, page) = app.get_text(&http, "/barrier-vote-delayed/").await;
+        assert!(page.starts_with("<!doctype html>\n<html lang=\"en\" dir=\"ltr\">"), "{}", &page[..80]);
+        assert!(
+            page.contains(r#"Read in: <a href="/barrier-vote-uk/" hreflang="uk" lang="uk" dir="ltr">Українська</a>, <a href="/barrier-vote-ar/" hreflang="ar" lang="ar" dir="rtl">العربية</a>"#),
+            "{page}"
+        );
+        let site = &app.state.site.url;
+        for (lang, slug) in [
+            ("en", "barrier-vote-delayed"),
+            ("uk", "barrier-vote-uk"),
+            ("ar", "barrier-vote-ar"),
+            ("x-default", "barrier-vote-delayed"),
+        ] {
+            assert!(
+                page.contains(&format!(r#"<link rel="alternate" hreflang="{lang}" href="{site}/{slug}/">"#)),
+                "{lang}"
+            );
+        }
+        assert!(page.contains(r#""inLanguage":"en""#));
+        let (_, arabic) = app.get_text(&http, "/barrier-vote-ar/").await;
+        assert!(arabic.starts_with("<!doctype html>\n<html lang=\"ar\" dir=\"rtl\">"));
+        assert!(arabic.contains(r#""inLanguage":"ar""#) && arabic.contains(">English</a>"));
+
+        // A translation taken back to draft is no longer offered to readers; unlinking leaves a group of two.
+        let ar_id = ar["post"]["id"].as_i64().unwrap();
+        app.store.set_post_status(ar_id, "draft", None).await.unwrap();
+        app.state.refresh_version().await;
+        let (_, page) = app.get_text(&http, "/barrier-vote-delayed/").await;
+        assert!(!page.contains("barrier-vote-ar") && page.contains("Українська"));
+        let uk_id = uk["post"]["id"].as_i64().unwrap();
+        let r = http
+            .patch(app.url(&format!("/api/v1/posts/{uk_id}")))
+            .bearer_auth(&editor)
+            .json(&json!({ "translation_of": "" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.json::<Value>().await.unwrap()["post"]["translation_group"], Value::Null);
+        app.state.refresh_version().await;
+        let (_, page) = app.get_text(&http, "/barrier-vote-delayed/").await;
+        assert!(!page.contains("Read in:") && !page.contains("hreflang"), "a story alone has no alternates");
+
+        // The editor offers the site's languages.
+        app.create_staff("ed@example.org", "editor", None).await;
+        let staff = app.sign_in("ed@example.org").await;
+        let (_, form) = app.get_text(&staff, &format!("/admin/posts/{ar_id}/edit")).await;
+        assert!(form.contains(r#"<option value="ar" lang="ar" selected>العربية (ar)</option>"#), "{form}");
+        assert!(form.contains(r#"name="translation_of" type="text" value="barrier-vote-delayed""#), "{form}");
+    }
+}
