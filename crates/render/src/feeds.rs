@@ -293,17 +293,19 @@ pub struct NewsUrl {
     pub loc: String,
     pub title: String,
     pub published: i64,
+    /// The story's language (BCP 47).
+    pub language: String,
 }
 
-pub fn news_sitemap(publication: &str, language: &str, urls: &[NewsUrl]) -> String {
+pub fn news_sitemap(publication: &str, urls: &[NewsUrl]) -> String {
     let e = xml_escape;
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">\n",
     );
-    // Google wants an ISO 639 language code: "en", not "en-GB" (except zh-cn / zh-tw).
-    let lang = language.to_lowercase();
-    let lang = if lang.starts_with("zh-") { lang } else { lang.split('-').next().unwrap_or("en").to_owned() };
     for u in urls {
+        // Google wants an ISO 639 language code: "en", not "en-GB" (except zh-cn / zh-tw).
+        let lang = u.language.to_lowercase();
+        let lang = if lang.starts_with("zh-") { lang } else { lang.split('-').next().unwrap_or("en").to_owned() };
         out.push_str(&format!(
             "<url><loc>{}</loc><news:news><news:publication><news:name>{}</news:name><news:language>{}</news:language></news:publication><news:publication_date>{}</news:publication_date><news:title>{}</news:title></news:news></url>\n",
             e(&u.loc),

@@ -21,6 +21,8 @@ pub struct Request<'a> {
     pub sort: Option<&'a str>,
     pub page: i64,
     pub limit: i64,
+    /// Only posts in one language (`newsdesk_store::posts::PostFilter::language`); `None` for every language.
+    pub language: Option<Option<String>>,
 }
 
 pub struct Hit {
@@ -59,6 +61,7 @@ pub async fn search(ctx: &Context, r: &Request<'_>) -> Result<Results, ServiceEr
         from: some(r.from).map(|d| day_start(ctx, "from", &d, false)).transpose()?,
         to: some(r.to).map(|d| day_start(ctx, "to", &d, true)).transpose()?,
         sort,
+        language: r.language.clone(),
     };
     let (page, limit) = (r.page.max(1), r.limit.clamp(1, 50));
     let found = ctx.store.search(&filter, limit, (page - 1) * limit).await?;

@@ -171,6 +171,8 @@ pub struct PostFilter {
     /// Only posts whose byline includes the author linked to this user, or that this user created.
     pub owned_by_user: Option<(i64, Option<i64>)>,
     pub search: Option<String>,
+    /// Only posts in one language: `Some(None)` the site's own (no language stored), `Some(Some(tag))` that one.
+    pub language: Option<Option<String>>,
 }
 
 impl PostFilter {
@@ -207,6 +209,11 @@ fn where_clause(f: &PostFilter, backend: Backend) -> (String, Vec<Arg>) {
     }
     if let Some(s) = &f.status {
         sql.push(format!("p.status = {}", next(&mut args, Arg::S(s.clone()))));
+    }
+    match &f.language {
+        None => {}
+        Some(None) => sql.push("p.language IS NULL".to_owned()),
+        Some(Some(tag)) => sql.push(format!("p.language = {}", next(&mut args, Arg::S(tag.clone())))),
     }
     if let Some(t) = f.tag_id {
         let p = next(&mut args, Arg::I(t));
@@ -805,13 +812,15 @@ pub struct PostIndexRow {
     pub title: String,
     pub published_at: Option<i64>,
     pub updated_at: i64,
+    /// `None` for the site's own language.
+    pub language: Option<String>,
 }
 
 impl Store {
     /// Published posts (or pages) of `kind`, newest first; only those published since `since` when given.
     pub async fn published_index(&self, kind: &str, since: Option<i64>, limit: i64) -> StoreResult<Vec<PostIndexRow>> {
         Ok(sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT slug, title, published_at, updated_at FROM posts
+            "SELECT slug, title, published_at, updated_at, language FROM posts
              WHERE status = 'published' AND kind = $1 AND published_at >= $2
              ORDER BY published_at DESC, id DESC LIMIT {limit}"
         )))

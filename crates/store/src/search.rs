@@ -40,6 +40,8 @@ pub struct SearchFilter {
     /// Published before (Unix seconds).
     pub to: Option<i64>,
     pub sort: Sort,
+    /// Only posts in one language (as [`crate::posts::PostFilter::language`]).
+    pub language: Option<Option<String>>,
 }
 
 /// One result: the post, and a snippet of its body with the matched words between [`MARK_START`] and
@@ -221,6 +223,14 @@ impl Store {
                 sql.push_str(&format!(" AND p.published_at < ${n}"));
                 n += 1;
             }
+            match &filter.language {
+                None => {}
+                Some(None) => sql.push_str(" AND p.language IS NULL"),
+                Some(Some(_)) => {
+                    sql.push_str(&format!(" AND p.language = ${n}"));
+                    n += 1;
+                }
+            }
             (sql, n)
         };
         macro_rules! bind_filters {
@@ -237,6 +247,9 @@ impl Store {
                 }
                 if let Some(v) = filter.to {
                     q = q.bind(v);
+                }
+                if let Some(Some(tag)) = &filter.language {
+                    q = q.bind(tag.clone());
                 }
                 q
             }};

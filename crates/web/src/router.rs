@@ -24,6 +24,37 @@ fn with_uploads(routes: UtoipaMethodRouter<AppState>) -> UtoipaMethodRouter<AppS
     (schemas, paths, method_router.layer(uploads()))
 }
 
+/// The pages every language edition has, under its prefix ("" for the site's own language, "/uk" for another),
+/// each request carrying its [`public::edition::Edition`].
+fn edition_routes(router: Router<AppState>, edition: public::edition::Edition) -> Router<AppState> {
+    use axum::handler::Handler;
+    fn on<H: Handler<T, AppState>, T: 'static>(
+        handler: H,
+        edition: &public::edition::Edition,
+    ) -> axum::routing::MethodRouter<AppState> {
+        get(handler).layer(axum::Extension(edition.clone()))
+    }
+    let p = edition.prefix.clone();
+    let e = &edition;
+    router
+        .route(&format!("{p}/"), on(public::home::index, e))
+        .route(&format!("{p}/page/{{n}}/"), on(public::home::paged, e))
+        .route(&format!("{p}/tag/{{slug}}/"), on(public::archive::tag, e))
+        .route(&format!("{p}/tag/{{slug}}/page/{{n}}/"), on(public::archive::tag_paged, e))
+        .route(&format!("{p}/author/{{slug}}/"), on(public::archive::author, e))
+        .route(&format!("{p}/author/{{slug}}/page/{{n}}/"), on(public::archive::author_paged, e))
+        .route(&format!("{p}/rss/"), on(public::syndication::site_rss, e))
+        .route(&format!("{p}/atom/"), on(public::syndication::site_atom, e))
+        .route(&format!("{p}/feed.json"), on(public::syndication::site_json, e))
+        .route(&format!("{p}/tag/{{slug}}/rss/"), on(public::syndication::tag_rss, e))
+        .route(&format!("{p}/tag/{{slug}}/atom/"), on(public::syndication::tag_atom, e))
+        .route(&format!("{p}/tag/{{slug}}/feed.json"), on(public::syndication::tag_json, e))
+        .route(&format!("{p}/author/{{slug}}/rss/"), on(public::syndication::author_rss, e))
+        .route(&format!("{p}/author/{{slug}}/atom/"), on(public::syndication::author_atom, e))
+        .route(&format!("{p}/author/{{slug}}/feed.json"), on(public::syndication::author_json, e))
+        .route(&format!("{p}/search/"), on(public::search::page, e))
+}
+
 pub fn router(state: AppState) -> Router {
     public::assets::precompress();
     let admin = Router::new()
@@ -144,14 +175,11 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limits::FORM))
         .layer(axum::middleware::from_fn(api::json_errors));
 
-    Router::new()
-        .route("/", get(public::home::index))
-        .route("/page/{n}/", get(public::home::paged))
-        .route("/tag/{slug}/", get(public::archive::tag))
-        .route("/tag/{slug}/page/{n}/", get(public::archive::tag_paged))
-        .route("/author/{slug}/", get(public::archive::author))
-        .route("/author/{slug}/page/{n}/", get(public::archive::author_paged))
-        .route("/newsletters/", get(public::newsletters::index))
+    let mut site = Router::new();
+    for edition in public::edition::Edition::all(&state.site) {
+        site = edition_routes(site, edition);
+    }
+    site.route("/newsletters/", get(public::newsletters::index))
         .route("/newsletters/subscribe", post(public::newsletters::subscribe))
         .route(
             "/newsletters/confirm/{token}",
@@ -171,16 +199,6 @@ pub fn router(state: AppState) -> Router {
         .route("/news-feed/", get(public::feed::page))
         .route("/news-feed/rss/", get(public::feed::rss))
         .route("/news-feed/atom/", get(public::feed::atom))
-        .route("/rss/", get(public::syndication::site_rss))
-        .route("/atom/", get(public::syndication::site_atom))
-        .route("/feed.json", get(public::syndication::site_json))
-        .route("/tag/{slug}/rss/", get(public::syndication::tag_rss))
-        .route("/tag/{slug}/atom/", get(public::syndication::tag_atom))
-        .route("/tag/{slug}/feed.json", get(public::syndication::tag_json))
-        .route("/author/{slug}/rss/", get(public::syndication::author_rss))
-        .route("/author/{slug}/atom/", get(public::syndication::author_atom))
-        .route("/author/{slug}/feed.json", get(public::syndication::author_json))
-        .route("/search/", get(public::search::page))
         .route("/opensearch.xml", get(public::search::opensearch))
         .route("/sitemap.xml", get(public::syndication::sitemap_index))
         .route("/sitemaps/{name}", get(public::syndication::sitemap_part))

@@ -100,6 +100,44 @@ async fn translations_link_stories_and_articles_say_their_language() {
         assert!(arabic.starts_with("<!doctype html>\n<html lang=\"ar\" dir=\"rtl\">"));
         assert!(arabic.contains(r#""inLanguage":"ar""#) && arabic.contains(">English</a>"));
 
+        // Each language's edition: its own home, sections, feeds and search under its prefix; the site's own
+        // language keeps the plain URLs and lists only its stories.
+        let (_, home) = app.get_text(&http, "/").await;
+        assert!(home.contains("Barrier vote delayed") && !home.contains("Голосування"), "{home}");
+        let (status, uk_home) = app.get_text(&http, "/uk/").await;
+        assert_eq!(status, 200);
+        assert!(uk_home.starts_with("<!doctype html>\n<html lang=\"uk\" dir=\"ltr\">"));
+        assert!(uk_home.contains("Голосування щодо бар&#39;єра відклали") && !uk_home.contains("Barrier vote delayed"));
+        assert!(
+            uk_home.contains(r#"<a class="site-title" href="/uk/">"#) && uk_home.contains(r#"action="/uk/search/""#)
+        );
+        for (lang, path) in [("en", "/"), ("uk", "/uk/"), ("ar", "/ar/"), ("x-default", "/")] {
+            assert!(
+                uk_home.contains(&format!(r#"<link rel="alternate" hreflang="{lang}" href="{site}{path}">"#)),
+                "{lang}"
+            );
+        }
+        assert!(app.get_text(&http, "/ar/").await.1.contains("<html lang=\"ar\" dir=\"rtl\">"));
+        let (_, rss) = app.get_text(&http, "/uk/rss/").await;
+        assert!(
+            rss.contains("<language>uk</language>")
+                && rss.contains("barrier-vote-uk")
+                && !rss.contains("barrier-vote-delayed"),
+            "{rss}"
+        );
+        let (_, found) = app
+            .get_text(&http, "/uk/search/?q=%D0%B3%D0%BE%D0%BB%D0%BE%D1%81%D1%83%D0%B2%D0%B0%D0%BD%D0%BD%D1%8F")
+            .await;
+        assert!(found.contains("1 result for") && found.contains("/barrier-vote-uk/"), "{found}");
+        let (_, everywhere) = app.get_text(&http, "/search/?q=vote").await;
+        assert!(everywhere.contains("1 result for") && everywhere.contains("/barrier-vote-delayed/"), "{everywhere}");
+        let (_, news) = app.get_text(&http, "/sitemap-news.xml").await;
+        let at = news.find("barrier-vote-uk").unwrap();
+        assert!(news[at..].contains("<news:language>uk</news:language>"), "{news}");
+        assert_eq!(app.get_text(&http, "/de/").await.0, 404, "only the site's languages have editions");
+        let (_, uk_page) = app.get_text(&http, "/barrier-vote-uk/").await;
+        assert!(uk_page.contains(r#"<a class="site-title" href="/uk/">"#), "an article's header leads to its edition");
+
         // A translation taken back to draft is no longer offered to readers; unlinking leaves a group of two.
         let ar_id = ar["post"]["id"].as_i64().unwrap();
         app.store.set_post_status(ar_id, "draft", None).await.unwrap();

@@ -32,6 +32,8 @@ pub struct SearchQuery {
     page: Option<i64>,
     /// 1 to 50; 10 when absent.
     limit: Option<i64>,
+    /// Only stories in this language (BCP 47, one of the site's); every language when absent.
+    language: Option<String>,
 }
 
 /// A page of results.
@@ -45,7 +47,7 @@ pub struct SearchAnswer {
 /// unpublished story is never found.
 #[utoipa::path(get, path = "/search", tag = "search", params(SearchQuery), security((), ("token" = [])),
     responses((status = 200, description = "A page of results", body = SearchAnswer),
-        (status = 422, description = "`date_invalid`, or `invalid` for an unknown sort"),
+        (status = 422, description = "`date_invalid`, `invalid` for an unknown sort, `language_invalid` or `language_unknown`"),
         (status = 429, description = "`rate_limited`: more searches from one address than a reader types (without a token)")))]
 pub async fn search(
     State(state): State<AppState>,
@@ -69,6 +71,10 @@ pub async fn search(
         sort: q.sort.as_deref(),
         page: q.page.unwrap_or(1),
         limit: q.limit.unwrap_or(10),
+        language: match q.language.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+            Some(tag) => Some(state.site.post_language("language", tag)?),
+            None => None,
+        },
     };
     let found = search::search(&state, &request).await?;
     Ok(Json(SearchAnswer {

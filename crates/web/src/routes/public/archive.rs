@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use newsdesk_store::posts::PostFilter;
 
+use super::edition::{Edition, with_edition};
 use super::{Cached, PER_PAGE, cached, not_found, page_number, serve};
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
@@ -20,37 +21,41 @@ enum Kind {
 pub async fn tag(
     State(state): State<AppState>,
     staff: MaybeStaff,
+    edition: Edition,
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    archive(&state, &staff, &headers, Kind::Tag, &slug, "1").await
+    archive(&state, &staff, &headers, &edition, Kind::Tag, &slug, "1").await
 }
 
 pub async fn tag_paged(
     State(state): State<AppState>,
     staff: MaybeStaff,
+    edition: Edition,
     headers: HeaderMap,
     Path((slug, n)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    archive(&state, &staff, &headers, Kind::Tag, &slug, &n).await
+    archive(&state, &staff, &headers, &edition, Kind::Tag, &slug, &n).await
 }
 
 pub async fn author(
     State(state): State<AppState>,
     staff: MaybeStaff,
+    edition: Edition,
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    archive(&state, &staff, &headers, Kind::Author, &slug, "1").await
+    archive(&state, &staff, &headers, &edition, Kind::Author, &slug, "1").await
 }
 
 pub async fn author_paged(
     State(state): State<AppState>,
     staff: MaybeStaff,
+    edition: Edition,
     headers: HeaderMap,
     Path((slug, n)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    archive(&state, &staff, &headers, Kind::Author, &slug, &n).await
+    archive(&state, &staff, &headers, &edition, Kind::Author, &slug, &n).await
 }
 
 /// One archive page. `n` is "1" for the first page, else the path segment after `page/` (only 2.. is valid).
@@ -58,6 +63,7 @@ async fn archive(
     state: &AppState,
     staff: &MaybeStaff,
     headers: &HeaderMap,
+    edition: &Edition,
     kind: Kind,
     slug: &str,
     n: &str,
@@ -69,7 +75,9 @@ async fn archive(
         Kind::Tag => format!("/tag/{slug}/"),
         Kind::Author => format!("/author/{slug}/"),
     };
-    let key = if n == 1 { base.clone() } else { format!("{base}page/{n}/") };
+    let path = if n == 1 { base.clone() } else { format!("{base}page/{n}/") };
+    let key = edition.path(&path);
+    let base = edition.path(&base);
     let claim = match cached(state, staff, headers, &key).await {
         Cached::Hit(r) => return Ok(r),
         Cached::Miss(claim) => claim,
@@ -98,13 +106,15 @@ async fn archive(
             None => None,
         },
     };
-    let Some((filter, template, name, subject)) = subject else { return not_found(state, staff, headers).await };
+    let Some((mut filter, template, name, subject)) = subject else { return not_found(state, staff, headers).await };
+    filter.language = edition.filter();
     let page = state.store.list_posts(&filter, n, PER_PAGE).await?;
     if n > 1 && page.items.is_empty() {
         return not_found(state, staff, headers).await;
     }
     serve(state, staff, headers, &key, claim, || async {
-        let posts: Vec<_> = page.items.iter().map(post_view).collect();
+        let mut posts: Vec<_> = page.items.iter().map(post_view).collect();
+        edition.localize(&mut posts);
         let title = subject["name"].as_str().unwrap_or_default().to_owned();
         let mut data = serde_json::json!({
             "posts": posts,
@@ -114,7 +124,7 @@ async fn archive(
             "page_title": format!("{title} – {}", state.site.title),
         });
         data[name] = subject;
-        Ok((StatusCode::OK, template, data))
+        Ok((StatusCode::OK, template, with_edition(data, edition, &state.site, &path)))
     })
     .await
 }

@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod assets;
+pub mod edition;
 pub mod feed;
 pub mod health;
 pub mod home;

@@ -83,6 +83,7 @@ pub async fn show(
         data["dir"] = super::direction(lang).into();
         data["translations"] = languages.links.into();
         data["alternates"] = languages.alternates.into();
+        data["edition_prefix"] = super::edition::Edition::of_post(&state.site, post.row.language.as_deref()).prefix.into();
         Ok((StatusCode::OK, template, data))
     })
     .await

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use super::edition::{Edition, with_edition};
 use super::page_html;
 use crate::auth::MaybeStaff;
 use crate::error::AppError;
@@ -49,8 +50,8 @@ pub struct Params {
 }
 
 impl Params {
-    /// The query string of these parameters at page `n` (the first page has none).
-    fn url(&self, n: i64) -> String {
+    /// The URL of these parameters at page `n` (the first page has none), at `base` ("/search/", "/uk/search/").
+    fn url(&self, base: &str, n: i64) -> String {
         let mut pairs = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in
             [("q", &self.q), ("tag", &self.tag), ("author", &self.author), ("from", &self.from), ("to", &self.to)]
@@ -66,7 +67,7 @@ impl Params {
             pairs.append_pair("page", &n.to_string());
         }
         let q = pairs.finish();
-        if q.is_empty() { "/search/".to_owned() } else { format!("/search/?{q}") }
+        if q.is_empty() { base.to_owned() } else { format!("{base}?{q}") }
     }
 
     fn has_filters(&self) -> bool {
@@ -82,6 +83,7 @@ pub fn allowed(state: &AppState, addr: &SocketAddr) -> bool {
 pub async fn page(
     State(state): State<AppState>,
     staff: MaybeStaff,
+    edition: Edition,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, AppError> {
@@ -109,11 +111,15 @@ pub async fn page(
             sort: (p.sort == "newest").then_some("newest"),
             page: n,
             limit: PER_PAGE,
+            language: edition.filter(),
         };
         match search::search(&state, &request).await {
             Ok(found) => {
                 total = found.total;
-                results = found.hits.iter().map(search_result_view).collect();
+                results = found.hits.iter().map(search_result_view).collect::<Vec<_>>();
+                for kicker in results.iter_mut().filter_map(|r| r.kicker.as_mut()) {
+                    kicker.url = edition.path(&kicker.url);
+                }
             }
             Err(newsdesk_services::ServiceError::Invalid { errors: fields, .. }) => {
                 status = StatusCode::BAD_REQUEST;
@@ -123,6 +129,7 @@ pub async fn page(
         }
     }
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).clamp(1, MAX_PAGE);
+    let base = edition.path("/search/");
     let mut sections = state.store.tags_with_counts().await?;
     sections.retain(|t| t.post_count > 0 && !t.is_internal());
     sections.sort_by(|a, b| a.name.cmp(&b.name));
@@ -141,12 +148,13 @@ pub async fn page(
             "page": n,
             "pages": pages,
             "total": total,
-            "prev": (n > 1).then(|| p.url(n - 1)),
-            "next": (n < pages).then(|| p.url(n + 1)),
+            "prev": (n > 1).then(|| p.url(&base, n - 1)),
+            "next": (n < pages).then(|| p.url(&base, n + 1)),
         },
         "page_title": if asked { format!("{} – Search – {}", p.q.trim(), state.site.title) } else { format!("Search – {}", state.site.title) },
     });
-    let html = page_html(&state, &staff, "/search/", "search.html", data).await?;
+    let data = with_edition(data, &edition, &state.site, "/search/");
+    let html = page_html(&state, &staff, &base, "search.html", data).await?;
     let cache = if staff.0.is_some() || status != StatusCode::OK { "private, no-store" } else { "public, max-age=60" };
     Ok((status, [(header::CACHE_CONTROL, cache)], axum::response::Html(html)).into_response())
 }
@@ -168,8 +176,8 @@ mod tests {
     #[test]
     fn page_links_keep_the_query_and_drop_empty_fields() {
         let p = super::Params { q: "barrier & \"delay\"".into(), tag: "harbour".into(), ..Default::default() };
-        assert_eq!(p.url(1), "/search/?q=barrier+%26+%22delay%22&tag=harbour");
-        assert_eq!(p.url(3), "/search/?q=barrier+%26+%22delay%22&tag=harbour&page=3");
-        assert_eq!(super::Params::default().url(1), "/search/");
+        assert_eq!(p.url("/search/", 1), "/search/?q=barrier+%26+%22delay%22&tag=harbour");
+        assert_eq!(p.url("/uk/search/", 3), "/uk/search/?q=barrier+%26+%22delay%22&tag=harbour&page=3");
+        assert_eq!(super::Params::default().url("/search/", 1), "/search/");
     }
 }

@@ -8,6 +8,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use newsdesk_render::feeds::{self, Enclosure, FeedDoc, FeedEntry, NewsUrl};
 use newsdesk_store::posts::{Post, PostFilter};
+
+use super::edition::Edition;
 use serde::Deserialize;
 
 use super::serve_document;
@@ -128,44 +130,75 @@ async fn entries(state: &AppState, posts: &[Post]) -> Result<Vec<FeedEntry>, App
     Ok(out)
 }
 
+/// A feed of the page at `base` (from the root) in `edition`: its stories in the edition's language.
+#[allow(clippy::too_many_arguments)]
 async fn post_feed(
     state: &AppState,
     headers: &HeaderMap,
+    edition: &Edition,
     base: &str,
     format: Format,
     title: String,
     description: String,
     filter: PostFilter,
 ) -> Result<Response, AppError> {
+    let base = edition.path(base);
     let key = format!("{base}{}", format.path());
+    let filter = PostFilter { language: edition.filter(), ..filter };
     serve_document(state, headers, &key, format.content_type(), || async {
         let posts = state.store.top_posts(&filter, state.options.items).await?;
         let entries = entries(state, &posts).await?;
-        Ok(format.render(&doc_for(state, base, title, description, entries)))
+        let mut doc = doc_for(state, &base, title, description, entries);
+        doc.language = edition.tag.clone();
+        Ok(format.render(&doc))
     })
     .await
 }
 
-pub async fn site(state: &AppState, headers: &HeaderMap, format: Format) -> Result<Response, AppError> {
+pub async fn site(
+    state: &AppState,
+    headers: &HeaderMap,
+    edition: &Edition,
+    format: Format,
+) -> Result<Response, AppError> {
     let s = &state.site;
-    post_feed(state, headers, "/", format, s.title.clone(), s.description.clone(), PostFilter::published_posts()).await
+    let filter = PostFilter::published_posts();
+    post_feed(state, headers, edition, "/", format, s.title.clone(), s.description.clone(), filter).await
 }
 
-pub async fn site_rss(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    site(&state, &headers, Format::Rss).await
+pub async fn site_rss(
+    State(state): State<AppState>,
+    edition: Edition,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    site(&state, &headers, &edition, Format::Rss).await
 }
-pub async fn site_atom(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    site(&state, &headers, Format::Atom).await
+pub async fn site_atom(
+    State(state): State<AppState>,
+    edition: Edition,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    site(&state, &headers, &edition, Format::Atom).await
 }
-pub async fn site_json(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    site(&state, &headers, Format::Json).await
+pub async fn site_json(
+    State(state): State<AppState>,
+    edition: Edition,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    site(&state, &headers, &edition, Format::Json).await
 }
 
 fn not_found_feed() -> Response {
     (StatusCode::NOT_FOUND, [("content-type", "text/plain; charset=utf-8")], "No such feed.\n").into_response()
 }
 
-async fn tag_feed(state: &AppState, headers: &HeaderMap, slug: &str, format: Format) -> Result<Response, AppError> {
+async fn tag_feed(
+    state: &AppState,
+    headers: &HeaderMap,
+    edition: &Edition,
+    slug: &str,
+    format: Format,
+) -> Result<Response, AppError> {
     let Some(tag) = state.store.tag_by_slug(slug).await?.filter(|t| !t.is_internal()) else {
         return Ok(not_found_feed());
     };
@@ -173,22 +206,33 @@ async fn tag_feed(state: &AppState, headers: &HeaderMap, slug: &str, format: For
     let title = format!("{} – {}", tag.name, state.site.title);
     let description =
         tag.description.clone().unwrap_or_else(|| format!("Stories tagged {} from {}.", tag.name, state.site.title));
-    post_feed(state, headers, &format!("/tag/{slug}/"), format, title, description, filter).await
+    post_feed(state, headers, edition, &format!("/tag/{slug}/"), format, title, description, filter).await
 }
 
-async fn author_feed(state: &AppState, headers: &HeaderMap, slug: &str, format: Format) -> Result<Response, AppError> {
+async fn author_feed(
+    state: &AppState,
+    headers: &HeaderMap,
+    edition: &Edition,
+    slug: &str,
+    format: Format,
+) -> Result<Response, AppError> {
     let Some(author) = state.store.author_by_slug(slug).await? else { return Ok(not_found_feed()) };
     let filter = PostFilter { author_id: Some(author.id), ..PostFilter::published_posts() };
     let title = format!("{} – {}", author.name, state.site.title);
     let description =
         author.bio.clone().unwrap_or_else(|| format!("Stories by {} for {}.", author.name, state.site.title));
-    post_feed(state, headers, &format!("/author/{slug}/"), format, title, description, filter).await
+    post_feed(state, headers, edition, &format!("/author/{slug}/"), format, title, description, filter).await
 }
 
 macro_rules! feed_handlers {
     ($($name:ident => $inner:ident, $format:expr;)*) => {$(
-        pub async fn $name(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Result<Response, AppError> {
-            $inner(&state, &headers, &slug, $format).await
+        pub async fn $name(
+            State(state): State<AppState>,
+            edition: Edition,
+            headers: HeaderMap,
+            Path(slug): Path<String>,
+        ) -> Result<Response, AppError> {
+            $inner(&state, &headers, &edition, &slug, $format).await
         }
     )*};
 }
@@ -287,11 +331,12 @@ pub async fn news_sitemap(State(state): State<AppState>, headers: HeaderMap) -> 
             .into_iter()
             .map(|p| NewsUrl {
                 loc: format!("{}/{}/", state.site.url, p.slug),
+                language: state.site.language_of(p.language.as_deref()).to_owned(),
                 title: p.title,
                 published: p.published_at.unwrap_or(p.updated_at),
             })
             .collect();
-        Ok(feeds::news_sitemap(&state.site.title, &state.site.language, &urls))
+        Ok(feeds::news_sitemap(&state.site.title, &urls))
     })
     .await
 }
