@@ -2,7 +2,7 @@
 // Debian's chromium through playwright-core, and axe-core checks.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -20,9 +20,13 @@ export function shouldSkip() {
   return true;
 }
 
-/** Starts the server (`env` adds or overrides settings); resolves to { baseUrl, setupLink, dataDir, stop() }. */
-export async function startServer(env = {}) {
+/**
+ * Starts the server (`env` adds or overrides settings; `config`, when given, is the data directory's newsdesk.toml,
+ * written before the first start); resolves to { baseUrl, setupLink, dataDir, stop() }.
+ */
+export async function startServer(env = {}, config = null) {
   const dataDir = mkdtempSync(join(tmpdir(), "nd-e2e-"));
+  if (config) writeFileSync(join(dataDir, "newsdesk.toml"), config);
   const server = spawn(BINARY, ["serve", "--data", dataDir, "--listen", "127.0.0.1:0"], {
     // espeak-ng narrates the demo quickly; the Piper engine has its own integration test.
     env: { ...process.env, NEWSDESK_DATABASE_URL: "", NEWSDESK_LOG__LEVEL: "warn", NEWSDESK_NARRATION__ENGINE: "espeak-ng", ...env },

@@ -30,9 +30,15 @@ impl Application {
         let bound = listener.local_addr()?;
         let site = config.site_settings(Some(bound))?;
         let store = Store::open(&config.database_url()).await?;
+        if store.set_site_language(&site.language).await? {
+            tracing::info!(language = %site.language, "the site's language changed: its posts were re-indexed for search");
+        }
         newsdesk_services::documents::convert_existing(&store).await?;
         let jobs = config.job_context(&site.url);
         let state = AppState::new(store.clone(), site, config.data_dir.clone(), config.web_options());
+        if let Some(e) = state.templates.locale_error() {
+            tracing::error!(error = %e, "a translation catalogue of the theme cannot be read; the built-in ones are used");
+        }
         state.refresh_version().await;
         Ok(Application { listener, state, store, run_worker, jobs })
     }

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod document;
 pub mod feeds;
 pub mod jsonld;
+pub mod locale;
 pub mod narration;
 pub mod sanitize;
 pub mod templates;

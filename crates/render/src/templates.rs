@@ -1,5 +1,6 @@
-//! The template environment: one minijinja `Environment` per process, with filters for dates in the site's time
-//! zone and image `srcset`s.
+//! The template environment: one minijinja `Environment` per process, with `t("key", name=value)` for the
+//! theme's interface text (`crate::locale`) and filters for dates and times in the site's time zone, both in the
+//! page's language (its `lang`, else the site's).
 //!
 //! Lookup order for public templates is **site > built-in**: a file at `<data>/theme/<name>` replaces the built-in
 //! template of the same name (read once, at first use). Admin templates (`admin/…`) and e-mail cannot be overridden
@@ -8,7 +9,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use minijinja::value::Kwargs;
 use minijinja::{Environment, Error, ErrorKind, Value};
+
+use crate::locale::{Arg, Locale, Locales};
 use newsdesk_domain::{SiteSettings, Timezone};
 
 /// Built-in templates, embedded in the binary.
@@ -72,11 +76,23 @@ const BUILTIN: &[(&str, &str)] = &[
 #[derive(Clone)]
 pub struct Templates {
     env: Arc<Environment<'static>>,
+    locales: Arc<Locales>,
+    /// A site catalogue that could not be read (the built-in ones are used instead); the server logs it.
+    locale_error: Option<String>,
+}
+
+/// The locale of the page being rendered: its `lang`, else the site's language.
+fn page_locale<'a>(locales: &'a Locales, state: &minijinja::State) -> &'a Arc<Locale> {
+    match state.lookup("lang").filter(|v| !v.is_undefined() && !v.is_none()) {
+        Some(lang) => locales.get(&lang.to_string()),
+        None => locales.default_locale(),
+    }
 }
 
 impl Templates {
     /// `theme_dir` is `<data>/theme`; missing is fine.
     pub fn new(site: &SiteSettings, theme_dir: Option<PathBuf>) -> Templates {
+        let theme_dir_for_locales = theme_dir.clone();
         let mut env = Environment::new();
         env.set_loader(move |name: &str| {
             if !name.starts_with("admin/")
@@ -96,19 +112,58 @@ impl Templates {
         });
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         env.set_formatter(format_value);
+        let (locales, locale_error) = match Locales::new(site, theme_dir_for_locales.as_deref()) {
+            Ok(l) => (l, None),
+            Err(e) => (
+                Locales::new(site, None)
+                    .unwrap_or_else(|_| unreachable!("the built-in catalogues are checked by tests")),
+                Some(e),
+            ),
+        };
+        let locales = Arc::new(locales);
         let tz = site.timezone.clone();
-        let tz2 = tz.clone();
         let tz3 = tz.clone();
-        env.add_filter("date", move |ts: i64| fmt_ts(&tz, ts, "%-d %B %Y"));
-        env.add_filter("datetime", move |ts: i64| fmt_ts(&tz2, ts, "%-d %B %Y, %-I:%M %p %Z"));
+        // Dates and times in the page's language (ICU4X), in the site's time zone.
+        for (name, format) in [
+            ("date", Locale::date as fn(&Locale, &jiff::Zoned) -> String),
+            ("datetime", Locale::datetime),
+            ("time", Locale::time),
+            ("date_short", Locale::date_short),
+        ] {
+            let (locales, tz) = (locales.clone(), site.timezone.clone());
+            env.add_filter(name, move |state: &minijinja::State, ts: i64| match jiff::Timestamp::from_second(ts) {
+                Ok(t) => format(page_locale(&locales, state), &tz.local(t)),
+                Err(_) => String::new(),
+            });
+        }
         env.add_filter("iso", move |ts: i64| fmt_ts(&tz3, ts, "%Y-%m-%dT%H:%M:%S%:z"));
-        env.add_filter("time", {
-            let tz = site.timezone.clone();
-            move |ts: i64| fmt_ts(&tz, ts, "%-I:%M %p")
-        });
-        env.add_filter("date_short", {
-            let tz = site.timezone.clone();
-            move |ts: i64| fmt_ts(&tz, ts, "%-d %b %Y")
+        env.add_function("t", {
+            let locales = locales.clone();
+            move |state: &minijinja::State, key: String, kwargs: Kwargs| -> Result<Value, Error> {
+                let values: Vec<(String, Value)> =
+                    kwargs.args().map(|k| Ok((k.to_owned(), kwargs.get::<Value>(k)?))).collect::<Result<_, Error>>()?;
+                // In HTML the message and every text value are escaped here, and markup a template built (a safe
+                // value, such as the byline's links) goes in as it is; the result is then safe as a whole.
+                let html = matches!(state.auto_escape(), minijinja::AutoEscape::Html);
+                let texts: Vec<String> = values
+                    .iter()
+                    .map(|(_, v)| if html && !v.is_safe() { escape_html(&v.to_string()) } else { v.to_string() })
+                    .collect();
+                let args: Vec<(&str, Arg<'_>)> = values
+                    .iter()
+                    .zip(&texts)
+                    .map(|((k, v), text)| match i64::try_from(v.clone()) {
+                        Ok(n) if v.is_number() => (k.as_str(), Arg::Number(n)),
+                        _ => (k.as_str(), Arg::Text(text.as_str())),
+                    })
+                    .collect();
+                let locale = page_locale(&locales, state);
+                Ok(if html {
+                    Value::from_safe_string(locale.text_escaped(&key, &args, escape_html))
+                } else {
+                    Value::from(locale.text(&key, &args))
+                })
+            }
         });
         env.add_filter("is_today", {
             let tz = site.timezone.clone();
@@ -122,8 +177,22 @@ impl Templates {
             move |ts: i64| fmt_ts(&tz, ts, "%Y-%m-%dT%H:%M")
         });
         env.add_global("site", Value::from_serialize(SiteView::from(site)));
+        // The site's writing direction, for pages that do not name their own `dir`.
+        let site_dir =
+            newsdesk_domain::language::Language::parse("language", &site.language).map_or("ltr", |l| l.dir());
+        env.add_global("site_dir", Value::from(site_dir));
         env.add_global("asset_version", Value::from(crate::assets::VERSION.as_str()));
-        Templates { env: Arc::new(env) }
+        Templates { env: Arc::new(env), locales, locale_error }
+    }
+
+    /// The site's languages, for messages rendered outside templates (the signup form's answers).
+    pub fn locales(&self) -> &Locales {
+        &self.locales
+    }
+
+    /// A site catalogue (`<data>/theme/locales/…`) that could not be read, if any.
+    pub fn locale_error(&self) -> Option<&str> {
+        self.locale_error.as_deref()
     }
 
     pub fn render(&self, name: &str, ctx: Value) -> Result<String, Error> {
@@ -156,6 +225,22 @@ fn format_value(out: &mut minijinja::Output, state: &minijinja::State, value: &V
         last = i + 1;
     }
     out.write_str(&text[last..]).map_err(Error::from)
+}
+
+/// `& < > " '` as entities (what `format_value` does for every value).
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn fmt_ts(tz: &Timezone, ts: i64, fmt: &str) -> String {

@@ -62,6 +62,7 @@ pub async fn search(ctx: &Context, r: &Request<'_>) -> Result<Results, ServiceEr
         to: some(r.to).map(|d| day_start(ctx, "to", &d, true)).transpose()?,
         sort,
         language: r.language.clone(),
+        configs: configs(&ctx.site, &r.language),
     };
     let (page, limit) = (r.page.max(1), r.limit.clamp(1, 50));
     let found = ctx.store.search(&filter, limit, (page - 1) * limit).await?;
@@ -74,6 +75,16 @@ pub async fn search(ctx: &Context, r: &Request<'_>) -> Result<Results, ServiceEr
         .map(|(h, post)| Hit { snippet_html: snippet_html(&h.snippet), post })
         .collect();
     Ok(Results { hits, total: found.total, page, limit })
+}
+
+/// PostgreSQL's text-search configurations for a search in `language` (`None`: every language of the site).
+pub fn configs(site: &newsdesk_domain::SiteSettings, language: &Option<Option<String>>) -> Vec<&'static str> {
+    use newsdesk_store::search::pg_config;
+    match language {
+        Some(None) => vec![pg_config(&site.language)],
+        Some(Some(tag)) => vec![pg_config(tag)],
+        None => std::iter::once(&site.language).chain(&site.languages).map(|t| pg_config(t)).collect(),
+    }
 }
 
 /// The engine's snippet as HTML: everything escaped, then the engine's marks turned into `<mark>`.

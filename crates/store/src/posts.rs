@@ -173,6 +173,9 @@ pub struct PostFilter {
     pub search: Option<String>,
     /// Only posts in one language: `Some(None)` the site's own (no language stored), `Some(Some(tag))` that one.
     pub language: Option<Option<String>>,
+    /// PostgreSQL: the text-search configurations `search` looks in (`search::pg_config`); English when empty.
+    #[serde(skip)]
+    pub search_configs: Vec<&'static str>,
 }
 
 impl PostFilter {
@@ -236,10 +239,12 @@ fn where_clause(f: &PostFilter, backend: Backend) -> (String, Vec<Arg>) {
         let like = next(&mut args, Arg::S(format!("%{}%", crate::like_escape(&q.to_lowercase()))));
         let title = format!("lower(p.title) LIKE {like} ESCAPE '\\'");
         let query = newsdesk_domain::search::Query::parse(q);
-        sql.push(match crate::search::matching_ids(backend, &query, &mut |v| next(&mut args, Arg::S(v))) {
-            Some(ids) => format!("({title} OR p.id IN ({ids}))"),
-            None => title,
-        });
+        sql.push(
+            match crate::search::matching_ids(backend, &query, &f.search_configs, &mut |v| next(&mut args, Arg::S(v))) {
+                Some(ids) => format!("({title} OR p.id IN ({ids}))"),
+                None => title,
+            },
+        );
     }
     (sql.join(" AND "), args)
 }

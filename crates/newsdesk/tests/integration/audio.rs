@@ -339,3 +339,39 @@ async fn without_an_engine_narration_is_off_and_the_admin_says_why() {
     let (_, editor) = app.get_text(&ed_client, &format!("/admin/posts/{id}/edit")).await;
     assert!(editor.contains("is not installed"), "the editor shows why there is no audio");
 }
+
+/// An article in another of the site's languages is read in that language's espeak-ng voice (even when an
+/// `espeak_voice` is set for the site's own), and its player's label is in that language too.
+#[tokio::test]
+async fn an_article_is_narrated_in_its_own_language() {
+    if !require("espeak-ng and ffmpeg", have("espeak-ng", "--version") && have("ffmpeg", "-version")) {
+        return;
+    }
+    for backend in backends() {
+        let app = spawn_app_config(backend, |c| {
+            c.narration.engine = "espeak-ng".into();
+            c.narration.espeak_voice = "en-gb".into();
+            c.site.languages = vec!["uk".into()];
+        })
+        .await;
+        app.author("Ana Okafor", "person").await;
+        let slug = publish(
+            &app,
+            PostDraft {
+                title: "Порт оголосив відкритий тендер".into(),
+                body: "Рада порту змінила курс і оголосила відкритий тендер на поглиблення дна.".into(),
+                authors: vec!["Ana Okafor".into()],
+                language: Some("uk".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+        let id = app.store.post_by_slug(&slug).await.unwrap().unwrap().row.id;
+        assert_eq!(app.run_jobs().await, 1);
+        let ed = app.store.audio_edition(id).await.unwrap().expect("an edition");
+        assert_eq!((ed.status.as_str(), ed.voice.as_deref()), ("ready", Some("uk")), "{:?}", ed.error);
+        app.state.refresh_version().await;
+        let (_, html) = app.get_text(&app.browser(), &format!("/{slug}/")).await;
+        assert!(html.contains("Це аудіо створено за допомогою штучного інтелекту."), "{html}");
+    }
+}

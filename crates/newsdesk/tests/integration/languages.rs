@@ -128,7 +128,10 @@ async fn translations_link_stories_and_articles_say_their_language() {
         let (_, found) = app
             .get_text(&http, "/uk/search/?q=%D0%B3%D0%BE%D0%BB%D0%BE%D1%81%D1%83%D0%B2%D0%B0%D0%BD%D0%BD%D1%8F")
             .await;
-        assert!(found.contains("1 result for") && found.contains("/barrier-vote-uk/"), "{found}");
+        assert!(
+            found.contains("1 результат за запитом «голосування»") && found.contains("/barrier-vote-uk/"),
+            "{found}"
+        );
         let (_, everywhere) = app.get_text(&http, "/search/?q=vote").await;
         assert!(everywhere.contains("1 result for") && everywhere.contains("/barrier-vote-delayed/"), "{everywhere}");
         let (_, news) = app.get_text(&http, "/sitemap-news.xml").await;
@@ -137,6 +140,34 @@ async fn translations_link_stories_and_articles_say_their_language() {
         assert_eq!(app.get_text(&http, "/de/").await.0, 404, "only the site's languages have editions");
         let (_, uk_page) = app.get_text(&http, "/barrier-vote-uk/").await;
         assert!(uk_page.contains(r#"<a class="site-title" href="/uk/">"#), "an article's header leads to its edition");
+        // The theme speaks the page's language: catalogue text, plural forms, dates by ICU4X.
+        assert!(uk_page.contains(r##"<a class="skip-link" href="#content">Перейти до змісту</a>"##));
+        assert!(uk_page.contains(r#"<span class="reading-time">1 хвилина читання</span>"#), "{uk_page}");
+        assert!(
+            uk_page
+                .contains(r#"<p class="byline">Автори: <a href="/author/ana-okafor/" rel="author">Ana Okafor</a></p>"#)
+        );
+        assert!(
+            uk_page.contains(r#"<input type="hidden" name="lang" value="uk">"#) || !uk_page.contains("signup-form")
+        );
+        let month = [
+            "січня",
+            "лютого",
+            "березня",
+            "квітня",
+            "травня",
+            "червня",
+            "липня",
+            "серпня",
+            "вересня",
+            "жовтня",
+            "листопада",
+            "грудня",
+        ];
+        assert!(month.iter().any(|m| uk_page.contains(&format!(" {m} "))), "a Ukrainian date: {uk_page}");
+        let cards = &uk_home[uk_home.find("<main").unwrap()..];
+        assert!(month.iter().any(|m| cards.contains(&format!(" {m} "))), "story cards (a macro) too: {cards}");
+        assert!(app.get_text(&http, "/barrier-vote-delayed/").await.1.contains("Skip to content"));
 
         // A translation taken back to draft is no longer offered to readers; unlinking leaves a group of two.
         let ar_id = ar["post"]["id"].as_i64().unwrap();

@@ -135,8 +135,9 @@ async fn news_feed_items_are_posted_edited_retracted_and_shown_everywhere() {
         // Sidebar on article and home pages, with the time in the site's zone.
         let reader = app.browser();
         let tz = jiff::tz::TimeZone::get("Europe/London").unwrap();
-        let time =
-            jiff::Timestamp::from_second(item.published_at).unwrap().to_zoned(tz).strftime("%-I:%M %p").to_string();
+        let zoned = jiff::Timestamp::from_second(item.published_at).unwrap().to_zoned(tz);
+        // The site's language is "en": ICU4X's US English clock, in London time ("12:56 AM").
+        let time = format!("{}\u{202f}{}", zoned.strftime("%-I:%M"), zoned.strftime("%p"));
         for page in [format!("/{slug}/"), "/".to_owned()] {
             let (_, html) = app.get_text(&reader, &page).await;
             let feed = &html[html.find("news-feed-heading").expect("News Feed sidebar")..];
@@ -500,7 +501,7 @@ async fn related_promo_corrections_revisions_and_conflicts() {
         let (_, html) = app.get_text(&reader, &format!("/{news}/")).await;
         let today = jiff::Timestamp::now()
             .to_zoned(jiff::tz::TimeZone::get("Europe/London").unwrap())
-            .strftime("%-d %b %Y")
+            .strftime("%b %-d, %Y")
             .to_string();
         let c1 = html.find("<strong>Correction, <time").expect("correction shown");
         let c2 = html.find("<strong>Update, <time").expect("update shown");

@@ -75,7 +75,7 @@ async fn article_page_carries_the_reference_elements_in_reading_order() {
             r#"<p class="dek">The operator blames fuel costs; commuters&#39; groups call it a tax on the islands.</p>"#,
             r#"By <a href="/author/ana-okafor/" rel="author">Ana Okafor</a> and <a href="/author/harbourside-news-desk/" rel="author">the Harbourside news desk</a>"#,
             // 11:59 UTC is 12:59 in London in July (BST).
-            r#"<time datetime="2026-07-01T12:59:00+01:00">1 July 2026, 12:59 PM BST</time>"#,
+            "<time datetime=\"2026-07-01T12:59:00+01:00\">July 1, 2026 at 12:59\u{202f}PM BST</time>",
             "1 min read",
             r#"<figure class="feature">"#,
             r#"srcset="/media/"#,

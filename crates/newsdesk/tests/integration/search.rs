@@ -64,7 +64,7 @@ async fn readers_search_from_every_page_with_filters_pages_and_safe_snippets() {
         let (_, home) = app.get_text(&http, "/").await;
         assert!(
             home.contains(
-                r#"<form class="site-search" role="search" aria-label="Site" action="/search/" method="get">"#
+                r#"<form class="site-search" role="search" aria-label="Search this site" action="/search/" method="get">"#
             ),
             "{home}"
         );

@@ -4,3 +4,7 @@
 ALTER TABLE posts ADD COLUMN language TEXT;
 ALTER TABLE posts ADD COLUMN translation_group BIGINT;
 CREATE INDEX posts_translation_group ON posts (translation_group);
+
+-- The site's own language, as `[site] language` last said at start-up (Store::set_site_language): the language of
+-- every post that names none, which PostgreSQL's search index needs to pick a text-search configuration.
+ALTER TABLE site_state ADD COLUMN language TEXT NOT NULL DEFAULT 'en';

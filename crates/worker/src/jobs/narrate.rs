@@ -61,7 +61,11 @@ async fn narrate(store: &Store, ctx: &JobContext, post_id: i64, force: bool) -> 
         store.set_audio_state(post_id, "off", None, Some("Narration is turned off for this article.")).await?;
         return Ok(());
     }
-    let engine = ctx.narration.resolve(&ctx.language).await;
+    // In the article's language: its own, or the site's.
+    let engine = match post.row.language.as_deref() {
+        Some(language) => ctx.narration.resolve_for(language, false).await,
+        None => ctx.narration.resolve(&ctx.language).await,
+    };
     if let Engine::Off(reason) = &engine {
         store.set_audio_state(post_id, "off", None, Some(reason)).await?;
         return Ok(());

@@ -41,6 +41,7 @@ pub async fn list(
         author_id: author,
         tag_id: tag,
         search: q.q.clone(),
+        search_configs: newsdesk_services::search::configs(&state.site, &None),
         owned_by_user: (!staff.role.can_edit_others()).then_some((staff.user.id, staff.user.author_id)),
         ..Default::default()
     };

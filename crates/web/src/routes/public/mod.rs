@@ -47,8 +47,6 @@ struct Common<'a, T: Serialize> {
     staff: bool,
     canonical_path: String,
     year: i16,
-    /// The site's writing direction ("ltr" or "rtl"), for pages that do not name their own `dir`.
-    site_dir: &'static str,
 }
 
 /// What the page cache has for a public request.
@@ -120,7 +118,6 @@ pub async fn page_html<T: Serialize>(
         staff: staff.0.is_some(),
         canonical_path: path.to_owned(),
         year: jiff::Timestamp::now().to_zoned(state.site.timezone.tz().clone()).year(),
-        site_dir: direction(&state.site.language),
     };
     Ok(state.templates.render(template, Value::from_serialize(&common))?)
 }

@@ -79,6 +79,10 @@ pub async fn subscribe(
 ) -> Result<Response, AppError> {
     let email = form.str("email").trim().to_owned();
     let chosen: Vec<String> = form.all("newsletter").into_iter().map(str::to_owned).collect();
+    // The answers in the language of the page the form was on.
+    let locale = state.templates.locales().get(form.str("lang")).clone();
+    let thanks = locale.text("signup_thanks", &[]);
+    let thanks = thanks.as_str();
     let fail = |status: StatusCode, field: &str, message: &str| {
         let state = state.clone();
         let headers = headers.clone();
@@ -99,13 +103,13 @@ pub async fn subscribe(
     // A filled honeypot: answer as if all went well, do nothing.
     if !form.str("website").is_empty() {
         tracing::info!(client.ip = %addr.ip(), "newsletter signup honeypot filled");
-        return match answer(&headers, StatusCode::OK, None, THANKS) {
+        return match answer(&headers, StatusCode::OK, None, thanks) {
             Some(r) => Ok(r),
-            None => page(&state, StatusCode::OK, Some(THANKS), None, "", &[]).await,
+            None => page(&state, StatusCode::OK, Some(thanks), None, "", &[]).await,
         };
     }
     let Ok(address) = EmailAddress::parse("email", &email) else {
-        return fail(StatusCode::UNPROCESSABLE_ENTITY, "email", BAD_ADDRESS).await;
+        return fail(StatusCode::UNPROCESSABLE_ENTITY, "email", &locale.text("signup_invalid_email", &[])).await;
     };
     let newsletters = match newsdesk_services::subscribers::chosen_public(&state, &chosen).await {
         Ok(n) => n,
@@ -133,9 +137,9 @@ pub async fn subscribe(
     } else {
         tracing::warn!(client.ip = %addr.ip(), "newsletter signup: per-address limit reached; no mail sent");
     }
-    match answer(&headers, StatusCode::OK, None, THANKS) {
+    match answer(&headers, StatusCode::OK, None, thanks) {
         Some(r) => Ok(r),
-        None => page(&state, StatusCode::OK, Some(THANKS), None, "", &[]).await,
+        None => page(&state, StatusCode::OK, Some(thanks), None, "", &[]).await,
     }
 }
 
@@ -265,4 +269,24 @@ fn archive_page(state: &AppState, ctx: serde_json::Value) -> Result<Response, Ap
     let mut response = personal_page(state, "newsletter_archive.html", StatusCode::OK, ctx)?;
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("public, max-age=300"));
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The English catalogue says what the constants other code and tests compare with.
+    #[test]
+    fn english_answers_match_the_constants() {
+        let site = newsdesk_domain::SiteSettings {
+            title: "T".into(),
+            description: String::new(),
+            url: "http://x".into(),
+            timezone: newsdesk_domain::Timezone::parse("timezone", "UTC").unwrap(),
+            language: "en".into(),
+            languages: vec!["uk".into()],
+        };
+        let locales = newsdesk_render::locale::Locales::new(&site, None).unwrap();
+        assert_eq!(locales.get("en").text("signup_thanks", &[]), super::THANKS);
+        assert_eq!(locales.get("en").text("signup_invalid_email", &[]), super::BAD_ADDRESS);
+        assert_ne!(locales.get("uk").text("signup_thanks", &[]), super::THANKS);
+    }
 }

@@ -100,7 +100,7 @@ pub async fn page(
     let mut total = 0;
     if asked && staff.0.is_none() && !allowed(&state, &addr) {
         status = StatusCode::TOO_MANY_REQUESTS;
-        errors.insert("q".into(), "You are searching very fast; please wait a minute and try again.".into());
+        errors.insert("q".into(), state.templates.locales().get(&edition.tag).text("search_too_fast", &[]).into());
     } else if asked {
         let request = search::Request {
             q: &p.q,
