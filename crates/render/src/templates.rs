@@ -136,6 +136,29 @@ impl Templates {
                 Err(_) => String::new(),
             });
         }
+        // The newsletters of the page's language (a newsletter names none: the site's), for its signup forms.
+        env.add_filter("in_page_language", {
+            let (site_language, multilingual) = (site.language.clone(), !site.languages.is_empty());
+            move |state: &minijinja::State, list: Value| -> Result<Value, Error> {
+                if !multilingual {
+                    return Ok(list);
+                }
+                let page = state
+                    .lookup("lang")
+                    .filter(|v| !v.is_undefined() && !v.is_none())
+                    .map_or_else(|| site_language.clone(), |v| v.to_string());
+                let mut kept = Vec::new();
+                for n in list.try_iter()? {
+                    let own = n.get_attr("language")?;
+                    let language =
+                        if own.is_undefined() || own.is_none() { site_language.clone() } else { own.to_string() };
+                    if language == page {
+                        kept.push(n);
+                    }
+                }
+                Ok(Value::from(kept))
+            }
+        });
         env.add_filter("iso", move |ts: i64| fmt_ts(&tz3, ts, "%Y-%m-%dT%H:%M:%S%:z"));
         env.add_function("t", {
             let locales = locales.clone();

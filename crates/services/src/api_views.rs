@@ -380,12 +380,18 @@ pub struct ApiNewsletter {
     pub sender_email: Option<String>,
     pub reply_to: Option<String>,
     pub sort_order: i64,
+    /// The newsletter's language (BCP 47): its own, or the site's.
+    pub language: String,
     /// Confirmed subscribers (in `GET /newsletters` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confirmed_subscribers: Option<i64>,
 }
 
-pub fn newsletter(n: &newsdesk_store::newsletters::Newsletter, confirmed: Option<i64>) -> ApiNewsletter {
+pub fn newsletter(
+    state: &Context,
+    n: &newsdesk_store::newsletters::Newsletter,
+    confirmed: Option<i64>,
+) -> ApiNewsletter {
     ApiNewsletter {
         id: n.id,
         slug: n.slug.clone(),
@@ -397,6 +403,7 @@ pub fn newsletter(n: &newsdesk_store::newsletters::Newsletter, confirmed: Option
         sender_email: n.sender_email.clone(),
         reply_to: n.reply_to.clone(),
         sort_order: n.sort_order,
+        language: state.site.language_of(n.language.as_deref()).to_owned(),
         confirmed_subscribers: confirmed,
     }
 }

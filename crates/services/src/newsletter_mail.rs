@@ -137,6 +137,10 @@ pub fn render_issue(
         "intro": intro.map(str::trim).filter(|i| !i.is_empty()),
         "recipient": recipient,
     });
+    // In the newsletter's language: its theme text and dates.
+    let lang = state.site.language_of(newsletter.language.as_deref()).to_owned();
+    ctx["dir"] = newsdesk_domain::language::Language::parse("language", &lang).map_or("ltr", |l| l.dir()).into();
+    ctx["lang"] = lang.into();
     let subject = match subject.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => s.to_owned(),
         None => state.templates.render("email/subject.txt", Value::from_serialize(&ctx))?.trim().to_owned(),

@@ -21,6 +21,8 @@ pub struct NewsletterForm<'a> {
     pub visibility: &'a str,
     pub sort_order: &'a str,
     pub host_author_id: &'a str,
+    /// BCP 47: the site's language (or empty) or one of `[site] languages`; `None` keeps it.
+    pub language: Option<&'a str>,
 }
 
 fn address(field: &'static str, raw: &str, p: &mut Problems) -> Option<String> {
@@ -74,6 +76,13 @@ pub async fn save(ctx: &Context, actor: &Actor, id: Option<i64>, f: &NewsletterF
             }
         },
     };
+    let language = match f.language {
+        Some(text) => ctx.site.post_language("language", text).map_err(|e| p.note(e)).ok().flatten(),
+        None => match id {
+            Some(id) => ctx.store.newsletter(id).await?.and_then(|n| n.language),
+            None => None,
+        },
+    };
     p.check()?;
     let (Some(name), Some(slug)) = (name, slug) else {
         return Err(ServiceError::BadRequest("Give the newsletter a name.".into()));
@@ -89,6 +98,7 @@ pub async fn save(ctx: &Context, actor: &Actor, id: Option<i64>, f: &NewsletterF
         cadence: cadence.as_deref(),
         visibility,
         sort_order,
+        language: language.as_deref(),
     };
     let id = match id {
         Some(id) => {

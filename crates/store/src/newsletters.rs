@@ -21,6 +21,8 @@ pub struct Newsletter {
     pub visibility: String,
     pub sort_order: i64,
     pub created_at: i64,
+    /// A canonical tag from `[site] languages`; `None` for the site's own language.
+    pub language: Option<String>,
 }
 
 #[derive(Default)]
@@ -35,6 +37,7 @@ pub struct NewsletterInput<'a> {
     pub cadence: Option<&'a str>,
     pub visibility: &'a str,
     pub sort_order: i64,
+    pub language: Option<&'a str>,
 }
 
 /// One row of the consent ledger, as written.
@@ -120,8 +123,8 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let made: Newsletter = sqlx::query_as(
             "INSERT INTO newsletters (slug, name, description, host_author_id, sender_name, sender_email, reply_to,
-                cadence, visibility, sort_order, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *",
+                cadence, visibility, sort_order, created_at, language)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *",
         )
         .bind(n.slug)
         .bind(n.name)
@@ -134,6 +137,7 @@ impl Store {
         .bind(n.visibility)
         .bind(n.sort_order)
         .bind(now())
+        .bind(n.language)
         .fetch_one(&mut *tx)
         .await
         .map_err(StoreError::conflict_on(
@@ -150,7 +154,8 @@ impl Store {
         let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE newsletters SET slug = $1, name = $2, description = $3, host_author_id = $4, sender_name = $5,
-                sender_email = $6, reply_to = $7, cadence = $8, visibility = $9, sort_order = $10 WHERE id = $11",
+                sender_email = $6, reply_to = $7, cadence = $8, visibility = $9, sort_order = $10, language = $12
+             WHERE id = $11",
         )
         .bind(n.slug)
         .bind(n.name)
@@ -163,6 +168,7 @@ impl Store {
         .bind(n.visibility)
         .bind(n.sort_order)
         .bind(id)
+        .bind(n.language)
         .execute(&mut *tx)
         .await
         .map_err(StoreError::conflict_on(

@@ -88,6 +88,32 @@ pub(crate) async fn leave(conn: &mut AnyConnection, id: i64) -> StoreResult<()> 
 }
 
 impl Store {
+    /// Makes each list of posts one translation group (importers), each in its own transaction: a list that
+    /// would put two posts of one language together is left as it was, and named in the answer.
+    pub async fn set_translation_groups(&self, groups: &[Vec<i64>]) -> StoreResult<Vec<String>> {
+        let mut problems = Vec::new();
+        for group in groups {
+            let Some((&first, rest)) = group.split_first() else { continue };
+            let mut tx = self.write_tx().await?;
+            let mut refused = None;
+            for &id in rest {
+                if let Err(e) = apply(&mut tx, id, Translation::Of(first)).await {
+                    refused = Some(e);
+                    break;
+                }
+            }
+            match refused {
+                None => {
+                    crate::site::bump_content_version(&mut tx).await?;
+                    tx.commit().await?;
+                }
+                Some(StoreError::Conflict { message, .. }) => problems.push(format!("posts {group:?}: {message}")),
+                Some(other) => return Err(other),
+            }
+        }
+        Ok(problems)
+    }
+
     /// The members of the translation groups of `posts` (one query), by group; each list in id order.
     pub async fn translations(&self, groups: &[i64]) -> StoreResult<HashMap<i64, Vec<TranslationRow>>> {
         if groups.is_empty() {

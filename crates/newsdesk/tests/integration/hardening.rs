@@ -323,6 +323,7 @@ async fn newsletter_sender_names_with_rfc5322_specials_send_and_a_bad_sender_sto
                     cadence: n.cadence.as_deref(),
                     visibility: &n.visibility,
                     sort_order: n.sort_order,
+                    language: None,
                 };
                 store.update_newsletter(n.id, &input).await.unwrap();
             }

@@ -839,3 +839,59 @@ fn serve_dir(root: &Path) -> (std::process::Child, u16) {
 fn zip_writer(path: &Path) -> zip::ZipWriter<std::fs::File> {
     zip::ZipWriter::new(std::fs::File::create(path).unwrap())
 }
+
+/// A multilingual WordPress site (Polylang): each story's language and its translations come along. Polylang is a
+/// plugin this machine cannot install, so the real export above stands in, with the taxonomy terms Polylang adds
+/// to each item (`language`, `post_translations`) written into it here.
+#[tokio::test]
+async fn polylang_languages_and_translations_come_along() {
+    let xml = std::fs::read_to_string(fixture().join("export.xml")).unwrap();
+    let tag = |xml: String, title: &str, terms: &str| {
+        let at = xml.find(&format!("<title><![CDATA[{title}]]></title>")).unwrap();
+        let end = at + xml[at..].find("</title>").unwrap() + "</title>".len();
+        format!("{}\n\t\t{terms}{}", &xml[..end], &xml[end..])
+    };
+    let group = r#"<category domain="post_translations" nicename="pll_6579a1"><![CDATA[pll_6579a1]]></category>"#;
+    let xml = tag(
+        xml,
+        "Ferry timetable cut to four crossings a day from March",
+        &format!(r#"<category domain="language" nicename="en"><![CDATA[English]]></category>{group}"#),
+    );
+    let xml = tag(
+        xml,
+        "Why the marsh needs its wall",
+        &format!(r#"<category domain="language" nicename="uk"><![CDATA[Українська]]></category>{group}"#),
+    );
+    let xml = tag(
+        xml,
+        "Flood barrier: what the council decided, and what it costs",
+        r#"<category domain="language" nicename="de"><![CDATA[Deutsch]]></category>"#,
+    );
+    for backend in backends() {
+        let app = crate::helpers::spawn_app_config(backend, |c| c.site.languages = vec!["uk".into()]).await;
+        // The CLI reads the site's languages from the data directory's configuration, as an operator's would.
+        std::fs::write(
+            app.data_dir().join("newsdesk.toml"),
+            "[site]\ntimezone = \"Europe/London\"\nlanguages = [\"uk\"]\n",
+        )
+        .unwrap();
+        let export = app.data_dir().join("polylang.xml");
+        std::fs::write(&export, &xml).unwrap();
+        let report = import(&app, &export, &fixture().join("uploads"), &app.data_dir().join("report.json"));
+        let notes = report["notes"].to_string();
+        assert!(notes.contains(r#"1 stories are in \"de\", which is not one of the site's languages"#), "{notes}");
+        let posts = app.store.list_posts(&Default::default(), 1, 100).await.unwrap().items;
+        let find =
+            |title: &str| posts.iter().find(|p| p.row.title == title).unwrap_or_else(|| panic!("{title}")).row.clone();
+        let en = find("Ferry timetable cut to four crossings a day from March");
+        let uk = find("Why the marsh needs its wall");
+        let de = find("Flood barrier: what the council decided, and what it costs");
+        assert_eq!((en.language.as_deref(), uk.language.as_deref(), de.language.as_deref()), (None, Some("uk"), None));
+        assert!(en.translation_group.is_some() && en.translation_group == uk.translation_group, "{en:?} {uk:?}");
+        app.state.refresh_version().await;
+        let (_, page) = app.get_text(&app.browser(), &format!("/{}/", en.slug)).await;
+        assert!(page.contains(&format!(r#"<a href="/{}/" hreflang="uk" lang="uk" dir="ltr">Українська</a>"#, uk.slug)));
+        let (_, uk_home) = app.get_text(&app.browser(), "/uk/").await;
+        assert!(uk_home.contains("Why the marsh needs its wall") && !uk_home.contains("Ferry timetable cut"));
+    }
+}

@@ -169,6 +169,46 @@ async fn translations_link_stories_and_articles_say_their_language() {
         assert!(month.iter().any(|m| cards.contains(&format!(" {m} "))), "story cards (a macro) too: {cards}");
         assert!(app.get_text(&http, "/barrier-vote-delayed/").await.1.contains("Skip to content"));
 
+        // Newsletters in a language: their signup forms are on that language's pages, their issues in it.
+        for (slug, name, language) in [("tide", "The Morning Tide", "en"), ("pryplyv", "Ранковий приплив", "uk")]
+        {
+            let r = http
+                .post(app.url("/api/v1/newsletters"))
+                .bearer_auth(&editor)
+                .json(&json!({ "slug": slug, "name": name, "language": language }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            assert_eq!(r.json::<Value>().await.unwrap()["newsletter"]["language"], language);
+        }
+        let r = http
+            .post(app.url("/api/v1/newsletters"))
+            .bearer_auth(&editor)
+            .json(&json!({ "slug": "bad", "name": "Bad", "language": "de" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.status().as_u16(), r.json::<Value>().await.unwrap()["error"].clone()),
+            (422, json!("language_unknown"))
+        );
+        app.state.refresh_version().await;
+        let (_, uk_article) = app.get_text(&http, "/barrier-vote-uk/").await;
+        assert!(uk_article.contains("Ранковий приплив") && !uk_article.contains("The Morning Tide"), "{uk_article}");
+        let (_, en_article) = app.get_text(&http, "/barrier-vote-delayed/").await;
+        assert!(en_article.contains("The Morning Tide") && !en_article.contains("Ранковий приплив"));
+        let nl = app.store.newsletter_by_slug("pryplyv").await.unwrap().unwrap();
+        let story = app.store.post_by_slug("barrier-vote-uk").await.unwrap().unwrap();
+        let issue =
+            newsdesk_services::newsletter_mail::render_issue(&app.state, &nl, "post", &[story], None, None).unwrap();
+        assert!(
+            issue.html.contains("<html lang=\"uk\" dir=\"ltr\">") && issue.html.contains("Відписатися"),
+            "{}",
+            issue.html
+        );
+        assert!(issue.text.contains("Читати на сайті:"), "{}", issue.text);
+
         // A translation taken back to draft is no longer offered to readers; unlinking leaves a group of two.
         let ar_id = ar["post"]["id"].as_i64().unwrap();
         app.store.set_post_status(ar_id, "draft", None).await.unwrap();

@@ -507,6 +507,7 @@ pub async fn import(
                                 cadence: None,
                                 visibility: "public",
                                 sort_order: 0,
+                                language: None,
                             })
                             .await?;
                         report.notes.push(format!(

@@ -8,3 +8,7 @@ CREATE INDEX posts_translation_group ON posts (translation_group);
 -- The site's own language, as `[site] language` last said at start-up (Store::set_site_language): the language of
 -- every post that names none, which PostgreSQL's search index needs to pick a text-search configuration.
 ALTER TABLE site_state ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+
+-- A newsletter's language (NULL: the site's own): its signup forms appear on the pages in that language, and its
+-- issues are written in it.
+ALTER TABLE newsletters ADD COLUMN language TEXT;

@@ -724,6 +724,7 @@ async fn import_newsletters(store: &Store, list: &[GhostNewsletter], report: &mu
                 cadence: None,
                 visibility: if n.status.as_deref() == Some("archived") { "hidden" } else { "public" },
                 sort_order: n.sort_order.unwrap_or(0),
+                language: None,
             })
             .await?;
         report.notes.push(format!("made the newsletter \u{201c}{name}\u{201d} ({slug}) (Ghost's id {})", n.id.0));

@@ -387,6 +387,8 @@ pub async fn import(
     let mut batch = super::Batch::default();
     let mut our_ids: HashMap<String, i64> = HashMap::new();
     let mut page_parents: Vec<(String, String)> = Vec::new();
+    let mut unknown_languages: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut translation_groups: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     let wanted: std::collections::HashSet<&str> = plan.stories.iter().map(|(id, _)| id.as_str()).collect();
     progress.phase("stories", plan.stories.len() as u64);
     while let Some(item) = reader.next_item().map_err(|e| ImportError::File(e.0))? {
@@ -397,7 +399,7 @@ pub async fn import(
             Some(id) => store.post(*id).await?,
             None => None,
         };
-        let input = story(
+        let mut input = story(
             store,
             &item,
             &plan,
@@ -412,6 +414,17 @@ pub async fn import(
             &mut report,
         )
         .await?;
+        // Polylang keeps a story's language and its translations as terms of the `language` and
+        // `post_translations` taxonomies.
+        if let Some(lang) = item.terms.iter().find(|t| t.domain == "language").map(|t| t.slug.as_str()) {
+            match site.post_language("language", lang) {
+                Ok(language) => input.language = language,
+                Err(_) => *unknown_languages.entry(lang.to_owned()).or_default() += 1,
+            }
+        }
+        if let Some(group) = item.terms.iter().find(|t| t.domain == "post_translations") {
+            translation_groups.entry(group.slug.clone()).or_default().push(item.id.clone());
+        }
         if item.post_type == "page" && item.parent != "0" && !item.parent.is_empty() {
             page_parents.push((item.id.clone(), item.parent.clone()));
         }
@@ -442,6 +455,22 @@ pub async fn import(
     let pairs: Vec<(i64, i64)> =
         page_parents.iter().filter_map(|(child, parent)| Some((*our_ids.get(child)?, *our_ids.get(parent)?))).collect();
     store.set_parents(&pairs).await?;
+
+    // Translations, once every story exists; a group the store refuses (two stories in one language) is reported.
+    for (lang, n) in &unknown_languages {
+        report.notes.push(format!(
+            "{n} stories are in \"{lang}\", which is not one of the site's languages: imported in the site's own; \
+             add it to [site] languages and import again to keep their language"
+        ));
+    }
+    let groups: Vec<Vec<i64>> = translation_groups
+        .values()
+        .map(|members| members.iter().filter_map(|m| our_ids.get(m).copied()).collect::<Vec<_>>())
+        .filter(|g| g.len() > 1)
+        .collect();
+    for problem in store.set_translation_groups(&groups).await? {
+        report.notes.push(format!("translations not linked: {problem}"));
+    }
 
     // Old addresses of sections, authors, attachment pages and files.
     let mut redirects = Vec::new();

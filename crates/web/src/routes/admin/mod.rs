@@ -148,3 +148,15 @@ pub struct DoneQuery {
     pub edit: Option<i64>,
     pub status: Option<String>,
 }
+
+/// The site's languages for a form's select, the site's own first: `{tag, name}` with each language's own name.
+pub(super) fn site_languages(site: &newsdesk_domain::SiteSettings) -> Vec<serde_json::Value> {
+    std::iter::once(&site.language)
+        .chain(&site.languages)
+        .map(|tag| {
+            let name = newsdesk_domain::language::Language::parse("language", tag)
+                .map_or_else(|_| tag.clone(), |l| l.autonym());
+            serde_json::json!({ "tag": tag, "name": name })
+        })
+        .collect()
+}

@@ -37,6 +37,7 @@ async fn list_data(
         "newsletters": newsletters,
         "issues": issues,
         "authors": state.store.authors().await?,
+        "site_languages": super::site_languages(&state.site),
         "editing": editing,
         "values": values,
         "errors": errors,
@@ -71,6 +72,8 @@ async fn save(state: &AppState, staff: &Staff, id: Option<i64>, form: FormData) 
         visibility: form.str("visibility"),
         sort_order: form.str("sort_order"),
         host_author_id: form.str("host_author_id"),
+        // Sent only when the site has other languages (the form shows the field then).
+        language: form.get("language"),
     };
     let errors = match newsletters::save(state, &staff.actor(), id, &newsletter).await {
         Ok(_) => {

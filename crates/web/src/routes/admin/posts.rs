@@ -113,10 +113,7 @@ async fn editor(
             Some(p) => state.store.audio_edition(p.row.id).await?,
             None => None,
         },
-        "site_languages": std::iter::once(&state.site.language).chain(&state.site.languages).map(|tag| {
-            let name = newsdesk_domain::language::Language::parse("language", tag).map_or_else(|_| tag.clone(), |l| l.autonym());
-            serde_json::json!({ "tag": tag, "name": name })
-        }).collect::<Vec<_>>(),
+        "site_languages": super::site_languages(&state.site),
         "newsletters": if staff.role.can_manage_newsletters() && e.post.is_some_and(|p| p.row.status == "published") {
             state.store.all_newsletters().await?
         } else {

@@ -88,7 +88,7 @@ pub async fn newsletters(State(state): State<AppState>, auth: ApiAuth) -> Result
     let mut newsletters = Vec::new();
     for n in state.store.all_newsletters().await? {
         let confirmed = state.store.confirmed_count(n.id).await?;
-        newsletters.push(api_views::newsletter(&n, Some(confirmed)));
+        newsletters.push(api_views::newsletter(&state, &n, Some(confirmed)));
     }
     Ok(Json(NewsletterList { newsletters }))
 }
@@ -107,6 +107,8 @@ pub struct NewsletterBody {
     /// "public" or "hidden".
     visibility: Option<String>,
     sort_order: Option<i64>,
+    /// BCP 47: the site's language (or "") or one of `[site] languages`; kept when absent.
+    language: Option<String>,
 }
 
 async fn save_newsletter(
@@ -137,6 +139,7 @@ async fn save_newsletter(
         visibility: &visibility,
         sort_order: &sort_order,
         host_author_id: &host,
+        language: b.language.as_deref(),
     };
     Ok(newsdesk_services::newsletters::save(state, &auth.actor, old.map(|n| n.id), &form).await?)
 }
@@ -154,7 +157,8 @@ pub async fn create_newsletter(
     let id = save_newsletter(&state, &auth, None, &b).await?;
     state.refresh_version().await;
     let n = state.store.newsletter(id).await?.ok_or_else(|| ApiError::not_found("newsletter"))?;
-    Ok((StatusCode::CREATED, Json(NewsletterAnswer { newsletter: api_views::newsletter(&n, None) })).into_response())
+    Ok((StatusCode::CREATED, Json(NewsletterAnswer { newsletter: api_views::newsletter(&state, &n, None) }))
+        .into_response())
 }
 
 /// Changes a newsletter (editors); absent fields keep their value.
@@ -173,7 +177,7 @@ pub async fn update_newsletter(
     let id = save_newsletter(&state, &auth, Some(&old), &b).await?;
     state.refresh_version().await;
     let n = state.store.newsletter(id).await?.ok_or_else(|| ApiError::not_found("newsletter"))?;
-    Ok(Json(NewsletterAnswer { newsletter: api_views::newsletter(&n, None) }))
+    Ok(Json(NewsletterAnswer { newsletter: api_views::newsletter(&state, &n, None) }))
 }
 
 #[derive(Deserialize, Default, IntoParams)]
