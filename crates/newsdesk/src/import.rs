@@ -337,7 +337,9 @@ pub async fn ghost(
     let started = std::time::Instant::now();
     let mut progress = CliProgress::new();
     let media = config.data_dir.join("media");
-    let result = newsdesk_services::import::ghost::import(&store, &media, file, content, opts, &mut progress).await;
+    let site = config.site_settings(None)?;
+    let result =
+        newsdesk_services::import::ghost::import(&store, &site, &media, file, content, opts, &mut progress).await;
     store.close().await;
     finish(result, file, report_file, started)
 }

@@ -27,6 +27,8 @@ pub enum Field {
     CreatedAt,
     /// Always "public" here (members-only content is never served).
     Visibility,
+    /// The post's language as stored: "" for the site's own (the caller maps tags to this).
+    Language,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +167,7 @@ fn condition(field: Field, op: Op, values: &[Value], args: &mut Vec<Arg>) -> Str
             let public = values.iter().any(|v| text(v) == "public");
             if public != negate { "1 = 1".into() } else { "1 = 0".into() }
         }
+        Field::Language => column("COALESCE(p.language, '')", args, false),
         Field::Slug => column("p.slug", args, false),
         Field::Id => column("p.id", args, true),
         Field::Title => column("p.title", args, false),

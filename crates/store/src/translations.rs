@@ -114,6 +114,11 @@ impl Store {
         Ok(problems)
     }
 
+    /// The members of one translation group, in id order.
+    pub async fn translation_group(&self, group: i64) -> StoreResult<Vec<TranslationRow>> {
+        Ok(self.translations(&[group]).await?.remove(&group).unwrap_or_default())
+    }
+
     /// The members of the translation groups of `posts` (one query), by group; each list in id order.
     pub async fn translations(&self, groups: &[i64]) -> StoreResult<HashMap<i64, Vec<TranslationRow>>> {
         if groups.is_empty() {

@@ -299,3 +299,52 @@ async fn bad_ghost_exports_change_nothing() {
         assert_eq!(count(&app, "posts").await, posts + 6);
     }
 }
+
+/// Ghost has no language per post; multilingual Ghost sites mark a post with an internal tag naming its language
+/// (`#uk`). The real export above stands in, with such a tag written into it here; the story arrives in Ukrainian,
+/// and the Ghost-compatible Content API says so and filters by it.
+#[tokio::test]
+async fn an_internal_language_tag_gives_a_ghost_story_its_language() {
+    let mut export: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture().join("export.json")).unwrap()).unwrap();
+    let data = &mut export["db"][0]["data"];
+    let post_id =
+        data["posts"].as_array().unwrap().iter().find(|p| p["slug"] == "dredging-contract-awarded").unwrap()["id"].clone();
+    let mut tag = data["tags"][0].clone();
+    tag["id"] = serde_json::json!("6b0f08f09d948b09268099aa");
+    tag["name"] = serde_json::json!("#uk");
+    tag["slug"] = serde_json::json!("hash-uk");
+    tag["visibility"] = serde_json::json!("internal");
+    data["tags"].as_array_mut().unwrap().push(tag);
+    data["posts_tags"].as_array_mut().unwrap().push(serde_json::json!({
+        "id": "6b0f08fa9d948b09268099ab", "post_id": post_id, "tag_id": "6b0f08f09d948b09268099aa", "sort_order": 9
+    }));
+    for backend in backends() {
+        let app = crate::helpers::spawn_app_config(backend, |c| c.site.languages = vec!["uk".into()]).await;
+        std::fs::write(app.data_dir().join("newsdesk.toml"), "[site]\nlanguages = [\"uk\"]\n").unwrap();
+        let file = app.data_dir().join("export.json");
+        std::fs::write(&file, serde_json::to_vec(&export).unwrap()).unwrap();
+        import(&app, &file, &app.data_dir().join("report.json"));
+        let post = app.store.post_by_slug("dredging-contract-awarded").await.unwrap().unwrap();
+        assert_eq!(post.row.language.as_deref(), Some("uk"));
+        assert_eq!(app.store.post_by_slug("barrier-delay").await.unwrap().unwrap().row.language, None);
+
+        let out = newsdesk(&app, &["token", "create", "--name", "front-end", "--kind", "content"]);
+        let key = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let get = |q: String| {
+            let (http, url) = (app.browser(), app.url(&format!("/ghost/api/content/posts/?key={key}&{q}")));
+            async move {
+                let r = http.get(url).send().await.unwrap();
+                (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        let (_, uk) = get("filter=language:uk".into()).await;
+        let slugs: Vec<&str> = uk["posts"].as_array().unwrap().iter().map(|p| p["slug"].as_str().unwrap()).collect();
+        assert_eq!(slugs, ["dredging-contract-awarded"]);
+        assert_eq!(uk["posts"][0]["language"], "uk");
+        let (_, en) = get("filter=language:en%2Bslug:barrier-delay".into()).await;
+        assert_eq!(en["posts"][0]["language"], "en", "{en}");
+        let (status, bad) = get("filter=language:de".into()).await;
+        assert_eq!(status, 400, "{bad}");
+    }
+}

@@ -145,6 +145,30 @@ fn filter(resource: nql::Resource, p: &Params) -> Result<Option<Filter>, GhostEr
     }
 }
 
+/// A filter's `language:` values as the store keeps them: the site's own language is "" (no language stored), the
+/// others their canonical tags; a language the site does not have is Ghost's 400.
+fn languages_stored(ctx: &Context, f: Filter) -> Result<Filter, GhostError> {
+    Ok(match f {
+        Filter::And(xs) => Filter::And(xs.into_iter().map(|x| languages_stored(ctx, x)).collect::<Result<_, _>>()?),
+        Filter::Or(xs) => Filter::Or(xs.into_iter().map(|x| languages_stored(ctx, x)).collect::<Result<_, _>>()?),
+        Filter::Cond { field: Field::Language, op, values } => {
+            let values = values
+                .into_iter()
+                .map(|v| match v {
+                    Value::Text(tag) => ctx
+                        .site
+                        .post_language("language", &tag)
+                        .map(|stored| Value::Text(stored.unwrap_or_default()))
+                        .map_err(|e| GhostError::BadRequest(format!("Error parsing filter: {}", e.message))),
+                    other => Ok(other),
+                })
+                .collect::<Result<_, _>>()?;
+            Filter::Cond { field: Field::Language, op, values }
+        }
+        other => other,
+    })
+}
+
 /// Times as Ghost writes them: ISO 8601 with milliseconds and the site's offset.
 fn iso(ctx: &Context, ts: Option<i64>) -> Json {
     match ts.and_then(|t| jiff::Timestamp::from_second(t).ok()) {
@@ -220,6 +244,8 @@ fn post_json(ctx: &Context, p: &Post, include: &[String], formats: &[String], ph
             match &r.feature_image_credit { Some(credit) => format!("{} {}", newsdesk_render::feeds::html_escape(c), newsdesk_render::feeds::html_escape(credit)), None => newsdesk_render::feeds::html_escape(c) }
         }),
         "featured": r.featured == 1, "visibility": "public",
+        // Newsdesk's own field (Ghost has no per-post language): BCP 47, its own or the site's.
+        "language": ctx.site.language_of(r.language.as_deref()),
         "created_at": iso(ctx, Some(r.created_at)), "updated_at": iso(ctx, Some(r.updated_at)),
         "published_at": iso(ctx, r.published_at), "custom_excerpt": r.excerpt,
         "codeinjection_head": null, "codeinjection_foot": null, "custom_template": null, "canonical_url": null,
@@ -296,7 +322,7 @@ pub async fn browse_posts(ctx: &Context, kind: &'static str, p: &Params) -> Resu
     check_include(&include, &["tags", "authors"])?;
     let q = ContentQuery {
         kind,
-        filter: filter(nql::Resource::Posts, p)?,
+        filter: filter(nql::Resource::Posts, p)?.map(|f| languages_stored(ctx, f)).transpose()?,
         order: order(p)?,
         limit: limit(p)?,
         page: page(p)?,

@@ -20,6 +20,7 @@ fn field(resource: Resource, key: &str) -> Option<Field> {
         (Resource::Posts, "primary_tag" | "primary_tag.slug") => Field::PrimaryTag,
         (Resource::Posts, "primary_author" | "primary_author.slug") => Field::PrimaryAuthor,
         (Resource::Posts, "featured") => Field::Featured,
+        (Resource::Posts, "language" | "lang") => Field::Language,
         (Resource::Posts, "title") => Field::Title,
         (Resource::Posts, "published_at") => Field::PublishedAt,
         (Resource::Posts, "updated_at") => Field::UpdatedAt,

@@ -528,6 +528,7 @@ fn body_of(p: &GhostPost, sources: &Sources) -> Result<cards::Rendered, String> 
 /// Imports a Ghost export. Nothing is written when it fails its checks (unless `skip_invalid`).
 pub async fn import(
     store: &Store,
+    site: &newsdesk_domain::SiteSettings,
     media_dir: &Path,
     path: &Path,
     content: Option<&Path>,
@@ -629,6 +630,17 @@ pub async fn import(
     let mut batch = Batch::default();
     let mut dropped: BTreeMap<String, u64> = BTreeMap::new();
     let wanted: Vec<&GhostPost> = data.posts.iter().filter(|p| !plan.bad.contains(&p.id)).collect();
+    // Ghost has no language per post; multilingual Ghost sites mark one with an internal tag (`#uk`). A tag that
+    // names one of this site's languages gives the story that language.
+    let tag_languages: HashMap<String, Option<String>> = data
+        .tags
+        .iter()
+        .filter_map(|t| {
+            let tag = t.name.strip_prefix('#')?;
+            newsdesk_domain::language::Language::parse("language", tag).ok()?;
+            Some((t.id.0.clone(), site.post_language("language", tag).ok()?))
+        })
+        .collect();
     progress.phase("stories", wanted.len() as u64);
     for p in wanted {
         let existing = match known.get(&p.id.0) {
@@ -636,8 +648,14 @@ pub async fn import(
             None => None,
         };
         let post_meta = plan.meta.get(&p.id).map(|i| &data.posts_meta[*i]);
-        let ctx =
-            Story { plan: &plan, author_ids: &author_ids, tag_ids: &tag_ids, meta: post_meta, sources: &data.sources };
+        let ctx = Story {
+            plan: &plan,
+            author_ids: &author_ids,
+            tag_ids: &tag_ids,
+            tag_languages: &tag_languages,
+            meta: post_meta,
+            sources: &data.sources,
+        };
         let (input, old_slug) =
             story(store, p, &ctx, &mut files, existing.as_ref(), &mut slugs, &mut dropped, &mut report).await?;
         let mut old_paths = Vec::new();
@@ -782,6 +800,8 @@ struct Story<'a> {
     plan: &'a Plan,
     author_ids: &'a HashMap<String, i64>,
     tag_ids: &'a HashMap<String, i64>,
+    /// Ghost tag id → the language its internal tag (`#uk`) names.
+    tag_languages: &'a HashMap<String, Option<String>>,
     meta: Option<&'a PostMeta>,
     sources: &'a Sources,
 }
@@ -916,7 +936,14 @@ async fn story(
             pick(meta.and_then(|m| m.meta_description.as_ref()), &p.meta_description).as_deref(),
             500,
         ),
-        language: None,
+        language: ctx
+            .plan
+            .tags
+            .get(&p.id)
+            .into_iter()
+            .flatten()
+            .find_map(|t| ctx.tag_languages.get(&t.0).cloned())
+            .flatten(),
         translation: Default::default(),
     };
     Ok((input, ghost_slug))

@@ -195,15 +195,7 @@ pub async fn edit_form(
     };
     // The story this one translates, as the editor names it: another post of its translations.
     let translation_of = match post.row.translation_group {
-        Some(g) => state
-            .store
-            .translations(&[g])
-            .await?
-            .remove(&g)
-            .unwrap_or_default()
-            .into_iter()
-            .find(|t| t.id != id)
-            .map(|t| t.slug),
+        Some(g) => state.store.translation_group(g).await?.into_iter().find(|t| t.id != id).map(|t| t.slug),
         None => None,
     };
     let image = post.feature_image.as_ref().map(|m| image_view(m, None, None, None));

@@ -102,10 +102,8 @@ async fn translations(state: &AppState, post: &newsdesk_store::posts::Post) -> R
     };
     let members: Vec<_> = state
         .store
-        .translations(&[group])
+        .translation_group(group)
         .await?
-        .remove(&group)
-        .unwrap_or_default()
         .into_iter()
         .filter(|t| t.status == "published" || t.id == post.row.id)
         .collect();

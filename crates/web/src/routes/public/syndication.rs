@@ -166,26 +166,18 @@ pub async fn site(
     post_feed(state, headers, edition, "/", format, s.title.clone(), s.description.clone(), filter).await
 }
 
-pub async fn site_rss(
-    State(state): State<AppState>,
-    edition: Edition,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    site(&state, &headers, &edition, Format::Rss).await
+macro_rules! site_feed_handlers {
+    ($($name:ident => $format:expr;)*) => {$(
+        pub async fn $name(State(state): State<AppState>, edition: Edition, headers: HeaderMap) -> Result<Response, AppError> {
+            site(&state, &headers, &edition, $format).await
+        }
+    )*};
 }
-pub async fn site_atom(
-    State(state): State<AppState>,
-    edition: Edition,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    site(&state, &headers, &edition, Format::Atom).await
-}
-pub async fn site_json(
-    State(state): State<AppState>,
-    edition: Edition,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    site(&state, &headers, &edition, Format::Json).await
+
+site_feed_handlers! {
+    site_rss => Format::Rss;
+    site_atom => Format::Atom;
+    site_json => Format::Json;
 }
 
 fn not_found_feed() -> Response {
