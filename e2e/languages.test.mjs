@@ -8,6 +8,31 @@ import { mkdirSync } from "node:fs";
 import { shouldSkip, startServer, launch, noAxeViolations } from "./support.mjs";
 
 const skip = shouldSkip();
+
+/** Where a screenshot's ink lies across it: the mean x of its dark pixels, 0 (left edge) to 1 (right edge). */
+async function inkAcross(browser, png) {
+  const blank = await browser.newPage();
+  try {
+    return await blank.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = "data:image/png;base64," + b64;
+      await img.decode();
+      const canvas = document.createElement("canvas");
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const g = canvas.getContext("2d");
+      g.drawImage(img, 0, 0);
+      const d = g.getImageData(0, 0, canvas.width, canvas.height).data;
+      let sum = 0, n = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        if (0.3 * d[i] + 0.59 * d[i + 1] + 0.11 * d[i + 2] < 100) { sum += (i / 4) % canvas.width; n++; }
+      }
+      return { x: n ? sum / n / canvas.width : 0.5, n };
+    }, png.toString("base64"));
+  } finally {
+    await blank.close();
+  }
+}
 let server, browser;
 
 before(async () => {
@@ -72,6 +97,17 @@ test("the Arabic edition is laid out right to left", { skip }, async () => {
   assert.ok(headline.fromRight < 10 && headline.fromLeft > 100, `the headline begins at the right: ${JSON.stringify(headline)}`);
   assert.match(await page.locator(".translations a").first().textContent(), /English/);
   await page.screenshot({ path: "screenshots/article-ar.png", fullPage: false });
+  // The screenshot compared with the same page laid out left to right: the headline's ink sits on the right in one
+  // and on the left in the other.
+  const header = page.locator(".article-header");
+  const rtlShot = await header.screenshot({ path: "screenshots/article-header-ar.png" });
+  await page.evaluate(() => { document.documentElement.dir = "ltr"; });
+  const ltrShot = await header.screenshot({ path: "screenshots/article-header-forced-ltr.png" });
+  await page.evaluate(() => { document.documentElement.dir = "rtl"; });
+  const [rtlInk, ltrInk] = [await inkAcross(browser, rtlShot), await inkAcross(browser, ltrShot)];
+  assert.ok(rtlInk.n > 500 && ltrInk.n > 500, `there is text to compare: ${JSON.stringify([rtlInk, ltrInk])}`);
+  assert.ok(!rtlShot.equals(ltrShot), "the two layouts differ");
+  assert.ok(rtlInk.x > 0.55 && ltrInk.x < 0.45, `ink right of centre when right to left: ${JSON.stringify([rtlInk, ltrInk])}`);
   await noAxeViolations(page, "an Arabic article page");
 
   await page.goto(`${server.baseUrl}/ar/`);

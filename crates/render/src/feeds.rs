@@ -233,13 +233,42 @@ pub fn json_feed(doc: &FeedDoc) -> String {
 
 /// `<urlset>` for up to 50,000 URLs: (absolute URL, last modified).
 pub fn sitemap(urls: &[(String, Option<i64>)]) -> String {
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    let urls: Vec<SitemapUrl> = urls
+        .iter()
+        .map(|(loc, modified)| SitemapUrl { loc: loc.clone(), modified: *modified, alternates: Vec::new() })
+        .collect();
+    sitemap_with_alternates(&urls)
+}
+
+/// A sitemap entry with its versions in other languages: (hreflang, absolute URL), `x-default` among them.
+pub struct SitemapUrl {
+    pub loc: String,
+    pub modified: Option<i64>,
+    pub alternates: Vec<(String, String)>,
+}
+
+/// `<urlset>` whose entries may name their other-language versions (`xhtml:link rel="alternate" hreflang`), as
+/// search engines read them.
+pub fn sitemap_with_alternates(urls: &[SitemapUrl]) -> String {
+    let xhtml = if urls.iter().any(|u| !u.alternates.is_empty()) {
+        " xmlns:xhtml=\"http://www.w3.org/1999/xhtml\""
+    } else {
+        ""
+    };
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"{xhtml}>\n"
     );
-    for (loc, modified) in urls {
-        out.push_str(&format!("<url><loc>{}</loc>", xml_escape(loc)));
-        if let Some(m) = modified {
-            out.push_str(&format!("<lastmod>{}</lastmod>", rfc3339(*m)));
+    for u in urls {
+        out.push_str(&format!("<url><loc>{}</loc>", xml_escape(&u.loc)));
+        if let Some(m) = u.modified {
+            out.push_str(&format!("<lastmod>{}</lastmod>", rfc3339(m)));
+        }
+        for (lang, href) in &u.alternates {
+            out.push_str(&format!(
+                "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
+                xml_escape(lang),
+                xml_escape(href)
+            ));
         }
         out.push_str("</url>\n");
     }

@@ -308,8 +308,9 @@ async fn an_internal_language_tag_gives_a_ghost_story_its_language() {
     let mut export: serde_json::Value =
         serde_json::from_slice(&std::fs::read(fixture().join("export.json")).unwrap()).unwrap();
     let data = &mut export["db"][0]["data"];
-    let post_id =
-        data["posts"].as_array().unwrap().iter().find(|p| p["slug"] == "dredging-contract-awarded").unwrap()["id"].clone();
+    let post_id = data["posts"].as_array().unwrap().iter().find(|p| p["slug"] == "dredging-contract-awarded").unwrap()
+        ["id"]
+        .clone();
     let mut tag = data["tags"][0].clone();
     tag["id"] = serde_json::json!("6b0f08f09d948b09268099aa");
     tag["name"] = serde_json::json!("#uk");

@@ -96,6 +96,27 @@ async fn translations_link_stories_and_articles_say_their_language() {
             );
         }
         assert!(page.contains(r#""inLanguage":"en""#));
+        // Reciprocal: every version lists every other (and itself), with the same x-default; every link resolves.
+        for slug in ["barrier-vote-uk", "barrier-vote-ar"] {
+            let (_, other) = app.get_text(&http, &format!("/{slug}/")).await;
+            for (lang, to) in [
+                ("en", "barrier-vote-delayed"),
+                ("uk", "barrier-vote-uk"),
+                ("ar", "barrier-vote-ar"),
+                ("x-default", "barrier-vote-delayed"),
+            ] {
+                let link = format!(r#"<link rel="alternate" hreflang="{lang}" href="{site}/{to}/">"#);
+                assert!(other.contains(&link), "{slug} lacks {link}");
+            }
+        }
+        for href in page
+            .split(r#"<link rel="alternate" hreflang=""#)
+            .skip(1)
+            .filter_map(|s| s.split(r#"href=""#).nth(1)?.split('"').next())
+        {
+            let path = href.strip_prefix(site.as_str()).unwrap();
+            assert_eq!(app.get_text(&http, path).await.0, 200, "{path}");
+        }
         let (_, arabic) = app.get_text(&http, "/barrier-vote-ar/").await;
         assert!(arabic.starts_with("<!doctype html>\n<html lang=\"ar\" dir=\"rtl\">"));
         assert!(arabic.contains(r#""inLanguage":"ar""#) && arabic.contains(">English</a>"));
@@ -138,6 +159,11 @@ async fn translations_link_stories_and_articles_say_their_language() {
         let at = news.find("barrier-vote-uk").unwrap();
         assert!(news[at..].contains("<news:language>uk</news:language>"), "{news}");
         assert_eq!(app.get_text(&http, "/de/").await.0, 404, "only the site's languages have editions");
+        let (_, pages) = app.get_text(&http, "/sitemaps/pages.xml").await;
+        for (loc, lang) in [("/", "en"), ("/uk/", "uk"), ("/ar/", "ar")] {
+            assert!(pages.contains(&format!("<url><loc>{site}{loc}</loc><xhtml:link")), "{pages}");
+            assert!(pages.contains(&format!(r#"<xhtml:link rel="alternate" hreflang="{lang}" href="{site}{loc}"/>"#)));
+        }
         let (_, uk_page) = app.get_text(&http, "/barrier-vote-uk/").await;
         assert!(uk_page.contains(r#"<a class="site-title" href="/uk/">"#), "an article's header leads to its edition");
         // The theme speaks the page's language: catalogue text, plural forms, dates by ICU4X.

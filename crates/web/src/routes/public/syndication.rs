@@ -309,7 +309,30 @@ pub async fn sitemap_part(
                 chunk.iter().map(|p| (format!("{site}/{}/", p.slug), Some(p.updated_at))).collect()
             }
         };
-        Ok(feeds::sitemap(&urls))
+        if part != "pages" || state.site.languages.is_empty() {
+            return Ok(feeds::sitemap(&urls));
+        }
+        // Each edition's home page, every one naming the others.
+        let editions = Edition::all(&state.site);
+        let alternates: Vec<(String, String)> = editions
+            .iter()
+            .map(|e| (e.tag.clone(), format!("{site}{}", e.path("/"))))
+            .chain(std::iter::once(("x-default".to_owned(), format!("{site}/"))))
+            .collect();
+        let mut entries: Vec<feeds::SitemapUrl> = editions
+            .iter()
+            .map(|e| feeds::SitemapUrl {
+                loc: format!("{site}{}", e.path("/")),
+                modified: None,
+                alternates: alternates.clone(),
+            })
+            .collect();
+        entries.extend(urls.into_iter().skip(1).map(|(loc, modified)| feeds::SitemapUrl {
+            loc,
+            modified,
+            alternates: Vec::new(),
+        }));
+        Ok(feeds::sitemap_with_alternates(&entries))
     })
     .await
 }
