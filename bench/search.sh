@@ -4,6 +4,7 @@
 #
 #   bench/search.sh [ARTICLES=100000] [DURATION=10s] [CLIENTS=16]
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/nd_bench_search bench/search.sh   # on PostgreSQL
+#   REUSE=1 bench/search.sh …   # keeps the last run's imported corpus (same engine), to measure again
 #
 # 1. generates ARTICLES invented stories (bench/gen_corpus.py, ~450-900 words each) and imports them with
 #    `newsdesk import markdown` (timed: the index is written in the import's transactions);
@@ -27,7 +28,8 @@ for tool in wrk python3 curl; do
 done
 cargo build --release --locked -p newsdesk >&2
 BIN=$PWD/target/release/newsdesk
-rm -rf "$OUT" && mkdir -p "$OUT"
+REUSE=${REUSE:-}
+[ -n "$REUSE" ] && [ -f "$OUT/import_s" ] || { REUSE=""; rm -rf "$OUT"; mkdir -p "$OUT"; }
 export NEWSDESK_LOG__LEVEL=warn NEWSDESK_NARRATION__ENGINE=off
 ENGINE=sqlite
 DB="$OUT/data/newsdesk.db"
@@ -36,7 +38,7 @@ if [ -n "${DATABASE_URL:-}" ]; then
   DB=$DATABASE_URL
   export NEWSDESK_DATABASE_URL=$DATABASE_URL
   python3 -c "import psycopg" 2>/dev/null || { echo "bench: pip install 'psycopg[binary]' for PostgreSQL" >&2; exit 1; }
-  python3 - "$DATABASE_URL" <<'PY'
+  [ -n "$REUSE" ] || python3 - "$DATABASE_URL" <<'PY'
 import subprocess, sys, urllib.parse
 u = urllib.parse.urlparse(sys.argv[1]); db = u.path.lstrip("/")
 admin = sys.argv[1].rsplit("/", 1)[0] + "/postgres"
@@ -45,14 +47,18 @@ subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {db}"], check=True)
 PY
 fi
 
-echo "== corpus: $N articles ($ENGINE)" >&2
-python3 bench/gen_corpus.py "$OUT/corpus" "$N"
-start=$(date +%s.%N)
-"$BIN" import markdown --data "$OUT/data" "$OUT/corpus" 2>"$OUT/import.log"
-import_s=$(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')")
+if [ -z "$REUSE" ]; then
+  echo "== corpus: $N articles ($ENGINE)" >&2
+  python3 bench/gen_corpus.py "$OUT/corpus" "$N"
+  start=$(date +%s.%N)
+  "$BIN" import markdown --data "$OUT/data" "$OUT/corpus" 2>"$OUT/import.log"
+  python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')" >"$OUT/import_s"
+  rm -rf "$OUT/corpus"
+  "$BIN" token create --data "$OUT/data" --name bench --role contributor 2>/dev/null >"$OUT/token"
+fi
+import_s=$(cat "$OUT/import_s")
 echo "imported $N articles in ${import_s}s" >&2
-rm -rf "$OUT/corpus"
-TOKEN=$("$BIN" token create --data "$OUT/data" --name bench --role contributor 2>/dev/null)
+TOKEN=$(cat "$OUT/token")
 
 "$BIN" serve --data "$OUT/data" --listen "127.0.0.1:$PORT" --no-demo --no-worker 2>"$OUT/serve.log" &
 ND_PID=$!
@@ -100,7 +106,7 @@ while read -r q; do
     | python3 -c "import json, sys; d = json.load(sys.stdin); print(f'  {sys.argv[1]!r:28} {d[\"meta\"][\"total\"]:>7} found; first: {(d[\"results\"] or [{}])[0].get(\"title\", \"-\")[:60]}')" "$q" >&2
 done <"$OUT/queries.txt"
 sleep 1
-wrk -t2 -c"$CLIENTS" -d"$DURATION" --latency -s "$OUT/queries.lua" "http://127.0.0.1:$PORT" >"$OUT/wrk-newsdesk.txt"
+wrk -t2 -c"$CLIENTS" -d"$DURATION" --timeout 30s --latency -s "$OUT/queries.lua" "http://127.0.0.1:$PORT" >"$OUT/wrk-newsdesk.txt"
 
 echo "== the LIKE baseline, $CLIENTS clients" >&2
 python3 - "$ENGINE" "$DB" "$OUT/queries.txt" "$CLIENTS" "${DURATION%s}" >"$OUT/like.json" <<'PY'

@@ -179,7 +179,10 @@ pub(crate) async fn reindex_scope(conn: &mut AnyConnection, scope: Scope) -> Sto
             ),
         )
     };
-    let delete = format!("DELETE FROM post_search WHERE {key} IN ({ids})");
+    // Everything, for all posts: rows of posts that are gone go too.
+    let only =
+        |column: &str| if matches!(scope, Scope::All) { String::new() } else { format!(" WHERE {column} IN ({ids})") };
+    let delete = format!("DELETE FROM post_search{}", only(key));
     let from = if key == "post_id" {
         // Each post in its own language's configuration (the site's when it names none).
         let cfg = pg_config_sql("COALESCE(p.language, (SELECT language FROM site_state WHERE id = 1))");
@@ -188,7 +191,15 @@ pub(crate) async fn reindex_scope(conn: &mut AnyConnection, scope: Scope) -> Sto
         "FROM posts p".to_owned()
     };
     let insert = format!("{insert} {from} WHERE p.id IN ({ids})");
-    for sql in [delete, insert] {
+    let mut statements = vec![delete, insert];
+    if key == "rowid" {
+        statements.push(format!("DELETE FROM post_search_posts{}", only("id")));
+        statements.push(format!(
+            "INSERT INTO post_search_posts (id, kind, status, published_at, language)
+             SELECT id, kind, status, published_at, language FROM posts WHERE id IN ({ids})"
+        ));
+    }
+    for sql in statements {
         let mut q = sqlx::query(AssertSqlSafe(sql));
         if let Some(v) = param {
             q = q.bind(v);
@@ -360,15 +371,15 @@ impl Store {
                     Sort::Relevance => "score, p.published_at DESC, p.id DESC",
                     Sort::Newest => "p.published_at DESC, p.id DESC",
                 };
+                // The index drives the join (CROSS JOIN keeps that order); snippets, costly, are made afterwards for
+                // the page's rows only — SQLite would otherwise make one for every match before sorting.
                 let from = format!(
-                    "FROM post_search s JOIN posts p ON p.id = s.rowid
+                    "FROM post_search s CROSS JOIN post_search_posts p ON p.id = s.rowid
                      WHERE post_search MATCH $1 AND p.status = 'published'{where_more}"
                 );
-                let hits = bind_filters!(
-                    sqlx::query_as::<_, SearchHit>(AssertSqlSafe(format!(
-                        "SELECT p.id AS post_id,
-                            snippet(post_search, 2, char(2), char(3), '…', 24) AS snippet,
-                            bm25(post_search, 10.0, 4.0, 1.0, 3.0) AS score
+                let ids: Vec<(i64, f64)> = bind_filters!(
+                    sqlx::query_as(AssertSqlSafe(format!(
+                        "SELECT p.id, bm25(post_search, 10.0, 4.0, 1.0, 3.0) AS score
                      {from} ORDER BY {order} LIMIT ${n} OFFSET ${}",
                         n + 1
                     )))
@@ -378,6 +389,24 @@ impl Store {
                 .bind(offset)
                 .fetch_all(&self.pool)
                 .await?;
+                let mut hits: Vec<SearchHit> = Vec::with_capacity(ids.len());
+                if !ids.is_empty() {
+                    let mut q = sqlx::query_as::<_, SearchHit>(AssertSqlSafe(format!(
+                        "SELECT rowid AS post_id, snippet(post_search, 2, char(2), char(3), '…', 24) AS snippet
+                         FROM post_search WHERE post_search MATCH $1 AND rowid IN ({})",
+                        crate::placeholders(2, ids.len())
+                    )))
+                    .bind(&matching);
+                    for (id, _) in &ids {
+                        q = q.bind(*id);
+                    }
+                    let mut snippets = q.fetch_all(&self.pool).await?;
+                    for (id, _) in &ids {
+                        if let Some(i) = snippets.iter().position(|h| h.post_id == *id) {
+                            hits.push(snippets.swap_remove(i));
+                        }
+                    }
+                }
                 let total: i64 =
                     bind_filters!(sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) {from}"))).bind(&matching))
                         .fetch_one(&self.pool)
