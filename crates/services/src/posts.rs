@@ -211,6 +211,19 @@ pub async fn save_post(
         }
         slug = Some(candidate);
     }
+    // A language's edition lives at its tag (`/uk/`): a story there could never be reached.
+    if let Some(s) = &slug
+        && site.languages.iter().any(|l| l.eq_ignore_ascii_case(s))
+    {
+        note(
+            &mut errors,
+            ValidationError::new(
+                "slug",
+                "slug_reserved",
+                format!("\"{s}\" is the address of the site's {s} edition; choose another slug."),
+            ),
+        );
+    }
     if let (Some(s), Some(_)) = (&slug, explicit_slug)
         && store.slug_taken(s, existing.map(|p| p.row.id)).await?
     {

@@ -58,12 +58,14 @@ async fn translations_link_stories_and_articles_say_their_language() {
             (json!({ "translation_of": "no-such-story" }), "translation_unknown"),
             (json!({ "language": "uk", "translation_of": "barrier-vote-delayed" }), "translation_language"),
             (json!({ "language": "en", "translation_of": "barrier-vote-ar" }), "translation_language"),
+            (json!({ "slug": "uk" }), "slug_reserved"),
         ] {
             let mut refused = extra.clone();
-            refused["slug"] = json!("refused");
+            let slug = refused.get("slug").and_then(Value::as_str).unwrap_or("refused").to_owned();
+            refused["slug"] = json!(slug);
             let (status, answer) = post(story("Refused story", refused)).await;
             assert_eq!((status, answer["error"].as_str()), (422, Some(code)), "{extra}: {answer}");
-            assert!(app.store.post_by_slug("refused").await.unwrap().is_none(), "{extra}: nothing written");
+            assert!(app.store.post_by_slug(&slug).await.unwrap().is_none(), "{extra}: nothing written");
         }
         let r = http
             .patch(app.url(&format!("/api/v1/posts/{en_id}")))
