@@ -121,6 +121,16 @@ impl Language {
     }
 }
 
+/// "rtl" or "ltr" for a stored tag (the site's tags were checked at start-up; anything else reads left to right).
+pub fn direction(tag: &str) -> &'static str {
+    Language::parse("language", tag).map_or("ltr", |l| l.dir())
+}
+
+/// A stored tag's own name ("Українська"), or the tag itself when it names nothing this table knows.
+pub fn autonym(tag: &str) -> String {
+    Language::parse("language", tag).map_or_else(|_| tag.to_owned(), |l| l.autonym())
+}
+
 impl std::fmt::Display for Language {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

@@ -83,10 +83,15 @@ pub struct Templates {
 
 /// The locale of the page being rendered: its `lang`, else the site's language.
 fn page_locale<'a>(locales: &'a Locales, state: &minijinja::State) -> &'a Arc<Locale> {
-    match state.lookup("lang").filter(|v| !v.is_undefined() && !v.is_none()) {
-        Some(lang) => locales.get(&lang.to_string()),
+    match page_language(state) {
+        Some(lang) => locales.get(&lang),
         None => locales.default_locale(),
     }
+}
+
+/// The `lang` the page being rendered names, if it names one.
+fn page_language(state: &minijinja::State) -> Option<String> {
+    state.lookup("lang").filter(|v| !v.is_undefined() && !v.is_none()).map(|v| v.to_string())
 }
 
 impl Templates {
@@ -143,10 +148,7 @@ impl Templates {
                 if !multilingual {
                     return Ok(list);
                 }
-                let page = state
-                    .lookup("lang")
-                    .filter(|v| !v.is_undefined() && !v.is_none())
-                    .map_or_else(|| site_language.clone(), |v| v.to_string());
+                let page = page_language(state).unwrap_or_else(|| site_language.clone());
                 let mut kept = Vec::new();
                 for n in list.try_iter()? {
                     let own = n.get_attr("language")?;
@@ -168,10 +170,13 @@ impl Templates {
                 // In HTML the message and every text value are escaped here, and markup a template built (a safe
                 // value, such as the byline's links) goes in as it is; the result is then safe as a whole.
                 let html = matches!(state.auto_escape(), minijinja::AutoEscape::Html);
-                let texts: Vec<String> = values
-                    .iter()
-                    .map(|(_, v)| if html && !v.is_safe() { escape_html(&v.to_string()) } else { v.to_string() })
-                    .collect();
+                let texts: Vec<String> =
+                    values
+                        .iter()
+                        .map(|(_, v)| {
+                            if html && !v.is_safe() { crate::feeds::html_escape(&v.to_string()) } else { v.to_string() }
+                        })
+                        .collect();
                 let args: Vec<(&str, Arg<'_>)> = values
                     .iter()
                     .zip(&texts)
@@ -182,7 +187,7 @@ impl Templates {
                     .collect();
                 let locale = page_locale(&locales, state);
                 Ok(if html {
-                    Value::from_safe_string(locale.text_escaped(&key, &args, escape_html))
+                    Value::from_safe_string(locale.text_escaped(&key, &args, crate::feeds::html_escape))
                 } else {
                     Value::from(locale.text(&key, &args))
                 })
@@ -201,9 +206,7 @@ impl Templates {
         });
         env.add_global("site", Value::from_serialize(SiteView::from(site)));
         // The site's writing direction, for pages that do not name their own `dir`.
-        let site_dir =
-            newsdesk_domain::language::Language::parse("language", &site.language).map_or("ltr", |l| l.dir());
-        env.add_global("site_dir", Value::from(site_dir));
+        env.add_global("site_dir", Value::from(newsdesk_domain::language::direction(&site.language)));
         env.add_global("asset_version", Value::from(crate::assets::VERSION.as_str()));
         Templates { env: Arc::new(env), locales, locale_error }
     }
@@ -248,22 +251,6 @@ fn format_value(out: &mut minijinja::Output, state: &minijinja::State, value: &V
         last = i + 1;
     }
     out.write_str(&text[last..]).map_err(Error::from)
-}
-
-/// `& < > " '` as entities (what `format_value` does for every value).
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn fmt_ts(tz: &Timezone, ts: i64, fmt: &str) -> String {

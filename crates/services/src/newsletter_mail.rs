@@ -139,7 +139,7 @@ pub fn render_issue(
     });
     // In the newsletter's language: its theme text and dates.
     let lang = state.site.language_of(newsletter.language.as_deref()).to_owned();
-    ctx["dir"] = newsdesk_domain::language::Language::parse("language", &lang).map_or("ltr", |l| l.dir()).into();
+    ctx["dir"] = newsdesk_domain::language::direction(&lang).into();
     ctx["lang"] = lang.into();
     let subject = match subject.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => s.to_owned(),

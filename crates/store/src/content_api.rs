@@ -86,10 +86,6 @@ pub struct ContentQuery {
     pub page: i64,
 }
 
-fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
 fn text(v: &Value) -> String {
     match v {
         Value::Text(s) => s.clone(),
@@ -143,7 +139,7 @@ fn condition(field: Field, op: Op, values: &[Value], args: &mut Vec<Arg>) -> Str
             Op::Lt => format!("{col} < {}", one(args)),
             Op::Lte => format!("{col} <= {}", one(args)),
             Op::Contains | Op::StartsWith | Op::EndsWith => {
-                let t = like_escape(&text(values.first().unwrap_or(&Value::Null)).to_lowercase());
+                let t = crate::like_escape(&text(values.first().unwrap_or(&Value::Null)).to_lowercase());
                 let pattern = match op {
                     Op::Contains => format!("%{t}%"),
                     Op::StartsWith => format!("{t}%"),

@@ -20,6 +20,10 @@ pub struct Chrome {
     pub feed_seq: i64,
     pub picks: Vec<PostView>,
     pub newsletters: Vec<newsdesk_store::newsletters::Newsletter>,
+    /// Every public tag with stories, by name (the search page's section filter).
+    pub sections: Vec<TagView>,
+    /// Every author and desk (the search page's byline filter).
+    pub authors: Vec<newsdesk_store::authors::Author>,
 }
 
 /// Number of News Feed items in sidebars.
@@ -42,11 +46,16 @@ pub async fn chrome(state: &AppState) -> Result<Arc<Chrome>, AppError> {
     let mut tags = state.store.tags_with_counts().await?;
     tags.retain(|t| t.post_count > 0 && !t.is_internal());
     tags.sort_by(|a, b| b.post_count.cmp(&a.post_count).then_with(|| a.name.cmp(&b.name)));
-    let nav = tags
-        .iter()
-        .take(6)
-        .map(|t| TagView { id: t.id, name: t.name.clone(), slug: t.slug.clone(), url: format!("/tag/{}/", t.slug) })
-        .collect();
+    let view = |t: &newsdesk_store::tags::TagWithCount| TagView {
+        id: t.id,
+        name: t.name.clone(),
+        slug: t.slug.clone(),
+        url: format!("/tag/{}/", t.slug),
+    };
+    let nav = tags.iter().take(6).map(view).collect();
+    let mut sections: Vec<TagView> = tags.iter().map(view).collect();
+    sections.sort_by(|a, b| a.name.cmp(&b.name));
+    let authors = state.store.authors().await?;
     let published = newsdesk_store::posts::PostFilter {
         kind: Some("post".into()),
         status: Some("published".into()),
@@ -59,7 +68,7 @@ pub async fn chrome(state: &AppState) -> Result<Arc<Chrome>, AppError> {
     let feed = state.store.feed_items(None, FEED_SIDEBAR).await?.iter().map(feed_item_view).collect();
     let picks = state.store.editors_picks().await?.iter().take(6).map(newsdesk_services::views::post_view).collect();
     let newsletters = state.store.public_newsletters().await?;
-    let c = Arc::new(Chrome { version, nav, latest, feed, feed_seq, picks, newsletters });
+    let c = Arc::new(Chrome { version, nav, latest, feed, feed_seq, picks, newsletters, sections, authors });
     if let Ok(mut slot) = state.chrome.write() {
         *slot = Some(c.clone());
     }

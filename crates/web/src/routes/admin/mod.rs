@@ -153,10 +153,6 @@ pub struct DoneQuery {
 pub(super) fn site_languages(site: &newsdesk_domain::SiteSettings) -> Vec<serde_json::Value> {
     std::iter::once(&site.language)
         .chain(&site.languages)
-        .map(|tag| {
-            let name = newsdesk_domain::language::Language::parse("language", tag)
-                .map_or_else(|_| tag.clone(), |l| l.autonym());
-            serde_json::json!({ "tag": tag, "name": name })
-        })
+        .map(|tag| serde_json::json!({ "tag": tag, "name": newsdesk_domain::language::autonym(tag) }))
         .collect()
 }

@@ -96,7 +96,7 @@ impl Edition {
         };
         serde_json::json!({
             "lang": self.tag,
-            "dir": super::direction(&self.tag),
+            "dir": newsdesk_domain::language::direction(&self.tag),
             "edition_prefix": self.prefix,
             "alternates": alternates,
         })

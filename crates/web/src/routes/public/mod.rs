@@ -191,11 +191,6 @@ pub async fn fallback(
     not_found(&state, &staff, &headers).await
 }
 
-/// "rtl" or "ltr" for a language tag (the site's tags were checked at start-up).
-pub fn direction(tag: &str) -> &'static str {
-    newsdesk_domain::language::Language::parse("language", tag).map_or("ltr", |l| l.dir())
-}
-
 /// ISO 8601 in the site's time zone, with its offset (for JSON-LD).
 pub fn iso_in(state: &AppState) -> impl Fn(i64) -> String + use<> {
     let tz = state.site.timezone.tz().clone();

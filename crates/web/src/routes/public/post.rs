@@ -77,14 +77,14 @@ pub async fn show(
     let languages = translations(&state, &post).await?;
     serve(&state, &staff, &headers, &key, claim, || async {
         let template = if view.kind == "page" { "page.html" } else { "post.html" };
+        // The article's own language and alternates (its translations) win over its edition's.
         let lang = state.site.language_of(post.row.language.as_deref());
-        let mut data = serde_json::json!({ "post": view, "corrections": corrections, "related": related, "jsonld": jsonld, "narration_policy_url": state.options.narration_policy_url });
-        data["lang"] = lang.into();
-        data["dir"] = super::direction(lang).into();
-        data["translations"] = languages.links.into();
-        data["alternates"] = languages.alternates.into();
-        data["edition_prefix"] = super::edition::Edition::of_post(&state.site, post.row.language.as_deref()).prefix.into();
-        Ok((StatusCode::OK, template, data))
+        let data = serde_json::json!({ "post": view, "corrections": corrections, "related": related, "jsonld": jsonld,
+            "narration_policy_url": state.options.narration_policy_url, "lang": lang,
+            "dir": newsdesk_domain::language::direction(lang),
+            "translations": languages.links, "alternates": languages.alternates });
+        let edition = super::edition::Edition::of_post(&state.site, post.row.language.as_deref());
+        Ok((StatusCode::OK, template, super::edition::with_edition(data, &edition, &state.site, &key)))
     })
     .await
 }
@@ -116,8 +116,8 @@ async fn translations(state: &AppState, post: &newsdesk_store::posts::Post) -> R
         .filter(|t| t.id != post.row.id)
         .map(|t| {
             let lang = tag(t);
-            let name = newsdesk_domain::language::Language::parse("language", &lang).map_or_else(|_| lang.clone(), |l| l.autonym());
-            serde_json::json!({ "url": format!("/{}/", t.slug), "lang": lang, "dir": super::direction(&lang), "name": name, "title": t.title })
+            let (name, dir) = (newsdesk_domain::language::autonym(&lang), newsdesk_domain::language::direction(&lang));
+            serde_json::json!({ "url": format!("/{}/", t.slug), "lang": lang, "dir": dir, "name": name, "title": t.title })
         })
         .collect();
     let default = members.iter().find(|t| t.language.is_none()).unwrap_or(&members[0]);

@@ -130,10 +130,9 @@ pub async fn page(
     }
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).clamp(1, MAX_PAGE);
     let base = edition.path("/search/");
-    let mut sections = state.store.tags_with_counts().await?;
-    sections.retain(|t| t.post_count > 0 && !t.is_internal());
-    sections.sort_by(|a, b| a.name.cmp(&b.name));
-    let authors = state.store.authors().await?;
+    // The filters' choices are built once per content version, with the rest of every page's chrome.
+    let chrome = super::chrome(&state).await?;
+    let (sections, authors) = (&chrome.sections, &chrome.authors);
     let data = serde_json::json!({
         "search": &p,
         "asked": asked,
