@@ -321,6 +321,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.check_mail()?;
             let store = init::open(&config, !no_demo).await?;
             store.close().await;
+            let stop = startup::shutdown_signal();
             let app = startup::Application::build(&config, !no_worker).await?;
             let url = app.state().site.url.clone();
             eprintln!("Newsdesk is serving {} at {url}/", app.state().site.title);
@@ -329,7 +330,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     "\nNo staff account exists yet. Create the owner account (link valid 24 hours, works once):\n\n    {link}\n"
                 );
             }
-            app.run_until_stopped(startup::shutdown_signal()).await
+            app.run_until_stopped(stop).await
         }
         Command::Worker { data, once } => {
             let config = prepare(&data, false)?;

@@ -24,6 +24,7 @@ pub struct Config {
     pub narration: newsdesk_worker::narration::NarrationConfig,
     pub mail: newsdesk_worker::mail::MailConfig,
     pub newsletters: newsdesk_worker::delivery::NewsletterConfig,
+    pub payments: newsdesk_services::members::PaymentsConfig,
     /// The data directory (not a config key: from `--data` or `NEWSDESK_DATA`).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -220,6 +221,7 @@ impl Config {
             mail_transport: self.mail.transport.clone(),
             webhook_secret: self.newsletters.webhook_secret.clone(),
             oembed_private_networks: self.editor.oembed_private_networks,
+            payments: self.payments.clone(),
         }
     }
 
@@ -249,6 +251,7 @@ impl Config {
             newsletters: self.newsletters.clone(),
             site_url: site_url.to_owned(),
             webhooks_private_networks: self.webhooks.private_networks,
+            grace_seconds: self.payments.grace_seconds(),
         }
     }
 
@@ -386,6 +389,17 @@ max_attempts = 6
 purge_unconfirmed_after_days = 30
 # Shared secret for POST /api/v1/mail/events (bounce and complaint reports); empty turns the webhook off.
 webhook_secret = ""
+
+[payments]
+# Reader revenue through Stripe (memberships, donations). Empty keys: payments are off; members can still sign
+# up for free accounts and read members-only stories.
+stripe_secret_key = ""
+stripe_publishable_key = ""
+stripe_webhook_secret = ""
+stripe_api_base = "https://api.stripe.com"
+currency = "gbp"
+# Days a member whose payment failed keeps access while Stripe retries the card.
+grace_days = 7
 
 [log]
 # "text" for people, "json" for log collectors.

@@ -31,8 +31,15 @@ pub struct Summary {
 }
 
 /// Paths never followed: staff, API, live stream, oEmbed.
+/// Paths that only a live server can answer: staff, APIs, the event stream, and members' pages.
 fn excluded(path: &str) -> bool {
-    ["/admin", "/api/", "/news-feed/events", "/oembed"].iter().any(|p| path.starts_with(p))
+    ["/admin", "/api/", "/news-feed/events", "/oembed"].iter().any(|p| path.starts_with(p)) || live_only(path)
+}
+
+/// Members' pages: signing in, the account, joining and giving work only on the live site, so the mirror's links to
+/// them lead there.
+fn live_only(path: &str) -> bool {
+    ["/account/", "/members/", "/membership/", "/support/"].iter().any(|p| path.starts_with(p))
 }
 
 /// Checks DIR: empty or missing (created), or a previous export of ours; and writable.
@@ -127,7 +134,7 @@ fn sitemap_paths(xml: &str, site_url: &str) -> Vec<String> {
 }
 
 /// Rewrites a page's root-relative links to relative file paths and drops the live-update script.
-fn rewrite(html: &str, page_file: &str, files: &BTreeMap<String, String>) -> String {
+fn rewrite(html: &str, page_file: &str, files: &BTreeMap<String, String>, site: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     // Drop the live News Feed script: it needs a server.
@@ -164,6 +171,8 @@ fn rewrite(html: &str, page_file: &str, files: &BTreeMap<String, String>) -> Str
                 })
                 .collect::<Vec<_>>()
                 .join(", ")
+        } else if value.starts_with('/') && !value.starts_with("//") && live_only(value) {
+            format!("{}{value}", site.trim_end_matches('/'))
         } else if value.starts_with('/') && !value.starts_with("//") {
             map(value).unwrap_or_else(|| value.to_owned())
         } else {
@@ -291,7 +300,7 @@ pub async fn run(config: &Config, dir: &Path) -> anyhow::Result<Summary> {
     for (path, fetched) in &pages {
         let file = &files[path];
         let bytes = if fetched.content_type.starts_with("text/html") {
-            rewrite(&String::from_utf8_lossy(&fetched.body), file, &files).into_bytes()
+            rewrite(&String::from_utf8_lossy(&fetched.body), file, &files, &site.url).into_bytes()
         } else {
             fetched.body.clone()
         };
@@ -299,7 +308,7 @@ pub async fn run(config: &Config, dir: &Path) -> anyhow::Result<Summary> {
     }
     outputs.push((
         "404.html".to_owned(),
-        rewrite(&String::from_utf8_lossy(&not_found.body), "404.html", &files).into_bytes(),
+        rewrite(&String::from_utf8_lossy(&not_found.body), "404.html", &files, &site.url).into_bytes(),
     ));
     for (file, bytes) in outputs {
         let target = dir.join(&file);
@@ -353,10 +362,11 @@ mod tests {
             ("/media/x/480.jpg".to_owned(), "media/x/480.jpg".to_owned()),
             ("/media/x/960.jpg".to_owned(), "media/x/960.jpg".to_owned()),
         ]);
-        let html = r#"<a href="/a/#top">A</a><img src="/media/x/480.jpg" srcset="/media/x/480.jpg 480w, /media/x/960.jpg 960w"><a href="https://elsewhere/">x</a><script src="/assets/live.js?v=1" defer></script>"#;
-        let out = rewrite(html, "tag/t/index.html", &files);
+        let html = r#"<a href="/a/#top">A</a><img src="/media/x/480.jpg" srcset="/media/x/480.jpg 480w, /media/x/960.jpg 960w"><a href="https://elsewhere/">x</a><a href="/account/">Account</a><script src="/assets/live.js?v=1" defer></script>"#;
+        let out = rewrite(html, "tag/t/index.html", &files, "https://news.example");
         assert!(out.contains(r#"href="../../a/index.html#top""#), "{out}");
         assert!(out.contains(r#"srcset="../../media/x/480.jpg 480w, ../../media/x/960.jpg 960w""#), "{out}");
         assert!(out.contains("https://elsewhere/") && !out.contains("live.js"), "{out}");
+        assert!(out.contains(r#"href="https://news.example/account/""#), "members' pages are on the live site: {out}");
     }
 }

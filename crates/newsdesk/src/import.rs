@@ -43,6 +43,8 @@ struct FrontMatter {
     language: Option<String>,
     /// The slug of the story this file translates (imported first, whatever the files' order).
     translation_of: Option<String>,
+    /// `public` (the default), `members`, `paid`, or paid tier slugs separated by commas.
+    visibility: Option<String>,
 }
 
 /// One file, parsed and checked.
@@ -215,6 +217,7 @@ pub async fn run(store: &Store, site: &SiteSettings, media_dir: &Path, path: &Pa
             meta_description: p.fm.meta_description,
             language: p.fm.language,
             translation_of: p.fm.translation_of,
+            visibility: p.fm.visibility,
         };
         let result = content::save_post(store, site, &actor, existing.as_ref(), draft, Action::Status(p.status)).await;
         match result {

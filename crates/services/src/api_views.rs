@@ -50,6 +50,11 @@ pub struct ApiPost {
     pub language: String,
     /// Posts sharing this number are translations of one another (null: none).
     pub translation_group: Option<i64>,
+    /// Who may read it whole: `public`, `members`, `paid`, or tier slugs separated by commas.
+    pub visibility: String,
+    /// Whether `html`, `markdown` and `document` are the whole story (false: only its public preview, for a
+    /// request without a token).
+    pub access: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -99,16 +104,28 @@ pub struct ApiFeedItem {
     pub retraction_note: Option<String>,
 }
 
-pub fn post(state: &Context, p: &Post) -> ApiPost {
-    let v = post_view(p);
+/// A post for the API: `whole` for a token holder (staff and tools read everything); without it a story that is
+/// not for everyone carries only its public preview, in every format.
+pub fn post(state: &Context, p: &Post, whole: bool) -> ApiPost {
+    let mut v = post_view(p);
+    let access = whole || !p.row.is_gated();
+    let doc = crate::documents::stored(&p.row.body_doc, &p.row.body_md);
+    let (markdown, doc) = if access {
+        v.html.push_str(&p.row.paid_html);
+        (p.row.body_md.clone(), doc)
+    } else {
+        let preview = newsdesk_render::document::split_paid(&doc).0;
+        (newsdesk_render::document::to_markdown(&preview), preview)
+    };
     ApiPost {
+        visibility: p.row.visibility.clone(),
+        access,
         id: v.id,
         url: absolute(state, &v.url),
         published_at: rfc3339(v.published_at),
         updated_at: rfc3339(Some(v.updated_at)),
-        markdown: p.row.body_md.clone(),
-        document: serde_json::to_value(crate::documents::stored(&p.row.body_doc, &p.row.body_md))
-            .unwrap_or(serde_json::Value::Null),
+        markdown,
+        document: serde_json::to_value(doc).unwrap_or(serde_json::Value::Null),
         language: state.site.language_of(p.row.language.as_deref()).to_owned(),
         translation_group: p.row.translation_group,
         revision: p.row.revision,

@@ -22,6 +22,8 @@ pub struct Options {
     pub webhook_secret: String,
     /// `[editor] oembed_private_networks`: whether the embed lookup may fetch private and loopback addresses.
     pub oembed_private_networks: bool,
+    /// `[payments]`: Stripe, the currency, the grace period after a failed payment.
+    pub payments: crate::members::PaymentsConfig,
 }
 
 impl Default for Options {
@@ -33,6 +35,7 @@ impl Default for Options {
             mail_transport: "outbox".into(),
             webhook_secret: String::new(),
             oembed_private_networks: false,
+            payments: Default::default(),
         }
     }
 }

@@ -130,19 +130,30 @@ pub struct Rendered {
     pub linked_post_ids: Vec<i64>,
 }
 
-/// Renders everything a body becomes; also answers which library files and posts it uses.
-pub async fn render_body(store: &Store, doc: &Document) -> StoreResult<Rendered> {
+/// Renders everything a body becomes — for a story not for everyone (`gated`), its public preview and the rest
+/// apart (`document::render_for`); also answers which library files and posts it uses.
+pub async fn render_body(store: &Store, doc: &Document, gated: bool) -> StoreResult<Rendered> {
     let env = env_for(store, doc).await?;
     Ok(Rendered {
-        body: doc_render::render(doc, &env),
+        body: doc_render::render_for(doc, &env, gated),
         media_ids: env.used_media(doc),
         linked_post_ids: env.linked_posts(),
     })
 }
 
-async fn converted(store: &Store, id: i64, doc: &Document) -> StoreResult<ConvertedBody> {
-    let Rendered { body: r, media_ids, linked_post_ids } = render_body(store, doc).await?;
+/// The part of a rendered body after its preview, as the store keeps it.
+pub fn paid_part(r: &RenderedBody) -> newsdesk_store::posts::PaidBody {
+    newsdesk_store::posts::PaidBody {
+        html: r.paid_html.clone(),
+        text: r.paid_text.clone(),
+        email_html: r.paid_email_html.clone(),
+    }
+}
+
+async fn converted(store: &Store, id: i64, doc: &Document, gated: bool) -> StoreResult<ConvertedBody> {
+    let Rendered { body: r, media_ids, linked_post_ids } = render_body(store, doc, gated).await?;
     Ok(ConvertedBody {
+        paid: paid_part(&r),
         id,
         media_ids,
         linked_post_ids,
@@ -166,7 +177,7 @@ async fn rerender_with(store: &Store, post_ids: &[i64], change: &(dyn Fn(&mut Do
         if let Some(p) = store.post(*id).await? {
             let mut doc = stored(&p.row.body_doc, &p.row.body_md);
             change(&mut doc);
-            bodies.push(converted(store, *id, &doc).await?);
+            bodies.push(converted(store, *id, &doc, p.row.is_gated()).await?);
         }
     }
     store.set_rerendered_bodies(&bodies).await
@@ -223,7 +234,8 @@ pub async fn rerender_linking(store: &Store, id: i64, linking: Option<Vec<i64>>)
 /// Markdown; a document that does not parse previews as nothing.
 pub async fn preview_html(store: &Store, document: Option<&str>, markdown: &str) -> StoreResult<String> {
     let Ok(doc) = parse_body(document, markdown) else { return Ok(String::new()) };
-    Ok(render_body(store, &doc).await?.body.html)
+    let r = render_body(store, &doc, false).await?.body;
+    Ok(r.html)
 }
 
 /// Converts posts saved before the document model, in batches; returns how many were converted. Runs at start-up
@@ -237,7 +249,8 @@ pub async fn convert_existing(store: &Store) -> anyhow::Result<usize> {
         }
         let mut bodies = Vec::with_capacity(batch.len());
         for (id, md) in &batch {
-            bodies.push(converted(store, *id, &doc_render::from_markdown(md)).await?);
+            // Posts from before the document model are all public.
+            bodies.push(converted(store, *id, &doc_render::from_markdown(md), false).await?);
         }
         store.set_converted_bodies(&bodies).await?;
         total += bodies.len();

@@ -169,6 +169,8 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("translation_unknown", 422, "no such post to be a translation of"),
     ("translation_self", 422, "a post cannot be a translation of itself"),
     ("translation_language", 422, "a translation is in another language than every post of its story"),
+    ("visibility_invalid", 422, "a visibility is public, members, paid, or paid tier slugs"),
+    ("tier_unknown", 422, "a visibility names a tier that does not exist or is not paid"),
     ("image_invalid", 422, "the file is not an image we can read"),
     ("image_unknown", 422, "no such image"),
     ("name_empty", 422, "a name is required"),

@@ -90,6 +90,9 @@ pub async fn start(
             html: &rendered.html,
             text: &rendered.text,
             created_by,
+            visibility: &rendered.visibility,
+            whole_html: rendered.whole.as_ref().map(|w| w.0.as_str()).unwrap_or(""),
+            whole_text: rendered.whole.as_ref().map(|w| w.1.as_str()).unwrap_or(""),
         })
         .await?;
     tracing::info!(issue.id = issue.id, newsletter = %r.newsletter.slug, made, "newsletter issue created");

@@ -20,6 +20,7 @@ pub mod ghost;
 pub mod import;
 pub mod issues;
 pub mod media;
+pub mod members;
 pub mod newsletter_mail;
 pub mod newsletters;
 pub mod passwords;

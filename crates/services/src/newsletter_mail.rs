@@ -19,12 +19,23 @@ pub struct RenderedIssue {
     pub subject: String,
     pub html: String,
     pub text: String,
+    /// Who gets the whole story (`public`: everyone gets `html`/`text`, which are whole).
+    pub visibility: String,
+    /// For an issue of a story not for everyone: the whole version (html, text), for recipients allowed it;
+    /// `html`/`text` are then the preview with an invitation to join.
+    pub whole: Option<(String, String)>,
 }
 
 impl From<&newsdesk_store::issues::Issue> for RenderedIssue {
     /// An issue as stored (rendered when it was made).
     fn from(i: &newsdesk_store::issues::Issue) -> Self {
-        RenderedIssue { subject: i.subject.clone(), html: i.html.clone(), text: i.text.clone() }
+        RenderedIssue {
+            subject: i.subject.clone(),
+            html: i.html.clone(),
+            text: i.text.clone(),
+            visibility: i.visibility.clone(),
+            whole: (!i.whole_html.is_empty()).then(|| (i.whole_html.clone(), i.whole_text.clone())),
+        }
     }
 }
 
@@ -106,19 +117,58 @@ pub fn render_issue(
     intro: Option<&str>,
     subject: Option<&str>,
 ) -> Result<RenderedIssue, ServiceError> {
+    // One story in full that is not for everyone: the preview for all, the whole for those allowed it.
+    let gated = (kind == "post").then(|| posts.first()).flatten().filter(|p| p.row.is_gated());
+    let mut issue = render_variant(state, newsletter, kind, posts, intro, subject, false)?;
+    if let Some(p) = gated {
+        let whole = render_variant(state, newsletter, kind, posts, intro, subject, true)?;
+        issue.visibility = p.row.visibility.clone();
+        issue.whole = Some((whole.html, whole.text));
+    }
+    Ok(issue)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_variant(
+    state: &Context,
+    newsletter: &Newsletter,
+    kind: &str,
+    posts: &[Post],
+    intro: Option<&str>,
+    subject: Option<&str>,
+    whole: bool,
+) -> Result<RenderedIssue, ServiceError> {
     let site_url = state.site.url.trim_end_matches('/');
+    let lang = state.site.language_of(newsletter.language.as_deref()).to_owned();
+    let locale = state.templates.locales().get(&lang).clone();
     let posts: Vec<IssuePost> = posts
         .iter()
         .map(|p| {
             let view = crate::views::post_view(p);
+            let mut email_html =
+                inline_styles(if p.row.body_email_html.is_empty() { &view.html } else { &p.row.body_email_html }, site_url);
+            let mut text = newsdesk_render::document::stored_body_text(&p.row.body_text, &p.row.body_md);
+            if p.row.is_gated() && whole {
+                email_html.push_str(&inline_styles(&p.row.paid_email_html, site_url));
+                text.push_str("\n\n");
+                text.push_str(&p.row.paid_text);
+            } else if p.row.is_gated() {
+                // Free subscribers get the preview and where to read the rest.
+                let join = format!("{site_url}/membership/?next={}", view.url);
+                let note = locale.text("email_members_note", &[]);
+                email_html.push_str(&format!(
+                    "<p style=\"margin:0 0 16px;\"><strong>{}</strong> <a style=\"color:#1d3a5f;\" href=\"{}\">{}</a></p>",
+                    newsdesk_render::feeds::html_escape(&note),
+                    newsdesk_render::feeds::html_escape(&join),
+                    newsdesk_render::feeds::html_escape(&locale.text("paywall_join", &[]))
+                ));
+                text.push_str(&format!("\n\n{note} {join}"));
+            }
             IssuePost {
                 absolute_url: format!("{site_url}{}", view.url),
                 image_url: view.feature_image.as_ref().map(|i| format!("{site_url}{}", i.src)),
-                email_html: inline_styles(
-                    if p.row.body_email_html.is_empty() { &view.html } else { &p.row.body_email_html },
-                    site_url,
-                ),
-                text: newsdesk_render::document::stored_body_text(&p.row.body_text, &p.row.body_md),
+                email_html,
+                text,
                 view,
             }
         })
@@ -138,7 +188,6 @@ pub fn render_issue(
         "recipient": recipient,
     });
     // In the newsletter's language: its theme text and dates.
-    let lang = state.site.language_of(newsletter.language.as_deref()).to_owned();
     ctx["dir"] = newsdesk_domain::language::direction(&lang).into();
     ctx["lang"] = lang.into();
     let subject = match subject.map(str::trim).filter(|s| !s.is_empty()) {
@@ -149,7 +198,7 @@ pub fn render_issue(
     ctx["subject"] = serde_json::json!(subject);
     let html = state.templates.render("email/issue.html", Value::from_serialize(&ctx))?;
     let text = state.templates.render("email/issue.txt", Value::from_serialize(&ctx))?;
-    Ok(RenderedIssue { subject, html, text: tidy_text(&text) })
+    Ok(RenderedIssue { subject, html, text: tidy_text(&text), visibility: "public".into(), whole: None })
 }
 
 /// Collapses the blank lines template tags leave behind.
@@ -180,6 +229,8 @@ pub fn sample(issue: &RenderedIssue, site_url: &str, name: Option<&str>) -> Rend
         subject: personalise(&issue.subject, &p, false),
         html: personalise(&issue.html, &p, true),
         text: personalise(&issue.text, &p, false),
+        visibility: issue.visibility.clone(),
+        whole: None,
     }
 }
 

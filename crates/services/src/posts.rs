@@ -12,6 +12,10 @@ use newsdesk_store::{Store, StoreError};
 
 use crate::{Actor, FieldErrors, ServiceError};
 
+/// Slugs the site's own pages take (`/account/`, `/membership/`…), refused for stories.
+pub const RESERVED_SLUGS: &[&str] =
+    &["account", "members", "membership", "support", "search", "newsletters", "news-feed"];
+
 /// What the caller wants done with the status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -60,6 +64,9 @@ pub struct PostDraft {
     /// A post this one is a translation of (its slug or id), joining its story's translations. `Some("")` takes the
     /// post out of its translations; `None` keeps them.
     pub translation_of: Option<String>,
+    /// Who may read it whole: `public`, `members`, `paid`, or paid tier slugs separated by commas. `None` keeps it
+    /// (a new post is public).
+    pub visibility: Option<String>,
 }
 
 #[derive(Debug)]
@@ -211,6 +218,19 @@ pub async fn save_post(
         }
         slug = Some(candidate);
     }
+    // Readers' own pages live at these addresses: a story there could never be reached.
+    if let Some(s) = &slug
+        && RESERVED_SLUGS.contains(&s.as_str())
+    {
+        note(
+            &mut errors,
+            ValidationError::new(
+                "slug",
+                "slug_reserved",
+                format!("/{s}/ is the address of a page of the site; choose another slug."),
+            ),
+        );
+    }
     // A language's edition lives at its tag (`/uk/`): a story there could never be reached.
     if let Some(s) = &slug
         && site.languages.iter().any(|l| l.eq_ignore_ascii_case(s))
@@ -325,6 +345,42 @@ pub async fn save_post(
         }
     };
 
+    let visibility = match draft.visibility.as_deref() {
+        None => existing.map(|p| p.row.visibility()).unwrap_or_default(),
+        Some(text) => match newsdesk_domain::Visibility::parse("visibility", text) {
+            Ok(v) => {
+                if let newsdesk_domain::Visibility::Tiers(slugs) = &v {
+                    for slug in slugs {
+                        match store.tier_by_slug(slug).await? {
+                            Some(t) if t.is_paid() => {}
+                            Some(_) => note(
+                                &mut errors,
+                                ValidationError::new(
+                                    "visibility",
+                                    "tier_unknown",
+                                    "The free tier is every member: choose \"members\" for that.",
+                                ),
+                            ),
+                            None => note(
+                                &mut errors,
+                                ValidationError::new(
+                                    "visibility",
+                                    "tier_unknown",
+                                    format!("There is no tier \"{slug}\"."),
+                                ),
+                            ),
+                        }
+                    }
+                }
+                v
+            }
+            Err(e) => {
+                note(&mut errors, e);
+                newsdesk_domain::Visibility::Public
+            }
+        },
+    };
+
     let publish_at = match draft.publish_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => parse_time("publish_at", s, site.timezone.tz()).map_err(|e| note(&mut errors, e)).ok(),
         None => None,
@@ -388,7 +444,8 @@ pub async fn save_post(
     }
 
     let crate::documents::Rendered { body: rendered, media_ids, linked_post_ids } =
-        crate::documents::render_body(store, &document).await?;
+        crate::documents::render_body(store, &document, !visibility.is_public()).await?;
+    let paid = crate::documents::paid_part(&rendered);
     let input = PostInput {
         kind,
         slug,
@@ -417,6 +474,8 @@ pub async fn save_post(
         meta_description,
         language,
         translation,
+        paid,
+        visibility: visibility.as_string(),
     };
     let id = match existing {
         Some(p) => {

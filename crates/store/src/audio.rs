@@ -60,11 +60,12 @@ impl Store {
         Ok(q.fetch_all(&self.pool).await?.into_iter().map(|a| (a.post_id, a)).collect())
     }
 
-    /// Published posts with a ready audio edition, newest first (podcast feeds).
+    /// Published public stories with audio, newest first (the podcast feed: the audio of a story not for everyone
+    /// is only for those who may read it).
     pub async fn narrated_post_ids(&self, tag_id: Option<i64>, limit: i64) -> StoreResult<Vec<i64>> {
         Ok(sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT p.id FROM posts p JOIN audio_editions a ON a.post_id = p.id
-             WHERE p.status = 'published' AND p.narration = 1 AND a.file IS NOT NULL
+             WHERE p.status = 'published' AND p.narration = 1 AND a.file IS NOT NULL AND p.visibility = 'public'
                AND ($1 = 0 OR EXISTS (SELECT 1 FROM post_tags pt WHERE pt.post_id = p.id AND pt.tag_id = $1))
              ORDER BY p.published_at DESC, p.id DESC LIMIT {limit}"
         )))

@@ -47,6 +47,12 @@ pub struct Issue {
     pub finished_at: Option<i64>,
     /// Why the sender stopped this send (paused it) on our side, for staff to fix before resuming.
     pub stop_reason: Option<String>,
+    /// Who may get the whole story (`whole_html`): `public` for an issue everyone gets whole.
+    pub visibility: String,
+    #[serde(skip)]
+    pub whole_html: String,
+    #[serde(skip)]
+    pub whole_text: String,
 }
 
 pub struct NewIssue<'a> {
@@ -59,6 +65,10 @@ pub struct NewIssue<'a> {
     pub html: &'a str,
     pub text: &'a str,
     pub created_by: Option<i64>,
+    /// For an issue of a story not for everyone: who gets it whole, and the whole version ("" otherwise).
+    pub visibility: &'a str,
+    pub whole_html: &'a str,
+    pub whole_text: &'a str,
 }
 
 /// A claimed delivery: who gets which issue.
@@ -155,8 +165,9 @@ impl Store {
         let ids = n.post_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let made = sqlx::query(
             "INSERT INTO newsletter_issues (newsletter_id, idempotency_key, kind, post_ids, subject, html, text, status,
-                total, created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $9) ON CONFLICT (idempotency_key) DO NOTHING",
+                total, created_by, created_at, visibility, whole_html, whole_text)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $9, $10, $11, $12)
+             ON CONFLICT (idempotency_key) DO NOTHING",
         )
         .bind(n.newsletter_id)
         .bind(n.idempotency_key)
@@ -167,6 +178,9 @@ impl Store {
         .bind(n.text)
         .bind(n.created_by)
         .bind(now())
+        .bind(n.visibility)
+        .bind(n.whole_html)
+        .bind(n.whole_text)
         .execute(&mut *tx)
         .await?
         .rows_affected()

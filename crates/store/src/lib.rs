@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod links;
 pub mod mail;
 pub mod media;
+pub mod members;
 pub mod newsletters;
 pub mod posts;
 pub mod redirects;

@@ -68,8 +68,38 @@ pub struct PostRow {
     pub language: Option<String>,
     /// The group of posts that are translations of one another (the id of one of them), if any.
     pub translation_group: Option<i64>,
+    /// Who may read it whole: `public`, `members`, `paid` or tier slugs (`newsdesk_domain::Visibility`). For any
+    /// but `public`, `body_html`, `body_text` and `body_email_html` are the public preview only.
+    pub visibility: String,
+    /// The rest of a story not for everyone, after its preview. Never serialised: only code that has checked the
+    /// reader's access reads it.
+    #[serde(skip)]
+    pub paid_html: String,
+    #[serde(skip)]
+    pub paid_text: String,
+    #[serde(skip)]
+    pub paid_email_html: String,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl PostRow {
+    pub fn visibility(&self) -> newsdesk_domain::Visibility {
+        newsdesk_domain::Visibility::from_stored(&self.visibility)
+    }
+
+    /// Whether some readers get only the preview.
+    pub fn is_gated(&self) -> bool {
+        self.visibility != "public"
+    }
+}
+
+/// The part of a story after its public preview, for readers entitled to it (empty for a public story).
+#[derive(Debug, Clone, Default)]
+pub struct PaidBody {
+    pub html: String,
+    pub text: String,
+    pub email_html: String,
 }
 
 /// A post with everything a page or API response shows about it.
@@ -121,6 +151,10 @@ pub struct PostInput {
     /// A canonical tag from `[site] languages`, or `None` for the site's own language.
     pub language: Option<String>,
     pub translation: Translation,
+    /// `public`, `members`, `paid` or tier slugs; `body_html`, `body_text` and `body_email_html` are then the
+    /// preview and `paid` the rest.
+    pub visibility: String,
+    pub paid: PaidBody,
 }
 
 /// What a save does to the post's translation links.
@@ -159,6 +193,7 @@ pub struct ConvertedBody {
     pub body_text: String,
     pub body_email_html: String,
     pub word_count: i64,
+    pub paid: PaidBody,
 }
 
 /// Filters for lists. Public lists set `status = Some("published")`.
@@ -202,7 +237,8 @@ const COLS: &str =
     "p.id, p.kind, p.slug, p.title, p.excerpt, p.body_md, p.body_doc, p.body_html, p.body_text, p.body_email_html, p.word_count, p.status, p.published_at,
     p.feature_image_id, p.feature_image_alt, p.feature_image_caption, p.feature_image_credit, p.created_by,
     p.related_post_id, p.narration, p.revision, p.featured, p.parent_id, p.meta_title, p.meta_description,
-    p.language, p.translation_group, p.created_at, p.updated_at";
+    p.language, p.translation_group, p.visibility, p.paid_html, p.paid_text, p.paid_email_html, p.created_at,
+    p.updated_at";
 
 fn where_clause(f: &PostFilter, backend: Backend) -> (String, Vec<Arg>) {
     let mut sql = vec!["1 = 1".to_owned()];
@@ -441,6 +477,15 @@ impl Store {
             .await?)
     }
 
+    /// Who may read post `id` whole (`None`: no such post).
+    pub async fn post_visibility(&self, id: i64) -> StoreResult<Option<newsdesk_domain::Visibility>> {
+        let v: Option<String> = sqlx::query_scalar("SELECT visibility FROM posts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(v.map(|v| newsdesk_domain::Visibility::from_stored(&v)))
+    }
+
     /// Writes bodies converted to the document model, in one transaction, without making revisions (a conversion is
     /// not an edit). Only rows still without a document are written, so two nodes converting at once agree.
     pub async fn set_converted_bodies(&self, bodies: &[ConvertedBody]) -> StoreResult<()> {
@@ -458,7 +503,8 @@ impl Store {
         let only = if only_unconverted { " AND body_doc = ''" } else { "" };
         for b in bodies {
             sqlx::query(AssertSqlSafe(format!(
-                "UPDATE posts SET body_doc = $1, body_html = $2, body_text = $3, body_email_html = $4, word_count = $5
+                "UPDATE posts SET body_doc = $1, body_html = $2, body_text = $3, body_email_html = $4, word_count = $5,
+                    paid_html = $7, paid_text = $8, paid_email_html = $9
                  WHERE id = $6{only}"
             )))
             .bind(&b.body_doc)
@@ -467,6 +513,9 @@ impl Store {
             .bind(&b.body_email_html)
             .bind(b.word_count)
             .bind(b.id)
+            .bind(&b.paid.html)
+            .bind(&b.paid.text)
+            .bind(&b.paid.email_html)
             .execute(&mut *tx)
             .await?;
             let feature: Option<i64> = sqlx::query_scalar("SELECT feature_image_id FROM posts WHERE id = $1")
@@ -634,9 +683,9 @@ pub(crate) async fn insert_post(
             "INSERT INTO posts (kind, slug, title, excerpt, body_md, body_html, word_count, status, published_at,
             feature_image_id, feature_image_alt, feature_image_caption, feature_image_credit, created_by, revision,
             created_at, updated_at, related_post_id, body_doc, body_text, body_email_html, featured, parent_id,
-            meta_title, meta_description, language)
+            meta_title, meta_description, language, visibility, paid_html, paid_text, paid_email_html)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15, $16, $17, $18, $19, $20, $21,
-            $22, $23, $24)
+            $22, $23, $24, $25, $26, $27, $28)
          RETURNING id",
         ),
         input
@@ -652,6 +701,10 @@ pub(crate) async fn insert_post(
     .bind(&input.meta_title)
     .bind(&input.meta_description)
     .bind(&input.language)
+    .bind(&input.visibility)
+    .bind(&input.paid.html)
+    .bind(&input.paid.text)
+    .bind(&input.paid.email_html)
     .fetch_one(&mut *conn)
     .await
     .map_err(slug_conflict(&input.slug))?;
@@ -679,7 +732,8 @@ pub(crate) async fn overwrite_post(
             status = $8, published_at = $9, feature_image_id = $10, feature_image_alt = $11, feature_image_caption = $12,
             feature_image_credit = $13, revision = revision + 1, updated_at = $14, related_post_id = $16,
             body_doc = $17, body_text = $18, body_email_html = $19, featured = $20, parent_id = $21,
-            meta_title = $22, meta_description = $23, language = $24
+            meta_title = $22, meta_description = $23, language = $24, visibility = $25, paid_html = $26,
+            paid_text = $27, paid_email_html = $28
          WHERE id = $15",
     ), input)
     .bind(now())
@@ -693,6 +747,10 @@ pub(crate) async fn overwrite_post(
     .bind(&input.meta_title)
     .bind(&input.meta_description)
     .bind(&input.language)
+    .bind(&input.visibility)
+    .bind(&input.paid.html)
+    .bind(&input.paid.text)
+    .bind(&input.paid.email_html)
     .execute(&mut *conn)
     .await
     .map_err(slug_conflict(&input.slug))?;

@@ -590,3 +590,24 @@ impl Store {
         .await?)
     }
 }
+
+/// Erases a subscriber inside the caller's transaction: the row and its subscriptions and confirmation links, its
+/// queued and past deliveries (no further mail goes out), and the address in the consent ledger, which keeps the
+/// fact of each consent under a one-way hash of the address instead.
+pub(crate) async fn erase_subscriber(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<()> {
+    let email: Option<String> =
+        sqlx::query_scalar("SELECT email FROM subscribers WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
+    let Some(email) = email else { return Ok(()) };
+    let erased = format!("erased:{}", &crate::hash_token(&email)[..16]);
+    sqlx::query(
+        "UPDATE consent_ledger SET email = $1, ip = NULL, subscriber_id = NULL WHERE email = $2 OR subscriber_id = $3",
+    )
+    .bind(&erased)
+    .bind(&email)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM deliveries WHERE subscriber_id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM subscribers WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    Ok(())
+}

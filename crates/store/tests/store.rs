@@ -52,6 +52,8 @@ fn post(slug: &str, status: &str, published_at: Option<i64>, authors: Vec<i64>, 
         meta_description: None,
         language: None,
         translation: Default::default(),
+        visibility: "public".into(),
+        paid: Default::default(),
     }
 }
 
@@ -249,6 +251,9 @@ async fn delivery_claims_never_overlap_and_expired_leases_come_back() {
             html: "h",
             text: "t",
             created_by: None,
+            visibility: "public",
+            whole_html: "",
+            whole_text: "",
         };
         let (i, made) = store.create_issue(&issue).await.unwrap();
         assert!(made);

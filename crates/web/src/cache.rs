@@ -38,6 +38,9 @@ pub struct CachedPage {
     pub created_at: i64,
     /// The body gzipped once, when the page was cached (pages of a few hundred bytes are sent as they are).
     pub gzip: Option<Bytes>,
+    /// The anonymous reader's version of a page that signed-in members may see differently (a story not for
+    /// everyone): a member is never served this copy.
+    pub personal: bool,
 }
 
 impl CachedPage {
@@ -45,7 +48,7 @@ impl CachedPage {
         let etag = etag_for(&body, version);
         let gzip = (body.len() > 1024).then(|| gzip(&body, 6)).flatten();
         let created_at = jiff::Timestamp::now().as_second();
-        CachedPage { status, content_type, version, etag, body, gzip, created_at }
+        CachedPage { status, content_type, version, etag, body, gzip, created_at, personal: false }
     }
 }
 
@@ -106,6 +109,12 @@ impl PageCache {
             renders_done: tokio::sync::watch::Sender::new(0),
             max_entries,
         }
+    }
+
+    /// The copy of a URL there is (fresh or stale), without claiming anything: for members, who are served a copy
+    /// only when it is the same for everyone and otherwise get their own render, never cached.
+    pub fn peek(&self, key: &str) -> Option<std::sync::Arc<CachedPage>> {
+        self.pages.read().ok().and_then(|p| p.get(key).cloned())
     }
 
     /// Looks a URL up for an anonymous reader: a fresh copy; else a stale copy while someone else renders; else the

@@ -59,6 +59,8 @@ struct IssueMail {
     subject: String,
     html: String,
     text: String,
+    /// Who gets the whole story, and its whole version (`None`: everyone gets `html`/`text`).
+    whole: Option<(newsdesk_domain::Visibility, String, String)>,
     from: lettre::message::Mailbox,
     reply_to: Option<String>,
     list_id: String,
@@ -127,6 +129,8 @@ pub struct Sender {
     worker_id: String,
     issues: Mutex<HashMap<i64, Arc<IssueMail>>>,
     pacer: Pacer,
+    /// `[payments] grace_days` in seconds (see `MemberSubscription::grants_access`).
+    grace_seconds: i64,
 }
 
 impl Sender {
@@ -150,7 +154,43 @@ impl Sender {
             worker_id: worker_id.to_owned(),
             issues: Mutex::new(HashMap::new()),
             pacer: Pacer { interval, next: Mutex::new(tokio::time::Instant::now()) },
+            grace_seconds: 7 * 24 * 3600,
         })
+    }
+
+    /// Sets how long after a failed payment members still get paid stories whole.
+    pub fn with_grace(mut self, seconds: i64) -> Sender {
+        self.grace_seconds = seconds;
+        self
+    }
+
+    /// For the recipients of issues not for everyone: who may get the whole story (address → whether), in one
+    /// query per batch.
+    async fn entitled(
+        &self,
+        issues: &HashMap<i64, Arc<IssueMail>>,
+        claimed: &[Claimed],
+    ) -> anyhow::Result<std::collections::HashSet<(i64, String)>> {
+        let gated: Vec<&Claimed> =
+            claimed.iter().filter(|c| issues.get(&c.issue_id).is_some_and(|i| i.whole.is_some())).collect();
+        let mut out = std::collections::HashSet::new();
+        if gated.is_empty() {
+            return Ok(out);
+        }
+        let emails: Vec<String> = gated.iter().map(|c| c.email.to_lowercase()).collect();
+        let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+        let subs = self.store.subscriptions_by_email(&refs).await?;
+        for c in gated {
+            let email = c.email.to_lowercase();
+            let Some(member_subs) = subs.get(&email) else { continue };
+            let access = newsdesk_services::members::access_from(member_subs, self.grace_seconds);
+            if let Some((visibility, _, _)) = issues.get(&c.issue_id).and_then(|i| i.whole.as_ref())
+                && visibility.allows(&access)
+            {
+                out.insert((c.issue_id, email));
+            }
+        }
+        Ok(out)
     }
 
     /// What the messages of each issue share, built once per issue. An issue whose sender or reply-to cannot be
@@ -197,6 +237,13 @@ impl Sender {
                         Arc::new(IssueMail {
                             newsletter_id: issue.newsletter_id,
                             subject: issue.subject,
+                            whole: (!issue.whole_html.is_empty()).then(|| {
+                                (
+                                    newsdesk_domain::Visibility::from_stored(&issue.visibility),
+                                    issue.whole_html,
+                                    issue.whole_text,
+                                )
+                            }),
                             html: issue.html,
                             text: issue.text,
                             from,
@@ -217,7 +264,7 @@ impl Sender {
     }
 
     /// The message one recipient gets: the issue with their name and signed links, and the RFC 8058 headers.
-    fn message(&self, issue: &IssueMail, c: &Claimed) -> MailPayload {
+    fn message(&self, issue: &IssueMail, c: &Claimed, whole: bool) -> MailPayload {
         let unsubscribe_url = format!(
             "{}/newsletters/unsubscribe/{}",
             self.site_url,
@@ -241,19 +288,23 @@ impl Sender {
         if !issue.list_id.is_empty() {
             headers.push(("List-Id".to_owned(), issue.list_id.clone()));
         }
+        let (body_html, body_text) = match (&issue.whole, whole) {
+            (Some((_, html, text)), true) => (html.as_str(), text.as_str()),
+            _ => (issue.html.as_str(), issue.text.as_str()),
+        };
         MailPayload {
             to: c.email.clone(),
             subject: personalise(&issue.subject, &p, false),
-            text: personalise(&issue.text, &p, false),
-            html: Some(personalise(&issue.html, &p, true)),
+            text: personalise(body_text, &p, false),
+            html: Some(personalise(body_html, &p, true)),
             reply_to: issue.reply_to.clone(),
             headers,
         }
     }
 
-    async fn deliver(&self, issue: &IssueMail, c: &Claimed) -> DeliveryResult {
+    async fn deliver(&self, issue: &IssueMail, c: &Claimed, whole: bool) -> DeliveryResult {
         self.pacer.wait().await;
-        match self.mailer.send_from(issue.from.clone(), &self.message(issue, c)).await {
+        match self.mailer.send_from(issue.from.clone(), &self.message(issue, c, whole)).await {
             Ok(message_id) => DeliveryResult::Sent { message_id },
             Err(e) if e.transient => {
                 let wait = (self.config.retry_seconds.max(1) << (c.attempts - 1).clamp(0, 12)).min(3600);
@@ -297,6 +348,8 @@ impl Sender {
         let n = claimed.len();
         // Records of an issue stopped just now were released with it.
         let claimed: Vec<Claimed> = claimed.into_iter().filter(|c| issues.contains_key(&c.issue_id)).collect();
+        let entitled = self.entitled(&issues, &claimed).await?;
+        let entitled = &entitled;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<(Claimed, DeliveryResult)>(64);
         let concurrency = self.config.concurrency.max(1) as usize;
         let sends = async move {
@@ -306,7 +359,8 @@ impl Sender {
                     let tx = tx.clone();
                     async move {
                         if let Some(issue) = issue {
-                            let r = self.deliver(&issue, &c).await;
+                            let whole = entitled.contains(&(c.issue_id, c.email.to_lowercase()));
+                            let r = self.deliver(&issue, &c, whole).await;
                             let _ = tx.send((c, r)).await;
                         }
                     }

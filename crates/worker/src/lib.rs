@@ -45,6 +45,9 @@ pub struct JobContext {
     pub site_url: String,
     /// `[webhooks] private_networks`: whether webhooks may be delivered to private and loopback addresses.
     pub webhooks_private_networks: bool,
+    /// `[payments] grace_days` in seconds: how long a member whose payment failed still gets paid stories whole
+    /// (newsletters too).
+    pub grace_seconds: i64,
 }
 
 /// How long finished jobs stay listed in the admin before housekeeping deletes them (failed ones stay).
@@ -143,7 +146,8 @@ impl Worker {
                 &self.ctx.mail.from,
                 &self.id,
             )
-            .await?,
+            .await?
+            .with_grace(self.ctx.grace_seconds),
         ))
     }
 

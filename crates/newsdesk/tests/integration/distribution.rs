@@ -320,6 +320,9 @@ async fn pages_and_feeds_pass_the_nu_html_checker() {
         html: &issue.html,
         text: &issue.text,
         created_by: None,
+        visibility: "public",
+        whole_html: "",
+        whole_text: "",
     };
     let (issue, _) = app.store.create_issue(&new).await.unwrap();
     app.run_jobs().await;

@@ -347,6 +347,8 @@ pub fn stored_post(
         meta_description: None,
         language: None,
         translation: Default::default(),
+        visibility: "public".into(),
+        paid: Default::default(),
     }
 }
 

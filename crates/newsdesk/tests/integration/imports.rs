@@ -694,8 +694,19 @@ async fn a_substack_publication_moves_in() {
         );
         assert_eq!(app.store.published_by_slug("about").await.unwrap().unwrap().row.kind, "page");
 
-        // Paid-only and unsent posts are not public.
-        for slug in ["members-briefing", "founders-letter", "notes-in-progress"] {
+        // Paid-only posts keep their audience: published for paying members, their paid part (after the first
+        // paragraph; a one-paragraph letter is paid whole) never public.
+        for (slug, secret) in
+            [("members-briefing", "Paid subscribers only."), ("founders-letter", "To our founding members: thank you.")]
+        {
+            let p = app.store.post_by_slug(slug).await.unwrap().unwrap();
+            assert_eq!((p.row.status.as_str(), p.row.visibility.as_str()), ("published", "paid"), "{slug}");
+            let (status, page) = app.get_text(&app.browser(), &format!("/{slug}/")).await;
+            assert_eq!(status, 200, "{slug}");
+            assert!(page.contains("This story is for paying members") && !page.contains(secret), "{slug}");
+        }
+        // Unsent posts are not public.
+        for slug in ["notes-in-progress"] {
             assert_eq!(app.store.post_by_slug(slug).await.unwrap().unwrap().row.status, "draft", "{slug}");
             assert_eq!(app.get_text(&app.browser(), &format!("/{slug}/")).await.0, 404, "{slug}");
             assert_eq!(
@@ -704,7 +715,7 @@ async fn a_substack_publication_moves_in() {
                 "no redirect reveals {slug}"
             );
         }
-        assert_eq!(report["hidden"].as_array().unwrap().len(), 2);
+        assert_eq!(report["hidden"].as_array().unwrap().len(), 0, "paid posts are no longer held back");
 
         // Subscribers: confirmed, with where the consent came from.
         let nl = app.store.newsletter_by_slug("theharbourletter").await.unwrap().expect("a newsletter for them");

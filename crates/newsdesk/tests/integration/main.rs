@@ -18,6 +18,7 @@ mod imports;
 mod languages;
 mod mail;
 mod media_library;
+mod members;
 mod newsletters;
 mod newsroom;
 mod public;

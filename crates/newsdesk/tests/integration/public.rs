@@ -16,7 +16,7 @@ mod home {
 
 use crate::helpers::{Options, TestApp, backends, png, pos, spawn_app, spawn_app_with};
 
-const OWNER: Actor = Actor { user_id: None, role: Role::Owner, author_id: None };
+pub const OWNER: Actor = Actor { user_id: None, role: Role::Owner, author_id: None };
 
 /// Publishes a post through the same service the editor uses; returns its slug.
 pub async fn publish(app: &TestApp, draft: PostDraft) -> String {

@@ -264,6 +264,9 @@ pub(crate) async fn make_issue(app: &TestApp, newsletter_id: i64, key: &str) -> 
             html: &html,
             text: &text,
             created_by: None,
+            visibility: "public",
+            whole_html: "",
+            whole_text: "",
         })
         .await
         .unwrap();

@@ -63,7 +63,11 @@ static READER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 /// Reads HTML into a document.
 pub fn from_html(html: &str) -> Document {
-    let marked = html.replace("<!--members-only-->", &format!("<p>{MEMBERS_ONLY_SENTINEL}</p>"));
+    // Ghost's marker, and Substack's paywall line in its exports.
+    let sentinel = format!("<p>{MEMBERS_ONLY_SENTINEL}</p>");
+    let marked = html
+        .replace("<!--members-only-->", &sentinel)
+        .replace("<div class=\"paywall-jump\" data-component-name=\"PaywallToDOM\"></div>", &sentinel);
     // Nesting is capped before the sanitiser sees it: a paste of 40,000 nested elements would otherwise cost the
     // HTML parser minutes (its scope checks grow with depth).
     let capped = html_tree::parse(&marked).inner_html();

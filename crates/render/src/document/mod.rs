@@ -77,11 +77,18 @@ pub struct Env {
 /// Everything a body is rendered to.
 #[derive(Debug, Clone, Default)]
 pub struct RenderedBody {
+    /// The page HTML: the whole story, or for a story not for everyone, only its public preview.
     pub html: String,
     pub email_html: String,
     pub text: String,
+    /// The whole story, whoever may read it (the editor's and the revisions' form).
     pub markdown: String,
+    /// The whole story's words.
     pub word_count: usize,
+    /// For a story not for everyone: the rest after the preview (empty for a public story).
+    pub paid_html: String,
+    pub paid_email_html: String,
+    pub paid_text: String,
 }
 
 /// A code block's text (its content is text nodes and breaks).
@@ -192,7 +199,7 @@ pub fn render_email_html(doc: &Document, env: &Env) -> String {
     w.out
 }
 
-/// Renders everything at once.
+/// Renders everything at once, for a story everyone may read.
 pub fn render(doc: &Document, env: &Env) -> RenderedBody {
     let text = body_text(doc);
     let word_count = newsdesk_domain::text::word_count(&text);
@@ -202,7 +209,47 @@ pub fn render(doc: &Document, env: &Env) -> RenderedBody {
         markdown: to_markdown(doc),
         text,
         word_count,
+        paid_html: String::new(),
+        paid_email_html: String::new(),
+        paid_text: String::new(),
     }
+}
+
+/// Renders a story that is not for everyone (`gated`) as its public preview and the rest, apart, so the rest is
+/// never in what everyone gets; a public story renders whole, as [`render`].
+pub fn render_for(doc: &Document, env: &Env, gated: bool) -> RenderedBody {
+    if !gated {
+        return render(doc, env);
+    }
+    let (preview, rest) = split_paid(doc);
+    let whole_words = newsdesk_domain::text::word_count(&body_text(doc));
+    RenderedBody {
+        html: render_html(&preview, env),
+        email_html: render_email_html(&preview, env),
+        text: body_text(&preview),
+        markdown: to_markdown(doc),
+        word_count: whole_words,
+        paid_html: render_html(&rest, env),
+        paid_email_html: render_email_html(&rest, env),
+        paid_text: body_text(&rest),
+    }
+}
+
+/// The public preview of a story not for everyone, and the rest: the cut is the first top-level members-only
+/// marker (Ghost's `<!--members-only-->`, Substack's paywall line); without one the preview is the blocks up to and
+/// including the first paragraph (the dek is shown above it anyway), unless that is the whole story.
+pub fn split_paid(doc: &Document) -> (Document, Document) {
+    let cut = match doc.content.iter().position(|b| matches!(b, Block::MembersOnly)) {
+        Some(i) => (i, i + 1),
+        // A story that is one paragraph (or has none) has no preview beyond its dek: all of it is paid.
+        None => match doc.content.iter().position(|b| matches!(b, Block::Paragraph { .. })) {
+            Some(i) if i + 1 < doc.content.len() => (i + 1, i + 1),
+            _ => (0, 0),
+        },
+    };
+    let preview = doc.content[..cut.0].to_vec();
+    let rest = doc.content[cut.1..].iter().filter(|b| !matches!(b, Block::MembersOnly)).cloned().collect();
+    (Document::new(preview), Document::new(rest))
 }
 
 #[cfg(test)]

@@ -431,3 +431,24 @@ fn deeply_nested_markdown_does_not_overflow_the_stack() {
         assert!(doc.check("body").is_ok());
     }
 }
+
+#[test]
+fn a_story_not_for_everyone_is_split_at_the_marker_else_after_its_first_paragraph() {
+    let words = |d: &Document| crate::document::body_text(d);
+    let doc = from_markdown("Intro.\n\n## Heading\n\nMore.\n\n<!--members-only-->\n\nPaid one.\n\nPaid two.");
+    let (preview, rest) = crate::document::split_paid(&doc);
+    assert_eq!(words(&preview), "Intro.\nHeading. More.");
+    assert_eq!(words(&rest), "Paid one.\nPaid two.");
+    let (preview, rest) = crate::document::split_paid(&from_markdown("First.\n\nSecond.\n\nThird."));
+    assert_eq!((words(&preview).as_str(), words(&rest).as_str()), ("First.", "Second.\nThird."));
+    let (preview, rest) = crate::document::split_paid(&from_markdown("The only paragraph."));
+    assert!(preview.content.is_empty(), "a one-paragraph story is paid whole");
+    assert_eq!(words(&rest), "The only paragraph.");
+    let substack =
+        from_html("<p>Free.</p><div class=\"paywall-jump\" data-component-name=\"PaywallToDOM\"></div><p>Paid.</p>");
+    let (preview, rest) = crate::document::split_paid(&substack);
+    assert_eq!((words(&preview).as_str(), words(&rest).as_str()), ("Free.", "Paid."));
+    let r = crate::document::render_for(&doc, &Env::default(), true);
+    assert!(!r.html.contains("Paid one") && r.paid_html.contains("Paid one") && r.markdown.contains("Paid one"));
+    assert_eq!(r.word_count, 7, "the whole story’s words");
+}

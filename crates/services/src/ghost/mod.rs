@@ -243,14 +243,16 @@ fn post_json(ctx: &Context, p: &Post, include: &[String], formats: &[String], ph
         "feature_image_alt": r.feature_image_alt, "feature_image_caption": r.feature_image_caption.as_ref().map(|c| {
             match &r.feature_image_credit { Some(credit) => format!("{} {}", newsdesk_render::feeds::html_escape(c), newsdesk_render::feeds::html_escape(credit)), None => newsdesk_render::feeds::html_escape(c) }
         }),
-        "featured": r.featured == 1, "visibility": "public",
+        // As Ghost answers a key without a member: a story not for everyone has only its preview in `html` and
+        // `plaintext`, and `access: false`.
+        "featured": r.featured == 1, "visibility": r.visibility().ghost_name(),
         // Newsdesk's own field (Ghost has no per-post language): BCP 47, its own or the site's.
         "language": ctx.site.language_of(r.language.as_deref()),
         "created_at": iso(ctx, Some(r.created_at)), "updated_at": iso(ctx, Some(r.updated_at)),
         "published_at": iso(ctx, r.published_at), "custom_excerpt": r.excerpt,
         "codeinjection_head": null, "codeinjection_foot": null, "custom_template": null, "canonical_url": null,
         "url": absolute(ctx, &format!("/{}/", r.slug)), "excerpt": excerpt(p),
-        "reading_time": newsdesk_render::views::reading_time(r.word_count), "access": true, "comments": false,
+        "reading_time": newsdesk_render::views::reading_time(r.word_count), "access": !r.is_gated(), "comments": false,
         "og_image": null, "og_title": null, "og_description": null, "twitter_image": null, "twitter_title": null,
         "twitter_description": null, "meta_title": r.meta_title, "meta_description": r.meta_description,
         "email_subject": null,

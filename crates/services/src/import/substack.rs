@@ -404,7 +404,13 @@ pub async fn import(
                 *href = format!("/p/{}", rest.trim_end_matches('/'));
             }
         });
-        let rendered = crate::documents::render_body(store, &doc).await?;
+        // Who may read it: Substack's audience ("only_free": signed-in subscribers; "only_paid", "founding": paid).
+        let visibility = match r.audience.as_str() {
+            "only_paid" | "founding" => newsdesk_domain::Visibility::Paid,
+            "only_free" => newsdesk_domain::Visibility::Members,
+            _ => newsdesk_domain::Visibility::Public,
+        };
+        let rendered = crate::documents::render_body(store, &doc, !visibility.is_public()).await?;
         let existing = match known.get(&r.id) {
             Some(id) => store.post(*id).await?,
             None => None,
@@ -423,20 +429,10 @@ pub async fn import(
             &mut report,
         )
         .await?;
-        let restricted = matches!(r.audience.as_str(), "only_paid" | "founding" | "only_free");
-        let (status, published_at) = if r.published && !restricted {
-            ("published", Some(r.date.unwrap_or_else(newsdesk_store::now)))
-        } else {
-            if r.published {
-                let who = if r.audience == "only_free" { "subscribers-only" } else { "paid-only" };
-                report.hidden.push(Skipped {
-                    item: r.label(),
-                    reason: format!("{who} on Substack: imported as a draft (Newsdesk has no memberships yet)"),
-                });
-            }
-            ("draft", None)
-        };
+        let (status, published_at) =
+            if r.published { ("published", Some(r.date.unwrap_or_else(newsdesk_store::now))) } else { ("draft", None) };
         let b = rendered.body;
+        let paid = crate::documents::paid_part(&b);
         let input = PostInput {
             kind: r.kind.to_owned(),
             slug,
@@ -465,6 +461,8 @@ pub async fn import(
             meta_description: None,
             language: None,
             translation: Default::default(),
+            paid,
+            visibility: visibility.as_string(),
         };
 
         let old_paths = vec![format!("/p/{}", r.slug), format!("/p/{}/", r.slug)];

@@ -70,7 +70,13 @@ async fn narrate(store: &Store, ctx: &JobContext, post_id: i64, force: bool) -> 
         store.set_audio_state(post_id, "off", None, Some(reason)).await?;
         return Ok(());
     }
-    let body = stored_body_text(&post.row.body_text, &post.row.body_md);
+    // The whole story, its part for members too: the audio of a story not for everyone is served only to those who
+    // may read it (`/media/audio/`, which checks).
+    let mut body = stored_body_text(&post.row.body_text, &post.row.body_md);
+    if !post.row.paid_text.is_empty() {
+        body.push('\n');
+        body.push_str(&post.row.paid_text);
+    }
     let text = narration_text(&post.row.title, post.row.excerpt.as_deref(), &body);
     let hash = {
         let mut h = Sha256::new();

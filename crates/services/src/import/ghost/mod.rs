@@ -836,7 +836,21 @@ async fn story(
     let link_key = |href: &str| content_key(href).map(|k| (original_in(root.as_deref(), &k), href.to_owned()));
     super::files::adopt(files, &mut doc, image_key, link_key, &label, report).await;
     doc.normalize();
-    let body = crate::documents::render_body(store, &doc).await?;
+    // Who may read it: Ghost's own visibility (a tier list becomes "paid": tiers are not imported yet).
+    let ghost_visibility = p.visibility.as_deref().unwrap_or("public");
+    let visibility = match ghost_visibility {
+        "members" => newsdesk_domain::Visibility::Members,
+        "paid" => newsdesk_domain::Visibility::Paid,
+        "tiers" => {
+            report.hidden.push(Skipped {
+                item: label.clone(),
+                reason: "for chosen tiers on Ghost: imported for every paid tier (choose the tiers again)".into(),
+            });
+            newsdesk_domain::Visibility::Paid
+        }
+        _ => newsdesk_domain::Visibility::Public,
+    };
+    let body = crate::documents::render_body(store, &doc, !visibility.is_public()).await?;
 
     // The feature image, its alt text and caption (Ghost's caption is HTML: a credit with links, often).
     let meta = ctx.meta;
@@ -869,18 +883,10 @@ async fn story(
     let old = ghost_slug.as_deref().unwrap_or_default();
     let slug = super::story_slug(store, slugs, existing, old, &title_text, &p.id.0, &label, report).await?;
 
-    // Status: nothing members-only, paid or e-mail-only becomes public.
+    // Status: nothing e-mail-only becomes public; members-only and paid stories keep their visibility.
     let published_at = p.published_at.as_ref().and_then(|v| time_of(v).ok().flatten());
-    let visibility = p.visibility.as_deref().unwrap_or("public");
     let email_only = meta.is_some_and(|m| m.email_only.0);
     let (status, published_at) = match p.status.as_deref().unwrap_or("draft") {
-        _ if visibility != "public" => {
-            report.hidden.push(Skipped {
-                item: label.clone(),
-                reason: format!("{visibility}-only on Ghost: imported as a draft (Newsdesk has no memberships yet)"),
-            });
-            ("draft", None)
-        }
         "sent" => {
             report.hidden.push(Skipped {
                 item: label.clone(),
@@ -907,6 +913,7 @@ async fn story(
     let tag_ids: Vec<i64> =
         ctx.plan.tags.get(&p.id).into_iter().flatten().filter_map(|t| ctx.tag_ids.get(&t.0).copied()).collect();
     let r = body.body;
+    let paid = crate::documents::paid_part(&r);
     let input = PostInput {
         kind: if is_page(p) { "page" } else { "post" }.to_owned(),
         slug,
@@ -945,6 +952,8 @@ async fn story(
             .find_map(|t| ctx.tag_languages.get(&t.0).cloned())
             .flatten(),
         translation: Default::default(),
+        paid,
+        visibility: visibility.as_string(),
     };
     Ok((input, ghost_slug))
 }

@@ -623,7 +623,7 @@ async fn story(
         }
     });
     doc.normalize();
-    let rendered = crate::documents::render_body(store, &doc).await?;
+    let rendered = crate::documents::render_body(store, &doc, false).await?;
 
     let (title, title_text) = super::headline(&item.title, &label, report)?;
     let slug = super::story_slug(store, slugs, existing, &item.slug, &title_text, &item.id, &label, report).await?;
@@ -709,6 +709,8 @@ async fn story(
         meta_description: yoast(item, "_yoast_wpseo_metadesc", 500),
         language: None,
         translation: Default::default(),
+        visibility: "public".into(),
+        paid: Default::default(),
     })
 }
 

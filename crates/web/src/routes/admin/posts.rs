@@ -114,6 +114,7 @@ async fn editor(
             None => None,
         },
         "site_languages": super::site_languages(&state.site),
+        "paid_tiers": state.store.tiers().await?.into_iter().filter(|t| t.is_paid()).collect::<Vec<_>>(),
         "newsletters": if staff.role.can_manage_newsletters() && e.post.is_some_and(|p| p.row.status == "published") {
             state.store.all_newsletters().await?
         } else {
@@ -151,6 +152,7 @@ fn values_of(
         "related": related_slug,
         "narration": r.narration, "meta_title": r.meta_title, "meta_description": r.meta_description,
         "language": site.language_of(r.language.as_deref()), "translation_of": translation_of,
+        "visibility": r.visibility,
     })
 }
 
@@ -165,6 +167,7 @@ fn values_from_form(form: &FormData, image_id: Option<i64>) -> serde_json::Value
         "related": form.str("related"), "meta_title": form.str("meta_title"),
         "meta_description": form.str("meta_description"),
         "language": form.str("language"), "translation_of": form.str("translation_of"),
+        "visibility": form.str("visibility"),
     })
 }
 
@@ -203,7 +206,8 @@ pub async fn edit_form(
         values: values_of(&post, &state.site, related_slug, translation_of),
         image,
         errors: FieldErrors::new(),
-        preview_html: post.row.body_html.clone(),
+        // Staff preview the whole story; readers who may not read it get the part before the cut.
+        preview_html: format!("{}{}", post.row.body_html, post.row.paid_html),
         post: Some(&post),
     };
     editor(&state, &staff, e, flash_text(q.done.as_deref()), StatusCode::OK).await
@@ -250,6 +254,7 @@ async fn draft_from_form(
         // Sent only when the site has other languages (the editor shows the fields then).
         language: form.get("language").map(str::to_owned),
         translation_of: form.get("translation_of").map(str::to_owned),
+        visibility: form.get("visibility").map(str::to_owned),
     };
     Ok((draft, image_id))
 }

@@ -48,7 +48,11 @@ pub struct PostList {
 #[utoipa::path(get, path = "/posts", tag = "posts", params(ListQuery),
     security((), ("token" = [])),
     responses((status = 200, description = "A page of published stories", body = PostList)))]
-pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery>) -> Result<Json<PostList>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    auth: MaybeApiAuth,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<PostList>, ApiError> {
     let limit = q.limit.unwrap_or(15).clamp(1, 100);
     let mut filter = PostFilter { kind: Some("post".into()), status: Some("published".into()), ..Default::default() };
     if let Some(slug) = q.tag.as_deref() {
@@ -59,7 +63,7 @@ pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery
             Some(state.store.author_by_slug(slug).await?.ok_or_else(|| ApiError::not_found("author"))?.id);
     }
     let page = state.store.list_posts(&filter, q.page.unwrap_or(1).max(1), limit).await?;
-    let posts = page.items.iter().map(|p| post_json(&state, p)).collect();
+    let posts = page.items.iter().map(|p| post_json(&state, p, auth.0.is_some())).collect();
     Ok(Json(PostList { posts, meta: PageMeta::new(page.page, limit, page.total) }))
 }
 
@@ -82,7 +86,7 @@ pub async fn show(
 ) -> Result<Json<PostAnswer>, ApiError> {
     let post = find(&state, &key).await?.filter(|p| p.row.status == "published" || auth.0.is_some());
     let post = post.ok_or_else(|| ApiError::not_found("post"))?;
-    Ok(Json(PostAnswer { post: post_json(&state, &post) }))
+    Ok(Json(PostAnswer { post: post_json(&state, &post, auth.0.is_some()) }))
 }
 
 /// A byline entry: a name or slug, or `{ "name": …, "kind": "desk" }`.
@@ -138,6 +142,9 @@ pub struct PostBody {
     /// Slug or id of a post this one is a translation of (in another language); "" takes it out of its
     /// translations.
     translation_of: Option<String>,
+    /// Who may read it whole: "public", "members", "paid", or paid tier slugs separated by commas; kept when
+    /// absent.
+    visibility: Option<String>,
 }
 
 fn parse_body(bytes: &Bytes) -> Result<PostBody, ApiError> {
@@ -227,6 +234,7 @@ async fn draft_of(state: &AppState, body: PostBody, existing: Option<&Post>) -> 
         meta_description: body.meta_description,
         language: body.language,
         translation_of: body.translation_of,
+        visibility: body.visibility,
     };
     Ok((draft, action))
 }
@@ -234,7 +242,7 @@ async fn draft_of(state: &AppState, body: PostBody, existing: Option<&Post>) -> 
 async fn respond(state: &AppState, id: i64, status: StatusCode) -> Result<Response, ApiError> {
     state.refresh_version().await;
     let post = state.store.post(id).await?.ok_or_else(|| ApiError::not_found("post"))?;
-    Ok((status, Json(PostAnswer { post: post_json(state, &post) })).into_response())
+    Ok((status, Json(PostAnswer { post: post_json(state, &post, true) })).into_response())
 }
 
 /// A new post or page; `status` is `draft` unless given.

@@ -116,6 +116,8 @@ pub async fn media(
 /// `/media/audio/{file}`: narrated audio, with single-range requests so players can seek.
 pub async fn audio(
     State(state): State<AppState>,
+    staff: crate::auth::MaybeStaff,
+    member: crate::auth::MaybeMember,
     Path(file): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Response {
@@ -130,11 +132,28 @@ pub async fn audio(
     if !valid {
         return StatusCode::NOT_FOUND.into_response();
     }
+    // The audio of a story not for everyone reads the whole story: only for those who may read it (and never
+    // kept by a shared cache). Anyone else is told it does not exist.
+    let post_id = stem.split_once('-').and_then(|(id, _)| id.parse::<i64>().ok()).unwrap_or(0);
+    let visibility = match state.store.post_visibility(post_id).await {
+        Ok(v) => v,
+        Err(e) => return crate::error::AppError::from(e).into_response(),
+    };
+    let Some(visibility) = visibility else { return StatusCode::NOT_FOUND.into_response() };
+    let gated = !visibility.is_public();
+    let access = if staff.0.is_some() { newsdesk_domain::Access::Staff } else { member.access() };
+    if gated && !visibility.allows(&access) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let Ok(bytes) = tokio::fs::read(state.media_dir.join("audio").join(&file)).await else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let mime = if ext == "mp3" { "audio/mpeg" } else { "audio/ogg; codecs=opus" };
-    ranged(bytes, mime, &headers)
+    let mut r = ranged(bytes, mime, &headers);
+    if gated {
+        r.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, max-age=3600"));
+    }
+    r
 }
 
 /// Audio with single-range requests, so players can seek.

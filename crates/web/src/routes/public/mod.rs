@@ -1,11 +1,13 @@
 //! The reader's site. Anonymous requests are served from the page cache; staff requests are rendered fresh.
 
+pub mod account;
 pub mod archive;
 pub mod assets;
 pub mod edition;
 pub mod feed;
 pub mod health;
 pub mod home;
+pub mod members;
 pub mod newsletters;
 pub mod post;
 pub mod preferences;
@@ -62,6 +64,13 @@ pub async fn cached<'a>(state: &'a AppState, staff: &MaybeStaff, headers: &Heade
     if staff.0.is_some() {
         return Cached::Miss(None);
     }
+    // A member gets the cached copy only when it is everyone's page; otherwise their own render, never cached.
+    if crate::auth::member::has_member_cookie(headers) {
+        return match state.cache.peek(key).filter(|p| !p.personal && p.version >= state.version()) {
+            Some(page) => Cached::Hit(cache::respond(&page, headers)),
+            None => Cached::Miss(None),
+        };
+    }
     match state.cache.lookup(key, state.version()).await {
         Lookup::Fresh(page) | Lookup::Stale(page) => Cached::Hit(cache::respond(&page, headers)),
         Lookup::Render(claim) => Cached::Miss(Some(claim)),
@@ -70,8 +79,8 @@ pub async fn cached<'a>(state: &'a AppState, staff: &MaybeStaff, headers: &Heade
 
 pub use crate::chrome::{Chrome, FEED_SIDEBAR, LATEST, chrome};
 
-/// Serves a public page: from the cache for anonymous readers, freshly rendered (and never cached) for staff.
-/// `render` returns the status, template name and that template's data.
+/// Serves a public page: from the cache for anonymous readers, freshly rendered (and never cached) for staff and
+/// members. `render` returns the status, template name and that template's data.
 pub async fn serve<T, F, Fut>(
     state: &AppState,
     staff: &MaybeStaff,
@@ -85,15 +94,35 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(StatusCode, &'static str, T), AppError>>,
 {
+    serve_page(state, staff, headers, key, claim, false, render).await
+}
+
+/// [`serve`], saying whether members may see the page differently (`personal`: a story not for everyone), so its
+/// anonymous copy is never served to them.
+pub async fn serve_page<T, F, Fut>(
+    state: &AppState,
+    staff: &MaybeStaff,
+    headers: &HeaderMap,
+    key: &str,
+    claim: Option<RenderClaim<'_>>,
+    personal: bool,
+    render: F,
+) -> Result<Response, AppError>
+where
+    T: Serialize,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(StatusCode, &'static str, T), AppError>>,
+{
     let version = state.version();
     let (status, template, data) = render().await?;
     let html = page_html(state, staff, key, template, data).await?;
-    if staff.0.is_some() {
+    if staff.0.is_some() || crate::auth::member::has_member_cookie(headers) {
         return Ok((status, [(header::CACHE_CONTROL, "private, no-store")], axum::response::Html(html)).into_response());
     }
     let body = Bytes::from(html);
-    let page =
-        state.cache.put(key.to_owned(), CachedPage::new(status, version, "text/html; charset=utf-8", body), claim);
+    let mut page = CachedPage::new(status, version, "text/html; charset=utf-8", body);
+    page.personal = personal;
+    let page = state.cache.put(key.to_owned(), page, claim);
     Ok(cache::respond(&page, headers))
 }
 

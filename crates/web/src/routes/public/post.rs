@@ -6,8 +6,10 @@ use axum::response::Response;
 use newsdesk_render::views::PostView;
 use newsdesk_store::posts::{Post, PostFilter};
 
-use super::{Cached, cached, not_found, serve};
-use crate::auth::MaybeStaff;
+use newsdesk_domain::{Access, Visibility};
+
+use super::{Cached, cached, not_found, serve_page};
+use crate::auth::{MaybeMember, MaybeStaff};
 use crate::error::AppError;
 use crate::state::AppState;
 use newsdesk_services::views::{correction_view, post_view};
@@ -30,9 +32,31 @@ async fn related(state: &AppState, post: &Post) -> Result<Option<PostView>, AppE
     Ok(None)
 }
 
+/// The paywall a reader who may not read the whole story sees instead of the rest: what it takes (an account, a
+/// paid tier, one of some tiers) and whether they are signed in already.
+fn paywall(post: &Post, member: &MaybeMember, key: &str, tiers: &[newsdesk_store::members::Tier]) -> serde_json::Value {
+    let visibility = post.row.visibility();
+    let kind = match &visibility {
+        Visibility::Members => "members",
+        Visibility::Paid => "paid",
+        _ => "tiers",
+    };
+    let names: Vec<&str> = match &visibility {
+        Visibility::Tiers(slugs) => tiers.iter().filter(|t| slugs.contains(&t.slug)).map(|t| t.name.as_str()).collect(),
+        _ => Vec::new(),
+    };
+    serde_json::json!({
+        "kind": kind,
+        "signed_in": member.0.is_some(),
+        "tiers": newsdesk_domain::byline_names(&names),
+        "next": crate::auth::session::urlencode(key),
+    })
+}
+
 pub async fn show(
     State(state): State<AppState>,
     staff: MaybeStaff,
+    member: MaybeMember,
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
@@ -59,7 +83,22 @@ pub async fn show(
         .collect();
     let related = related(&state, &post).await?;
     let mut view = post_view(&post);
-    view.audio = newsdesk_services::views::audio_of(&post, state.store.audio_edition(post.row.id).await?.as_ref());
+    // Who may read the whole story: the cached copy is always the anonymous reader's.
+    let access = if staff.0.is_some() { Access::Staff } else { member.access() };
+    let gated = post.row.is_gated();
+    let entitled = post.row.visibility().allows(&access);
+    let paywall = match (gated, entitled) {
+        (true, true) => {
+            view.html = format!("{}<div class=\"paid-content\">{}</div>", view.html, post.row.paid_html);
+            serde_json::Value::Null
+        }
+        (true, false) => paywall(&post, &member, &key, &state.store.tiers().await?),
+        _ => serde_json::Value::Null,
+    };
+    // The audio edition reads the whole story: only for those who may read it.
+    if entitled {
+        view.audio = newsdesk_services::views::audio_of(&post, state.store.audio_edition(post.row.id).await?.as_ref());
+    }
     let publisher = newsdesk_render::jsonld::Publisher {
         name: &state.site.title,
         url: &format!("{}/", state.site.url),
@@ -68,6 +107,12 @@ pub async fn show(
     let mut article =
         newsdesk_render::jsonld::news_article(&view, &state.site.url, &publisher, &corrections, &super::iso_in(&state));
     article["inLanguage"] = state.site.language_of(post.row.language.as_deref()).into();
+    if gated {
+        // Google's markup for paywalled content: the part in `.paid-content` is not free.
+        article["isAccessibleForFree"] = false.into();
+        article["hasPart"] = serde_json::json!({ "@type": "WebPageElement", "isAccessibleForFree": false,
+            "cssSelector": ".paid-content" });
+    }
     let mut trail = Vec::new();
     if let Some(t) = &view.primary_tag {
         trail.push((t.name.as_str(), t.url.clone()));
@@ -75,14 +120,14 @@ pub async fn show(
     trail.push((view.title.as_str(), view.url.clone()));
     let jsonld = vec![newsdesk_render::jsonld::script_json(&article), super::breadcrumbs(&state, &trail)];
     let languages = translations(&state, &post).await?;
-    serve(&state, &staff, &headers, &key, claim, || async {
+    serve_page(&state, &staff, &headers, &key, claim, gated, || async {
         let template = if view.kind == "page" { "page.html" } else { "post.html" };
         // The article's own language and alternates (its translations) win over its edition's.
         let lang = state.site.language_of(post.row.language.as_deref());
         let data = serde_json::json!({ "post": view, "corrections": corrections, "related": related, "jsonld": jsonld,
             "narration_policy_url": state.options.narration_policy_url, "lang": lang,
             "dir": newsdesk_domain::language::direction(lang),
-            "translations": languages.links, "alternates": languages.alternates });
+            "translations": languages.links, "alternates": languages.alternates, "paywall": paywall });
         let edition = super::edition::Edition::of_post(&state.site, post.row.language.as_deref());
         Ok((StatusCode::OK, template, super::edition::with_edition(data, &edition, &state.site, &key)))
     })

@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use newsdesk_render::feeds::{self, Enclosure, FeedDoc, FeedEntry, NewsUrl};
+use newsdesk_render::locale::Arg;
 use newsdesk_store::posts::{Post, PostFilter};
 
 use super::edition::Edition;
@@ -118,7 +119,21 @@ async fn entries(state: &AppState, posts: &[Post]) -> Result<Vec<FeedEntry>, App
                 } else {
                     format!("<aside class=\"corrections\">{fixes_html}</aside>")
                 };
-                format!("{}{corrections}", v.html)
+                // A story not for everyone: its preview, and where the rest is.
+                let rest =
+                    if p.row.is_gated() {
+                        let locale = state.templates.locales().get(state.site.language_of(p.row.language.as_deref()));
+                        let link = format!("<a href=\"{site}{}\">{}</a>", v.url, feeds::html_escape(&state.site.title));
+                        format!(
+                            "<p class=\"members-note\">{}</p>",
+                            locale.text_escaped("feed_members_note", &[("site", Arg::Text(&link))], |t| {
+                                feeds::html_escape(t)
+                            })
+                        )
+                    } else {
+                        String::new()
+                    };
+                format!("{}{rest}{corrections}", v.html)
             }),
             published: v.published_at.unwrap_or(v.updated_at),
             updated: v.updated_at,

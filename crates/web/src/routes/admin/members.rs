@@ -1,0 +1,175 @@
+//! Members (admins and the owner): the list with search, a member's page (tiers and where they come from, grants
+//! by staff, newsletters, sign-ins), adding a member by hand, granting and revoking a tier ("comp"), deleting.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{DoneQuery, check_csrf, flash_text, page, see_other};
+use crate::auth::Staff;
+use crate::error::AppError;
+use crate::forms::FormData;
+use crate::state::AppState;
+
+const PER_PAGE: i64 = 50;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    page: Option<i64>,
+    done: Option<String>,
+    error: Option<String>,
+}
+
+fn require(staff: &Staff) -> Result<(), AppError> {
+    staff.require(staff.role.can_manage_staff(), "manage members")
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    require(&staff)?;
+    let search = q.q.clone().unwrap_or_default();
+    let page_no = q.page.unwrap_or(1).max(1);
+    let (members, total) = state.store.members_page(&search, page_no, PER_PAGE).await?;
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    page(
+        &state,
+        &staff,
+        "admin/members.html",
+        "members",
+        flash_text(q.done.as_deref()),
+        serde_json::json!({ "members": members, "total": total, "q": search, "page": page_no, "pages": pages,
+            "error": q.error }),
+    )
+}
+
+/// Adds a member by hand (an account with only an address; they sign in with a link when they want to).
+#[tracing::instrument(skip_all, name = "admin.members.add")]
+pub async fn add(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    require(&staff)?;
+    let Ok(address) = newsdesk_domain::EmailAddress::parse("email", form.str("email")) else {
+        return Ok(see_other("/admin/members?error=email"));
+    };
+    let (m, _) = state.store.find_or_create_member(address.as_str(), "staff").await?;
+    tracing::info!(member.id = m.id, by.user.id = staff.user.id, "member added by staff");
+    Ok(see_other(&format!("/admin/members/{}?done=added", m.id)))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    require(&staff)?;
+    member_page(&state, &staff, id, flash_text(q.done.as_deref()), None).await
+}
+
+/// A member's page; with `errors`, the grant form's messages beside its fields (422).
+async fn member_page(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    flash: Option<&str>,
+    errors: Option<(&crate::forms::FieldErrors, serde_json::Value)>,
+) -> Result<Response, AppError> {
+    let member = state.store.member(id).await?.ok_or(AppError::NotFound)?;
+    let subs = state.store.member_subscriptions(id).await?;
+    let now = newsdesk_store::now();
+    let grace = state.options.payments.grace_seconds();
+    let subscriptions: Vec<serde_json::Value> =
+        subs.iter().map(|s| serde_json::json!({ "s": s, "gives_access": s.grants_access(now, grace) })).collect();
+    let access = newsdesk_services::members::access_from(&subs, grace);
+    let paid_tiers: Vec<_> = state.store.tiers().await?.into_iter().filter(|t| t.is_paid()).collect();
+    let data = serde_json::json!({
+        "member": member, "subscriptions": subscriptions, "paid_tiers": paid_tiers,
+        "access": match access { newsdesk_domain::Access::Member { paid_tiers } => paid_tiers, _ => Vec::new() },
+        "newsletters": state.store.subscription_statuses(&member.email).await?,
+        "signins": state.store.member_signins(id, 20).await?,
+        "errors": errors.as_ref().map(|(e, _)| super::errors_json(e)),
+        "values": errors.as_ref().map(|(_, v)| v.clone()).unwrap_or_default(),
+    });
+    match errors {
+        Some(_) => super::invalid(state, staff, "admin/member.html", "members", data),
+        None => page(state, staff, "admin/member.html", "members", flash, data),
+    }
+}
+
+/// Grants a paid tier, until a date (in the site's time zone) or until revoked, with a note saying why.
+#[tracing::instrument(skip_all, name = "admin.members.comp")]
+pub async fn grant(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    require(&staff)?;
+    state.store.member(id).await?.ok_or(AppError::NotFound)?;
+    let values = serde_json::json!({ "tier": form.str("tier"), "until": form.str("until"), "note": form.str("note") });
+    let mut errors = crate::forms::FieldErrors::new();
+    let tier = match form.get("tier").and_then(|t| t.parse::<i64>().ok()) {
+        Some(t) => state.store.tier(t).await?.filter(|t| t.is_paid()),
+        None => None,
+    };
+    if tier.is_none() {
+        errors.insert("tier", "Choose a paid tier to grant.".into());
+    }
+    let until = match form.get("until").map(str::trim).filter(|u| !u.is_empty()) {
+        Some(d) => {
+            let tz = state.site.timezone.tz();
+            match newsdesk_services::posts::parse_time("until", &format!("{d}T23:59"), tz) {
+                Ok(t) if t > newsdesk_store::now() => Some(t),
+                Ok(_) => {
+                    errors.insert("until", "The end of a grant is a day in the future.".into());
+                    None
+                }
+                Err(_) => {
+                    errors.insert("until", format!("\"{d}\" is not a date; use the date picker (YYYY-MM-DD)."));
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let Some(tier) = tier.filter(|_| errors.is_empty()) else {
+        return member_page(&state, &staff, id, None, Some((&errors, values))).await;
+    };
+    let note =
+        form.get("note").map(str::trim).filter(|n| !n.is_empty()).map(|n| n.chars().take(300).collect::<String>());
+    state.store.grant_comp(id, tier.id, until, note.as_deref(), &staff.user.email).await?;
+    tracing::info!(member.id = id, tier = %tier.slug, by.user.id = staff.user.id, "tier granted by staff");
+    Ok(see_other(&format!("/admin/members/{id}?done=added")))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, sid)): Path<(i64, i64)>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    require(&staff)?;
+    if !state.store.revoke_comp(id, sid).await? {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(member.id = id, subscription.id = sid, by.user.id = staff.user.id, "granted tier revoked");
+    Ok(see_other(&format!("/admin/members/{id}?done=revoked")))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    require(&staff)?;
+    let member = state.store.member(id).await?.ok_or(AppError::NotFound)?;
+    newsdesk_services::members::delete_account(&state.ctx, &member).await?;
+    Ok(see_other("/admin/members?done=deleted"))
+}
