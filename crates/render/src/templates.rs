@@ -37,6 +37,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("newsletter_confirm.html", include_str!("../templates/theme/newsletter_confirm.html")),
     ("member_signin.html", include_str!("../templates/theme/member_signin.html")),
     ("account.html", include_str!("../templates/theme/account.html")),
+    ("membership.html", include_str!("../templates/theme/membership.html")),
     ("partials/paywall.html", include_str!("../templates/theme/partials/paywall.html")),
     ("newsletter_preferences.html", include_str!("../templates/theme/newsletter_preferences.html")),
     ("newsletter_unsubscribe.html", include_str!("../templates/theme/newsletter_unsubscribe.html")),

@@ -23,6 +23,7 @@ pub mod mail;
 pub mod media;
 pub mod members;
 pub mod newsletters;
+pub mod payments;
 pub mod posts;
 pub mod redirects;
 pub mod revisions;

@@ -164,9 +164,9 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let benefits = serde_json::to_string(&t.benefits).unwrap_or_else(|_| "[]".into());
         let stamp = now();
-        let result =
-            match id {
-                None => sqlx::query_scalar(
+        let result = match id {
+            None => {
+                sqlx::query_scalar(
                     "INSERT INTO tiers (slug, name, description, benefits, paid, currency, monthly_price, yearly_price,
                         trial_days, active, position, created_at, updated_at)
                      VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
@@ -183,31 +183,51 @@ impl Store {
                 .bind(t.position)
                 .bind(stamp)
                 .fetch_one(&mut *tx)
-                .await,
-                Some(id) => {
-                    sqlx::query_scalar(
-                        "UPDATE tiers SET slug = CASE WHEN paid = 1 THEN $1 ELSE slug END, name = $2, description = $3,
+                .await
+            }
+            Some(id) => {
+                // A price that changes needs a new Stripe plan (subscribers keep theirs): forget the old one.
+                let old: Option<(Option<i64>, Option<i64>, String)> =
+                    sqlx::query_as("SELECT monthly_price, yearly_price, currency FROM tiers WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if let Some((m, y, cur)) = old {
+                    for (changed, column) in [
+                        (m != t.monthly_price || cur != t.currency, "stripe_monthly_price_id"),
+                        (y != t.yearly_price || cur != t.currency, "stripe_yearly_price_id"),
+                    ] {
+                        if changed {
+                            sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE tiers SET {column} = NULL WHERE id = $1")))
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                }
+                sqlx::query_scalar(
+                    "UPDATE tiers SET slug = CASE WHEN paid = 1 THEN $1 ELSE slug END, name = $2, description = $3,
                         benefits = $4, currency = $5, monthly_price = CASE WHEN paid = 1 THEN $6 END,
                         yearly_price = CASE WHEN paid = 1 THEN $7 END, trial_days = $8,
                         active = CASE WHEN paid = 1 THEN $9 ELSE 1 END, position = $10, updated_at = $11
                      WHERE id = $12 RETURNING id",
-                    )
-                    .bind(&t.slug)
-                    .bind(&t.name)
-                    .bind(&t.description)
-                    .bind(&benefits)
-                    .bind(&t.currency)
-                    .bind(t.monthly_price)
-                    .bind(t.yearly_price)
-                    .bind(t.trial_days)
-                    .bind(i64::from(t.active))
-                    .bind(t.position)
-                    .bind(stamp)
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await
-                }
-            };
+                )
+                .bind(&t.slug)
+                .bind(&t.name)
+                .bind(&t.description)
+                .bind(&benefits)
+                .bind(&t.currency)
+                .bind(t.monthly_price)
+                .bind(t.yearly_price)
+                .bind(t.trial_days)
+                .bind(i64::from(t.active))
+                .bind(t.position)
+                .bind(stamp)
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await
+            }
+        };
         let id: i64 = result.map_err(|e| match e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             e => StoreError::conflict_on("slug", format!("Another tier already uses the slug \"{}\".", t.slug))(e),
@@ -215,6 +235,40 @@ impl Store {
         bump_content_version(&mut tx).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Records the Stripe product and plans made for a tier.
+    pub async fn set_tier_stripe_ids(
+        &self,
+        tier_id: i64,
+        product: &str,
+        monthly: Option<&str>,
+        yearly: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE tiers SET stripe_product_id = $1, stripe_monthly_price_id = COALESCE($2, stripe_monthly_price_id),
+                stripe_yearly_price_id = COALESCE($3, stripe_yearly_price_id) WHERE id = $4",
+        )
+        .bind(product)
+        .bind(monthly)
+        .bind(yearly)
+        .bind(tier_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Links a member to their Stripe customer (once: a customer already linked stays).
+    pub async fn set_member_customer(&self, member_id: i64, customer: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE members SET stripe_customer_id = $1, updated_at = $2 WHERE id = $3 AND stripe_customer_id IS NULL",
+        )
+        .bind(customer)
+        .bind(now())
+        .bind(member_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     pub async fn member(&self, id: i64) -> StoreResult<Option<Member>> {

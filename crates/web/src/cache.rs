@@ -239,8 +239,16 @@ pub fn respond(page: &CachedPage, request_headers: &HeaderMap) -> Response {
         None => page.etag.clone(),
     };
     let etag = HeaderValue::from_str(&etag_text).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
-    let cache_control = HeaderValue::from_static("public, max-age=60, stale-while-revalidate=300");
-    let vary = HeaderValue::from_static("Accept-Encoding");
+    // A story not for everyone: browsers and shared caches keep the anonymous copy but ask again each time, with
+    // the reader's cookies, so a reader who just signed in or joined gets their own page, not the preview.
+    let (cache_control, vary) = if page.personal {
+        (HeaderValue::from_static("public, no-cache"), HeaderValue::from_static("Accept-Encoding, Cookie"))
+    } else {
+        (
+            HeaderValue::from_static("public, max-age=60, stale-while-revalidate=300"),
+            HeaderValue::from_static("Accept-Encoding"),
+        )
+    };
     let last_modified = jiff::Timestamp::from_second(page.created_at)
         .map(|t| t.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string())
         .unwrap_or_default();

@@ -15,6 +15,8 @@ pub mod limits {
     pub const PUBLIC_FORM: usize = 16 * 1024;
     /// Staff forms and API requests without a file: a story of `MAX_BODY_BYTES` with its other fields, encoded.
     pub const FORM: usize = 4 * 1024 * 1024;
+    /// A Stripe webhook event (a few kilobytes; an invoice with many lines more).
+    pub const WEBHOOK: usize = 1024 * 1024;
     /// Routes that take a file: the upload limit and room for the form's other fields.
     pub const UPLOAD: usize = super::MAX_UPLOAD + 4 * 1024 * 1024;
 }

@@ -203,6 +203,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/members/signin", get(public::members::signin_form).post(public::members::request_signin))
         .route("/members/signin/{token}", get(public::members::link_form).post(public::members::redeem))
+        .route(
+            "/members/webhooks/stripe",
+            post(public::members::stripe_webhook).layer(DefaultBodyLimit::max(limits::WEBHOOK)),
+        )
+        .route("/membership/", get(public::membership::index))
+        .route("/membership/checkout", post(public::membership::checkout))
+        .route("/membership/welcome", get(public::membership::welcome))
+        .route("/account/billing", post(public::membership::billing))
         .route("/account/", get(public::account::show))
         .route("/account/data.json", get(public::account::data))
         .route("/account/signout", post(public::account::sign_out))

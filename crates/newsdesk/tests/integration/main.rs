@@ -21,6 +21,7 @@ mod media_library;
 mod members;
 mod newsletters;
 mod newsroom;
+mod payments;
 mod public;
 mod scheduling;
 mod search;

@@ -55,7 +55,17 @@ async fn page(
         }
         None => None,
     };
-    personal_page(
+    let payments: Vec<serde_json::Value> = state
+        .store
+        .member_payments(m.member.id)
+        .await?
+        .iter()
+        .map(|p| {
+            serde_json::json!({ "created_at": p.created_at, "status": p.status,
+                "amount_text": newsdesk_domain::membership::format_price(p.amount, &p.currency) })
+        })
+        .collect();
+    let mut r = personal_page(
         state,
         "account.html",
         status,
@@ -63,8 +73,13 @@ async fn page(
             "state": "account", "member": m.member, "csrf": m.csrf, "error": error,
             "tiers": tier_lines(&subs, state.options.payments.grace_seconds()),
             "newsletters": newsletters, "preferences_url": preferences_url,
+            "billing": m.member.stripe_customer_id.is_some() && !state.options.payments.stripe_secret_key.is_empty(),
+            "payments": payments,
         }),
-    )
+    )?;
+    // The billing button's form goes on to Stripe's customer portal.
+    r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, super::membership::payment_csp(state));
+    Ok(r)
 }
 
 pub async fn show(State(state): State<AppState>, member: MaybeMember) -> Result<Response, AppError> {

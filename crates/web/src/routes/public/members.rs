@@ -120,3 +120,28 @@ pub fn sign_in_first(next: &str) -> Response {
     r.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     r.into_response()
 }
+
+/// `POST /members/webhooks/stripe`: an event from Stripe, verified by its `Stripe-Signature` and applied once.
+/// Forged, replayed and unsigned requests get 400 and change nothing; an event for a customer we do not know yet is
+/// recorded and applied when their checkout completes.
+#[tracing::instrument(skip_all, name = "public.members.stripe_webhook")]
+pub async fn stripe_webhook(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
+    match newsdesk_services::payments::receive(&state.ctx, signature, &body).await? {
+        Ok(outcome) => {
+            if outcome == newsdesk_store::payments::EventOutcome::Processed {
+                state.refresh_version().await;
+            }
+            Ok((StatusCode::OK, axum::Json(serde_json::json!({ "received": true, "outcome": outcome })))
+                .into_response())
+        }
+        Err((code, message)) => {
+            Ok((StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({ "error": code, "message": message })))
+                .into_response())
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub mod feed;
 pub mod health;
 pub mod home;
 pub mod members;
+pub mod membership;
 pub mod newsletters;
 pub mod post;
 pub mod preferences;

@@ -120,19 +120,18 @@ async fn entries(state: &AppState, posts: &[Post]) -> Result<Vec<FeedEntry>, App
                     format!("<aside class=\"corrections\">{fixes_html}</aside>")
                 };
                 // A story not for everyone: its preview, and where the rest is.
-                let rest =
-                    if p.row.is_gated() {
-                        let locale = state.templates.locales().get(state.site.language_of(p.row.language.as_deref()));
-                        let link = format!("<a href=\"{site}{}\">{}</a>", v.url, feeds::html_escape(&state.site.title));
-                        format!(
-                            "<p class=\"members-note\">{}</p>",
-                            locale.text_escaped("feed_members_note", &[("site", Arg::Text(&link))], |t| {
-                                feeds::html_escape(t)
-                            })
-                        )
-                    } else {
-                        String::new()
-                    };
+                let rest = if p.row.is_gated() {
+                    let locale = state.templates.locales().get(state.site.language_of(p.row.language.as_deref()));
+                    let link = format!("<a href=\"{site}{}\">{}</a>", v.url, feeds::html_escape(&state.site.title));
+                    format!(
+                        "<p class=\"members-note\">{}</p>",
+                        locale.text_escaped("feed_members_note", &[("site", Arg::Text(&link))], |t| {
+                            feeds::html_escape(t)
+                        })
+                    )
+                } else {
+                    String::new()
+                };
                 format!("{}{rest}{corrections}", v.html)
             }),
             published: v.published_at.unwrap_or(v.updated_at),

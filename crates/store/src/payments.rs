@@ -1,0 +1,297 @@
+//! What Stripe tells us, applied once and in the right order: each webhook event is recorded by its id in the same
+//! transaction as its effect (a repeat changes nothing), a subscription's row keeps the Stripe time of the newest
+//! event applied (an older one arriving late never overwrites a newer state), and an event for a customer we do not
+//! know yet is kept, unmatched, and applied when the customer's checkout links them to a member.
+
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+use crate::{Store, StoreResult, now};
+
+/// A subscription as a Stripe event describes it.
+#[derive(Debug, Clone, Default)]
+pub struct SubscriptionState {
+    pub stripe_subscription_id: String,
+    pub customer: String,
+    /// Our tier's slug, from the subscription's metadata (set at checkout).
+    pub tier_slug: Option<String>,
+    /// The price (or plan) id, to find the tier when the metadata is missing.
+    pub price_id: Option<String>,
+    pub status: String,
+    pub cadence: Option<String>,
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+    pub current_period_end: Option<i64>,
+    pub cancel_at_period_end: bool,
+}
+
+/// What an event changes.
+#[derive(Debug, Clone)]
+pub enum StripeChange {
+    /// `customer.subscription.created|updated|deleted`.
+    Subscription(SubscriptionState),
+    /// `checkout.session.completed`: the customer is this member (our `client_reference_id`).
+    CheckoutCompleted { customer: String, member_id: Option<i64>, email: Option<String> },
+    /// `invoice.paid` (and `invoice.payment_succeeded`), `invoice.payment_failed`.
+    Invoice {
+        invoice_id: String,
+        customer: String,
+        subscription_id: Option<String>,
+        amount: i64,
+        currency: String,
+        paid: bool,
+    },
+    /// A type we do not act on.
+    Ignored,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum EventOutcome {
+    /// Seen before: nothing done.
+    Duplicate,
+    Processed,
+    /// For a customer no member has yet: kept for later.
+    Unmatched,
+    Ignored,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Payment {
+    pub id: i64,
+    pub member_id: Option<i64>,
+    pub stripe_invoice_id: String,
+    pub stripe_subscription_id: Option<String>,
+    pub amount: i64,
+    pub currency: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+async fn member_of_customer(conn: &mut AnyConnection, customer: &str) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM members WHERE stripe_customer_id = $1")
+        .bind(customer)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
+async fn tier_for(conn: &mut AnyConnection, s: &SubscriptionState) -> StoreResult<Option<i64>> {
+    if let Some(slug) = &s.tier_slug {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM tiers WHERE slug = $1 AND paid = 1")
+            .bind(slug)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if id.is_some() {
+            return Ok(id);
+        }
+    }
+    let Some(price) = &s.price_id else { return Ok(None) };
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM tiers WHERE stripe_monthly_price_id = $1 OR stripe_yearly_price_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(price)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Applies a change for `member_id` at Stripe time `created`. Returns false when it names a tier we do not have.
+async fn apply(conn: &mut AnyConnection, member_id: i64, created: i64, change: &StripeChange) -> StoreResult<bool> {
+    let t = now();
+    match change {
+        StripeChange::Subscription(s) => {
+            let Some(tier_id) = tier_for(conn, s).await? else { return Ok(false) };
+            let failing = matches!(s.status.as_str(), "past_due" | "unpaid");
+            sqlx::query(
+                "INSERT INTO member_subscriptions (member_id, tier_id, source, status, cadence, amount, currency,
+                    stripe_subscription_id, current_period_end, cancel_at_period_end, past_due_since, stripe_event_at,
+                    created_at, updated_at)
+                 VALUES ($1, $2, 'stripe', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                 ON CONFLICT (stripe_subscription_id) DO UPDATE SET tier_id = excluded.tier_id,
+                    status = excluded.status, cadence = excluded.cadence, amount = excluded.amount,
+                    currency = excluded.currency, current_period_end = excluded.current_period_end,
+                    cancel_at_period_end = excluded.cancel_at_period_end,
+                    past_due_since = CASE WHEN excluded.past_due_since IS NULL THEN NULL
+                        ELSE COALESCE(member_subscriptions.past_due_since, excluded.past_due_since) END,
+                    stripe_event_at = excluded.stripe_event_at, updated_at = excluded.updated_at
+                 WHERE member_subscriptions.stripe_event_at IS NULL
+                    OR member_subscriptions.stripe_event_at <= excluded.stripe_event_at",
+            )
+            .bind(member_id)
+            .bind(tier_id)
+            .bind(&s.status)
+            .bind(&s.cadence)
+            .bind(s.amount)
+            .bind(&s.currency)
+            .bind(&s.stripe_subscription_id)
+            .bind(s.current_period_end)
+            .bind(i64::from(s.cancel_at_period_end))
+            .bind(failing.then_some(created))
+            .bind(created)
+            .bind(t)
+            .execute(&mut *conn)
+            .await?;
+        }
+        StripeChange::Invoice { invoice_id, subscription_id, amount, currency, paid, .. } => {
+            let status = if *paid { "paid" } else { "failed" };
+            sqlx::query(
+                "INSERT INTO payments (member_id, stripe_invoice_id, stripe_subscription_id, amount, currency, status,
+                    created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (stripe_invoice_id) DO UPDATE SET status = CASE WHEN payments.status = 'paid' THEN 'paid'
+                    ELSE excluded.status END",
+            )
+            .bind(member_id)
+            .bind(invoice_id)
+            .bind(subscription_id)
+            .bind(amount)
+            .bind(currency)
+            .bind(status)
+            .bind(created)
+            .execute(&mut *conn)
+            .await?;
+            if let Some(sub) = subscription_id {
+                // A failed payment starts the grace period (once); a paid one ends it.
+                let sql = if *paid {
+                    "UPDATE member_subscriptions SET past_due_since = NULL, updated_at = $2
+                     WHERE stripe_subscription_id = $1"
+                } else {
+                    "UPDATE member_subscriptions SET past_due_since = COALESCE(past_due_since, $3), updated_at = $2
+                     WHERE stripe_subscription_id = $1"
+                };
+                let q = sqlx::query(sql).bind(sub).bind(t);
+                let q = if *paid { q } else { q.bind(created) };
+                q.execute(&mut *conn).await?;
+            }
+        }
+        StripeChange::CheckoutCompleted { .. } | StripeChange::Ignored => {}
+    }
+    Ok(true)
+}
+
+impl Store {
+    /// Applies one Stripe event (its id, type, Stripe time and the raw JSON) exactly once, in one transaction with
+    /// its record. A checkout that completes links the customer to the member and applies the events that were
+    /// waiting for that customer.
+    pub async fn apply_stripe_event(
+        &self,
+        id: &str,
+        kind: &str,
+        created: i64,
+        change: &StripeChange,
+        payload: &str,
+        replay: &(dyn Fn(&str) -> Option<(i64, StripeChange)> + Sync),
+    ) -> StoreResult<EventOutcome> {
+        let mut tx = self.write_tx().await?;
+        let customer = match change {
+            StripeChange::Subscription(s) => Some(s.customer.clone()),
+            StripeChange::CheckoutCompleted { customer, .. } | StripeChange::Invoice { customer, .. } => {
+                Some(customer.clone())
+            }
+            StripeChange::Ignored => None,
+        };
+        let fresh = sqlx::query(
+            "INSERT INTO stripe_events (id, type, created, received_at, status, customer)
+             VALUES ($1, $2, $3, $4, 'received', $5) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(kind)
+        .bind(created)
+        .bind(now())
+        .bind(&customer)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if !fresh {
+            return Ok(EventOutcome::Duplicate);
+        }
+        let (outcome, note) = match change {
+            StripeChange::Ignored => (EventOutcome::Ignored, None),
+            StripeChange::CheckoutCompleted { customer, member_id, email } => {
+                let member: Option<i64> = match (member_id, email) {
+                    (Some(m), _) => {
+                        sqlx::query_scalar("SELECT id FROM members WHERE id = $1")
+                            .bind(m)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                    }
+                    (None, Some(e)) => {
+                        sqlx::query_scalar("SELECT id FROM members WHERE email = $1")
+                            .bind(e.to_lowercase())
+                            .fetch_optional(&mut *tx)
+                            .await?
+                    }
+                    (None, None) => None,
+                };
+                match member {
+                    Some(m) => {
+                        sqlx::query("UPDATE members SET stripe_customer_id = $1, updated_at = $2 WHERE id = $3")
+                            .bind(customer)
+                            .bind(now())
+                            .bind(m)
+                            .execute(&mut *tx)
+                            .await?;
+                        // Events for this customer that came before the checkout's own.
+                        let waiting: Vec<(String, String)> = sqlx::query_as(
+                            "SELECT id, COALESCE(payload, '') FROM stripe_events
+                             WHERE customer = $1 AND status = 'unmatched' ORDER BY created, received_at",
+                        )
+                        .bind(customer)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        for (event_id, body) in waiting {
+                            if let Some((at, c)) = replay(&body) {
+                                let done = apply(&mut tx, m, at, &c).await?;
+                                sqlx::query("UPDATE stripe_events SET status = $1, payload = NULL WHERE id = $2")
+                                    .bind(if done { "processed" } else { "unmatched" })
+                                    .bind(&event_id)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                        }
+                        (EventOutcome::Processed, None)
+                    }
+                    None => (EventOutcome::Unmatched, Some("no member for the checkout's reference")),
+                }
+            }
+            other => {
+                let customer = customer.clone().unwrap_or_default();
+                match member_of_customer(&mut tx, &customer).await? {
+                    Some(m) if apply(&mut tx, m, created, other).await? => (EventOutcome::Processed, None),
+                    Some(_) => (EventOutcome::Unmatched, Some("the subscription names no tier of ours")),
+                    None => (EventOutcome::Unmatched, Some("no member has this customer yet")),
+                }
+            }
+        };
+        let status = match outcome {
+            EventOutcome::Processed => "processed",
+            EventOutcome::Unmatched => "unmatched",
+            _ => "ignored",
+        };
+        sqlx::query("UPDATE stripe_events SET status = $1, note = $2, payload = $3 WHERE id = $4")
+            .bind(status)
+            .bind(note)
+            .bind((outcome == EventOutcome::Unmatched).then_some(payload))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Events still waiting for their customer, oldest first (for the admin and reconciliation).
+    pub async fn unmatched_stripe_events(&self) -> StoreResult<Vec<(String, String, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, type, customer FROM stripe_events WHERE status = 'unmatched' ORDER BY received_at LIMIT 500",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// A member's payments, newest first (their receipts).
+    pub async fn member_payments(&self, member_id: i64) -> StoreResult<Vec<Payment>> {
+        Ok(sqlx::query_as("SELECT * FROM payments WHERE member_id = $1 ORDER BY created_at DESC, id DESC LIMIT 200")
+            .bind(member_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}
