@@ -188,3 +188,115 @@ mod tests {
         assert_eq!(format_price(1250, "NOK"), "12.50 NOK");
     }
 }
+
+/// One member from a members CSV (Ghost's columns: `email`, `name`, `note`, `subscribed_to_emails`,
+/// `complimentary_plan`, `stripe_customer_id`, `created_at`, `labels`, `tiers`; only `email` is required).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberRow {
+    /// In lower case.
+    pub email: String,
+    pub name: Option<String>,
+    pub note: Option<String>,
+    pub stripe_customer_id: Option<String>,
+    /// `complimentary_plan`: a grant of a paid tier (the ones in `tiers`, else the first paid tier).
+    pub complimentary: bool,
+    /// Tier names (Ghost writes them comma-separated in one field).
+    pub tiers: Vec<String>,
+    pub subscribed_to_emails: bool,
+}
+
+/// A members CSV read, with every bad row named by its line.
+#[derive(Debug, Default)]
+pub struct MembersImport {
+    pub rows: Vec<MemberRow>,
+    pub errors: Vec<(usize, String)>,
+    pub duplicates: usize,
+}
+
+/// The columns of a members CSV, in Ghost's order (export writes them; import reads any order).
+pub const MEMBER_COLUMNS: &[&str] = &[
+    "id",
+    "email",
+    "name",
+    "note",
+    "subscribed_to_emails",
+    "complimentary_plan",
+    "stripe_customer_id",
+    "created_at",
+    "deleted_at",
+    "labels",
+    "tiers",
+];
+
+/// Reads a members CSV exported from Ghost (or written by hand: a header row with at least `email`).
+pub fn parse_members_csv(text: &str) -> Result<MembersImport, String> {
+    let records = crate::csv::parse(text)?;
+    let Some((_, header)) = records.first() else { return Err("the file has no rows".into()) };
+    let cols: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
+    let col = |name: &str| cols.iter().position(|c| c == name);
+    let Some(email_col) = col("email") else { return Err("the first row names no `email` column".into()) };
+    let get = |record: &[String], name: &str| -> Option<String> {
+        col(name).and_then(|i| record.get(i)).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    };
+    let truthy = |v: Option<String>| v.is_some_and(|v| matches!(v.to_lowercase().as_str(), "true" | "yes" | "1"));
+    let mut out = MembersImport::default();
+    let mut seen = std::collections::HashSet::new();
+    for (line, record) in records.iter().skip(1) {
+        let raw = record.get(email_col).map(|s| s.trim()).unwrap_or("");
+        let Ok(address) = crate::EmailAddress::parse("email", raw) else {
+            out.errors.push((
+                *line,
+                if raw.is_empty() {
+                    "no email address".into()
+                } else {
+                    format!("\"{}\" is not an email address", raw.chars().take(80).collect::<String>())
+                },
+            ));
+            continue;
+        };
+        let email = address.as_str().to_lowercase();
+        if !seen.insert(email.clone()) {
+            out.duplicates += 1;
+            continue;
+        }
+        let name = get(record, "name");
+        if name.as_ref().is_some_and(|n| n.chars().count() > 200) {
+            out.errors.push((*line, "the name is longer than 200 characters".into()));
+            continue;
+        }
+        out.rows.push(MemberRow {
+            email,
+            name,
+            note: get(record, "note").map(|n| n.chars().take(2000).collect()),
+            stripe_customer_id: get(record, "stripe_customer_id").filter(|c| c.starts_with("cus_")),
+            complimentary: truthy(get(record, "complimentary_plan")),
+            tiers: get(record, "tiers")
+                .map(|t| t.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default(),
+            subscribed_to_emails: truthy(get(record, "subscribed_to_emails")),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod csv_tests {
+    #[test]
+    fn reads_ghosts_members_csv_and_names_bad_rows() {
+        let text = "id,email,name,note,subscribed_to_emails,complimentary_plan,stripe_customer_id,created_at,deleted_at,labels,tiers\n\
+            6650,Ada@Example.org,Ada,,true,false,cus_123,2024-01-01T00:00:00.000Z,,,Supporter\n\
+            6651,not-an-address,Bad,,false,false,,,,,\n\
+            6652,bo@example.org,,student,false,true,,,,,\"Supporter, Patron\"\n\
+            6653,ada@example.org,Again,,,,,,,,\n";
+        let p = super::parse_members_csv(text).unwrap();
+        assert_eq!(p.rows.len(), 2);
+        assert_eq!(p.errors, vec![(3, "\"not-an-address\" is not an email address".to_owned())]);
+        assert_eq!(p.duplicates, 1);
+        assert_eq!(p.rows[0].email, "ada@example.org");
+        assert!(p.rows[0].subscribed_to_emails && !p.rows[0].complimentary);
+        assert_eq!(p.rows[0].stripe_customer_id.as_deref(), Some("cus_123"));
+        assert!(p.rows[1].complimentary);
+        assert_eq!(p.rows[1].tiers, ["Supporter", "Patron"]);
+        assert!(super::parse_members_csv("name\nx\n").is_err());
+    }
+}

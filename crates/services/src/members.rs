@@ -106,23 +106,42 @@ pub async fn request_sign_in(ctx: &Context, email: &EmailAddress, next: Option<&
         tracing::info!(member.id = member.id, "member account created");
     }
     let (token, hash) = newsdesk_store::new_token();
-    let mail = sign_in_mail(ctx, &member.email, &token, created);
+    let mail = sign_in_mail(ctx, &member.email, &token, created)?;
     ctx.store.create_member_link_with_mail(member.id, &hash, LINK_TTL, local_next(next).as_deref(), &mail).await?;
     Ok(member)
 }
 
-fn sign_in_mail(ctx: &Context, to: &str, token: &str, created: bool) -> MailPayload {
-    let site = &ctx.site.title;
+fn sign_in_mail(ctx: &Context, to: &str, token: &str, created: bool) -> Result<MailPayload, ServiceError> {
     let url = format!("{}/members/signin/{token}", ctx.site.url.trim_end_matches('/'));
-    let (subject, opening) = if created {
-        (format!("Welcome to {site}: confirm your address"), format!("Thank you for joining {site}."))
-    } else {
-        (format!("Your sign-in link for {site}"), format!("Someone asked to sign in to {site} with this address."))
-    };
-    let text = format!(
-        "{opening}\n\nOpen this link to sign in (it works once, for the next 20 minutes):\n\n{url}\n\nIf you did not ask for this, ignore this message: nobody can sign in without the link.\n\n— {site}\n"
-    );
-    MailPayload { to: to.to_owned(), subject, text, html: None, reply_to: None, headers: Vec::new() }
+    member_mail(ctx, "email/member_signin.txt", to, serde_json::json!({ "url": url, "created": created }))
+}
+
+/// A member's mail from the theme's `email/<name>.txt` (a site may override it): its first line is the subject,
+/// the rest the text. `data` adds to what every such template gets (`site`, `account_url`, `membership_url`).
+pub fn member_mail(
+    ctx: &Context,
+    template: &str,
+    to: &str,
+    data: serde_json::Value,
+) -> Result<MailPayload, ServiceError> {
+    let site = ctx.site.url.trim_end_matches('/');
+    let mut vars = serde_json::json!({
+        "account_url": format!("{site}/account/"), "membership_url": format!("{site}/membership/"),
+        "lang": ctx.site.language,
+    });
+    if let (Some(v), Some(extra)) = (vars.as_object_mut(), data.as_object()) {
+        v.extend(extra.clone());
+    }
+    let text = ctx.templates.render(template, newsdesk_render::minijinja::Value::from_serialize(&vars))?;
+    let (subject, body) = text.trim_start().split_once('\n').unwrap_or((text.trim(), ""));
+    Ok(MailPayload {
+        to: to.to_owned(),
+        subject: subject.trim().chars().take(200).collect(),
+        text: format!("{}\n", body.trim()),
+        html: None,
+        reply_to: None,
+        headers: Vec::new(),
+    })
 }
 
 /// Everything we hold about a member, as they download it from their account page.
@@ -259,4 +278,29 @@ pub fn parse_tier(
         active: free || d.active,
         position,
     })
+}
+
+/// Every member as a CSV in Ghost's members format (a Ghost import reads it, and so does ours).
+pub async fn export_csv(ctx: &Context) -> Result<String, ServiceError> {
+    use newsdesk_domain::csv::record;
+    let rows = ctx.store.members_for_export(ctx.options.payments.grace_seconds()).await?;
+    let mut out = record(newsdesk_domain::membership::MEMBER_COLUMNS);
+    for r in &rows {
+        let m = &r.member;
+        let created = crate::api_views::rfc3339(Some(m.created_at)).unwrap_or_default();
+        out.push_str(&record(&[
+            &m.id.to_string(),
+            &m.email,
+            m.name.as_deref().unwrap_or(""),
+            m.note.as_deref().unwrap_or(""),
+            if r.subscribed_to_emails { "true" } else { "false" },
+            if r.complimentary { "true" } else { "false" },
+            m.stripe_customer_id.as_deref().unwrap_or(""),
+            &created,
+            "",
+            "",
+            &r.tiers.join(", "),
+        ]));
+    }
+    Ok(out)
 }

@@ -156,7 +156,44 @@ pub async fn receive(
     };
     let body = String::from_utf8_lossy(payload);
     let replay = |stored: &str| serde_json::from_str::<Value>(stored).ok().and_then(|e| change_of(&e));
-    let outcome = ctx.store.apply_stripe_event(id, kind, created, &change, &body, &replay).await?;
+    let tiers: std::collections::HashMap<String, String> =
+        ctx.store.tiers().await?.into_iter().map(|t| (t.slug, t.name)).collect();
+    let grace_days = ctx.options.payments.grace_days.max(0);
+    let mail = |email: &str, change: &StripeChange| -> Option<newsdesk_store::mail::MailPayload> {
+        let made = match change {
+            StripeChange::CheckoutCompleted { .. } => {
+                crate::members::member_mail(ctx, "email/member_welcome.txt", email, serde_json::json!({}))
+            }
+            StripeChange::Invoice { paid: true, amount, currency, invoice_id, .. } if *amount > 0 => {
+                let amount = newsdesk_domain::membership::format_price(*amount, currency);
+                crate::members::member_mail(
+                    ctx,
+                    "email/member_receipt.txt",
+                    email,
+                    serde_json::json!({ "amount": amount, "at": created, "reference": invoice_id }),
+                )
+            }
+            StripeChange::Invoice { paid: false, amount, currency, .. } => crate::members::member_mail(
+                ctx,
+                "email/member_payment_failed.txt",
+                email,
+                serde_json::json!({ "amount": newsdesk_domain::membership::format_price(*amount, currency),
+                    "grace_days": grace_days }),
+            ),
+            StripeChange::Subscription(s) if s.status == "canceled" => {
+                let tier = s.tier_slug.as_ref().and_then(|t| tiers.get(t)).cloned().unwrap_or_default();
+                crate::members::member_mail(
+                    ctx,
+                    "email/member_cancelled.txt",
+                    email,
+                    serde_json::json!({ "tier": tier }),
+                )
+            }
+            _ => return None,
+        };
+        made.map_err(|e| tracing::error!(error = %e, "member mail could not be rendered")).ok()
+    };
+    let outcome = ctx.store.apply_stripe_event(id, kind, created, &change, &body, &replay, &mail).await?;
     tracing::info!(stripe.event = id, stripe.type = kind, outcome = ?outcome, "Stripe event");
     Ok(Ok(outcome))
 }

@@ -286,30 +286,35 @@ impl Store {
     /// Two requests at once make one member.
     pub async fn find_or_create_member(&self, email: &str, source: &str) -> StoreResult<(Member, bool)> {
         let email = email.to_lowercase();
+        if let Some(m) = self.member_by_email(&email).await? {
+            return Ok((m, false));
+        }
+        let mut tx = self.write_tx().await?;
         let t = now();
-        let made = sqlx::query(
+        let made: Option<i64> = sqlx::query_scalar(
             "INSERT INTO members (email, source, created_at, updated_at) VALUES ($1, $2, $3, $3)
-             ON CONFLICT (email) DO NOTHING",
+             ON CONFLICT (email) DO NOTHING RETURNING id",
         )
         .bind(&email)
         .bind(source)
         .bind(t)
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            > 0;
-        let member = self.member_by_email(&email).await?.ok_or(StoreError::NotFound)?;
-        if made {
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = made {
             // The newsletter subscriber with this address, if any, is this person: the name carries over.
             sqlx::query(
                 "UPDATE members SET name = (SELECT s.name FROM subscribers s WHERE s.email = members.email)
                  WHERE id = $1 AND name IS NULL",
             )
-            .bind(member.id)
-            .execute(&self.pool)
+            .bind(id)
+            .execute(&mut *tx)
             .await?;
+            let data = crate::webhooks::member_data(&mut tx, id).await?;
+            crate::webhooks::emit(&mut tx, "member.created", serde_json::json!({ "member": data })).await?;
         }
-        Ok((self.member(member.id).await?.unwrap_or(member), made))
+        tx.commit().await?;
+        let member = self.member_by_email(&email).await?.ok_or(StoreError::NotFound)?;
+        Ok((member, made.is_some()))
     }
 
     /// Stores a sign-in link (by its token's hash) and queues the mail that carries it, in one transaction.
@@ -487,7 +492,8 @@ impl Store {
         granted_by: &str,
     ) -> StoreResult<i64> {
         let t = now();
-        Ok(sqlx::query_scalar(
+        let mut tx = self.write_tx().await?;
+        let id = sqlx::query_scalar(
             "INSERT INTO member_subscriptions (member_id, tier_id, source, status, expires_at, note, granted_by,
                 created_at, updated_at)
              VALUES ($1, $2, 'comp', 'active', $3, $4, $5, $6, $6) RETURNING id",
@@ -498,22 +504,29 @@ impl Store {
         .bind(note)
         .bind(granted_by)
         .bind(t)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        member_updated(&mut tx, member_id, "comp_granted", tier_id).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Ends a comp now. Returns false when there is no such comp of this member.
     pub async fn revoke_comp(&self, member_id: i64, subscription_id: i64) -> StoreResult<bool> {
-        let done = sqlx::query(
+        let mut tx = self.write_tx().await?;
+        let tier: Option<i64> = sqlx::query_scalar(
             "UPDATE member_subscriptions SET status = 'revoked', updated_at = $1
-             WHERE id = $2 AND member_id = $3 AND source = 'comp' AND status = 'active'",
+             WHERE id = $2 AND member_id = $3 AND source = 'comp' AND status = 'active' RETURNING tier_id",
         )
         .bind(now())
         .bind(subscription_id)
         .bind(member_id)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(done.rows_affected() > 0)
+        let Some(tier) = tier else { return Ok(false) };
+        member_updated(&mut tx, member_id, "comp_revoked", tier).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The latest sign-ins of a member.
@@ -565,5 +578,165 @@ impl Store {
         sqlx::query("DELETE FROM members WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(true)
+    }
+}
+
+/// Emits `member.updated` (a grant given or taken back) inside the caller's transaction.
+async fn member_updated(conn: &mut sqlx::AnyConnection, member_id: i64, change: &str, tier_id: i64) -> StoreResult<()> {
+    let tier: Option<String> =
+        sqlx::query_scalar("SELECT slug FROM tiers WHERE id = $1").bind(tier_id).fetch_optional(&mut *conn).await?;
+    let data = crate::webhooks::member_data(conn, member_id).await?;
+    crate::webhooks::emit(conn, "member.updated", serde_json::json!({ "member": data, "change": change, "tier": tier }))
+        .await
+}
+
+/// What an import of members did.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct MembersImported {
+    pub added: usize,
+    pub updated: usize,
+    pub comps: usize,
+}
+
+/// A member as the members CSV lists them.
+#[derive(Debug, Clone)]
+pub struct MemberExport {
+    pub member: Member,
+    /// Names of the tiers the member has now.
+    pub tiers: Vec<String>,
+    pub complimentary: bool,
+    pub subscribed_to_emails: bool,
+}
+
+impl Store {
+    /// Imports members in one transaction (all or nothing): new addresses become members (`source`); existing ones
+    /// keep their name and Stripe customer unless they had none. A row's grant (`complimentary_plan`, with tier
+    /// names or else the first paid tier) is given once.
+    pub async fn import_members(
+        &self,
+        rows: &[newsdesk_domain::membership::MemberRow],
+        source: &str,
+        granted_by: &str,
+    ) -> StoreResult<MembersImported> {
+        let tiers = self.tiers().await?;
+        let paid: Vec<&Tier> = tiers.iter().filter(|t| t.is_paid()).collect();
+        let mut tx = self.write_tx().await?;
+        let mut done = MembersImported::default();
+        let t = now();
+        for r in rows {
+            let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM members WHERE email = $1")
+                .bind(&r.email)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let id = match existing {
+                Some(id) => {
+                    sqlx::query(
+                        "UPDATE members SET name = COALESCE(name, $1), note = COALESCE($2, note),
+                            stripe_customer_id = COALESCE(stripe_customer_id, $3), updated_at = $4 WHERE id = $5",
+                    )
+                    .bind(&r.name)
+                    .bind(&r.note)
+                    .bind(&r.stripe_customer_id)
+                    .bind(t)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    done.updated += 1;
+                    id
+                }
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO members (email, name, note, source, stripe_customer_id, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                    )
+                    .bind(&r.email)
+                    .bind(&r.name)
+                    .bind(&r.note)
+                    .bind(source)
+                    .bind(&r.stripe_customer_id)
+                    .bind(t)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    done.added += 1;
+                    id
+                }
+            };
+            if r.complimentary {
+                let named: Vec<&&Tier> =
+                    paid.iter().filter(|p| r.tiers.iter().any(|n| n.eq_ignore_ascii_case(&p.name))).collect();
+                let chosen: Vec<i64> = if named.is_empty() {
+                    paid.first().map(|p| vec![p.id]).unwrap_or_default()
+                } else {
+                    named.iter().map(|p| p.id).collect()
+                };
+                for tier in chosen {
+                    let has: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM member_subscriptions WHERE member_id = $1 AND tier_id = $2 AND source = 'comp'
+                            AND status = 'active'",
+                    )
+                    .bind(id)
+                    .bind(tier)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if has.is_none() {
+                        sqlx::query(
+                            "INSERT INTO member_subscriptions (member_id, tier_id, source, status, note, granted_by,
+                                created_at, updated_at) VALUES ($1, $2, 'comp', 'active', $3, $4, $5, $5)",
+                        )
+                        .bind(id)
+                        .bind(tier)
+                        .bind("imported")
+                        .bind(granted_by)
+                        .bind(t)
+                        .execute(&mut *tx)
+                        .await?;
+                        done.comps += 1;
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Every member with their tiers now and whether they receive a newsletter (for the members CSV), in three
+    /// queries whatever the number of members.
+    pub async fn members_for_export(&self, grace_seconds: i64) -> StoreResult<Vec<MemberExport>> {
+        let members: Vec<Member> =
+            sqlx::query_as("SELECT * FROM members ORDER BY created_at, id").fetch_all(&self.pool).await?;
+        let subs: Vec<MemberSubscription> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{SUBSCRIPTION_SELECT} ORDER BY s.id")))
+                .fetch_all(&self.pool)
+                .await?;
+        let mailed: std::collections::HashSet<String> = sqlx::query_scalar(
+            "SELECT DISTINCT u.email FROM subscribers u JOIN subscriptions s ON s.subscriber_id = u.id
+             WHERE s.status = 'confirmed'",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .collect();
+        let mut by_member: std::collections::HashMap<i64, Vec<&MemberSubscription>> = Default::default();
+        for s in &subs {
+            by_member.entry(s.member_id).or_default().push(s);
+        }
+        let t = now();
+        Ok(members
+            .into_iter()
+            .map(|m| {
+                let live: Vec<&&MemberSubscription> = by_member
+                    .get(&m.id)
+                    .map(|v| v.iter().filter(|s| s.tier_paid == 1 && s.grants_access(t, grace_seconds)).collect())
+                    .unwrap_or_default();
+                let mut tiers: Vec<String> = live.iter().map(|s| s.tier_name.clone()).collect();
+                tiers.dedup();
+                MemberExport {
+                    complimentary: live.iter().any(|s| s.source == "comp"),
+                    subscribed_to_emails: mailed.contains(&m.email),
+                    tiers,
+                    member: m,
+                }
+            })
+            .collect())
     }
 }

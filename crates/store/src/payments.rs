@@ -93,14 +93,30 @@ async fn tier_for(conn: &mut AnyConnection, s: &SubscriptionState) -> StoreResul
     .await?)
 }
 
-/// Applies a change for `member_id` at Stripe time `created`. Returns false when it names a tier we do not have.
-async fn apply(conn: &mut AnyConnection, member_id: i64, created: i64, change: &StripeChange) -> StoreResult<bool> {
+/// What applying a change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Applied {
+    /// The subscription names no tier of ours.
+    NoTier,
+    /// Nothing new: an older event than the state we have, or an invoice already recorded so.
+    Stale,
+    Changed,
+}
+
+/// Applies a change for `member_id` at Stripe time `created`.
+async fn apply(conn: &mut AnyConnection, member_id: i64, created: i64, change: &StripeChange) -> StoreResult<Applied> {
     let t = now();
+    let mut applied = Applied::Changed;
     match change {
         StripeChange::Subscription(s) => {
-            let Some(tier_id) = tier_for(conn, s).await? else { return Ok(false) };
+            let Some(tier_id) = tier_for(conn, s).await? else { return Ok(Applied::NoTier) };
+            let before: Option<String> =
+                sqlx::query_scalar("SELECT status FROM member_subscriptions WHERE stripe_subscription_id = $1")
+                    .bind(&s.stripe_subscription_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
             let failing = matches!(s.status.as_str(), "past_due" | "unpaid");
-            sqlx::query(
+            let done = sqlx::query(
                 "INSERT INTO member_subscriptions (member_id, tier_id, source, status, cadence, amount, currency,
                     stripe_subscription_id, current_period_end, cancel_at_period_end, past_due_since, stripe_event_at,
                     created_at, updated_at)
@@ -129,9 +145,41 @@ async fn apply(conn: &mut AnyConnection, member_id: i64, created: i64, change: &
             .bind(t)
             .execute(&mut *conn)
             .await?;
+            if done.rows_affected() == 0 {
+                applied = Applied::Stale;
+            } else {
+                let live = |st: &str| matches!(st, "active" | "trialing" | "past_due" | "unpaid");
+                let event = match (before.as_deref(), s.status.as_str()) {
+                    (None | Some("incomplete" | "incomplete_expired" | "canceled"), now) if live(now) => {
+                        Some("subscription.started")
+                    }
+                    (Some(was), "canceled") if was != "canceled" => Some("subscription.cancelled"),
+                    _ => None,
+                };
+                if let Some(event) = event {
+                    let tier: Option<String> = sqlx::query_scalar("SELECT slug FROM tiers WHERE id = $1")
+                        .bind(tier_id)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    let member = crate::webhooks::member_data(conn, member_id).await?;
+                    let data = serde_json::json!({ "member": member, "tier": tier, "status": s.status,
+                        "cadence": s.cadence, "amount": s.amount, "currency": s.currency,
+                        "stripe_subscription_id": s.stripe_subscription_id });
+                    crate::webhooks::emit(conn, event, data).await?;
+                }
+            }
         }
         StripeChange::Invoice { invoice_id, subscription_id, amount, currency, paid, .. } => {
             let status = if *paid { "paid" } else { "failed" };
+            // Stripe reports a payment more than once (`invoice.paid` and `invoice.payment_succeeded`, each retry of a
+            // failing card): only the first report of each outcome is news.
+            let before: Option<String> = sqlx::query_scalar("SELECT status FROM payments WHERE stripe_invoice_id = $1")
+                .bind(invoice_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if before.as_deref() == Some("paid") || (!*paid && before.is_some()) {
+                applied = Applied::Stale;
+            }
             sqlx::query(
                 "INSERT INTO payments (member_id, stripe_invoice_id, stripe_subscription_id, amount, currency, status,
                     created_at)
@@ -164,8 +212,32 @@ async fn apply(conn: &mut AnyConnection, member_id: i64, created: i64, change: &
         }
         StripeChange::CheckoutCompleted { .. } | StripeChange::Ignored => {}
     }
-    Ok(true)
+    Ok(applied)
 }
+
+/// Applies a change and, when it is news, queues the mail `mail` makes of it for the member, in the same transaction.
+async fn apply_and_tell(
+    conn: &mut AnyConnection,
+    member_id: i64,
+    created: i64,
+    change: &StripeChange,
+    mail: &MailFor<'_>,
+) -> StoreResult<Applied> {
+    let applied = apply(conn, member_id, created, change).await?;
+    if applied == Applied::Changed {
+        let email: Option<String> = sqlx::query_scalar("SELECT email FROM members WHERE id = $1")
+            .bind(member_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(m) = email.and_then(|e| mail(&e, change)) {
+            crate::mail::enqueue_mail(conn, &m).await?;
+        }
+    }
+    Ok(applied)
+}
+
+/// Makes the mail a change brings a member (welcome, receipt, payment failed, cancellation), if any.
+pub type MailFor<'a> = dyn Fn(&str, &StripeChange) -> Option<crate::mail::MailPayload> + Sync + 'a;
 
 impl Store {
     /// Applies one Stripe event (its id, type, Stripe time and the raw JSON) exactly once, in one transaction with
@@ -179,6 +251,7 @@ impl Store {
         change: &StripeChange,
         payload: &str,
         replay: &(dyn Fn(&str) -> Option<(i64, StripeChange)> + Sync),
+        mail: &MailFor<'_>,
     ) -> StoreResult<EventOutcome> {
         let mut tx = self.write_tx().await?;
         let customer = match change {
@@ -230,6 +303,8 @@ impl Store {
                             .bind(m)
                             .execute(&mut *tx)
                             .await?;
+                        // The welcome first, then what was waiting (the first receipt among it).
+                        apply_and_tell(&mut tx, m, created, change, mail).await?;
                         // Events for this customer that came before the checkout's own.
                         let waiting: Vec<(String, String)> = sqlx::query_as(
                             "SELECT id, COALESCE(payload, '') FROM stripe_events
@@ -240,7 +315,7 @@ impl Store {
                         .await?;
                         for (event_id, body) in waiting {
                             if let Some((at, c)) = replay(&body) {
-                                let done = apply(&mut tx, m, at, &c).await?;
+                                let done = apply_and_tell(&mut tx, m, at, &c, mail).await? != Applied::NoTier;
                                 sqlx::query("UPDATE stripe_events SET status = $1, payload = NULL WHERE id = $2")
                                     .bind(if done { "processed" } else { "unmatched" })
                                     .bind(&event_id)
@@ -256,8 +331,10 @@ impl Store {
             other => {
                 let customer = customer.clone().unwrap_or_default();
                 match member_of_customer(&mut tx, &customer).await? {
-                    Some(m) if apply(&mut tx, m, created, other).await? => (EventOutcome::Processed, None),
-                    Some(_) => (EventOutcome::Unmatched, Some("the subscription names no tier of ours")),
+                    Some(m) => match apply_and_tell(&mut tx, m, created, other, mail).await? {
+                        Applied::NoTier => (EventOutcome::Unmatched, Some("the subscription names no tier of ours")),
+                        _ => (EventOutcome::Processed, None),
+                    },
                     None => (EventOutcome::Unmatched, Some("no member has this customer yet")),
                 }
             }

@@ -24,7 +24,27 @@ pub const EVENTS: &[(&str, &str)] = &[
     ("subscriber.confirmed", "a reader confirmed a newsletter subscription"),
     ("subscriber.unsubscribed", "a reader left a newsletter"),
     ("issue.sent", "a newsletter issue finished sending"),
+    ("member.created", "a reader made an account (signing in, joining, or added by staff)"),
+    ("member.updated", "a member was granted a tier, or a grant was revoked"),
+    ("subscription.started", "a member's paid subscription began (Stripe)"),
+    ("subscription.cancelled", "a member's paid subscription ended (Stripe)"),
 ];
+
+/// A member's fields in its events.
+pub(crate) async fn member_data(conn: &mut AnyConnection, member_id: i64) -> StoreResult<serde_json::Value> {
+    let m: Option<(i64, String, Option<String>, String, i64)> =
+        sqlx::query_as("SELECT id, email, name, source, created_at FROM members WHERE id = $1")
+            .bind(member_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(match m {
+        Some((id, email, name, source, created)) => serde_json::json!({
+            "id": id, "email": email, "name": name, "source": source,
+            "created_at": jiff::Timestamp::from_second(created).map(|t| t.to_string()).unwrap_or_default(),
+        }),
+        None => serde_json::Value::Null,
+    })
+}
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Webhook {

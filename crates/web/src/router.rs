@@ -86,6 +86,8 @@ pub fn router(state: AppState) -> Router {
         .route("/tags/{id}", post(admin::tags::update))
         .route("/tags/{id}/delete", post(admin::tags::delete))
         .route("/members", get(admin::members::list).post(admin::members::add))
+        .route("/members.csv", get(admin::members::export))
+        .route("/members/import", post(admin::members::import).layer(uploads()))
         .route("/members/{id}", get(admin::members::show))
         .route("/members/{id}/comps", post(admin::members::grant))
         .route("/members/{id}/comps/{sid}/revoke", post(admin::members::revoke))

@@ -545,9 +545,48 @@ async fn admins_define_tiers_and_grant_them_to_members() {
             newsdesk_domain::Access::Member { paid_tiers: vec![] }
         );
 
+        // Ghost's members CSV, in and out: a bad row stops the import unless skipped; grants come with it.
+        let csv = "id,email,name,note,subscribed_to_emails,complimentary_plan,stripe_customer_id,created_at,deleted_at,labels,tiers\n\
+            1,reader.one@example.org,Reader One,,false,false,cus_ghost1,2024-01-01T00:00:00.000Z,,,\n\
+            2,not an address,,,,,,,,,\n\
+            3,patron@example.org,Pat,source,false,true,,,,,Supporter\n";
+        let upload = |skip: bool| {
+            let mut form = reqwest::multipart::Form::new()
+                .text("csrf_token", csrf.clone())
+                .part("file", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("members.csv"));
+            if skip {
+                form = form.text("skip_invalid", "1");
+            }
+            admin.post(app.url("/admin/members/import")).multipart(form).send()
+        };
+        let r = upload(false).await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("Line 3: &quot;not an address&quot; is not an email address"));
+        assert!(app.store.member_by_email("reader.one@example.org").await.unwrap().is_none(), "nothing imported");
+        let r = upload(true).await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("2 added, 0 updated, 1 tier(s) granted, 1 bad row(s) skipped"));
+        let one = app.store.member_by_email("reader.one@example.org").await.unwrap().unwrap();
+        assert_eq!(one.stripe_customer_id.as_deref(), Some("cus_ghost1"));
+        let pat = app.store.member_by_email("patron@example.org").await.unwrap().unwrap();
+        let subs = app.store.member_subscriptions(pat.id).await.unwrap();
+        assert_eq!(
+            newsdesk_services::members::access_from(&subs, 0),
+            newsdesk_domain::Access::Member { paid_tiers: vec!["supporter".into()] }
+        );
+        let (_, exported) = app.get_text(&admin, "/admin/members.csv").await;
+        assert!(exported.starts_with("id,email,name,note,subscribed_to_emails,complimentary_plan,stripe_customer_id"));
+        assert!(
+            exported.contains(",patron@example.org,Pat,source,false,true,,") && exported.ends_with("Supporter\r\n"),
+            "{exported}"
+        );
+        let again = newsdesk_domain::membership::parse_members_csv(&exported).unwrap();
+        assert_eq!(again.rows.len(), 3, "our export reads back");
+
         // Roles are enforced on the server: an editor may not see members.
         let editor = app.sign_in("editor@example.org").await;
         assert_eq!(app.get(&editor, "/admin/members").await.status(), 403);
         assert_eq!(app.get(&editor, "/admin/tiers").await.status(), 403);
+        assert_eq!(app.get(&editor, "/admin/members.csv").await.status(), 403);
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use newsdesk_domain::Access;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, backends, spawn_app_config};
+use crate::helpers::{TestApp, backends, outbox, spawn_app_config};
 
 const SECRET: &str = "whsec_newsdesk_test";
 const KEY: &str = "sk_test_newsdesk";
@@ -135,6 +135,8 @@ async fn stripe_webhooks_give_and_end_access_once_in_order_and_only_when_signed(
             position: 1,
         };
         app.store.save_tier(None, &tier).await.unwrap();
+        let events = ["member.created", "member.updated", "subscription.started", "subscription.cancelled"];
+        app.store.create_webhook("https://crm.example.org/hooks", None, &events, "whsec_crm", None).await.unwrap();
         let (member, _) = app.store.find_or_create_member("payer@example.org", "signup").await.unwrap();
         stripe(
             &ls,
@@ -204,6 +206,13 @@ async fn stripe_webhooks_give_and_end_access_once_in_order_and_only_when_signed(
         // The same event again changes nothing.
         let r = send_event(&app, &checkout, SECRET, now).await;
         assert_eq!(r.json::<Value>().await.unwrap()["outcome"], "Duplicate");
+        // Mails, through the queue: a welcome, and one receipt for the first invoice.
+        app.run_jobs().await;
+        let mails = outbox(&app);
+        let count = |subject: &str| mails.iter().filter(|m| m.contains(subject)).count();
+        assert_eq!(count("Subject: Welcome to The Test Ledger: your membership has started"), 1, "{mails:?}");
+        assert_eq!(count("Subject: Your receipt from The Test Ledger"), 1);
+        assert!(mails.iter().any(|m| m.contains("We received your payment of") && m.contains("5.00")));
 
         // Forged, unsigned and replayed requests: 400 and nothing changes.
         let cancel = json!({ "id": "evt_forged", "type": "customer.subscription.deleted", "created": now,
@@ -240,6 +249,14 @@ async fn stripe_webhooks_give_and_end_access_once_in_order_and_only_when_signed(
             "data": { "object": { "id": sub_id, "customer": cus, "status": "past_due", "metadata": { "tier": "supporter" },
                 "items": { "data": [{ "plan": { "id": plan["id"], "amount": 500, "currency": "gbp", "interval": "month" } }] } } } });
         send_event(&app, &past_due, SECRET, now).await;
+        // Stripe tries the card again and fails again: one mail about it, not two.
+        let mut again = failed.clone();
+        again["id"] = json!("evt_failed_again");
+        send_event(&app, &again, SECRET, now).await;
+        app.run_jobs().await;
+        let failures = outbox(&app).iter().filter(|m| m.contains("did not go through")).count();
+        assert_eq!(failures, 1);
+        assert!(outbox(&app).iter().any(|m| m.contains("continues for 7 days") && m.contains("/account/")));
         assert_eq!(access(&app, member.id).await, Access::Member { paid_tiers: vec!["supporter".into()] }, "grace");
         sqlx::query("UPDATE member_subscriptions SET past_due_since = $1 WHERE stripe_subscription_id = $2")
             .bind(now - 8 * 86_400)
@@ -265,6 +282,24 @@ async fn stripe_webhooks_give_and_end_access_once_in_order_and_only_when_signed(
         .await;
         let subs = app.store.member_subscriptions(member.id).await.unwrap();
         assert_eq!(subs[0].status, "canceled");
+        app.run_jobs().await;
+        assert!(outbox(&app).iter().any(|m| m.contains("Subject: Your The Test Ledger membership has ended")));
+        // The CRM's endpoint was told, once each (the grace and the recovery in between are not news).
+        let sent: Vec<String> = sqlx::query_scalar("SELECT event FROM webhook_deliveries ORDER BY id")
+            .fetch_all(&app.store.pool)
+            .await
+            .unwrap();
+        assert_eq!(sent, ["member.created", "subscription.started", "subscription.cancelled"], "{sent:?}");
+        let body: String =
+            sqlx::query_scalar("SELECT body FROM webhook_deliveries WHERE event = 'subscription.started'")
+                .fetch_one(&app.store.pool)
+                .await
+                .unwrap();
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            (body["data"]["member"]["email"].as_str(), body["data"]["tier"].as_str()),
+            (Some("payer@example.org"), Some("supporter"))
+        );
     }
 }
 

@@ -173,3 +173,77 @@ pub async fn delete(
     newsdesk_services::members::delete_account(&state.ctx, &member).await?;
     Ok(see_other("/admin/members?done=deleted"))
 }
+
+/// Every member as Ghost's members CSV.
+pub async fn export(State(state): State<AppState>, staff: Staff) -> Result<Response, AppError> {
+    use axum::response::IntoResponse;
+    require(&staff)?;
+    let csv = newsdesk_services::members::export_csv(&state.ctx).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"members.csv\""),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// Imports a members CSV (Ghost's export, or a file with an `email` column). A file with a bad row imports
+/// nothing unless told to skip bad rows; each is listed by its line.
+#[tracing::instrument(skip_all, name = "admin.members.import")]
+pub async fn import(State(state): State<AppState>, staff: Staff, form: FormData) -> Result<Response, AppError> {
+    check_csrf(&staff, &form)?;
+    require(&staff)?;
+    let again = |message: String, rows: Vec<(usize, String)>| {
+        let state = state.clone();
+        let staff = staff.clone();
+        async move {
+            let (members, total) = state.store.members_page("", 1, PER_PAGE).await?;
+            super::invalid(
+                &state,
+                &staff,
+                "admin/members.html",
+                "members",
+                serde_json::json!({ "members": members, "total": total, "q": "", "page": 1, "pages": 1,
+                    "import_error": message, "import_rows": rows }),
+            )
+        }
+    };
+    let Some(file) = form.file.as_ref() else { return again("Choose a CSV file.".into(), vec![]).await };
+    let Ok(text) = std::str::from_utf8(&file.bytes) else {
+        return again(format!("{} is not UTF-8 text. Save it as \"CSV UTF-8\" and try again.", file.filename), vec![])
+            .await;
+    };
+    let parsed = match newsdesk_domain::membership::parse_members_csv(text) {
+        Ok(p) => p,
+        Err(e) => return again(format!("{}: {e}", file.filename), vec![]).await,
+    };
+    if !parsed.errors.is_empty() && form.get("skip_invalid").is_none() {
+        let n = parsed.errors.len();
+        return again(
+            format!("{n} row(s) have problems; nothing was imported. Fix them, or tick “skip bad rows”."),
+            parsed.errors,
+        )
+        .await;
+    }
+    let done = state.store.import_members(&parsed.rows, "import", &staff.user.email).await?;
+    tracing::info!(
+        added = done.added,
+        updated = done.updated,
+        comps = done.comps,
+        by.user.id = staff.user.id,
+        "members imported"
+    );
+    let (members, total) = state.store.members_page("", 1, PER_PAGE).await?;
+    page(
+        &state,
+        &staff,
+        "admin/members.html",
+        "members",
+        None,
+        serde_json::json!({ "members": members, "total": total, "q": "", "page": 1, "pages": ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+            "import_done": { "added": done.added, "updated": done.updated, "comps": done.comps,
+                "skipped": parsed.errors.len(), "duplicates": parsed.duplicates } }),
+    )
+}
