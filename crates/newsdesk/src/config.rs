@@ -252,6 +252,7 @@ impl Config {
             site_url: site_url.to_owned(),
             webhooks_private_networks: self.webhooks.private_networks,
             grace_seconds: self.payments.grace_seconds(),
+            payments: self.payments.clone(),
         }
     }
 

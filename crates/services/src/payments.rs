@@ -193,7 +193,8 @@ pub async fn receive(
         };
         made.map_err(|e| tracing::error!(error = %e, "member mail could not be rendered")).ok()
     };
-    let outcome = ctx.store.apply_stripe_event(id, kind, created, &change, &body, &replay, &mail).await?;
+    let event = newsdesk_store::payments::StripeEvent { id, kind, created, change: &change, payload: &body };
+    let outcome = ctx.store.apply_stripe_event(&event, &replay, &mail).await?;
     tracing::info!(stripe.event = id, stripe.type = kind, outcome = ?outcome, "Stripe event");
     Ok(Ok(outcome))
 }
@@ -379,4 +380,37 @@ pub async fn portal(ctx: &Context, member: &newsdesk_store::members::Member) -> 
         )
         .await?;
     Ok(s["url"].as_str().map(str::to_owned))
+}
+
+/// Re-reads every member's subscriptions from Stripe and applies their state now: what webhooks missed while this
+/// site was down (or while Stripe could not reach it) is caught up. Runs at a worker's start and hourly. Returns how
+/// many subscriptions changed.
+pub async fn reconcile(
+    store: &newsdesk_store::Store,
+    payments: &crate::members::PaymentsConfig,
+) -> anyhow::Result<usize> {
+    let Some(stripe) = crate::stripe::Stripe::new(payments) else { return Ok(0) };
+    let mut changed = 0;
+    for (member_id, customer) in store.stripe_customers().await? {
+        let list = match stripe.get(&format!("/v1/subscriptions?customer={customer}&status=all&limit=100")).await {
+            Ok(l) => l,
+            Err(crate::stripe::StripeError::Refused(m)) => {
+                tracing::warn!(member.id = member_id, message = m, "Stripe refused to list a customer's subscriptions");
+                continue;
+            }
+            Err(e) => anyhow::bail!("reconciliation stopped: {e}"),
+        };
+        let now = newsdesk_store::now();
+        for o in list["data"].as_array().into_iter().flatten() {
+            if let Some(s) = subscription_state(o)
+                && store.reconcile_subscription(member_id, &s, now).await?
+            {
+                changed += 1;
+            }
+        }
+    }
+    if changed > 0 {
+        tracing::info!(subscriptions = changed, "reconciled with Stripe");
+    }
+    Ok(changed)
 }

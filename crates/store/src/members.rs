@@ -44,6 +44,21 @@ impl Tier {
     }
 }
 
+/// Filters of the admin's members list.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    /// Part of the address or the name.
+    pub search: String,
+    /// Members holding this paid tier now (its slug).
+    pub tier: Option<String>,
+    /// `paid` (a paid tier now), `free`, or `comp` (a grant by staff).
+    pub status: Option<String>,
+    /// `signup`, `staff`, `import` or `checkout`.
+    pub source: Option<String>,
+    pub joined_from: Option<i64>,
+    pub joined_before: Option<i64>,
+}
+
 /// A tier as staff save it.
 #[derive(Debug, Clone)]
 pub struct TierInput {
@@ -540,21 +555,57 @@ impl Store {
         .await?)
     }
 
-    /// Members, newest first, optionally only those whose address or name contains `search`; with the total.
-    pub async fn members_page(&self, search: &str, page: i64, per_page: i64) -> StoreResult<(Vec<Member>, i64)> {
-        let pattern = format!("%{}%", crate::like_escape(&search.trim().to_lowercase()));
-        let filter = "($1 = '%%' OR email LIKE $1 ESCAPE '\\' OR lower(COALESCE(name, '')) LIKE $1 ESCAPE '\\')";
-        let total: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM members WHERE {filter}")))
-                .bind(&pattern)
-                .fetch_one(&self.pool)
-                .await?;
-        let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT * FROM members WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
-        )))
-        .bind(&pattern)
-        .bind(per_page)
-        .bind((page.max(1) - 1) * per_page)
+    /// Members, newest first, filtered (address or name, tier, paid or free, source, signup dates); with the total.
+    pub async fn members_page(&self, f: &MemberFilter, page: i64, per_page: i64) -> StoreResult<(Vec<Member>, i64)> {
+        use crate::args::{Arg, bind_args, next};
+        let mut args = Vec::new();
+        let mut sql = vec!["1 = 1".to_owned()];
+        let search = f.search.trim().to_lowercase();
+        if !search.is_empty() {
+            let p = next(&mut args, Arg::S(format!("%{}%", crate::like_escape(&search))));
+            sql.push(format!("(m.email LIKE {p} ESCAPE '\\' OR lower(COALESCE(m.name, '')) LIKE {p} ESCAPE '\\')"));
+        }
+        // What gives a paid tier now (grace after failed payments is left to the member's page).
+        let now_p = next(&mut args, Arg::I(now()));
+        let live = format!(
+            "FROM member_subscriptions s JOIN tiers t ON t.id = s.tier_id WHERE s.member_id = m.id AND t.paid = 1
+             AND ((s.source = 'comp' AND s.status = 'active' AND (s.expires_at IS NULL OR s.expires_at > {now_p}))
+               OR (s.source = 'stripe' AND s.status IN ('active', 'trialing', 'past_due', 'unpaid')))"
+        );
+        if let Some(tier) = f.tier.as_deref().filter(|t| !t.is_empty()) {
+            let p = next(&mut args, Arg::S(tier.to_owned()));
+            sql.push(format!("EXISTS (SELECT 1 {live} AND t.slug = {p})"));
+        }
+        match f.status.as_deref() {
+            Some("paid") => sql.push(format!("EXISTS (SELECT 1 {live})")),
+            Some("free") => sql.push(format!("NOT EXISTS (SELECT 1 {live})")),
+            Some("comp") => sql.push(format!("EXISTS (SELECT 1 {live} AND s.source = 'comp')")),
+            _ => {}
+        }
+        if let Some(source) = f.source.as_deref().filter(|s| !s.is_empty()) {
+            sql.push(format!("m.source = {}", next(&mut args, Arg::S(source.to_owned()))));
+        }
+        if let Some(from) = f.joined_from {
+            sql.push(format!("m.created_at >= {}", next(&mut args, Arg::I(from))));
+        }
+        if let Some(to) = f.joined_before {
+            sql.push(format!("m.created_at < {}", next(&mut args, Arg::I(to))));
+        }
+        let filter = sql.join(" AND ");
+        let total: i64 = bind_args!(
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM members m WHERE {filter}"))),
+            &args
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let limit = next(&mut args, Arg::I(per_page));
+        let offset = next(&mut args, Arg::I((page.max(1) - 1) * per_page));
+        let rows = bind_args!(
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT m.* FROM members m WHERE {filter} ORDER BY m.created_at DESC, m.id DESC LIMIT {limit} OFFSET {offset}"
+            ))),
+            &args
+        )
         .fetch_all(&self.pool)
         .await?;
         Ok((rows, total))

@@ -45,6 +45,16 @@ pub enum StripeChange {
     Ignored,
 }
 
+/// One webhook event as received: Stripe's id, type and time, what it changes, and its raw JSON.
+#[derive(Debug, Clone, Copy)]
+pub struct StripeEvent<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub created: i64,
+    pub change: &'a StripeChange,
+    pub payload: &'a str,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum EventOutcome {
     /// Seen before: nothing done.
@@ -245,14 +255,11 @@ impl Store {
     /// waiting for that customer.
     pub async fn apply_stripe_event(
         &self,
-        id: &str,
-        kind: &str,
-        created: i64,
-        change: &StripeChange,
-        payload: &str,
+        event: &StripeEvent<'_>,
         replay: &(dyn Fn(&str) -> Option<(i64, StripeChange)> + Sync),
         mail: &MailFor<'_>,
     ) -> StoreResult<EventOutcome> {
+        let StripeEvent { id, kind, created, change, payload } = *event;
         let mut tx = self.write_tx().await?;
         let customer = match change {
             StripeChange::Subscription(s) => Some(s.customer.clone()),
@@ -353,6 +360,31 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// Members with a Stripe customer: (member id, customer id).
+    pub async fn stripe_customers(&self) -> StoreResult<Vec<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, stripe_customer_id FROM members WHERE stripe_customer_id IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Applies a subscription's state as Stripe's API gives it now (reconciliation after downtime), at time `at`:
+    /// newer than any event sent before, so an old event arriving later changes nothing. No mail is sent for what
+    /// reconciliation finds. Returns whether a member's tiers changed.
+    pub async fn reconcile_subscription(
+        &self,
+        member_id: i64,
+        state: &SubscriptionState,
+        at: i64,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        let change = StripeChange::Subscription(state.clone());
+        let applied = apply(&mut tx, member_id, at, &change).await?;
+        tx.commit().await?;
+        Ok(applied == Applied::Changed)
     }
 
     /// Events still waiting for their customer, oldest first (for the admin and reconciliation).

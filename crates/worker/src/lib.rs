@@ -48,6 +48,8 @@ pub struct JobContext {
     /// `[payments] grace_days` in seconds: how long a member whose payment failed still gets paid stories whole
     /// (newsletters too).
     pub grace_seconds: i64,
+    /// `[payments]`: Stripe, for reconciling subscriptions in housekeeping.
+    pub payments: newsdesk_services::members::PaymentsConfig,
 }
 
 /// How long finished jobs stay listed in the admin before housekeeping deletes them (failed ones stay).
@@ -152,7 +154,7 @@ impl Worker {
     }
 
     /// Periodic upkeep: deletes signups nobody confirmed in time, jobs done more than a week ago, expired
-    /// sessions, and login links that were used or ran out.
+    /// sessions (staff and members'), and login links that were used or ran out; reconciles with Stripe.
     pub async fn housekeeping(&self) -> anyhow::Result<()> {
         let now = newsdesk_store::now();
         let days = self.ctx.newsletters.purge_unconfirmed_after_days;
@@ -165,8 +167,13 @@ impl Worker {
         let jobs = self.store.purge_done_jobs(now - DONE_JOBS_KEPT_SECONDS).await?;
         let sessions = self.store.purge_expired_sessions(now).await?;
         let links = self.store.purge_spent_login_links(now).await?;
-        if jobs + sessions + links > 0 {
-            tracing::info!(jobs, sessions, login_links = links, "housekeeping purged");
+        let member_sessions = self.store.purge_member_sessions(now).await?;
+        if jobs + sessions + links + member_sessions > 0 {
+            tracing::info!(jobs, sessions, login_links = links, member_sessions, "housekeeping purged");
+        }
+        // Subscriptions as Stripe has them now (what webhooks missed while down); Stripe unreachable is not fatal.
+        if let Err(e) = newsdesk_services::payments::reconcile(&self.store, &self.ctx.payments).await {
+            tracing::warn!(error = format!("{e:#}"), "could not reconcile with Stripe");
         }
         Ok(())
     }

@@ -582,6 +582,20 @@ async fn admins_define_tiers_and_grant_them_to_members() {
         );
         let again = newsdesk_domain::membership::parse_members_csv(&exported).unwrap();
         assert_eq!(again.rows.len(), 3, "our export reads back");
+        // The list's filters: tier, status, source, signup dates.
+        let listed = async |query: &str| {
+            let (_, page) = app.get_text(&admin, &format!("/admin/members?{query}")).await;
+            ["student@example.org", "reader.one@example.org", "patron@example.org"]
+                .into_iter()
+                .filter(|e| page.contains(&format!(">{e}</a>")))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(listed("status=comp").await, ["patron@example.org"]);
+        assert_eq!(listed("tier=supporter").await, ["patron@example.org"]);
+        assert_eq!(listed("status=free").await, ["student@example.org", "reader.one@example.org"]);
+        assert_eq!(listed("source=import").await, ["reader.one@example.org", "patron@example.org"]);
+        assert_eq!(listed("from=2000-01-01&to=2000-12-31").await, Vec::<&str>::new());
+        assert_eq!(listed("q=pat&status=paid").await, ["patron@example.org"]);
 
         // Roles are enforced on the server: an editor may not see members.
         let editor = app.sign_in("editor@example.org").await;

@@ -16,9 +16,23 @@ const PER_PAGE: i64 = 50;
 #[derive(Deserialize)]
 pub struct ListQuery {
     q: Option<String>,
+    tier: Option<String>,
+    status: Option<String>,
+    source: Option<String>,
+    /// Joined on or after (YYYY-MM-DD, the site's time zone).
+    from: Option<String>,
+    /// Joined on or before.
+    to: Option<String>,
     page: Option<i64>,
     done: Option<String>,
     error: Option<String>,
+}
+
+/// A day's start in the site's zone (`next_day`: the day after's), or `None` for an empty or malformed date.
+fn day(state: &AppState, text: Option<&str>, next_day: bool) -> Option<i64> {
+    let d: jiff::civil::Date = text?.trim().parse().ok()?;
+    let d = if next_day { d.tomorrow().ok()? } else { d };
+    d.to_zoned(state.site.timezone.tz().clone()).ok().map(|z| z.timestamp().as_second())
 }
 
 fn require(staff: &Staff) -> Result<(), AppError> {
@@ -33,8 +47,31 @@ pub async fn list(
     require(&staff)?;
     let search = q.q.clone().unwrap_or_default();
     let page_no = q.page.unwrap_or(1).max(1);
-    let (members, total) = state.store.members_page(&search, page_no, PER_PAGE).await?;
+    let filter = newsdesk_store::members::MemberFilter {
+        search: search.clone(),
+        tier: q.tier.clone().filter(|t| !t.is_empty()),
+        status: q.status.clone().filter(|s| matches!(s.as_str(), "paid" | "free" | "comp")),
+        source: q.source.clone().filter(|s| matches!(s.as_str(), "signup" | "staff" | "import" | "checkout")),
+        joined_from: day(&state, q.from.as_deref(), false),
+        joined_before: day(&state, q.to.as_deref(), true),
+    };
+    let (members, total) = state.store.members_page(&filter, page_no, PER_PAGE).await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let paid_tiers: Vec<_> = state.store.tiers().await?.into_iter().filter(|t| t.is_paid()).collect();
+    // The filters again, for the pages' links.
+    let query: String = [
+        ("q", &q.q),
+        ("tier", &q.tier),
+        ("status", &q.status),
+        ("source", &q.source),
+        ("from", &q.from),
+        ("to", &q.to),
+    ]
+    .iter()
+    .filter_map(|(k, v)| {
+        v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("&{k}={}", crate::auth::session::urlencode(v)))
+    })
+    .collect();
     page(
         &state,
         &staff,
@@ -42,7 +79,8 @@ pub async fn list(
         "members",
         flash_text(q.done.as_deref()),
         serde_json::json!({ "members": members, "total": total, "q": search, "page": page_no, "pages": pages,
-            "error": q.error }),
+            "error": q.error, "paid_tiers": paid_tiers, "query": query,
+            "f": { "tier": q.tier, "status": q.status, "source": q.source, "from": q.from, "to": q.to } }),
     )
 }
 
@@ -199,7 +237,7 @@ pub async fn import(State(state): State<AppState>, staff: Staff, form: FormData)
         let state = state.clone();
         let staff = staff.clone();
         async move {
-            let (members, total) = state.store.members_page("", 1, PER_PAGE).await?;
+            let (members, total) = state.store.members_page(&Default::default(), 1, PER_PAGE).await?;
             super::invalid(
                 &state,
                 &staff,
@@ -235,7 +273,7 @@ pub async fn import(State(state): State<AppState>, staff: Staff, form: FormData)
         by.user.id = staff.user.id,
         "members imported"
     );
-    let (members, total) = state.store.members_page("", 1, PER_PAGE).await?;
+    let (members, total) = state.store.members_page(&Default::default(), 1, PER_PAGE).await?;
     page(
         &state,
         &staff,
