@@ -144,7 +144,12 @@ test("a reader joins a paid tier, reads a paid story whole, signs out and sees o
   await page.goto(await signInLink(before));
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(/\/account\/$/);
-  await page.getByText("Supporter, renews").waitFor({ timeout: 15000 });
+  // The webhooks that start the membership may land after this page was drawn: reload until they have.
+  for (let i = 0; i < 30 && !(await page.getByText("Supporter, renews").count()); i++) {
+    await new Promise((ok) => setTimeout(ok, 1000));
+    await page.reload();
+  }
+  await page.getByText("Supporter, renews").waitFor();
 
   await page.goto(`${server.baseUrl}/${slug}/`);
   await page.getByText(PAID).waitFor();
