@@ -4,9 +4,7 @@
 // nothing on the paywall, sign-in and account pages.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { shouldSkip, startServer, launch, noAxeViolations } from "./support.mjs";
+import { shouldSkip, startServer, launch, noAxeViolations, outboxCount, signInLink } from "./support.mjs";
 
 const skip = shouldSkip();
 let server, browser, slug;
@@ -40,31 +38,7 @@ after(async () => {
   server?.stop();
 });
 
-/** The newest sign-in link in the outbox (the worker in `serve` delivers it). */
-async function signInLink(since) {
-  const dir = join(server.dataDir, "outbox");
-  for (let i = 0; i < 100; i++) {
-    let files = [];
-    try {
-      files = readdirSync(dir).filter((f) => f.endsWith(".eml")).sort();
-    } catch {}
-    for (const f of files.slice(since)) {
-      const text = readFileSync(join(dir, f), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
-      const m = text.match(/https?:\/\/[^\s]+\/members\/signin\/[0-9a-f]{64}/);
-      if (m) return m[0];
-    }
-    await new Promise((ok) => setTimeout(ok, 200));
-  }
-  throw new Error("no sign-in mail arrived");
-}
 
-function outboxCount() {
-  try {
-    return readdirSync(join(server.dataDir, "outbox")).filter((f) => f.endsWith(".eml")).length;
-  } catch {
-    return 0;
-  }
-}
 
 test("a reader signs up by a link, reads a members-only story whole, signs out and sees the preview", { skip }, async () => {
   const page = await (await browser.newContext()).newPage();
@@ -77,7 +51,7 @@ test("a reader signs up by a link, reads a members-only story whole, signs out a
   await page.waitForURL(/\/members\/signin\?next=/);
   await noAxeViolations(page, "the sign-in page");
   // A bad address: the message beside the field, nothing sent.
-  const before = outboxCount();
+  const before = outboxCount(server.dataDir);
   await page.getByLabel("Email address").fill("not-an-address");
   await page.getByRole("button", { name: "Send me a sign-in link" }).click();
   await page.getByText("Please enter a correct email address.").waitFor();
@@ -86,7 +60,7 @@ test("a reader signs up by a link, reads a members-only story whole, signs out a
   await page.getByRole("button", { name: "Send me a sign-in link" }).click();
   await page.getByRole("heading", { name: "Check your inbox" }).waitFor();
 
-  const link = await signInLink(before);
+  const link = await signInLink(server.dataDir, before);
   await page.goto(link);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(new RegExp(`/${slug}/$`));

@@ -7,9 +7,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { shouldSkip, startServer, launch, noAxeViolations } from "./support.mjs";
+import { resolve } from "node:path";
+import { shouldSkip, startServer, launch, noAxeViolations, outboxCount, signInLink } from "./support.mjs";
 
 const skip = shouldSkip() || !standinAvailable();
 const STANDIN = resolve("../crates/newsdesk/tests/integration/py/stripe_standin.py");
@@ -68,22 +67,6 @@ after(async () => {
   standin?.kill();
 });
 
-async function signInLink(since) {
-  const dir = join(server.dataDir, "outbox");
-  for (let i = 0; i < 100; i++) {
-    let files = [];
-    try {
-      files = readdirSync(dir).filter((f) => f.endsWith(".eml")).sort();
-    } catch {}
-    for (const f of files.slice(since)) {
-      const text = readFileSync(join(dir, f), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
-      const m = text.match(/https?:\/\/[^\s]+\/members\/signin\/[0-9a-f]{64}/);
-      if (m) return m[0];
-    }
-    await new Promise((ok) => setTimeout(ok, 200));
-  }
-  throw new Error("no sign-in mail arrived");
-}
 
 test("a reader joins a paid tier, reads a paid story whole, signs out and sees only the preview", { skip }, async () => {
   // The admin makes the tier.
@@ -133,15 +116,12 @@ test("a reader joins a paid tier, reads a paid story whole, signs out and sees o
   await page.getByRole("heading", { name: "Thank you for joining" }).waitFor();
 
   // Signing in by the link from the outbox.
-  let before = 0;
-  try {
-    before = readdirSync(join(server.dataDir, "outbox")).filter((f) => f.endsWith(".eml")).length;
-  } catch {}
+  const before = outboxCount(server.dataDir);
   await page.getByRole("link", { name: "Sign in to read every story" }).click();
   await page.getByLabel("Email address").fill("supporter@example.org");
   await page.getByRole("button", { name: "Send me a sign-in link" }).click();
   await page.getByRole("heading", { name: "Check your inbox" }).waitFor();
-  await page.goto(await signInLink(before));
+  await page.goto(await signInLink(server.dataDir, before));
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(/\/account\/$/);
   // The webhooks that start the membership may land after this page was drawn: reload until they have.

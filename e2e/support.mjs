@@ -2,7 +2,7 @@
 // Debian's chromium through playwright-core, and axe-core checks.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, existsSync, writeFileSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -93,4 +93,31 @@ export async function noAxeViolations(page, label) {
   assert.ok(results.passes.length > 10, `axe-core ran its rules on ${label}`);
   const summary = results.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   assert.deepEqual(summary, [], `axe-core violations on ${label}`);
+}
+
+/** How many messages the outbox transport has written in `dataDir` so far. */
+export function outboxCount(dataDir) {
+  try {
+    return readdirSync(join(dataDir, "outbox")).filter((f) => f.endsWith(".eml")).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** The first member sign-in link in an outbox message written after the first `since` ones (waits up to 20 s). */
+export async function signInLink(dataDir, since) {
+  const dir = join(dataDir, "outbox");
+  for (let i = 0; i < 100; i++) {
+    let files = [];
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith(".eml")).sort();
+    } catch {}
+    for (const f of files.slice(since)) {
+      const text = readFileSync(join(dir, f), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+      const m = text.match(/https?:\/\/[^\s]+\/members\/signin\/[0-9a-f]{64}/);
+      if (m) return m[0];
+    }
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  throw new Error("no sign-in mail arrived");
 }

@@ -151,8 +151,14 @@ const SUBSCRIPTION_SELECT: &str = "SELECT s.id, s.member_id, s.tier_id, t.slug A
     FROM member_subscriptions s JOIN tiers t ON t.id = s.tier_id";
 
 impl Store {
-    /// Every tier, the free one first (made here if it does not exist yet), then paid ones in their order.
+    /// Every tier, the free one first (made here the first time it is missing), then paid ones in their order.
+    /// A read in the usual case: pages and webhooks call this.
     pub async fn tiers(&self) -> StoreResult<Vec<Tier>> {
+        let list: Vec<Tier> =
+            sqlx::query_as("SELECT * FROM tiers ORDER BY paid, position, id").fetch_all(&self.pool).await?;
+        if list.iter().any(|t| t.slug == FREE_TIER) {
+            return Ok(list);
+        }
         sqlx::query(
             "INSERT INTO tiers (slug, name, description, benefits, paid, created_at, updated_at)
              VALUES ($1, 'Free', 'A free account: our newsletters and stories for members.', '[]', 0, $2, $2)

@@ -187,6 +187,11 @@ async fn stripe_webhooks_give_and_end_access_once_in_order_and_only_when_signed(
             event_status(&app, "customer.subscription.created").await == ["unmatched"]
         })
         .await;
+        // And the first invoice's payment (it ends any grace period, so it must not land in the middle of one below).
+        eventually("localstripe delivers invoice.payment_succeeded", async || {
+            event_status(&app, "invoice.payment_succeeded").await == ["unmatched"]
+        })
+        .await;
         assert_eq!(access(&app, member.id).await, Access::Member { paid_tiers: vec![] }, "unknown customer: no access");
 
         // Checkout completes (the stand-in's part): the customer is this member; the waiting events apply.
