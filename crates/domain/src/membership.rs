@@ -152,9 +152,31 @@ pub fn parse_amount(field: &'static str, text: &str) -> Result<i64, ValidationEr
     Ok(minor)
 }
 
+/// What to add to `amount` so that, after the payment provider takes `percent` % and `fixed` (minor units) of the
+/// charge, the newsroom receives `amount`: the "cover the fees" option. Rounded up to a whole minor unit.
+pub fn covering_fee(amount: i64, percent: f64, fixed: i64) -> i64 {
+    let rate = (percent / 100.0).clamp(0.0, 0.5);
+    let charge = ((amount + fixed.max(0)) as f64 / (1.0 - rate)).ceil() as i64;
+    (charge - amount).max(0)
+}
+
+/// The smallest and largest donation taken online, in minor units (Stripe's floor is about 0.50 in most currencies).
+pub const DONATION_MIN: i64 = 100;
+pub const DONATION_MAX: i64 = 1_000_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fee_covered_leaves_the_gift_whole() {
+        // £10 at 1.5 % + 20p: the charge is 10.36, of which the provider takes 0.1554 + 0.20.
+        let fee = covering_fee(1000, 1.5, 20);
+        assert_eq!(fee, 36);
+        let charge = (1000 + fee) as f64;
+        assert!(charge - (charge * 0.015 + 20.0) >= 1000.0);
+        assert_eq!(covering_fee(1000, 0.0, 0), 0);
+    }
 
     #[test]
     fn visibility_round_trips_and_rules() {

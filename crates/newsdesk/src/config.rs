@@ -401,6 +401,14 @@ stripe_api_base = "https://api.stripe.com"
 currency = "gbp"
 # Days a member whose payment failed keeps access while Stripe retries the card.
 grace_days = 7
+# What /support/ suggests (whole units of the currency), and the fee "cover the fees" adds: the provider's
+# percentage of the charge and its fixed part in minor units (pence, cents).
+donation_amounts = [5, 10, 25, 50]
+donation_fee_percent = 1.5
+donation_fee_fixed = 20
+# Metered reading: how many stories an anonymous reader may open each month before being asked to make a free
+# account (0 turns metering off). Members-only and paid stories always need their sign-in.
+meter = 0
 
 [log]
 # "text" for people, "json" for log collectors.

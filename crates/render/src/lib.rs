@@ -3,6 +3,7 @@
 //! site > built-in lookup, the view structs pages are rendered from, and the embedded static assets.
 
 pub mod assets;
+pub mod charts;
 pub mod document;
 pub mod feeds;
 pub mod jsonld;

@@ -173,6 +173,8 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("signature_invalid", 400, "a Stripe webhook's signature is missing, forged or too old"),
     ("event_invalid", 400, "a Stripe webhook's event lacks its id, type or time"),
     ("amount_invalid", 422, "an amount of money is a positive number with at most two decimals"),
+    ("cadence_invalid", 422, "a donation is once or monthly"),
+    ("message_too_long", 422, "a donor's message is over 1,000 characters"),
     ("visibility_invalid", 422, "a visibility is public, members, paid, or paid tier slugs"),
     ("tier_unknown", 422, "a visibility names a tier that does not exist or is not paid"),
     ("image_invalid", 422, "the file is not an image we can read"),

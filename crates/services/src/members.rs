@@ -33,6 +33,13 @@ pub struct PaymentsConfig {
     pub currency: String,
     /// Days a member whose payment failed keeps access while Stripe retries.
     pub grace_days: i64,
+    /// The amounts `/support/` suggests, in whole units of the currency.
+    pub donation_amounts: Vec<i64>,
+    /// The payment provider's fee, for "cover the fees": a percentage of the charge plus a fixed part in minor units.
+    pub donation_fee_percent: f64,
+    pub donation_fee_fixed: i64,
+    /// Metered reading: stories an anonymous reader may open each month before being asked to sign up (0: off).
+    pub meter: i64,
 }
 
 impl Default for PaymentsConfig {
@@ -44,6 +51,10 @@ impl Default for PaymentsConfig {
             stripe_api_base: "https://api.stripe.com".into(),
             currency: "gbp".into(),
             grace_days: 7,
+            donation_amounts: vec![5, 10, 25, 50],
+            donation_fee_percent: 1.5,
+            donation_fee_fixed: 20,
+            meter: 0,
         }
     }
 }
@@ -58,6 +69,10 @@ impl std::fmt::Debug for PaymentsConfig {
             .field("stripe_api_base", &self.stripe_api_base)
             .field("currency", &self.currency)
             .field("grace_days", &self.grace_days)
+            .field("donation_amounts", &self.donation_amounts)
+            .field("donation_fee_percent", &self.donation_fee_percent)
+            .field("donation_fee_fixed", &self.donation_fee_fixed)
+            .field("meter", &self.meter)
             .finish()
     }
 }

@@ -99,7 +99,29 @@ pub fn subscription_state(o: &Value) -> Option<SubscriptionState> {
 pub fn change_of(event: &Value) -> Option<(i64, StripeChange)> {
     let created = event["created"].as_i64()?;
     let o = &event["data"]["object"];
+    // Our donation's id, which its checkout and subscription carry in their metadata.
+    let donation = o["metadata"]["donation"].as_str().and_then(|d| d.parse::<i64>().ok());
     let change = match event["type"].as_str()? {
+        "customer.subscription.created" | "customer.subscription.updated" | "customer.subscription.deleted"
+            if donation.is_some() =>
+        {
+            let status =
+                if event["type"] == "customer.subscription.deleted" { "canceled" } else { o["status"].as_str()? };
+            StripeChange::DonationSubscription {
+                donation_id: donation?,
+                subscription_id: o["id"].as_str()?.to_owned(),
+                status: status.to_owned(),
+            }
+        }
+        "checkout.session.completed" if donation.is_some() => StripeChange::DonationCompleted {
+            donation_id: donation?,
+            customer: text(&o["customer"]),
+            reference: text(&o["payment_intent"]).or_else(|| text(&o["id"]))?,
+            subscription_id: text(&o["subscription"]),
+            amount: o["amount_total"].as_i64().unwrap_or(0),
+            currency: o["currency"].as_str().unwrap_or("").to_owned(),
+            paid: o["payment_status"].as_str() == Some("paid"),
+        },
         "customer.subscription.created" | "customer.subscription.updated" | "customer.subscription.deleted" => {
             let mut s = subscription_state(o)?;
             if event["type"] == "customer.subscription.deleted" {
@@ -173,6 +195,13 @@ pub async fn receive(
                     serde_json::json!({ "amount": amount, "at": created, "reference": invoice_id }),
                 )
             }
+            StripeChange::DonationPaid { amount, currency, reference, cadence, at } => crate::members::member_mail(
+                ctx,
+                "email/donation_receipt.txt",
+                email,
+                serde_json::json!({ "amount": newsdesk_domain::membership::format_price(*amount, currency),
+                    "at": at, "reference": reference, "monthly": cadence == "month" }),
+            ),
             StripeChange::Invoice { paid: false, amount, currency, .. } => crate::members::member_mail(
                 ctx,
                 "email/member_payment_failed.txt",
@@ -315,6 +344,27 @@ async fn plan_for(
     Ok(plan_id)
 }
 
+/// The member's Stripe customer, made (once: the idempotency key is the member's) when they have none.
+pub(crate) async fn customer_of(
+    ctx: &Context,
+    stripe: &crate::stripe::Stripe,
+    member: &newsdesk_store::members::Member,
+) -> Result<String, CheckoutError> {
+    if let Some(c) = &member.stripe_customer_id {
+        return Ok(c.clone());
+    }
+    let c = stripe
+        .post(
+            "/v1/customers",
+            &crate::stripe::form(&[("email", member.email.clone()), ("metadata[member_id]", member.id.to_string())]),
+            Some(&format!("newsdesk-customer-{}", member.id)),
+        )
+        .await?;
+    let id = c["id"].as_str().unwrap_or_default().to_owned();
+    ctx.store.set_member_customer(member.id, &id).await?;
+    Ok(id)
+}
+
 /// Starts a Stripe Checkout for `member` joining `tier` at `cadence`, and returns the page to send the reader to.
 /// A double click within ten minutes gets the same session (the idempotency key says which).
 pub async fn checkout(
@@ -326,21 +376,7 @@ pub async fn checkout(
     use crate::stripe::form;
     let Some(stripe) = crate::stripe::Stripe::new(&ctx.options.payments) else { return Err(CheckoutError::Off) };
     let plan = plan_for(ctx, &stripe, tier, cadence).await?;
-    let customer = match &member.stripe_customer_id {
-        Some(c) => c.clone(),
-        None => {
-            let c = stripe
-                .post(
-                    "/v1/customers",
-                    &form(&[("email", member.email.clone()), ("metadata[member_id]", member.id.to_string())]),
-                    Some(&format!("newsdesk-customer-{}", member.id)),
-                )
-                .await?;
-            let id = c["id"].as_str().unwrap_or_default().to_owned();
-            ctx.store.set_member_customer(member.id, &id).await?;
-            id
-        }
-    };
+    let customer = customer_of(ctx, &stripe, member).await?;
     let site = ctx.site.url.trim_end_matches('/');
     let mut fields = vec![
         ("mode", "subscription".to_owned()),

@@ -397,4 +397,26 @@ impl Store {
         .fetch_all(&self.pool)
         .await?)
     }
+
+    /// An address's consent ledger for staff, newest first (at most 100 entries).
+    pub async fn consent_ledger_for(&self, email: &str) -> StoreResult<Vec<ConsentEntry>> {
+        Ok(sqlx::query_as(
+            "SELECT action, newsletters, ip, form_url, consent_text, created_at FROM consent_ledger
+             WHERE email = lower($1) ORDER BY id DESC LIMIT 100",
+        )
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+/// One consent ledger entry, as staff see it.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct ConsentEntry {
+    pub action: String,
+    pub newsletters: String,
+    pub ip: Option<String>,
+    pub form_url: Option<String>,
+    pub consent_text: Option<String>,
+    pub created_at: i64,
 }

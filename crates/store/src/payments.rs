@@ -41,6 +41,21 @@ pub enum StripeChange {
         currency: String,
         paid: bool,
     },
+    /// `checkout.session.completed` of a donation (our `metadata[donation]`): a one-off gift paid (`paid`, its
+    /// payment intent as `reference`), or a monthly one begun (its `subscription_id`).
+    DonationCompleted {
+        donation_id: i64,
+        customer: Option<String>,
+        reference: String,
+        subscription_id: Option<String>,
+        amount: i64,
+        currency: String,
+        paid: bool,
+    },
+    /// `customer.subscription.*` of a monthly donation.
+    DonationSubscription { donation_id: i64, subscription_id: String, status: String },
+    /// Not an event: what a donor's receipt says (made by the store for the mail).
+    DonationPaid { reference: String, amount: i64, currency: String, cadence: String, at: i64 },
     /// A type we do not act on.
     Ignored,
 }
@@ -75,6 +90,8 @@ pub struct Payment {
     pub currency: String,
     pub status: String,
     pub created_at: i64,
+    /// The donation this payment is (none: a membership's).
+    pub donation_id: Option<i64>,
 }
 
 async fn member_of_customer(conn: &mut AnyConnection, customer: &str) -> StoreResult<Option<i64>> {
@@ -220,7 +237,7 @@ async fn apply(conn: &mut AnyConnection, member_id: i64, created: i64, change: &
                 q.execute(&mut *conn).await?;
             }
         }
-        StripeChange::CheckoutCompleted { .. } | StripeChange::Ignored => {}
+        _ => {}
     }
     Ok(applied)
 }
@@ -233,6 +250,23 @@ async fn apply_and_tell(
     change: &StripeChange,
     mail: &MailFor<'_>,
 ) -> StoreResult<Applied> {
+    // A monthly donation's invoice is the donation's payment, with the donor's receipt instead of a member's.
+    if let Some(receipt) = crate::donations::apply_donation_invoice(conn, created, change).await? {
+        enqueue_receipt(conn, receipt, mail).await?;
+        return Ok(Applied::Changed);
+    }
+    // An invoice of a subscription we do not know yet (Stripe may send it before the subscription's own events):
+    // kept until the subscription says whether it is a membership or a donation.
+    if let StripeChange::Invoice { subscription_id: Some(sub), .. } = change {
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM member_subscriptions WHERE stripe_subscription_id = $1")
+                .bind(sub)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if known.is_none() {
+            return Ok(Applied::NoTier);
+        }
+    }
     let applied = apply(conn, member_id, created, change).await?;
     if applied == Applied::Changed {
         let email: Option<String> = sqlx::query_scalar("SELECT email FROM members WHERE id = $1")
@@ -246,6 +280,55 @@ async fn apply_and_tell(
     Ok(applied)
 }
 
+/// Applies, in Stripe-time order, the events of `customer` that were waiting (for the customer's member, or for the
+/// subscription an invoice belongs to), as far as they can be now; each pass may unblock the next.
+async fn replay_waiting(
+    conn: &mut AnyConnection,
+    member_id: i64,
+    customer: &str,
+    replay: &Replay<'_>,
+    mail: &MailFor<'_>,
+) -> StoreResult<()> {
+    for _ in 0..3 {
+        let waiting: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, COALESCE(payload, '') FROM stripe_events
+             WHERE customer = $1 AND status = 'unmatched' ORDER BY created, received_at",
+        )
+        .bind(customer)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut progress = false;
+        for (event_id, body) in waiting {
+            let Some((at, c)) = replay(&body) else { continue };
+            if apply_and_tell(conn, member_id, at, &c, mail).await? != Applied::NoTier {
+                sqlx::query("UPDATE stripe_events SET status = 'processed', note = NULL, payload = NULL WHERE id = $1")
+                    .bind(&event_id)
+                    .execute(&mut *conn)
+                    .await?;
+                progress = true;
+            }
+        }
+        if !progress {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Reads a kept event's JSON back into its time and change.
+pub type Replay<'a> = dyn Fn(&str) -> Option<(i64, StripeChange)> + Sync + 'a;
+
+async fn enqueue_receipt(
+    conn: &mut AnyConnection,
+    receipt: Option<(String, StripeChange)>,
+    mail: &MailFor<'_>,
+) -> StoreResult<()> {
+    if let Some(m) = receipt.and_then(|(email, change)| mail(&email, &change)) {
+        crate::mail::enqueue_mail(conn, &m).await?;
+    }
+    Ok(())
+}
+
 /// Makes the mail a change brings a member (welcome, receipt, payment failed, cancellation), if any.
 pub type MailFor<'a> = dyn Fn(&str, &StripeChange) -> Option<crate::mail::MailPayload> + Sync + 'a;
 
@@ -256,7 +339,7 @@ impl Store {
     pub async fn apply_stripe_event(
         &self,
         event: &StripeEvent<'_>,
-        replay: &(dyn Fn(&str) -> Option<(i64, StripeChange)> + Sync),
+        replay: &Replay<'_>,
         mail: &MailFor<'_>,
     ) -> StoreResult<EventOutcome> {
         let StripeEvent { id, kind, created, change, payload } = *event;
@@ -266,7 +349,10 @@ impl Store {
             StripeChange::CheckoutCompleted { customer, .. } | StripeChange::Invoice { customer, .. } => {
                 Some(customer.clone())
             }
-            StripeChange::Ignored => None,
+            StripeChange::DonationCompleted { customer, .. } => customer.clone(),
+            StripeChange::DonationSubscription { .. } | StripeChange::DonationPaid { .. } | StripeChange::Ignored => {
+                None
+            }
         };
         let fresh = sqlx::query(
             "INSERT INTO stripe_events (id, type, created, received_at, status, customer)
@@ -285,7 +371,19 @@ impl Store {
             return Ok(EventOutcome::Duplicate);
         }
         let (outcome, note) = match change {
-            StripeChange::Ignored => (EventOutcome::Ignored, None),
+            StripeChange::Ignored | StripeChange::DonationPaid { .. } => (EventOutcome::Ignored, None),
+            StripeChange::DonationCompleted { .. } | StripeChange::DonationSubscription { .. } => {
+                let done = crate::donations::apply_donation_event(&mut tx, created, change).await?;
+                if done.found {
+                    enqueue_receipt(&mut tx, done.receipt, mail).await?;
+                    if let Some((m, customer)) = &done.donor {
+                        replay_waiting(&mut tx, *m, customer, replay, mail).await?;
+                    }
+                    (EventOutcome::Processed, None)
+                } else {
+                    (EventOutcome::Ignored, Some("no donation of ours has this id"))
+                }
+            }
             StripeChange::CheckoutCompleted { customer, member_id, email } => {
                 let member: Option<i64> = match (member_id, email) {
                     (Some(m), _) => {
@@ -313,23 +411,7 @@ impl Store {
                         // The welcome first, then what was waiting (the first receipt among it).
                         apply_and_tell(&mut tx, m, created, change, mail).await?;
                         // Events for this customer that came before the checkout's own.
-                        let waiting: Vec<(String, String)> = sqlx::query_as(
-                            "SELECT id, COALESCE(payload, '') FROM stripe_events
-                             WHERE customer = $1 AND status = 'unmatched' ORDER BY created, received_at",
-                        )
-                        .bind(customer)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                        for (event_id, body) in waiting {
-                            if let Some((at, c)) = replay(&body) {
-                                let done = apply_and_tell(&mut tx, m, at, &c, mail).await? != Applied::NoTier;
-                                sqlx::query("UPDATE stripe_events SET status = $1, payload = NULL WHERE id = $2")
-                                    .bind(if done { "processed" } else { "unmatched" })
-                                    .bind(&event_id)
-                                    .execute(&mut *tx)
-                                    .await?;
-                            }
-                        }
+                        replay_waiting(&mut tx, m, customer, replay, mail).await?;
                         (EventOutcome::Processed, None)
                     }
                     None => (EventOutcome::Unmatched, Some("no member for the checkout's reference")),
@@ -339,8 +421,12 @@ impl Store {
                 let customer = customer.clone().unwrap_or_default();
                 match member_of_customer(&mut tx, &customer).await? {
                     Some(m) => match apply_and_tell(&mut tx, m, created, other, mail).await? {
-                        Applied::NoTier => (EventOutcome::Unmatched, Some("the subscription names no tier of ours")),
-                        _ => (EventOutcome::Processed, None),
+                        Applied::NoTier => (EventOutcome::Unmatched, Some("no tier or donation of ours has this yet")),
+                        _ => {
+                            // What waited for this (an invoice that came before its subscription) can go now.
+                            replay_waiting(&mut tx, m, &customer, replay, mail).await?;
+                            (EventOutcome::Processed, None)
+                        }
                     },
                     None => (EventOutcome::Unmatched, Some("no member has this customer yet")),
                 }

@@ -28,6 +28,7 @@ pub const EVENTS: &[(&str, &str)] = &[
     ("member.updated", "a member was granted a tier, or a grant was revoked"),
     ("subscription.started", "a member's paid subscription began (Stripe)"),
     ("subscription.cancelled", "a member's paid subscription ended (Stripe)"),
+    ("donation.received", "a donation was paid: a one-off gift, or one month of a monthly one (Stripe)"),
 ];
 
 /// A member's fields in its events.

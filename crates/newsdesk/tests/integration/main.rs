@@ -10,6 +10,7 @@ mod audio;
 mod cli;
 mod distribution;
 mod documents;
+mod donations;
 mod first_run;
 mod ghost_import;
 mod hardening;

@@ -18,7 +18,7 @@ const SECRET: &str = "The harbourmaster kept a second ledger in the tide office"
 const SECRET_WORD: &str = "quillwort";
 
 /// Asks for a sign-in link for `email` in `browser`, and follows it (GET shows a button, POST signs in).
-async fn sign_in_member(app: &TestApp, browser: &Client, email: &str) {
+pub(crate) async fn sign_in_member(app: &TestApp, browser: &Client, email: &str) {
     let before = outbox(app).len();
     let r =
         browser.post(app.url("/members/signin")).form(&[("email", email), ("next", "/account/")]).send().await.unwrap();

@@ -14,13 +14,13 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, backends, outbox, spawn_app_config};
 
-const SECRET: &str = "whsec_newsdesk_test";
-const KEY: &str = "sk_test_newsdesk";
+pub(crate) const SECRET: &str = "whsec_newsdesk_test";
+pub(crate) const KEY: &str = "sk_test_newsdesk";
 
 /// localstripe on a free port, stopped when dropped.
-struct LocalStripe {
+pub(crate) struct LocalStripe {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for LocalStripe {
@@ -50,7 +50,7 @@ fn start_localstripe() -> Option<LocalStripe> {
     None
 }
 
-fn localstripe_or_skip() -> Option<LocalStripe> {
+pub(crate) fn localstripe_or_skip() -> Option<LocalStripe> {
     let installed = Command::new("python3").args(["-c", "import localstripe"]).status().is_ok_and(|s| s.success());
     if !installed {
         if std::env::var("NEWSDESK_REQUIRE_ALL").as_deref() == Ok("1") {
@@ -62,7 +62,7 @@ fn localstripe_or_skip() -> Option<LocalStripe> {
     Some(start_localstripe().expect("localstripe starts"))
 }
 
-async fn stripe(ls: &LocalStripe, method: reqwest::Method, path: &str, form: &[(&str, &str)]) -> Value {
+pub(crate) async fn stripe(ls: &LocalStripe, method: reqwest::Method, path: &str, form: &[(&str, &str)]) -> Value {
     let r = reqwest::Client::new()
         .request(method, format!("{}{path}", ls.url))
         .bearer_auth(KEY)
@@ -77,7 +77,7 @@ async fn stripe(ls: &LocalStripe, method: reqwest::Method, path: &str, form: &[(
 }
 
 /// Posts an event to the app signed as Stripe signs (`t` moves the signature's time).
-async fn send_event(app: &TestApp, event: &Value, secret: &str, t: i64) -> reqwest::Response {
+pub(crate) async fn send_event(app: &TestApp, event: &Value, secret: &str, t: i64) -> reqwest::Response {
     let body = serde_json::to_vec(event).unwrap();
     reqwest::Client::new()
         .post(app.url("/members/webhooks/stripe"))
@@ -94,7 +94,7 @@ async fn access(app: &TestApp, member_id: i64) -> Access {
 }
 
 /// Waits (up to 10 s) for `check` to hold.
-async fn eventually<F: AsyncFn() -> bool>(what: &str, check: F) {
+pub(crate) async fn eventually<F: AsyncFn() -> bool>(what: &str, check: F) {
     for _ in 0..100 {
         if check().await {
             return;

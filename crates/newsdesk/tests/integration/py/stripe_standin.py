@@ -7,6 +7,9 @@ Checkout sessions and the customer portal, each with a hosted page a browser can
 POST /v1/checkout/sessions answers {id, url}; the url's page has a "Pay" button which, as Stripe's own page would,
 attaches a test card, creates the subscription (localstripe then sends customer.subscription.created and the
 invoice events), sends checkout.session.completed to the registered webhooks, and redirects to success_url.
+A one-off payment (`mode=payment`, an inline `price_data`) completes with `payment_status: paid`, its
+`amount_total` and a made-up `payment_intent`; a subscription may name an inline monthly `price_data` instead of a
+price, which becomes a localstripe product and plan.
 POST /v1/billing_portal/sessions answers {id, url}; its page can cancel the subscription at the period's end.
 An Idempotency-Key makes a repeated session request answer the first session.
 """
@@ -17,7 +20,7 @@ import secrets
 from aiohttp import web
 
 import localstripe.server as ls
-from localstripe.resources import Customer, Event, Subscription, store
+from localstripe.resources import Customer, Event, Plan, Product, Subscription, store
 from localstripe.webhooks import schedule_webhook
 
 SESSIONS = {}
@@ -41,7 +44,16 @@ async def create_session(request):
     customer = data.get("customer")
     Customer._api_retrieve(customer)  # 404 if unknown
     items = data.get("line_items") or []
-    price = items[0]["price"] if items else None
+    price = items[0].get("price") if items else None
+    inline = items[0].get("price_data") if items else None
+    amount = None
+    if inline:
+        amount = int(inline["unit_amount"])
+        if data.get("mode") == "subscription":
+            product = Product._api_create(name=inline.get("product_data", {}).get("name", "Donation"))
+            plan = Plan._api_create(amount=amount, currency=inline["currency"],
+                                    interval=inline["recurring"]["interval"], product=product.id)
+            price = plan.id
     sid = "cs_test_" + secrets.token_hex(12)
     session = {
         "id": sid, "object": "checkout.session", "mode": data.get("mode"), "customer": customer,
@@ -49,6 +61,8 @@ async def create_session(request):
         "subscription_data": data.get("subscription_data") or {}, "price": price,
         "success_url": data.get("success_url"), "cancel_url": data.get("cancel_url"),
         "url": f"{BASE}/_config/hosted/checkout/{sid}", "status": "open", "subscription": None,
+        "amount_total": amount, "currency": (inline or {}).get("currency"), "payment_status": "unpaid",
+        "payment_intent": None,
     }
     SESSIONS[sid] = session
     if key:
@@ -70,7 +84,13 @@ async def pay(request):
     s = SESSIONS.get(request.match_info["id"])
     if not s:
         raise web.HTTPNotFound()
-    if s["status"] != "complete":
+    if s["status"] != "complete" and s["mode"] == "payment":
+        s["status"] = "complete"
+        s["payment_status"] = "paid"
+        s["payment_intent"] = "pi_test_" + secrets.token_hex(12)
+        exported = {k: v for k, v in s.items() if k not in ("subscription_data", "price")}
+        schedule_webhook(Event("checkout.session.completed", Obj(exported)))
+    elif s["status"] != "complete":
         Customer._api_add_source(s["customer"], source={
             "object": "card", "number": "4242424242424242", "exp_month": "12", "exp_year": "2040", "cvc": "123"})
         sub_data = s["subscription_data"]
@@ -79,6 +99,7 @@ async def pay(request):
             customer=s["customer"], items=[{"plan": s["price"]}], metadata=sub_data.get("metadata") or {},
             trial_period_days=int(trial) if trial else None)
         s["status"] = "complete"
+        s["payment_status"] = "paid"
         s["subscription"] = sub.id
         exported = {k: v for k, v in s.items() if k not in ("subscription_data", "price")}
         schedule_webhook(Event("checkout.session.completed", Obj(exported)))

@@ -51,7 +51,10 @@ pub async fn list(
         search: search.clone(),
         tier: q.tier.clone().filter(|t| !t.is_empty()),
         status: q.status.clone().filter(|s| matches!(s.as_str(), "paid" | "free" | "comp")),
-        source: q.source.clone().filter(|s| matches!(s.as_str(), "signup" | "staff" | "import" | "checkout")),
+        source: q
+            .source
+            .clone()
+            .filter(|s| matches!(s.as_str(), "signup" | "staff" | "import" | "checkout" | "donation")),
         joined_from: day(&state, q.from.as_deref(), false),
         joined_before: day(&state, q.to.as_deref(), true),
     };
@@ -128,6 +131,12 @@ async fn member_page(
         "access": match access { newsdesk_domain::Access::Member { paid_tiers } => paid_tiers, _ => Vec::new() },
         "newsletters": state.store.subscription_statuses(&member.email).await?,
         "signins": state.store.member_signins(id, 20).await?,
+        "payments": state.store.member_payments(id).await?.iter().map(|p| serde_json::json!({
+            "p": p, "amount": newsdesk_domain::membership::format_price(p.amount, &p.currency) })).collect::<Vec<_>>(),
+        "donations": state.store.member_donations(id).await?.iter().map(|d| serde_json::json!({
+            "d": d, "amount": newsdesk_domain::membership::format_price(d.charge(), &d.currency),
+            "fee": newsdesk_domain::membership::format_price(d.fee, &d.currency) })).collect::<Vec<_>>(),
+        "consent": state.store.consent_ledger_for(&member.email).await?,
         "errors": errors.as_ref().map(|(e, _)| super::errors_json(e)),
         "values": errors.as_ref().map(|(_, v)| v.clone()).unwrap_or_default(),
     });

@@ -14,6 +14,7 @@ pub mod newsletters;
 pub mod outbox;
 pub mod posts;
 pub mod redirects;
+pub mod revenue;
 pub mod revisions;
 pub mod session;
 pub mod subscribers;

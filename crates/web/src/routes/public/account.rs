@@ -65,6 +65,17 @@ async fn page(
                 "amount_text": newsdesk_domain::membership::format_price(p.amount, &p.currency) })
         })
         .collect();
+    let donations: Vec<serde_json::Value> = state
+        .store
+        .member_donations(m.member.id)
+        .await?
+        .iter()
+        .map(|d| {
+            serde_json::json!({ "cadence": d.cadence, "status": d.status, "created_at": d.created_at,
+                "amount_text": newsdesk_domain::membership::format_price(d.charge(), &d.currency),
+                "message": d.message })
+        })
+        .collect();
     let mut r = personal_page(
         state,
         "account.html",
@@ -74,7 +85,7 @@ async fn page(
             "tiers": tier_lines(&subs, state.options.payments.grace_seconds()),
             "newsletters": newsletters, "preferences_url": preferences_url,
             "billing": m.member.stripe_customer_id.is_some() && !state.options.payments.stripe_secret_key.is_empty(),
-            "payments": payments,
+            "payments": payments, "donations": donations,
         }),
     )?;
     // The billing button's form goes on to Stripe's customer portal.

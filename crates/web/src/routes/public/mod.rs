@@ -13,6 +13,7 @@ pub mod newsletters;
 pub mod post;
 pub mod preferences;
 pub mod search;
+pub mod support;
 pub mod syndication;
 
 use axum::body::Bytes;

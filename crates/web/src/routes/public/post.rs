@@ -127,7 +127,9 @@ pub async fn show(
         let data = serde_json::json!({ "post": view, "corrections": corrections, "related": related, "jsonld": jsonld,
             "narration_policy_url": state.options.narration_policy_url, "lang": lang,
             "dir": newsdesk_domain::language::direction(lang),
-            "translations": languages.links, "alternates": languages.alternates, "paywall": paywall });
+            "translations": languages.links, "alternates": languages.alternates, "paywall": paywall,
+            // The theme's donation prompt, unless the story places its own.
+            "donations": !state.options.payments.stripe_secret_key.is_empty() && !view.html.contains("prompt-donation") });
         let edition = super::edition::Edition::of_post(&state.site, post.row.language.as_deref());
         Ok((StatusCode::OK, template, super::edition::with_edition(data, &edition, &state.site, &key)))
     })
