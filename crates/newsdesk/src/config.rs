@@ -406,9 +406,6 @@ grace_days = 7
 donation_amounts = [5, 10, 25, 50]
 donation_fee_percent = 1.5
 donation_fee_fixed = 20
-# Metered reading: how many stories an anonymous reader may open each month before being asked to make a free
-# account (0 turns metering off). Members-only and paid stories always need their sign-in.
-meter = 0
 
 [log]
 # "text" for people, "json" for log collectors.

@@ -38,8 +38,6 @@ pub struct PaymentsConfig {
     /// The payment provider's fee, for "cover the fees": a percentage of the charge plus a fixed part in minor units.
     pub donation_fee_percent: f64,
     pub donation_fee_fixed: i64,
-    /// Metered reading: stories an anonymous reader may open each month before being asked to sign up (0: off).
-    pub meter: i64,
 }
 
 impl Default for PaymentsConfig {
@@ -54,7 +52,6 @@ impl Default for PaymentsConfig {
             donation_amounts: vec![5, 10, 25, 50],
             donation_fee_percent: 1.5,
             donation_fee_fixed: 20,
-            meter: 0,
         }
     }
 }
@@ -72,7 +69,6 @@ impl std::fmt::Debug for PaymentsConfig {
             .field("donation_amounts", &self.donation_amounts)
             .field("donation_fee_percent", &self.donation_fee_percent)
             .field("donation_fee_fixed", &self.donation_fee_fixed)
-            .field("meter", &self.meter)
             .finish()
     }
 }

@@ -55,6 +55,15 @@ pub const TABLES: &[TableSpec] = &[
     t("site_secrets"),
     t("redirects"),
     t("import_ids"),
+    // Reader revenue: tiers, members and what they hold and paid (sign-in links and sessions stay behind).
+    t("tiers"),
+    t("members"),
+    t("member_subscriptions"),
+    t("member_signins"),
+    t("donations"),
+    t("payments"),
+    // Stripe's events, so one delivered again after a move is still known as seen.
+    t("stripe_events"),
 ];
 
 /// A column and whether it holds integers.
@@ -148,7 +157,7 @@ impl Store {
     /// Whether the database holds no content yet (an archive restores only into an empty one).
     pub async fn content_counts(&self) -> StoreResult<Vec<(&'static str, i64)>> {
         let mut out = Vec::new();
-        for t in ["posts", "authors", "users", "subscribers", "media"] {
+        for t in ["posts", "authors", "users", "subscribers", "media", "members"] {
             let n = self.row_count(t).await?;
             if n > 0 {
                 out.push((t, n));
@@ -164,6 +173,12 @@ impl Store {
             // Foreign keys are checked at the commit, once every row is there.
             sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *tx).await?;
         }
+        // The free tier a fresh site makes on first use: the archive brings the site's own.
+        sqlx::query(
+            "DELETE FROM tiers WHERE NOT EXISTS (SELECT 1 FROM member_subscriptions s WHERE s.tier_id = tiers.id)",
+        )
+        .execute(&mut *tx)
+        .await?;
         Ok(Restore { tx, backend: self.backend, pending: Vec::new() })
     }
 }
@@ -227,7 +242,8 @@ impl Restore {
             for spec in TABLES {
                 let has_id: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM information_schema.columns
-                     WHERE table_name = $1 AND column_name = 'id' AND table_schema = current_schema()",
+                     WHERE table_name = $1 AND column_name = 'id' AND table_schema = current_schema()
+                        AND data_type IN ('bigint', 'integer')",
                 )
                 .bind(spec.name)
                 .fetch_one(&mut *self.tx)

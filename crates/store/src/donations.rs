@@ -202,7 +202,9 @@ pub(crate) async fn apply_donation_event(
                 "active" | "trialing" | "past_due" => "active",
                 _ => "",
             };
-            if !ours.is_empty() && !(d.status == "pending" && ours == "cancelled") {
+            // A subscription ended before its checkout completed leaves the gift as never given (pending).
+            let never_began = d.status == "pending" && ours == "cancelled";
+            if !ours.is_empty() && !never_began {
                 set_status(conn, &mut d, ours).await?;
             }
         }

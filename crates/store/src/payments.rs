@@ -344,6 +344,12 @@ impl Store {
     ) -> StoreResult<EventOutcome> {
         let StripeEvent { id, kind, created, change, payload } = *event;
         let mut tx = self.write_tx().await?;
+        // One event at a time, as SQLite's write lock gives: on PostgreSQL two concurrent events of one customer
+        // (a subscription's and its invoice's) would each miss the other's uncommitted row, and the invoice would
+        // wait with nothing left to release it.
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7342001)").execute(&mut *tx).await?;
+        }
         let customer = match change {
             StripeChange::Subscription(s) => Some(s.customer.clone()),
             StripeChange::CheckoutCompleted { customer, .. } | StripeChange::Invoice { customer, .. } => {

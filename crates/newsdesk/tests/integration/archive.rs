@@ -84,6 +84,9 @@ async fn a_site_moves_between_engines_through_an_archive_intact() {
     ok(newsdesk(&from, &["send", "ferry-timetable-cut", "--newsletter", "morning-ledger", "--key", "archive-test"]));
     ok(newsdesk(&from, &["worker", "--once"]));
     ok(newsdesk(&from, &["user", "add", "--email", "desk@example.org", "--name", "Desk", "--role", "editor"]));
+    // A member with a granted tier comes along too (and the free tier the site made on first use).
+    from.store.find_or_create_member("reader@example.org", "signup").await.unwrap();
+    assert!(!from.store.tiers().await.unwrap().is_empty());
     from.state.refresh_version().await;
     let deliveries: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM deliveries").fetch_one(&from.store.pool).await.unwrap();
@@ -95,6 +98,8 @@ async fn a_site_moves_between_engines_through_an_archive_intact() {
     // Into the other engine (PostgreSQL when the tests have it), then out again.
     let target = *backends().last().unwrap();
     let to = spawn_app(target).await;
+    // The new site has made its own free tier already (as a visit to /membership/ would): the restore replaces it.
+    to.store.tiers().await.unwrap();
     let out = ok(newsdesk(&to, &["import", "archive", a1.to_str().unwrap()]));
     assert!(out.contains("restored ") && out.contains("Forgot password"), "{out}");
     to.state.refresh_version().await;
@@ -114,6 +119,8 @@ async fn a_site_moves_between_engines_through_an_archive_intact() {
         "tables/post_revisions.jsonl",
         "tables/subscriptions.jsonl",
         "tables/media.jsonl",
+        "tables/members.jsonl",
+        "tables/tiers.jsonl",
     ] {
         assert!(!t1[table].is_empty(), "{table} has rows");
     }

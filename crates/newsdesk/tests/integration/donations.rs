@@ -8,8 +8,8 @@
 
 use serde_json::json;
 
-use crate::helpers::{backends, outbox, spawn_app_config};
-use crate::payments::{KEY, SECRET, eventually, localstripe_or_skip, send_event, stripe};
+use crate::helpers::{backends, outbox};
+use crate::payments::{SECRET, app_on_standin, eventually, localstripe_or_skip, send_event};
 
 async fn count(app: &crate::helpers::TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&app.store.pool).await.unwrap()
@@ -19,10 +19,7 @@ async fn count(app: &crate::helpers::TestApp, sql: &str) -> i64 {
 async fn readers_give_once_and_monthly_and_each_gift_is_recorded_receipted_and_announced_once() {
     for backend in backends() {
         let Some(ls) = localstripe_or_skip() else { return };
-        let app = spawn_app_config(backend, |c| {
-            c.payments.stripe_webhook_secret = SECRET.into();
-            c.payments.stripe_secret_key = KEY.into();
-            c.payments.stripe_api_base = ls.url.clone();
+        let app = app_on_standin(backend, &ls, |c| {
             c.payments.donation_fee_percent = 1.5;
             c.payments.donation_fee_fixed = 20;
         })
@@ -31,13 +28,6 @@ async fn readers_give_once_and_monthly_and_each_gift_is_recorded_receipted_and_a
             .create_webhook("https://crm.example.org/hooks", None, &["donation.received"], "whsec_crm", None)
             .await
             .unwrap();
-        stripe(
-            &ls,
-            reqwest::Method::POST,
-            "/_config/webhooks/newsdesk",
-            &[("url", &app.url("/members/webhooks/stripe")), ("secret", SECRET)],
-        )
-        .await;
         let b = app.browser();
         let (status, page) = app.get_text(&b, "/support/").await;
         assert_eq!(status, 200);

@@ -62,6 +62,29 @@ pub(crate) fn localstripe_or_skip() -> Option<LocalStripe> {
     Some(start_localstripe().expect("localstripe starts"))
 }
 
+/// An app whose payments go to the stand-in, and the stand-in's webhooks to the app.
+pub(crate) async fn app_on_standin(
+    backend: newsdesk_store::Backend,
+    ls: &LocalStripe,
+    adjust: impl FnOnce(&mut newsdesk::config::Config),
+) -> TestApp {
+    let app = spawn_app_config(backend, |c| {
+        c.payments.stripe_webhook_secret = SECRET.into();
+        c.payments.stripe_secret_key = KEY.into();
+        c.payments.stripe_api_base = ls.url.clone();
+        adjust(c);
+    })
+    .await;
+    stripe(
+        ls,
+        reqwest::Method::POST,
+        "/_config/webhooks/newsdesk",
+        &[("url", &app.url("/members/webhooks/stripe")), ("secret", SECRET)],
+    )
+    .await;
+    app
+}
+
 pub(crate) async fn stripe(ls: &LocalStripe, method: reqwest::Method, path: &str, form: &[(&str, &str)]) -> Value {
     let r = reqwest::Client::new()
         .request(method, format!("{}{path}", ls.url))
@@ -116,12 +139,7 @@ async fn event_status(app: &TestApp, kind: &str) -> Vec<String> {
 async fn stripe_webhooks_give_and_end_access_once_in_order_and_only_when_signed() {
     for backend in backends() {
         let Some(ls) = localstripe_or_skip() else { return };
-        let app = spawn_app_config(backend, |c| {
-            c.payments.stripe_webhook_secret = SECRET.into();
-            c.payments.stripe_secret_key = KEY.into();
-            c.payments.stripe_api_base = ls.url.clone();
-        })
-        .await;
+        let app = app_on_standin(backend, &ls, |_| {}).await;
         let tier = newsdesk_store::members::TierInput {
             slug: "supporter".into(),
             name: "Supporter".into(),
@@ -313,12 +331,7 @@ async fn stripe_webhooks_give_and_end_access_once_in_order_and_only_when_signed(
 async fn a_reader_joins_a_paid_tier_through_checkout_and_stripe_being_down_charges_nothing() {
     for backend in backends() {
         let Some(ls) = localstripe_or_skip() else { return };
-        let app = spawn_app_config(backend, |c| {
-            c.payments.stripe_webhook_secret = SECRET.into();
-            c.payments.stripe_secret_key = KEY.into();
-            c.payments.stripe_api_base = ls.url.clone();
-        })
-        .await;
+        let app = app_on_standin(backend, &ls, |_| {}).await;
         let tier = newsdesk_store::members::TierInput {
             slug: "supporter".into(),
             name: "Supporter".into(),
@@ -332,13 +345,6 @@ async fn a_reader_joins_a_paid_tier_through_checkout_and_stripe_being_down_charg
             position: 1,
         };
         app.store.save_tier(None, &tier).await.unwrap();
-        stripe(
-            &ls,
-            reqwest::Method::POST,
-            "/_config/webhooks/newsdesk",
-            &[("url", &app.url("/members/webhooks/stripe")), ("secret", SECRET)],
-        )
-        .await;
         let b = app.browser();
         let (status, page) = app.get_text(&b, "/membership/").await;
         assert_eq!(status, 200);

@@ -35,6 +35,16 @@ pub fn payment_csp(state: &AppState) -> HeaderValue {
     HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static(crate::routes::PUBLIC_CSP))
 }
 
+/// A redirect to Stripe's own page (Checkout), from Stripe's answer, never from the request.
+pub(super) fn to_stripe(url: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(url) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
 async fn page(
     state: &AppState,
     member: &MaybeMember,
@@ -112,15 +122,7 @@ pub async fn checkout(
         }
     };
     match payments::checkout(&state.ctx, &who, &tier, cadence).await {
-        Ok(url) => {
-            // Stripe's own page, from Stripe's answer (not from the request).
-            let mut r = StatusCode::SEE_OTHER.into_response();
-            if let Ok(v) = HeaderValue::from_str(&url) {
-                r.headers_mut().insert(header::LOCATION, v);
-            }
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            Ok(r)
-        }
+        Ok(url) => Ok(to_stripe(&url)),
         Err(CheckoutError::Off) => refuse(StatusCode::SERVICE_UNAVAILABLE, "join_payments_off").await,
         Err(CheckoutError::NotOffered) => refuse(StatusCode::UNPROCESSABLE_ENTITY, "join_no_tier").await,
         Err(CheckoutError::Stripe(e)) => {

@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{StatusCode, header};
+use axum::response::Response;
 use newsdesk_domain::membership::{covering_fee, format_price};
 use newsdesk_services::donations;
 use newsdesk_services::payments::CheckoutError;
@@ -137,14 +137,7 @@ pub async fn checkout(
         }
     };
     match donations::donate(&state.ctx, &who, &draft).await {
-        Ok(url) => {
-            let mut r = StatusCode::SEE_OTHER.into_response();
-            if let Ok(v) = HeaderValue::from_str(&url) {
-                r.headers_mut().insert(header::LOCATION, v);
-            }
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            Ok(r)
-        }
+        Ok(url) => Ok(super::membership::to_stripe(&url)),
         Err(CheckoutError::Off) => {
             refuse(StatusCode::SERVICE_UNAVAILABLE, "form", locale.text("donate_payments_off", &[])).await
         }
