@@ -67,11 +67,10 @@ async fn record_payment(
     paid: bool,
     created: i64,
 ) -> StoreResult<bool> {
-    let before: Option<(String, Option<i64>)> =
-        sqlx::query_as("SELECT status, donation_id FROM payments WHERE stripe_invoice_id = $1")
-            .bind(reference)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let before: Option<String> = sqlx::query_scalar("SELECT status FROM payments WHERE stripe_invoice_id = $1")
+        .bind(reference)
+        .fetch_optional(&mut *conn)
+        .await?;
     let status = if paid { "paid" } else { "failed" };
     sqlx::query(
         "INSERT INTO payments (member_id, stripe_invoice_id, stripe_subscription_id, amount, currency, status,
@@ -90,7 +89,7 @@ async fn record_payment(
     .bind(d.id)
     .execute(&mut *conn)
     .await?;
-    let news = paid && !matches!(&before, Some((s, Some(_))) if s == "paid");
+    let news = paid && before.as_deref() != Some("paid");
     if news {
         let mut data = donation_data(conn, d).await?;
         data["payment"] = serde_json::json!({ "amount": amount, "currency": currency, "reference": reference });
@@ -99,8 +98,8 @@ async fn record_payment(
     Ok(news)
 }
 
-/// Links a monthly donation to its Stripe subscription, and adopts the payments of that subscription recorded
-/// before the link was known (Stripe may send the first invoice before the checkout): each is then announced.
+/// Links a monthly donation to its Stripe subscription. Its invoices that came first waited for this (the store's
+/// `replay_waiting` applies them once the event that links it is processed).
 async fn link_subscription(conn: &mut AnyConnection, d: &mut Donation, subscription: &str) -> StoreResult<()> {
     if d.stripe_subscription_id.as_deref() == Some(subscription) {
         return Ok(());
@@ -112,16 +111,6 @@ async fn link_subscription(conn: &mut AnyConnection, d: &mut Donation, subscript
         .execute(&mut *conn)
         .await?;
     d.stripe_subscription_id = Some(subscription.to_owned());
-    let earlier: Vec<(String, i64, String, String, i64)> = sqlx::query_as(
-        "SELECT stripe_invoice_id, amount, currency, status, created_at FROM payments
-         WHERE stripe_subscription_id = $1 AND donation_id IS NULL",
-    )
-    .bind(subscription)
-    .fetch_all(&mut *conn)
-    .await?;
-    for (reference, amount, currency, status, created) in earlier {
-        record_payment(conn, d, &reference, amount, &currency, status == "paid", created).await?;
-    }
     Ok(())
 }
 
