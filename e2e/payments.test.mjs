@@ -1,4 +1,4 @@
-// A reader joins a paid tier in a real browser, against a stand-in for Stripe (Stripe is unreachable here:
+// A reader joins a paid tier, and another gives a donation, in a real browser, against a stand-in for Stripe (Stripe is unreachable here:
 // PyPI's stateful localstripe, extended by crates/newsdesk/tests/integration/py/stripe_standin.py with Checkout's
 // hosted page). An admin makes the tier in the admin; a paid story shows its preview; the reader joins from the
 // paywall, pays on the stand-in's page, signs in by the link from the outbox, reads the story whole, signs out and
@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
-import { shouldSkip, startServer, launch, noAxeViolations, outboxCount, signInLink } from "./support.mjs";
+import { shouldSkip, startServer, launch, noAxeViolations, outboxCount, signInLink, mailMatching } from "./support.mjs";
 
 const skip = shouldSkip() || !standinAvailable();
 const STANDIN = resolve("../crates/newsdesk/tests/integration/py/stripe_standin.py");
@@ -138,4 +138,33 @@ test("a reader joins a paid tier, reads a paid story whole, signs out and sees o
   await page.goto(`${server.baseUrl}/${slug}/`);
   await page.getByRole("heading", { name: "This story is for Supporter members" }).waitFor();
   assert.ok(!(await page.content()).includes(PAID), "signed out: the preview only");
+});
+
+test("a reader gives a one-off donation with the card fee and a message, and gets a receipt", { skip }, async () => {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.baseUrl}/support/`);
+  await page.getByRole("heading", { name: "Support our journalism" }).waitFor();
+  await noAxeViolations(page, "the support page");
+  // A bad address: the message beside the field, nothing charged.
+  await page.getByLabel("£10").check();
+  await page.getByLabel("Email address").fill("not an address");
+  await page.getByRole("button", { name: "Continue to payment" }).click();
+  await page.locator("#donate-email-error").waitFor();
+  assert.equal(await page.getByLabel("Email address").getAttribute("aria-invalid"), "true");
+  assert.ok(page.url().startsWith(server.baseUrl), "still on our page");
+
+  await page.getByLabel("Once").check();
+  await page.getByLabel("£10").check();
+  await page.getByLabel(/Add the card fee/).check();
+  await page.getByLabel(/A message to the newsroom/).fill("For the harbour reporting.");
+  await page.getByLabel("Email address").fill("donor@example.org");
+  const before = outboxCount(server.dataDir);
+  await page.getByRole("button", { name: "Continue to payment" }).click();
+  await page.waitForURL(new RegExp(`^${standinUrl}/`));
+  await page.getByRole("button", { name: "Pay" }).click();
+  await page.waitForURL(/\/support\/thanks/);
+  await page.getByRole("heading", { name: "Thank you for your gift" }).waitFor();
+  // Stripe's webhook settles the gift; the receipt names the whole charge (£10 and the fee covered).
+  const receipt = await mailMatching(server.dataDir, before, /We received your donation of £10\.36/, "the donation receipt");
+  assert.ok(receipt);
 });

@@ -104,8 +104,9 @@ export function outboxCount(dataDir) {
   }
 }
 
-/** The first member sign-in link in an outbox message written after the first `since` ones (waits up to 20 s). */
-export async function signInLink(dataDir, since) {
+/** The first match of `pattern` in an outbox message written after the first `since` ones (waits up to 20 s);
+ * quoted-printable soft breaks and escapes are undone first. */
+export async function mailMatching(dataDir, since, pattern, what = "the mail") {
   const dir = join(dataDir, "outbox");
   for (let i = 0; i < 100; i++) {
     let files = [];
@@ -113,11 +114,18 @@ export async function signInLink(dataDir, since) {
       files = readdirSync(dir).filter((f) => f.endsWith(".eml")).sort();
     } catch {}
     for (const f of files.slice(since)) {
-      const text = readFileSync(join(dir, f), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
-      const m = text.match(/https?:\/\/[^\s]+\/members\/signin\/[0-9a-f]{64}/);
+      const text = readFileSync(join(dir, f), "utf8")
+        .replace(/=\r?\n/g, "")
+        .replace(/(=[0-9A-F]{2})+/g, (m) => Buffer.from(m.replace(/=/g, ""), "hex").toString("utf8"));
+      const m = text.match(pattern);
       if (m) return m[0];
     }
     await new Promise((ok) => setTimeout(ok, 200));
   }
-  throw new Error("no sign-in mail arrived");
+  throw new Error(`${what} did not arrive`);
+}
+
+/** The first member sign-in link in an outbox message written after the first `since` ones (waits up to 20 s). */
+export function signInLink(dataDir, since) {
+  return mailMatching(dataDir, since, /https?:\/\/[^\s]+\/members\/signin\/[0-9a-f]{64}/, "a sign-in mail");
 }

@@ -164,9 +164,75 @@ pub fn covering_fee(amount: i64, percent: f64, fixed: i64) -> i64 {
 pub const DONATION_MIN: i64 = 100;
 pub const DONATION_MAX: i64 = 1_000_000;
 
+/// The stories an anonymous reader has read whole this month, as their signed meter cookie carries them: a soft
+/// wall (clearing cookies starts it again), which is what a meter is; the paid tiers are the hard one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Meter {
+    /// The month counted, `YYYY-MM` in the site's time zone.
+    pub month: String,
+    /// The stories read whole in it, in order.
+    pub read: Vec<i64>,
+}
+
+impl Meter {
+    /// The stories one cookie may carry (more than any sensible allowance).
+    pub const MAX: usize = 100;
+
+    /// The cookie's text without its signature: `YYYY-MM.id-id-id`.
+    pub fn encode(&self) -> String {
+        let ids: Vec<String> = self.read.iter().map(i64::to_string).collect();
+        format!("{}.{}", self.month, ids.join("-"))
+    }
+
+    /// The meter of `month`: the decoded cookie when it is of that month, else an empty one.
+    pub fn decode(text: &str, month: &str) -> Meter {
+        let fresh = Meter { month: month.to_owned(), read: Vec::new() };
+        let Some((m, ids)) = text.split_once('.') else { return fresh };
+        if m != month {
+            return fresh;
+        }
+        let read: Option<Vec<i64>> = ids.split('-').filter(|s| !s.is_empty()).map(|s| s.parse().ok()).collect();
+        match read {
+            Some(read) if read.len() <= Self::MAX => Meter { month: fresh.month, read },
+            _ => fresh,
+        }
+    }
+
+    /// Whether story `post` may be read whole under an allowance of `free` a month; counts it when it is new.
+    /// A story already counted stays open all month.
+    pub fn admit(&mut self, post: i64, free: usize) -> bool {
+        if self.read.contains(&post) {
+            return true;
+        }
+        if self.read.len() >= free.min(Self::MAX) {
+            return false;
+        }
+        self.read.push(post);
+        true
+    }
+
+    /// Free stories left this month under an allowance of `free`.
+    pub fn left(&self, free: usize) -> usize {
+        free.saturating_sub(self.read.len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_meter_counts_each_story_once_a_month() {
+        let mut m = Meter::decode("", "2026-12");
+        assert!(m.admit(7, 2) && m.admit(7, 2) && m.admit(9, 2), "a story read again is not counted twice");
+        assert!(!m.admit(11, 2), "the third story is over the allowance");
+        assert!(m.admit(9, 2), "a counted story stays open");
+        assert_eq!((m.encode().as_str(), m.left(2)), ("2026-12.7-9", 0));
+        assert_eq!(Meter::decode(&m.encode(), "2026-12"), m);
+        assert_eq!(Meter::decode(&m.encode(), "2027-01").read, Vec::<i64>::new(), "a new month starts afresh");
+        assert!(Meter::decode("2026-12.7-x", "2026-12").read.is_empty(), "an unreadable cookie counts nothing");
+        assert_eq!(Meter::decode("2026-12.", "2026-12").read, Vec::<i64>::new());
+    }
 
     #[test]
     fn the_fee_covered_leaves_the_gift_whole() {

@@ -406,6 +406,9 @@ grace_days = 7
 donation_amounts = [5, 10, 25, 50]
 donation_fee_percent = 1.5
 donation_fee_fixed = 20
+# The meter: stories a month a reader who is not signed in may read whole before being asked to create a free
+# account (or join); 0 turns it off. It needs no Stripe keys.
+meter = 0
 
 [log]
 # "text" for people, "json" for log collectors.

@@ -38,6 +38,11 @@ pub const ASSETS: &[Asset] = &[
     },
     Asset { name: "logo.svg", content_type: "image/svg+xml", body: include_str!("../assets/logo.svg") },
     Asset { name: "live.js", content_type: "text/javascript; charset=utf-8", body: include_str!("../assets/live.js") },
+    Asset {
+        name: "meter.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../assets/meter.js"),
+    },
 ];
 
 /// A short hash of all assets, appended to asset URLs so they can be cached for a year.

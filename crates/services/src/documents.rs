@@ -147,6 +147,7 @@ pub fn paid_part(r: &RenderedBody) -> newsdesk_store::posts::PaidBody {
         html: r.paid_html.clone(),
         text: r.paid_text.clone(),
         email_html: r.paid_email_html.clone(),
+        preview_end: i64::try_from(r.preview_end).ok(),
     }
 }
 
@@ -238,8 +239,9 @@ pub async fn preview_html(store: &Store, document: Option<&str>, markdown: &str)
     Ok(r.html)
 }
 
-/// Converts posts saved before the document model, in batches; returns how many were converted. Runs at start-up
-/// after the migrations; a second node doing the same at once writes nothing twice.
+/// Converts posts saved before the document model, in batches; returns how many were converted. Then measures where
+/// the preview ends in posts saved before that was kept (for the meter). Runs at start-up after the migrations; a
+/// second node doing the same at once writes nothing twice (the measure is the same).
 pub async fn convert_existing(store: &Store) -> anyhow::Result<usize> {
     let mut total = 0;
     loop {
@@ -255,6 +257,15 @@ pub async fn convert_existing(store: &Store) -> anyhow::Result<usize> {
         store.set_converted_bodies(&bodies).await?;
         total += bodies.len();
         tracing::info!(posts = total, "converted stories to the document model");
+    }
+    let (mut after, mut measured) = (0, 0);
+    loop {
+        let batch = store.posts_without_preview_end(after, 200).await?;
+        let Some(last) = batch.last() else { break };
+        after = *last;
+        rerender(store, &batch).await?;
+        measured += batch.len();
+        tracing::info!(posts = measured, "measured the previews of stories");
     }
     Ok(total)
 }

@@ -105,6 +105,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("forbidden", 403, "the role or token may not do this"),
     ("scope_missing", 403, "the token is limited to other areas (scopes)"),
     ("cross_site", 403, "a browser sent this form from another site"),
+    ("meter_exhausted", 403, "this month's free stories are read; a free account reads on"),
     // The request itself.
     ("not_found", 404, "no such resource or endpoint"),
     ("webhook_disabled", 404, "the mail events webhook has no secret set"),

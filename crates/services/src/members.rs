@@ -38,6 +38,9 @@ pub struct PaymentsConfig {
     /// The payment provider's fee, for "cover the fees": a percentage of the charge plus a fixed part in minor units.
     pub donation_fee_percent: f64,
     pub donation_fee_fixed: i64,
+    /// The meter: stories a month a reader who is not signed in may read whole before being asked to register (or
+    /// join); 0 turns it off. Works without Stripe (the free account is enough).
+    pub meter: u32,
 }
 
 impl Default for PaymentsConfig {
@@ -52,6 +55,7 @@ impl Default for PaymentsConfig {
             donation_amounts: vec![5, 10, 25, 50],
             donation_fee_percent: 1.5,
             donation_fee_fixed: 20,
+            meter: 0,
         }
     }
 }
@@ -69,6 +73,7 @@ impl std::fmt::Debug for PaymentsConfig {
             .field("donation_amounts", &self.donation_amounts)
             .field("donation_fee_percent", &self.donation_fee_percent)
             .field("donation_fee_fixed", &self.donation_fee_fixed)
+            .field("meter", &self.meter)
             .finish()
     }
 }

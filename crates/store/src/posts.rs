@@ -79,11 +79,23 @@ pub struct PostRow {
     pub paid_text: String,
     #[serde(skip)]
     pub paid_email_html: String,
+    /// Where the public preview ends in `body_html` (bytes), for a metered reader; `None` until measured (posts
+    /// saved before migration 0019 are measured at start-up).
+    #[serde(skip)]
+    pub preview_end: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 impl PostRow {
+    /// A metered reader's page before the meter lets them on, and the rest it gives them: `body_html` cut where the
+    /// preview ends (all of it is the rest when that is unknown or does not fall on a character).
+    pub fn metered_parts(&self) -> (&str, &str) {
+        let end =
+            self.preview_end.and_then(|e| usize::try_from(e).ok()).filter(|e| self.body_html.is_char_boundary(*e));
+        self.body_html.split_at(end.unwrap_or(0))
+    }
+
     pub fn visibility(&self) -> newsdesk_domain::Visibility {
         newsdesk_domain::Visibility::from_stored(&self.visibility)
     }
@@ -100,6 +112,8 @@ pub struct PaidBody {
     pub html: String,
     pub text: String,
     pub email_html: String,
+    /// Where the public preview ends in the page HTML (`PostRow::preview_end`).
+    pub preview_end: Option<i64>,
 }
 
 /// A post with everything a page or API response shows about it.
@@ -237,7 +251,7 @@ const COLS: &str =
     "p.id, p.kind, p.slug, p.title, p.excerpt, p.body_md, p.body_doc, p.body_html, p.body_text, p.body_email_html, p.word_count, p.status, p.published_at,
     p.feature_image_id, p.feature_image_alt, p.feature_image_caption, p.feature_image_credit, p.created_by,
     p.related_post_id, p.narration, p.revision, p.featured, p.parent_id, p.meta_title, p.meta_description,
-    p.language, p.translation_group, p.visibility, p.paid_html, p.paid_text, p.paid_email_html, p.created_at,
+    p.language, p.translation_group, p.visibility, p.paid_html, p.paid_text, p.paid_email_html, p.preview_end, p.created_at,
     p.updated_at";
 
 fn where_clause(f: &PostFilter, backend: Backend) -> (String, Vec<Arg>) {
@@ -477,6 +491,17 @@ impl Store {
             .await?)
     }
 
+    /// Posts with a document whose preview's end is not measured yet (saved before migration 0019), by id.
+    pub async fn posts_without_preview_end(&self, after: i64, limit: i64) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM posts WHERE preview_end IS NULL AND body_doc <> '' AND id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Who may read post `id` whole (`None`: no such post).
     pub async fn post_visibility(&self, id: i64) -> StoreResult<Option<newsdesk_domain::Visibility>> {
         let v: Option<String> = sqlx::query_scalar("SELECT visibility FROM posts WHERE id = $1")
@@ -504,7 +529,7 @@ impl Store {
         for b in bodies {
             sqlx::query(AssertSqlSafe(format!(
                 "UPDATE posts SET body_doc = $1, body_html = $2, body_text = $3, body_email_html = $4, word_count = $5,
-                    paid_html = $7, paid_text = $8, paid_email_html = $9
+                    paid_html = $7, paid_text = $8, paid_email_html = $9, preview_end = $10
                  WHERE id = $6{only}"
             )))
             .bind(&b.body_doc)
@@ -516,6 +541,7 @@ impl Store {
             .bind(&b.paid.html)
             .bind(&b.paid.text)
             .bind(&b.paid.email_html)
+            .bind(b.paid.preview_end)
             .execute(&mut *tx)
             .await?;
             let feature: Option<i64> = sqlx::query_scalar("SELECT feature_image_id FROM posts WHERE id = $1")
@@ -683,9 +709,9 @@ pub(crate) async fn insert_post(
             "INSERT INTO posts (kind, slug, title, excerpt, body_md, body_html, word_count, status, published_at,
             feature_image_id, feature_image_alt, feature_image_caption, feature_image_credit, created_by, revision,
             created_at, updated_at, related_post_id, body_doc, body_text, body_email_html, featured, parent_id,
-            meta_title, meta_description, language, visibility, paid_html, paid_text, paid_email_html)
+            meta_title, meta_description, language, visibility, paid_html, paid_text, paid_email_html, preview_end)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15, $16, $17, $18, $19, $20, $21,
-            $22, $23, $24, $25, $26, $27, $28)
+            $22, $23, $24, $25, $26, $27, $28, $29)
          RETURNING id",
         ),
         input
@@ -705,6 +731,7 @@ pub(crate) async fn insert_post(
     .bind(&input.paid.html)
     .bind(&input.paid.text)
     .bind(&input.paid.email_html)
+    .bind(input.paid.preview_end)
     .fetch_one(&mut *conn)
     .await
     .map_err(slug_conflict(&input.slug))?;
@@ -733,7 +760,7 @@ pub(crate) async fn overwrite_post(
             feature_image_credit = $13, revision = revision + 1, updated_at = $14, related_post_id = $16,
             body_doc = $17, body_text = $18, body_email_html = $19, featured = $20, parent_id = $21,
             meta_title = $22, meta_description = $23, language = $24, visibility = $25, paid_html = $26,
-            paid_text = $27, paid_email_html = $28
+            paid_text = $27, paid_email_html = $28, preview_end = $29
          WHERE id = $15",
     ), input)
     .bind(now())
@@ -751,6 +778,7 @@ pub(crate) async fn overwrite_post(
     .bind(&input.paid.html)
     .bind(&input.paid.text)
     .bind(&input.paid.email_html)
+    .bind(input.paid.preview_end)
     .execute(&mut *conn)
     .await
     .map_err(slug_conflict(&input.slug))?;

@@ -210,6 +210,7 @@ pub fn router(state: AppState) -> Router {
             "/members/webhooks/stripe",
             post(public::members::stripe_webhook).layer(DefaultBodyLimit::max(limits::WEBHOOK)),
         )
+        .route("/members/meter/{id}", post(public::meter::read))
         .route("/membership/", get(public::membership::index))
         .route("/membership/checkout", post(public::membership::checkout))
         .route("/membership/welcome", get(public::membership::welcome))

@@ -20,6 +20,7 @@ mod languages;
 mod mail;
 mod media_library;
 mod members;
+mod meter;
 mod newsletters;
 mod newsroom;
 mod payments;

@@ -89,6 +89,9 @@ pub struct RenderedBody {
     pub paid_html: String,
     pub paid_email_html: String,
     pub paid_text: String,
+    /// Where the public preview ends in `html` (bytes): for a metered reader's page, which shows `html[..preview_end]`
+    /// until the meter lets them read on. A story not for everyone has only its preview in `html`, so it is its length.
+    pub preview_end: usize,
 }
 
 /// A code block's text (its content is text nodes and breaks).
@@ -203,8 +206,14 @@ pub fn render_email_html(doc: &Document, env: &Env) -> String {
 pub fn render(doc: &Document, env: &Env) -> RenderedBody {
     let text = body_text(doc);
     let word_count = newsdesk_domain::text::word_count(&text);
+    let html = render_html(doc, env);
+    // The preview the meter shows is the same cut as a paywall's; its HTML is a prefix of the whole (blocks render
+    // one after another), and where it is not, the meter shows no preview rather than a wrong one.
+    let preview = render_html(&split_paid(doc).0, env);
+    let preview_end = if html.starts_with(&preview) { preview.len() } else { 0 };
     RenderedBody {
-        html: render_html(doc, env),
+        html,
+        preview_end,
         email_html: render_email_html(doc, env),
         markdown: to_markdown(doc),
         text,
@@ -223,8 +232,10 @@ pub fn render_for(doc: &Document, env: &Env, gated: bool) -> RenderedBody {
     }
     let (preview, rest) = split_paid(doc);
     let whole_words = newsdesk_domain::text::word_count(&body_text(doc));
+    let html = render_html(&preview, env);
     RenderedBody {
-        html: render_html(&preview, env),
+        preview_end: html.len(),
+        html,
         email_html: render_email_html(&preview, env),
         text: body_text(&preview),
         markdown: to_markdown(doc),

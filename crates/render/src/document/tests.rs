@@ -451,4 +451,17 @@ fn a_story_not_for_everyone_is_split_at_the_marker_else_after_its_first_paragrap
     let r = crate::document::render_for(&doc, &Env::default(), true);
     assert!(!r.html.contains("Paid one") && r.paid_html.contains("Paid one") && r.markdown.contains("Paid one"));
     assert_eq!(r.word_count, 7, "the whole story’s words");
+    assert_eq!(r.preview_end, r.html.len(), "a gated story's page HTML is all preview");
+}
+
+#[test]
+fn a_public_story_knows_where_its_metered_preview_ends() {
+    let r = crate::document::render(&from_markdown("First *one*.\n\nSecond.\n\nThird."), &Env::default());
+    let (preview, rest) = r.html.split_at(r.preview_end);
+    assert!(preview.contains("First") && !preview.contains("Second"), "{preview}");
+    assert!(rest.contains("Second") && rest.contains("Third") && !rest.contains("First"), "{rest}");
+    let marked = crate::document::render(&from_markdown("A.\n\nB.\n\n<!--members-only-->\n\nC."), &Env::default());
+    assert!(marked.html[..marked.preview_end].contains("B.") && !marked.html[..marked.preview_end].contains("C."));
+    let brief = crate::document::render(&from_markdown("The only paragraph."), &Env::default());
+    assert_eq!(brief.preview_end, 0, "a one-paragraph story shows only its dek before the meter");
 }

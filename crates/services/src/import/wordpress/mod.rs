@@ -681,6 +681,7 @@ async fn story(
         item.meta.get("_thumbnail_id").and_then(|id| Some((attachment_media.get(id)?, plan.attachments.get(id)?)));
     let excerpt = Some(plain_text(&item.excerpt)).filter(|e| !e.is_empty()).map(|e| clip(&e, 500));
     let r = rendered.body;
+    let paid = crate::documents::paid_part(&r);
     Ok(PostInput {
         kind: item.post_type.clone(),
         slug,
@@ -710,7 +711,7 @@ async fn story(
         language: None,
         translation: Default::default(),
         visibility: "public".into(),
-        paid: Default::default(),
+        paid,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod health;
 pub mod home;
 pub mod members;
 pub mod membership;
+pub mod meter;
 pub mod newsletters;
 pub mod post;
 pub mod preferences;

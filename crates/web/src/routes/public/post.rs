@@ -32,6 +32,12 @@ async fn related(state: &AppState, post: &Post) -> Result<Option<PostView>, AppE
     Ok(None)
 }
 
+/// Whether members see this story differently from the anonymous page because the site meters it (so they never get
+/// the metered copy from the cache).
+fn metered_site(state: &AppState, post: &Post) -> bool {
+    super::meter::is_metered(state, &post.row, &Access::Anonymous)
+}
+
 /// The paywall a reader who may not read the whole story sees instead of the rest: what it takes (an account, a
 /// paid tier, one of some tiers) and whether they are signed in already.
 fn paywall(post: &Post, member: &MaybeMember, key: &str, tiers: &[newsdesk_store::members::Tier]) -> serde_json::Value {
@@ -87,16 +93,25 @@ pub async fn show(
     let access = if staff.0.is_some() { Access::Staff } else { member.access() };
     let gated = post.row.is_gated();
     let entitled = post.row.visibility().allows(&access);
+    // A metered page shows the preview; `meter.js` asks for the rest (`routes::public::meter`).
+    let metered = super::meter::is_metered(&state, &post.row, &access);
     let paywall = match (gated, entitled) {
         (true, true) => {
             view.html = format!("{}<div class=\"paid-content\">{}</div>", view.html, post.row.paid_html);
             serde_json::Value::Null
         }
         (true, false) => paywall(&post, &member, &key, &state.store.tiers().await?),
+        _ if metered => {
+            view.html = post.row.metered_parts().0.to_owned();
+            serde_json::json!({ "kind": "meter", "signed_in": false, "free": state.options.payments.meter,
+                "payments": !state.options.payments.stripe_secret_key.is_empty(),
+                "next": crate::auth::session::urlencode(&key), "url": format!("/members/meter/{}", post.row.id) })
+        }
         _ => serde_json::Value::Null,
     };
-    // The audio edition reads the whole story: only for those who may read it.
-    if entitled {
+    // The audio edition reads the whole story: only for those who may read it (not a metered page's reader, who
+    // may be past the meter).
+    if entitled && !metered {
         view.audio = newsdesk_services::views::audio_of(&post, state.store.audio_edition(post.row.id).await?.as_ref());
     }
     let publisher = newsdesk_render::jsonld::Publisher {
@@ -107,11 +122,12 @@ pub async fn show(
     let mut article =
         newsdesk_render::jsonld::news_article(&view, &state.site.url, &publisher, &corrections, &super::iso_in(&state));
     article["inLanguage"] = state.site.language_of(post.row.language.as_deref()).into();
-    if gated {
-        // Google's markup for paywalled content: the part in `.paid-content` is not free.
+    if gated || metered {
+        // Google's markup for paywalled (and metered) content: the part in `.paid-content` (or the `.metered-content`
+        // the meter fills) is not free.
         article["isAccessibleForFree"] = false.into();
         article["hasPart"] = serde_json::json!({ "@type": "WebPageElement", "isAccessibleForFree": false,
-            "cssSelector": ".paid-content" });
+            "cssSelector": if gated { ".paid-content" } else { ".metered-content" } });
     }
     let mut trail = Vec::new();
     if let Some(t) = &view.primary_tag {
@@ -120,7 +136,7 @@ pub async fn show(
     trail.push((view.title.as_str(), view.url.clone()));
     let jsonld = vec![newsdesk_render::jsonld::script_json(&article), super::breadcrumbs(&state, &trail)];
     let languages = translations(&state, &post).await?;
-    serve_page(&state, &staff, &headers, &key, claim, gated, || async {
+    serve_page(&state, &staff, &headers, &key, claim, gated || metered_site(&state, &post), || async {
         let template = if view.kind == "page" { "page.html" } else { "post.html" };
         // The article's own language and alternates (its translations) win over its edition's.
         let lang = state.site.language_of(post.row.language.as_deref());
