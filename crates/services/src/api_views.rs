@@ -540,3 +540,147 @@ pub fn search_hit(state: &Context, hit: &crate::search::Hit) -> ApiSearchHit {
         snippet: hit.snippet_html.clone(),
     }
 }
+
+/// A membership tier, as the membership page shows it (prices in minor units of `currency`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiTier {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub benefits: Vec<String>,
+    /// False for the free tier.
+    pub paid: bool,
+    /// ISO 4217, lower case.
+    pub currency: String,
+    /// Pence or cents a month; null when the tier has no monthly price.
+    pub monthly_price: Option<i64>,
+    pub yearly_price: Option<i64>,
+    pub trial_days: i64,
+    /// False once archived: members keep it, nobody new can join.
+    pub active: bool,
+    pub position: i64,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+pub fn tier(t: &newsdesk_store::members::Tier) -> ApiTier {
+    ApiTier {
+        id: t.id,
+        slug: t.slug.clone(),
+        name: t.name.clone(),
+        description: t.description.clone(),
+        benefits: t.benefit_lines(),
+        paid: t.is_paid(),
+        currency: t.currency.clone(),
+        monthly_price: t.monthly_price,
+        yearly_price: t.yearly_price,
+        trial_days: t.trial_days,
+        active: t.active == 1,
+        position: t.position,
+        created_at: rfc3339(Some(t.created_at)),
+        updated_at: rfc3339(Some(t.updated_at)),
+    }
+}
+
+/// What gives a member a tier: a Stripe subscription or a grant by staff.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiMemberTier {
+    pub id: i64,
+    pub tier: String,
+    pub tier_name: String,
+    /// "stripe" or "comp".
+    pub source: String,
+    /// Stripe's status (`active`, `trialing`, `past_due`, `canceled`…), or `active`/`revoked` for a grant.
+    pub status: String,
+    /// Whether it gives the tier now (a failed payment within the grace period still does).
+    pub gives_access: bool,
+    /// "month" or "year" for a subscription.
+    pub cadence: Option<String>,
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+    pub current_period_end: Option<String>,
+    pub cancel_at_period_end: bool,
+    /// When a grant ends (null: until revoked).
+    pub expires_at: Option<String>,
+    pub note: Option<String>,
+    pub granted_by: Option<String>,
+    pub created_at: Option<String>,
+}
+
+/// A member (a reader's account).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiMember {
+    pub id: i64,
+    pub email: String,
+    pub name: Option<String>,
+    pub note: Option<String>,
+    /// How they came: "signup", "staff", "import", "checkout" or "donation".
+    pub source: String,
+    /// "paid" (a paid tier now), "comped" (only by grants) or "free".
+    pub status: String,
+    /// The slugs of the paid tiers they hold now.
+    pub tiers: Vec<String>,
+    /// Everything that gives or gave them a tier (on a single member only; the list leaves it empty).
+    pub subscriptions: Vec<ApiMemberTier>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub last_seen_at: Option<String>,
+}
+
+/// A member with what their subscriptions give at `now` (`subs` empty: the list's short form).
+pub fn member(
+    m: &newsdesk_store::members::Member,
+    subs: &[newsdesk_store::members::MemberSubscription],
+    now: i64,
+    grace: i64,
+    with_subscriptions: bool,
+) -> ApiMember {
+    let live: Vec<_> = subs.iter().filter(|s| s.tier_paid == 1 && s.grants_access(now, grace)).collect();
+    let mut tiers: Vec<String> = live.iter().map(|s| s.tier_slug.clone()).collect();
+    tiers.sort();
+    tiers.dedup();
+    let status = if live.iter().any(|s| s.source == "stripe") {
+        "paid"
+    } else if live.is_empty() {
+        "free"
+    } else {
+        "comped"
+    };
+    let subscriptions = if !with_subscriptions {
+        Vec::new()
+    } else {
+        subs.iter()
+            .map(|s| ApiMemberTier {
+                id: s.id,
+                tier: s.tier_slug.clone(),
+                tier_name: s.tier_name.clone(),
+                source: s.source.clone(),
+                status: s.status.clone(),
+                gives_access: s.grants_access(now, grace),
+                cadence: s.cadence.clone(),
+                amount: s.amount,
+                currency: s.currency.clone(),
+                current_period_end: rfc3339(s.current_period_end),
+                cancel_at_period_end: s.cancel_at_period_end == 1,
+                expires_at: rfc3339(s.expires_at),
+                note: s.note.clone(),
+                granted_by: s.granted_by.clone(),
+                created_at: rfc3339(Some(s.created_at)),
+            })
+            .collect()
+    };
+    ApiMember {
+        id: m.id,
+        email: m.email.clone(),
+        name: m.name.clone(),
+        note: m.note.clone(),
+        source: m.source.clone(),
+        status: status.into(),
+        tiers,
+        subscriptions,
+        created_at: rfc3339(Some(m.created_at)),
+        updated_at: rfc3339(Some(m.updated_at)),
+        last_seen_at: rfc3339(m.last_seen_at),
+    }
+}

@@ -296,6 +296,89 @@ pub fn parse_tier(
     })
 }
 
+/// Creates a tier (`id` absent) or saves one from staff's draft (the admin's form, the API), in the site's currency
+/// for a new tier; the free tier keeps no prices and stays active. Admins and the owner only.
+pub async fn save_tier(
+    ctx: &Context,
+    actor: &crate::Actor,
+    id: Option<i64>,
+    draft: &TierDraft,
+) -> Result<newsdesk_store::members::Tier, ServiceError> {
+    may_manage(actor, "manage membership tiers")?;
+    let existing = match id {
+        Some(id) => Some(ctx.store.tier(id).await?.ok_or(ServiceError::NotFound)?),
+        None => None,
+    };
+    let free = existing.as_ref().is_some_and(|t| !t.is_paid());
+    let currency =
+        existing.as_ref().map(|t| t.currency.clone()).unwrap_or_else(|| ctx.options.payments.currency.clone());
+    let input = parse_tier(draft, &currency, free)?;
+    let saved = ctx.store.save_tier(existing.as_ref().map(|t| t.id), &input).await?;
+    tracing::info!(tier.id = saved, tier.slug = %input.slug, "membership tier saved");
+    ctx.store.tier(saved).await?.ok_or(ServiceError::NotFound)
+}
+
+/// Refuses anyone but admins and the owner: members, their money and tiers are theirs to manage.
+pub fn may_manage(actor: &crate::Actor, what: &str) -> Result<(), ServiceError> {
+    if actor.role.can_manage_staff() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(format!("The role {} cannot {what}.", actor.role.as_str())))
+    }
+}
+
+/// Grants ("comps") paid tier `tier` to member `member_id`, until the end of day `until` (YYYY-MM-DD in the site's
+/// time zone; empty: until revoked), with a note saying why; `by` is who granted it. Every problem is named by its
+/// field (`tier`, `until`).
+pub async fn grant_tier(
+    ctx: &Context,
+    actor: &crate::Actor,
+    member_id: i64,
+    tier: Option<i64>,
+    until: &str,
+    note: &str,
+    by: &str,
+) -> Result<(), ServiceError> {
+    may_manage(actor, "grant tiers")?;
+    ctx.store.member(member_id).await?.ok_or(ServiceError::NotFound)?;
+    let mut problems = crate::error::Problems::default();
+    let tier = match tier {
+        Some(t) => ctx.store.tier(t).await?.filter(|t| t.is_paid()),
+        None => None,
+    };
+    if tier.is_none() {
+        problems.note(newsdesk_domain::ValidationError::new("tier", "tier_invalid", "Choose a paid tier to grant."));
+    }
+    let until = match until.trim() {
+        "" => None,
+        d => match crate::posts::parse_time("until", &format!("{d}T23:59"), ctx.site.timezone.tz()) {
+            Ok(t) if t > newsdesk_store::now() => Some(t),
+            Ok(_) => {
+                problems.note(newsdesk_domain::ValidationError::new(
+                    "until",
+                    "until_invalid",
+                    "The end of a grant is a day in the future.",
+                ));
+                None
+            }
+            Err(_) => {
+                problems.note(newsdesk_domain::ValidationError::new(
+                    "until",
+                    "until_invalid",
+                    format!("\"{d}\" is not a date; use YYYY-MM-DD."),
+                ));
+                None
+            }
+        },
+    };
+    problems.check()?;
+    let Some(tier) = tier else { return Err(ServiceError::NotFound) };
+    let note = Some(note.trim()).filter(|n| !n.is_empty()).map(|n| n.chars().take(300).collect::<String>());
+    ctx.store.grant_comp(member_id, tier.id, until, note.as_deref(), by).await?;
+    tracing::info!(member.id = member_id, tier = %tier.slug, "tier granted by staff");
+    Ok(())
+}
+
 /// Every member as a CSV in Ghost's members format (a Ghost import reads it, and so does ours).
 pub async fn export_csv(ctx: &Context) -> Result<String, ServiceError> {
     use newsdesk_domain::csv::record;

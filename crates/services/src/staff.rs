@@ -263,6 +263,7 @@ pub const SCOPES: &[(&str, &str)] = &[
     ("feed", "News Feed items: post, edit, retract"),
     ("taxonomy", "authors, tags, redirects, the home page and Editors' Picks"),
     ("newsletters", "subscribers (add, unsubscribe, import, export) and issues (send, test, pause, resume, cancel)"),
+    ("members", "members (add, grant and revoke tiers, delete) and membership tiers"),
 ];
 
 /// The scope a write to an API path needs (`/api/v1/posts/3`, or `/posts/3` inside the API's router; `None`: no
@@ -275,6 +276,7 @@ pub fn scope_of(path: &str) -> Option<&'static str> {
         "feed-items" => Some("feed"),
         "redirects" | "authors" | "tags" | "curation" => Some("taxonomy"),
         "newsletters" | "issues" => Some("newsletters"),
+        "members" | "tiers" => Some("members"),
         _ => None,
     }
 }

@@ -466,6 +466,26 @@ impl Store {
         .await?)
     }
 
+    /// The subscriptions and grants of several members at once (one query), by member id.
+    pub async fn subscriptions_of(
+        &self,
+        member_ids: &[i64],
+    ) -> StoreResult<std::collections::HashMap<i64, Vec<MemberSubscription>>> {
+        let mut out: std::collections::HashMap<i64, Vec<MemberSubscription>> = Default::default();
+        if member_ids.is_empty() {
+            return Ok(out);
+        }
+        let sql = format!("{SUBSCRIPTION_SELECT} WHERE s.member_id IN ({})", crate::placeholders(1, member_ids.len()));
+        let mut q = sqlx::query_as::<_, MemberSubscription>(sqlx::AssertSqlSafe(sql));
+        for id in member_ids {
+            q = q.bind(*id);
+        }
+        for s in q.fetch_all(&self.pool).await? {
+            out.entry(s.member_id).or_default().push(s);
+        }
+        Ok(out)
+    }
+
     /// For recipients' addresses (lower case): whether each is a member, and what gives them tiers; one query for
     /// a whole batch of a newsletter send.
     pub async fn subscriptions_by_email(
@@ -487,17 +507,12 @@ impl Store {
         }
         let by_id: std::collections::HashMap<i64, String> = members.into_iter().collect();
         let ids: Vec<i64> = by_id.keys().copied().collect();
-        let sql = format!("{SUBSCRIPTION_SELECT} WHERE s.member_id IN ({})", crate::placeholders(1, ids.len()));
-        let mut q = sqlx::query_as::<_, MemberSubscription>(sqlx::AssertSqlSafe(sql));
-        for id in &ids {
-            q = q.bind(*id);
-        }
         for email in by_id.values() {
             out.entry(email.clone()).or_default();
         }
-        for s in q.fetch_all(&self.pool).await? {
-            if let Some(email) = by_id.get(&s.member_id) {
-                out.entry(email.clone()).or_default().push(s);
+        for (id, subs) in self.subscriptions_of(&ids).await? {
+            if let Some(email) = by_id.get(&id) {
+                out.entry(email.clone()).or_default().extend(subs);
             }
         }
         Ok(out)

@@ -178,6 +178,12 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api::issues::cancel))
         .routes(routes!(api::mail_events::receive))
         .routes(routes!(api::search::search))
+        .routes(routes!(api::members::list, api::members::create))
+        .routes(routes!(api::members::show, api::members::delete))
+        .routes(routes!(api::members::grant))
+        .routes(routes!(api::members::revoke))
+        .routes(routes!(api::tiers::list, api::tiers::create))
+        .routes(routes!(api::tiers::show, api::tiers::update))
         .split_for_parts();
     let api = api
         .route("/openapi.json", get(api::openapi::handler(document)))

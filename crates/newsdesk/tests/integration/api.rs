@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, backends, png, spawn_app};
 
-async fn token(app: &TestApp, role: &str) -> String {
+pub(crate) async fn token(app: &TestApp, role: &str) -> String {
     let (t, hash) = newsdesk_store::new_token();
     app.store.create_api_token("test", role, &hash, "admin").await.unwrap();
     format!("nd_{t}")

@@ -127,6 +127,16 @@ fn remember(vars: &mut HashMap<String, String>, answer: &Value) {
     for (name, resource) in top {
         let Some(fields) = resource.as_object() else { continue };
         for (field, v) in fields {
+            // The first of a list of objects, as `member.subscriptions.0.id`.
+            if let Some(first) = v.as_array().and_then(|a| a.first()).and_then(Value::as_object) {
+                for (k, inner) in first {
+                    if let Some(text) =
+                        inner.as_i64().map(|n| n.to_string()).or_else(|| inner.as_str().map(str::to_owned))
+                    {
+                        vars.insert(format!("{name}.{field}.0.{k}"), text);
+                    }
+                }
+            }
             let text = match v {
                 Value::String(s) => s.clone(),
                 Value::Number(n) => n.to_string(),
@@ -149,8 +159,14 @@ async fn docs_examples_run_and_match_the_openapi_document() {
             spawn_app_full(backend, Options { demo: false }, |c| c.newsletters.webhook_secret = secret.into()).await;
         let (t, hash) = newsdesk_store::new_token();
         app.store.create_api_token("docs examples", "editor", &hash, "admin").await.unwrap();
-        let mut vars: HashMap<String, String> =
-            [("token".to_owned(), format!("nd_{t}")), ("webhook_secret".to_owned(), secret.to_owned())].into();
+        let (admin, hash) = newsdesk_store::new_token();
+        app.store.create_api_token("docs admin", "admin", &hash, "admin").await.unwrap();
+        let mut vars: HashMap<String, String> = [
+            ("token".to_owned(), format!("nd_{t}")),
+            ("admin_token".to_owned(), format!("nd_{admin}")),
+            ("webhook_secret".to_owned(), secret.to_owned()),
+        ]
+        .into();
         let http = app.browser();
         let mut exchanges = Vec::new();
         for ex in &examples {

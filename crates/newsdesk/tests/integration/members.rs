@@ -604,3 +604,152 @@ async fn admins_define_tiers_and_grant_them_to_members() {
         assert_eq!(app.get(&editor, "/admin/members.csv").await.status(), 403);
     }
 }
+
+#[tokio::test]
+async fn members_and_tiers_are_json_api_resources_for_admins() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let http = Client::new();
+        let admin = crate::api::token(&app, "admin").await;
+        let editor = crate::api::token(&app, "editor").await;
+        let api = |path: &str| app.url(&format!("/api/v1{path}"));
+        let send = |r: reqwest::RequestBuilder| async move {
+            let r = r.send().await.unwrap();
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            (status, body)
+        };
+
+        // Members are not public, and only admins and the owner manage them.
+        let (status, body) = send(http.get(api("/members"))).await;
+        assert_eq!((status, body["error"].as_str()), (401, Some("token_missing")));
+        let (status, body) = send(http.get(api("/members")).bearer_auth(&editor)).await;
+        assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")), "{body}");
+        let (status, _) =
+            send(http.post(api("/tiers")).bearer_auth(&editor).json(&serde_json::json!({"name": "X"}))).await;
+        assert_eq!(status, 403);
+
+        // Tiers: created in the site's currency, checked, archived and back.
+        let (status, body) = send(http.post(api("/tiers")).bearer_auth(&admin).json(&serde_json::json!({
+            "name": "Supporter", "monthly_price": 500, "yearly_price": 5000, "benefits": ["Every story", "The briefing"]
+        })))
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let tier = &body["tier"];
+        assert_eq!(
+            (tier["slug"].as_str(), tier["paid"].as_bool(), tier["currency"].as_str()),
+            (Some("supporter"), Some(true), Some("gbp"))
+        );
+        assert_eq!((tier["monthly_price"].as_i64(), tier["benefits"][1].as_str()), (Some(500), Some("The briefing")));
+        let tier_id = tier["id"].as_i64().unwrap();
+        let (status, body) =
+            send(http.post(api("/tiers")).bearer_auth(&admin).json(&serde_json::json!({"name": "Patron"}))).await;
+        assert_eq!((status, body["error"].as_str()), (422, Some("amount_invalid")), "a paid tier needs a price");
+        let (status, body) =
+            send(http.post(api("/tiers")).bearer_auth(&admin).json(&serde_json::json!({"nme": "typo"}))).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_json")));
+        let (status, body) = send(
+            http.patch(api(&format!("/tiers/{tier_id}")))
+                .bearer_auth(&admin)
+                .json(&serde_json::json!({"active": false})),
+        )
+        .await;
+        assert_eq!(
+            (status, body["tier"]["active"].as_bool(), body["tier"]["monthly_price"].as_i64()),
+            (200, Some(false), Some(500))
+        );
+        let (_, public) = send(http.get(api("/tiers"))).await;
+        assert!(public["tiers"].as_array().unwrap().iter().all(|t| t["slug"] != "supporter"), "archived: not public");
+        let (status, _) = send(http.get(api(&format!("/tiers/{tier_id}")))).await;
+        assert_eq!(status, 404);
+        let (_, all) = send(http.get(api("/tiers")).bearer_auth(&admin)).await;
+        assert!(all["tiers"].as_array().unwrap().iter().any(|t| t["slug"] == "supporter"), "admins see archived tiers");
+        send(
+            http.patch(api(&format!("/tiers/{tier_id}")))
+                .bearer_auth(&admin)
+                .json(&serde_json::json!({"active": true})),
+        )
+        .await;
+
+        // Members: added, granted a tier, found by the filters, revoked, deleted.
+        let (status, body) = send(
+            http.post(api("/members")).bearer_auth(&admin).json(&serde_json::json!({"email": "Reader@Example.org"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(
+            (body["member"]["email"].as_str(), body["member"]["status"].as_str()),
+            (Some("reader@example.org"), Some("free"))
+        );
+        let id = body["member"]["id"].as_i64().unwrap();
+        let (status, body) = send(
+            http.post(api("/members")).bearer_auth(&admin).json(&serde_json::json!({"email": "reader@example.org"})),
+        )
+        .await;
+        assert_eq!((status, body["error"].as_str()), (409, Some("email_taken")));
+        let (status, body) =
+            send(http.post(api("/members")).bearer_auth(&admin).json(&serde_json::json!({"email": "nope"}))).await;
+        assert_eq!((status, body["error"].as_str()), (422, Some("email_invalid")));
+        let comps = api(&format!("/members/{id}/comps"));
+        let (status, body) =
+            send(http.post(&comps).bearer_auth(&admin).json(&serde_json::json!({"tier": "free"}))).await;
+        assert_eq!((status, body["error"].as_str()), (422, Some("tier_invalid")));
+        let (status, body) = send(
+            http.post(&comps)
+                .bearer_auth(&admin)
+                .json(&serde_json::json!({"tier": "supporter", "until": "2001-01-01"})),
+        )
+        .await;
+        assert_eq!((status, body["error"].as_str()), (422, Some("until_invalid")));
+        let (status, body) = send(http.post(&comps).bearer_auth(&admin).json(&serde_json::json!({
+            "tier": "supporter", "until": "2099-06-30", "note": "student"
+        })))
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let m = &body["member"];
+        assert_eq!((m["status"].as_str(), m["tiers"][0].as_str()), (Some("comped"), Some("supporter")));
+        let grant = &m["subscriptions"][0];
+        assert_eq!((grant["source"].as_str(), grant["gives_access"].as_bool()), (Some("comp"), Some(true)));
+        assert_eq!((grant["note"].as_str(), grant["granted_by"].as_str()), (Some("student"), Some("API token test")));
+        let count = |q: &'static str| {
+            let (http, admin, url) = (http.clone(), admin.clone(), api(&format!("/members?{q}")));
+            async move { send(http.get(url).bearer_auth(&admin)).await }
+        };
+        assert_eq!(count("status=comp").await.1["meta"]["total"], 1);
+        assert_eq!(count("tier=supporter").await.1["members"][0]["id"], id);
+        assert_eq!(count("status=free").await.1["meta"]["total"], 0);
+        assert_eq!(count("q=reader").await.1["members"][0]["tiers"][0], "supporter", "the list shows the tiers held");
+        assert_eq!(count("joined_after=2000-01-01").await.1["meta"]["total"], 1);
+        let (status, body) = count("status=rich").await;
+        assert_eq!((status, body["error"].as_str()), (422, Some("status_invalid")));
+        let (status, body) = count("joined_after=yesterday").await;
+        assert_eq!((status, body["error"].as_str()), (422, Some("date_invalid")));
+        let revoke = api(&format!("/members/{id}/comps/{}", grant["id"]));
+        assert_eq!(send(http.delete(&revoke).bearer_auth(&admin)).await.0, 204);
+        assert_eq!(send(http.delete(&revoke).bearer_auth(&admin)).await.0, 404, "revoked once");
+        let (_, body) = send(http.get(api(&format!("/members/{id}"))).bearer_auth(&admin)).await;
+        assert_eq!(
+            (body["member"]["status"].as_str(), body["member"]["tiers"].as_array().map(Vec::len)),
+            (Some("free"), Some(0))
+        );
+        assert_eq!(send(http.delete(api(&format!("/members/{id}"))).bearer_auth(&admin)).await.0, 204);
+        let (status, _) = send(http.get(api(&format!("/members/{id}"))).bearer_auth(&admin)).await;
+        assert_eq!(status, 404);
+        assert!(app.store.member_by_email("reader@example.org").await.unwrap().is_none(), "gone from the store");
+
+        // A token limited to other areas does not write members.
+        let limited = newsdesk_services::staff::create_limited_token(
+            &app.state.ctx,
+            "posts only",
+            newsdesk_domain::Role::Admin,
+            &["posts"],
+            None,
+        )
+        .await
+        .unwrap();
+        let (status, body) =
+            send(http.post(api("/members")).bearer_auth(&limited).json(&serde_json::json!({"email": "x@example.org"})))
+                .await;
+        assert_eq!((status, body["error"].as_str()), (403, Some("scope_missing")));
+    }
+}

@@ -158,38 +158,28 @@ pub async fn grant(
     require(&staff)?;
     state.store.member(id).await?.ok_or(AppError::NotFound)?;
     let values = serde_json::json!({ "tier": form.str("tier"), "until": form.str("until"), "note": form.str("note") });
-    let mut errors = crate::forms::FieldErrors::new();
-    let tier = match form.get("tier").and_then(|t| t.parse::<i64>().ok()) {
-        Some(t) => state.store.tier(t).await?.filter(|t| t.is_paid()),
-        None => None,
-    };
-    if tier.is_none() {
-        errors.insert("tier", "Choose a paid tier to grant.".into());
-    }
-    let until = match form.get("until").map(str::trim).filter(|u| !u.is_empty()) {
-        Some(d) => {
-            let tz = state.site.timezone.tz();
-            match newsdesk_services::posts::parse_time("until", &format!("{d}T23:59"), tz) {
-                Ok(t) if t > newsdesk_store::now() => Some(t),
-                Ok(_) => {
-                    errors.insert("until", "The end of a grant is a day in the future.".into());
-                    None
-                }
-                Err(_) => {
-                    errors.insert("until", format!("\"{d}\" is not a date; use the date picker (YYYY-MM-DD)."));
-                    None
-                }
+    let tier = form.get("tier").and_then(|t| t.parse::<i64>().ok());
+    let granted = newsdesk_services::members::grant_tier(
+        &state.ctx,
+        &staff.actor(),
+        id,
+        tier,
+        form.str("until"),
+        form.str("note"),
+        &staff.user.email,
+    )
+    .await;
+    match granted {
+        Ok(()) => tracing::info!(member.id = id, by.user.id = staff.user.id, "tier granted by staff"),
+        Err(newsdesk_services::ServiceError::Invalid { errors, .. }) => {
+            let mut shown = crate::forms::FieldErrors::new();
+            for (field, message) in errors {
+                shown.insert(field, message);
             }
+            return member_page(&state, &staff, id, None, Some((&shown, values))).await;
         }
-        None => None,
-    };
-    let Some(tier) = tier.filter(|_| errors.is_empty()) else {
-        return member_page(&state, &staff, id, None, Some((&errors, values))).await;
-    };
-    let note =
-        form.get("note").map(str::trim).filter(|n| !n.is_empty()).map(|n| n.chars().take(300).collect::<String>());
-    state.store.grant_comp(id, tier.id, until, note.as_deref(), &staff.user.email).await?;
-    tracing::info!(member.id = id, tier = %tier.slug, by.user.id = staff.user.id, "tier granted by staff");
+        Err(e) => return Err(e.into()),
+    }
     Ok(see_other(&format!("/admin/members/{id}?done=added")))
 }
 

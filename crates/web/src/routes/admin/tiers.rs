@@ -4,7 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use newsdesk_services::ServiceError;
-use newsdesk_services::members::{TierDraft, parse_tier};
+use newsdesk_services::members::TierDraft;
 
 use super::{DoneQuery, check_csrf, errors_json, flash_text, invalid, page, see_other};
 use crate::auth::Staff;
@@ -101,22 +101,15 @@ async fn save(state: AppState, staff: Staff, id: Option<i64>, form: FormData) ->
         Some(id) => Some(state.store.tier(id).await?.ok_or(AppError::NotFound)?),
         None => None,
     };
-    let free = existing.as_ref().is_some_and(|t| !t.is_paid());
-    let currency =
-        existing.as_ref().map(|t| t.currency.clone()).unwrap_or_else(|| state.options.payments.currency.clone());
     let values = serde_json::json!({
         "slug": form.str("slug"), "name": form.str("name"), "description": form.str("description"),
         "benefits": form.str("benefits"), "monthly_price": form.str("monthly_price"),
         "yearly_price": form.str("yearly_price"), "trial_days": form.str("trial_days"),
         "active": form.get("active").is_some(), "position": form.str("position"),
     });
-    let saved = match parse_tier(&draft_of(&form), &currency, free) {
-        Ok(input) => state.store.save_tier(existing.as_ref().map(|t| t.id), &input).await.map_err(ServiceError::from),
-        Err(e) => Err(e),
-    };
-    match saved {
-        Ok(tier_id) => {
-            tracing::info!(tier.id = tier_id, by.user.id = staff.user.id, "membership tier saved");
+    match newsdesk_services::members::save_tier(&state.ctx, &staff.actor(), id, &draft_of(&form)).await {
+        Ok(tier) => {
+            tracing::info!(tier.id = tier.id, by.user.id = staff.user.id, "membership tier saved");
             state.refresh_version().await;
             Ok(see_other("/admin/tiers?done=saved"))
         }

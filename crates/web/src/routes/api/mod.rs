@@ -7,12 +7,14 @@ pub mod feed_items;
 pub mod issues;
 pub mod mail_events;
 pub mod media;
+pub mod members;
 pub mod newsletters;
 pub mod openapi;
 pub mod posts;
 pub mod redirects;
 pub mod search;
 pub mod taxonomy;
+pub mod tiers;
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;

@@ -28,8 +28,9 @@ pub struct ErrorBody {
 #[openapi(
     info(
         title = "Newsdesk JSON API",
-        description = "Stories, media, the News Feed, authors, tags, curation, redirects, newsletters, subscribers \
-            and newsletter issues. Reads of published content are public; everything else needs an API token \
+        description = "Stories, media, the News Feed, authors, tags, curation, redirects, newsletters, subscribers, \
+            newsletter issues, members and tiers. Reads of published content are public; everything else needs an API \
+            token \
             (`newsdesk token create`) as `Authorization: Bearer nd_…`, whose role and scopes are enforced as a staff \
             member's. Every refusal is `{\"error\": \"code\", \"message\": \"…\"}`. The guide with examples is \
             docs/api.md.",
@@ -50,6 +51,8 @@ pub struct ErrorBody {
         (name = "issues", description = "Sending a newsletter issue"),
         (name = "mail", description = "Bounces and complaints from the mail provider"),
         (name = "search", description = "Full-text search over what is published"),
+        (name = "members", description = "Readers' accounts, their subscriptions and grants (admins)"),
+        (name = "tiers", description = "Membership tiers"),
     )
 )]
 pub struct ApiDoc;
