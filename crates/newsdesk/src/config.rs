@@ -30,16 +30,25 @@ pub struct Config {
     pub data_dir: PathBuf,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     /// Address to listen on.
     pub listen: String,
+    /// The bearer token Prometheus sends to `/metrics`; empty turns the metrics off.
+    pub metrics_token: String,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: "127.0.0.1:8080".into() }
+        ServerConfig { listen: "127.0.0.1:8080".into(), metrics_token: String::new() }
+    }
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let token = if self.metrics_token.is_empty() { "" } else { "[redacted]" };
+        f.debug_struct("ServerConfig").field("listen", &self.listen).field("metrics_token", &token).finish()
     }
 }
 
@@ -222,6 +231,7 @@ impl Config {
             webhook_secret: self.newsletters.webhook_secret.clone(),
             oembed_private_networks: self.editor.oembed_private_networks,
             payments: self.payments.clone(),
+            metrics_token: self.server.metrics_token.clone(),
         }
     }
 
@@ -334,6 +344,8 @@ languages = []
 
 [server]
 listen = "127.0.0.1:8080"
+# Prometheus metrics at /metrics for scrapers sending "Authorization: Bearer <this>"; empty turns them off.
+metrics_token = ""
 
 [database]
 # Empty: SQLite in this directory (newsdesk.db). For several nodes use PostgreSQL:

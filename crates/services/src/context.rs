@@ -24,6 +24,8 @@ pub struct Options {
     pub oembed_private_networks: bool,
     /// `[payments]`: Stripe, the currency, the grace period after a failed payment.
     pub payments: crate::members::PaymentsConfig,
+    /// `[server] metrics_token`: the bearer token `/metrics` wants (empty: no metrics).
+    pub metrics_token: String,
 }
 
 impl Default for Options {
@@ -36,6 +38,7 @@ impl Default for Options {
             webhook_secret: String::new(),
             oembed_private_networks: false,
             payments: Default::default(),
+            metrics_token: String::new(),
         }
     }
 }

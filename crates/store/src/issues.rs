@@ -413,6 +413,18 @@ impl Store {
         .await?)
     }
 
+    /// The progress of every issue being sent now (for `/metrics`).
+    pub async fn sending_progress(&self) -> StoreResult<Vec<Progress>> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM newsletter_issues WHERE status = 'sending'")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.issue_progress(id).await?);
+        }
+        Ok(out)
+    }
+
     pub async fn issue_progress(&self, issue_id: i64) -> StoreResult<Progress> {
         let rows: Vec<(String, i64)> =
             sqlx::query_as("SELECT status, COUNT(*) FROM deliveries WHERE issue_id = $1 GROUP BY status")

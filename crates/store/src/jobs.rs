@@ -103,7 +103,42 @@ pub struct JobCounts {
     pub failed: i64,
 }
 
+/// The job queue of one kind of job, for `/metrics`.
+#[derive(Debug, Clone, Default)]
+pub struct QueueDepth {
+    pub kind: String,
+    /// Queued and due now.
+    pub due: i64,
+    /// Held by a worker.
+    pub running: i64,
+    /// Seconds the oldest due job has waited past its time.
+    pub oldest_wait: i64,
+}
+
 impl Store {
+    /// The queue by kind of job: how many are due and running, and how long the oldest due one has waited (two
+    /// queries on the `(status, run_at)` index, over waiting and running jobs only).
+    pub async fn job_queue(&self, now: i64) -> StoreResult<Vec<QueueDepth>> {
+        let due: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT kind, COUNT(*), MIN(run_at) FROM jobs WHERE status = 'queued' AND run_at <= $1 GROUP BY kind",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        let running: Vec<(String, i64)> =
+            sqlx::query_as("SELECT kind, COUNT(*) FROM jobs WHERE status = 'running' GROUP BY kind")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out: std::collections::BTreeMap<String, QueueDepth> = Default::default();
+        for (kind, n, oldest) in due {
+            out.insert(kind.clone(), QueueDepth { kind, due: n, running: 0, oldest_wait: (now - oldest).max(0) });
+        }
+        for (kind, n) in running {
+            out.entry(kind.clone()).or_insert_with(|| QueueDepth { kind, ..Default::default() }).running = n;
+        }
+        Ok(out.into_values().collect())
+    }
+
     pub async fn enqueue(&self, job: &NewJob<'_>) -> StoreResult<bool> {
         let mut conn = self.pool.acquire().await?;
         enqueue(&mut conn, job).await

@@ -196,6 +196,16 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// Connections this process's pool has open, and how many of them are idle.
+    pub fn pool_use(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
+    /// The most connections the pool opens.
+    pub fn pool_max(&self) -> u32 {
+        self.pool.options().get_max_connections()
+    }
 }
 
 /// Current time as UTC Unix seconds.

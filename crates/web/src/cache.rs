@@ -67,6 +67,19 @@ pub struct PageCache {
     /// Moves whenever a render ends, so requests waiting for another's render look again.
     renders_done: tokio::sync::watch::Sender<u64>,
     max_entries: usize,
+    /// Lookups by result, for `/metrics`.
+    hits: std::sync::atomic::AtomicU64,
+    stale: std::sync::atomic::AtomicU64,
+    misses: std::sync::atomic::AtomicU64,
+}
+
+/// What the cache holds and how its lookups went (for `/metrics`).
+pub struct CacheStats {
+    pub hits: u64,
+    pub stale: u64,
+    pub misses: u64,
+    pub entries: usize,
+    pub bytes: usize,
 }
 
 /// What the cache has for a URL.
@@ -108,6 +121,25 @@ impl PageCache {
             rendering: Mutex::new(HashMap::new()),
             renders_done: tokio::sync::watch::Sender::new(0),
             max_entries,
+            hits: Default::default(),
+            stale: Default::default(),
+            misses: Default::default(),
+        }
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        let (entries, bytes) = self
+            .pages
+            .read()
+            .map(|p| (p.len(), p.values().map(|v| v.body.len() + v.gzip.as_ref().map_or(0, |g| g.len())).sum()))
+            .unwrap_or((0, 0));
+        CacheStats {
+            hits: self.hits.load(Relaxed),
+            stale: self.stale.load(Relaxed),
+            misses: self.misses.load(Relaxed),
+            entries,
+            bytes,
         }
     }
 
@@ -120,6 +152,17 @@ impl PageCache {
     /// Looks a URL up for an anonymous reader: a fresh copy; else a stale copy while someone else renders; else the
     /// claim to render it. When another request is rendering a URL that has no copy yet, waits for that render.
     pub async fn lookup(&self, key: &str, version: i64) -> Lookup<'_> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let found = self.find(key, version).await;
+        match &found {
+            Lookup::Fresh(_) => self.hits.fetch_add(1, Relaxed),
+            Lookup::Stale(_) => self.stale.fetch_add(1, Relaxed),
+            Lookup::Render(_) => self.misses.fetch_add(1, Relaxed),
+        };
+        found
+    }
+
+    async fn find(&self, key: &str, version: i64) -> Lookup<'_> {
         let current = || self.pages.read().ok().and_then(|p| p.get(key).cloned());
         // The hot path: a fresh copy costs one read lock, nothing else.
         let mut page = current();

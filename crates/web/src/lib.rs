@@ -6,6 +6,7 @@ pub mod cache;
 pub mod chrome;
 pub mod error;
 pub mod forms;
+pub mod metrics;
 pub mod rate_limit;
 pub mod redirect;
 pub mod router;

@@ -256,6 +256,8 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{name}", get(public::assets::asset))
         .route("/media/{sha}/{file}", get(public::assets::media))
         .route("/healthz", get(public::health::healthz))
+        .route("/readyz", get(public::health::readyz))
+        .route("/metrics", get(crate::metrics::scrape))
         .route("/favicon.ico", get(public::assets::favicon))
         .nest("/admin", admin)
         .nest("/api/v1", api)
@@ -265,6 +267,6 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limits::PUBLIC_FORM))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::redirect::old_links))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::origin::refuse_cross_site))
-        .layer(axum::middleware::from_fn(crate::routes::log_requests))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::routes::log_requests))
         .with_state(state)
 }

@@ -25,6 +25,8 @@ pub struct StateInner {
     pub cache: PageCache,
     /// Attempts per client for public POSTs (sign-in, setup).
     pub limiter: RateLimiter,
+    /// Requests, streams and such counted in memory for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
     /// The content version this node last saw; pages rendered under an older one are stale.
     pub content_version: AtomicI64,
     /// Whether cookies get the `Secure` flag (the site is served over https).
@@ -62,6 +64,7 @@ impl AppState {
             ctx: Context::new(store, site, &data_dir, options),
             cache: PageCache::new(10_000),
             limiter: RateLimiter::default(),
+            metrics: Default::default(),
             content_version: AtomicI64::new(0),
             secure_cookies,
             chrome: std::sync::RwLock::new(None),

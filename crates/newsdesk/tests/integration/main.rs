@@ -23,6 +23,7 @@ mod members;
 mod meter;
 mod newsletters;
 mod newsroom;
+mod operations;
 mod payments;
 mod public;
 mod scheduling;

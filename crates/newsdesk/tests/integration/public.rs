@@ -248,20 +248,6 @@ async fn markdown_is_sanitised_before_it_reaches_a_page() {
 }
 
 #[tokio::test]
-async fn healthz_reports_the_database() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let r = app.get(&app.browser(), "/healthz").await;
-        assert_eq!(r.status(), 200);
-        let j: serde_json::Value = r.json().await.unwrap();
-        assert_eq!(j["database"], "ok");
-        app.state.store.close().await;
-        let r = app.get(&app.browser(), "/healthz").await;
-        assert_eq!(r.status(), 503, "a closed database is reported, not hidden");
-    }
-}
-
-#[tokio::test]
 async fn a_theme_directory_overrides_built_in_templates_but_not_the_admin() {
     let app = spawn_app(newsdesk_store::Backend::Sqlite).await;
     let theme = app.data_dir().join("theme");

@@ -20,11 +20,20 @@ pub const PUBLIC_CSP: &str = "default-src 'self'; script-src 'self'; style-src '
 pub const ADMIN_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; media-src 'self' https:; font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// Logs each request once, with its status and duration, and adds the security headers every response carries.
-pub async fn log_requests(req: Request, next: Next) -> Response {
+/// It also counts the request for `/metrics` under its route's pattern.
+pub async fn log_requests(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let start = std::time::Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    // The pattern is shared (an `Arc`): cloning it allocates nothing.
+    let route = req.extensions().get::<axum::extract::MatchedPath>().cloned();
     let mut resp = next.run(req).await;
+    let pattern = route.as_ref().map_or("(unmatched)", |r| r.as_str());
+    state.metrics.observe(pattern, &method, resp.status(), start.elapsed());
     let h = resp.headers_mut();
     h.entry("x-content-type-options").or_insert(axum::http::HeaderValue::from_static("nosniff"));
     h.entry("referrer-policy").or_insert(axum::http::HeaderValue::from_static("strict-origin-when-cross-origin"));

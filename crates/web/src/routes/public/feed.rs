@@ -163,6 +163,23 @@ struct Live {
     signal: tokio::sync::watch::Receiver<i64>,
     closing: tokio::sync::watch::Receiver<bool>,
     pending: std::collections::VecDeque<Event>,
+    _open: OpenStream,
+}
+
+/// Counts an open stream for `/metrics` while it lives.
+struct OpenStream(AppState);
+
+impl OpenStream {
+    fn new(state: &AppState) -> OpenStream {
+        state.metrics.sse_connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        OpenStream(state.clone())
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.metrics.sse_connections.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// `GET /news-feed/events`: one `feed-item` event per change, `id` = its sequence number. Starts after
@@ -181,6 +198,7 @@ pub async fn events(
     let live = Live {
         signal: state.feed_signal.subscribe(),
         closing: state.closing.subscribe(),
+        _open: OpenStream::new(&state),
         state,
         last,
         pending: Default::default(),

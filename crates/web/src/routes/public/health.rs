@@ -1,4 +1,6 @@
-//! `/healthz`: 200 when the database answers, 503 otherwise. For load balancers and orchestrators.
+//! Health for load balancers and orchestrators: `/healthz` says the process answers (it touches nothing else, so a
+//! database restart does not make an orchestrator restart every node), `/readyz` that this node can serve — the
+//! database answers and the media storage is there — else 503 naming what is not.
 
 use axum::Json;
 use axum::extract::State;
@@ -8,16 +10,34 @@ use axum::response::{IntoResponse, Response};
 use crate::state::AppState;
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(serde_json::json!({ "status": "ok", "database": "ok", "content_version": state.version() })),
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check: database unavailable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "error", "database": "unavailable" })))
-                .into_response()
+    (StatusCode::OK, Json(serde_json::json!({ "status": "ok", "content_version": state.version() }))).into_response()
+}
+
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let database = match tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping()).await {
+        Ok(Ok(())) => "ok",
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "readiness: database unavailable");
+            "unavailable"
         }
-    }
+        Err(_) => {
+            tracing::error!("readiness: the database did not answer within 2 s");
+            "unavailable"
+        }
+    };
+    let media = state.media_dir.clone();
+    let storage = match tokio::fs::metadata(&media).await {
+        Ok(m) if m.is_dir() => "ok",
+        // A new site has no media yet: the data directory is what must be there.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && media.parent().is_some_and(|d| d.is_dir()) => "ok",
+        _ => {
+            tracing::error!(path = %media.display(), "readiness: media storage unavailable");
+            "unavailable"
+        }
+    };
+    let ready = database == "ok" && storage == "ok";
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = serde_json::json!({ "status": if ready { "ok" } else { "error" }, "database": database,
+        "storage": storage, "content_version": state.version() });
+    (status, Json(body)).into_response()
 }

@@ -1,0 +1,115 @@
+//! What an operator's tools read: `/healthz` (the process answers, whatever the database does), `/readyz` (the
+//! database and the media storage are there), and `/metrics` in Prometheus's text format, parsed by the Prometheus
+//! client's own parser (PyPI `prometheus_client`), behind its bearer token.
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, backends, python, spawn_app, spawn_app_config};
+
+const TOKEN: &str = "metrics-token-for-the-test-0001";
+
+/// `/metrics` parsed: family name → {type, samples}.
+async fn scrape(app: &TestApp) -> Option<Value> {
+    let r = reqwest::Client::new().get(app.url("/metrics")).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+    let path = app.dir.path().join("metrics.txt");
+    std::fs::write(&path, r.text().await.unwrap()).unwrap();
+    python("metrics_check.py", "prometheus_client", &[path.to_str().unwrap()])
+}
+
+/// The value of the sample `name` whose labels include `labels` (0 when there is none).
+fn sample(families: &Value, family: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    families[family]["samples"]
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .find(|s| s["name"] == name && labels.iter().all(|(k, v)| s["labels"][*k] == *v))
+        .and_then(|s| s["value"].as_f64())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_tell_an_operator_how_a_node_is() {
+    for backend in backends() {
+        let app = spawn_app_config(backend, |c| c.server.metrics_token = TOKEN.into()).await;
+        let b = app.browser();
+        let (status, body) = app.get_text(&b, "/healthz").await;
+        assert_eq!((status, serde_json::from_str::<Value>(&body).unwrap()["status"].as_str()), (200, Some("ok")));
+        let r = app.get(&b, "/readyz").await;
+        assert_eq!(r.status(), 200);
+        let j: Value = r.json().await.unwrap();
+        assert_eq!((j["database"].as_str(), j["storage"].as_str()), (Some("ok"), Some("ok")));
+
+        // Some traffic: the home page rendered once and then served from the cache, a page that is not there.
+        for _ in 0..3 {
+            assert_eq!(app.get(&b, "/").await.status(), 200);
+        }
+        assert_eq!(app.get(&b, "/no-such-story/").await.status(), 404);
+        // An open live stream.
+        let stream = reqwest::Client::new().get(app.url("/news-feed/events")).send().await.unwrap();
+        assert_eq!(stream.status(), 200);
+
+        // The token is wanted, and compared whole.
+        let http = reqwest::Client::new();
+        assert_eq!(http.get(app.url("/metrics")).send().await.unwrap().status(), 401);
+        assert_eq!(http.get(app.url("/metrics")).bearer_auth("metrics-token").send().await.unwrap().status(), 401);
+        let Some(m) = scrape(&app).await else { continue };
+        let home = [("route", "/"), ("method", "GET"), ("status", "200")];
+        assert!(sample(&m, "newsdesk_http_requests", "newsdesk_http_requests_total", &home) >= 3.0, "{m}");
+        assert_eq!(m["newsdesk_http_request_duration_seconds"]["type"], "histogram");
+        let count =
+            sample(&m, "newsdesk_http_request_duration_seconds", "newsdesk_http_request_duration_seconds_count", &home);
+        let inf = sample(
+            &m,
+            "newsdesk_http_request_duration_seconds",
+            "newsdesk_http_request_duration_seconds_bucket",
+            &[("route", "/"), ("status", "200"), ("le", "+Inf")],
+        );
+        assert!(count >= 3.0 && inf == count, "the +Inf bucket holds every request: {count} {inf}");
+        let missing = [("route", "/{slug}/"), ("status", "404")];
+        assert_eq!(
+            sample(&m, "newsdesk_http_requests", "newsdesk_http_requests_total", &missing),
+            1.0,
+            "by route pattern"
+        );
+        let lookups = |result: &str| {
+            sample(&m, "newsdesk_page_cache_lookups", "newsdesk_page_cache_lookups_total", &[("result", result)])
+        };
+        assert!(lookups("miss") >= 1.0 && lookups("hit") >= 2.0, "the home page missed once, then hit");
+        assert!(sample(&m, "newsdesk_page_cache_bytes", "newsdesk_page_cache_bytes", &[]) > 1000.0);
+        assert_eq!(sample(&m, "newsdesk_sse_connections", "newsdesk_sse_connections", &[]), 1.0, "one open stream");
+        let max = sample(&m, "newsdesk_db_pool_max", "newsdesk_db_pool_max", &[]);
+        assert!(max >= 8.0 && sample(&m, "newsdesk_db_pool_connections", "newsdesk_db_pool_connections", &[]) >= 1.0);
+        assert_eq!(m["newsdesk_jobs_due"]["type"], "gauge");
+        assert_eq!(sample(&m, "newsdesk_newsletter_issues_sending", "newsdesk_newsletter_issues_sending", &[]), 0.0);
+
+        // The stream closed: the gauge follows.
+        drop(stream);
+        let mut open = 1.0;
+        for _ in 0..50 {
+            let Some(m) = scrape(&app).await else { break };
+            open = sample(&m, "newsdesk_sse_connections", "newsdesk_sse_connections", &[]);
+            if open == 0.0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(open, 0.0);
+
+        // The database gone: not ready (503, saying what), yet alive — an orchestrator must not restart the node.
+        app.state.store.close().await;
+        let r = app.get(&b, "/readyz").await;
+        assert_eq!(r.status(), 503);
+        let j: Value = r.json().await.unwrap();
+        assert_eq!((j["database"].as_str(), j["storage"].as_str()), (Some("unavailable"), Some("ok")));
+        assert_eq!(app.get(&b, "/healthz").await.status(), 200);
+    }
+}
+
+#[tokio::test]
+async fn metrics_are_off_without_a_token() {
+    let app = spawn_app(newsdesk_store::Backend::Sqlite).await;
+    let r = reqwest::Client::new().get(app.url("/metrics")).bearer_auth("").send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
