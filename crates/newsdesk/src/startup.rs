@@ -62,8 +62,16 @@ impl Application {
         let worker = self
             .run_worker
             .then(|| tokio::spawn(Worker::new(self.store.clone(), self.jobs.clone()).run(stop_rx.clone())));
-        let watcher = self.state.spawn_version_watch(Duration::from_secs(1));
-        let feed_watcher = self.state.spawn_feed_watch(Duration::from_millis(500));
+        // PostgreSQL pushes changes (LISTEN/NOTIFY); the polls are then only a safety net. SQLite polls.
+        let pushed = self.store.backend == newsdesk_store::Backend::Postgres;
+        let listener = self.state.spawn_notice_listener();
+        let (version_every, feed_every) = if pushed {
+            (Duration::from_secs(10), Duration::from_secs(10))
+        } else {
+            (Duration::from_secs(1), Duration::from_millis(500))
+        };
+        let watcher = self.state.spawn_version_watch(version_every);
+        let feed_watcher = self.state.spawn_feed_watch(feed_every);
         let closing = self.state.closing.clone();
         let app = newsdesk_web::router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         tracing::info!(address = %self.address(), site.url = %self.state.site.url, "serving");
@@ -79,6 +87,7 @@ impl Application {
         let _ = rx.wait_for(|v| *v).await;
         watcher.abort();
         feed_watcher.abort();
+        listener.abort();
         if let Some(w) = worker {
             let _ = w.await;
         }

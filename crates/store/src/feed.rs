@@ -53,12 +53,19 @@ const SELECT: &str = "SELECT f.id, f.headline, f.summary, f.url, f.post_id, p.sl
     LEFT JOIN authors a ON a.id = f.author_id";
 
 async fn log_event(conn: &mut AnyConnection, item_id: i64, kind: &str) -> StoreResult<()> {
+    // Streams read events in sequence order and remember the last: on PostgreSQL two writers could commit their
+    // events out of sequence order and a reader would skip the earlier one, so feed writes take turns (SQLite's
+    // writes always do).
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock(7342002)").execute(&mut *conn).await?;
+    }
     sqlx::query("INSERT INTO feed_events (item_id, kind, created_at) VALUES ($1, $2, $3)")
         .bind(item_id)
         .bind(kind)
         .bind(now())
         .execute(&mut *conn)
         .await?;
+    crate::notify::notify(conn, crate::notify::FEED).await?;
     type Item = (String, String, Option<String>, Option<String>, i64);
     let item: Option<Item> =
         sqlx::query_as("SELECT headline, summary, url, retraction_note, published_at FROM feed_items WHERE id = $1")

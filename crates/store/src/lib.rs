@@ -24,6 +24,7 @@ pub mod mail;
 pub mod media;
 pub mod members;
 pub mod newsletters;
+pub mod notify;
 pub mod payments;
 pub mod posts;
 pub mod redirects;
@@ -76,7 +77,7 @@ impl Backend {
 }
 
 /// Handle to the database; cheap to clone (the pool is shared).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
     /// The connection pool, shared by every request and job of this process.
     pub pool: AnyPool,
@@ -85,6 +86,14 @@ pub struct Store {
     /// SQLite has one writer at a time: this process's write transactions take turns here, in order, instead of
     /// polling SQLite's lock (other processes — a CLI import, a separate worker — wait on the busy timeout).
     write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The PostgreSQL URL as connected, for the node's listening connection (`notify`); never logged.
+    url: Option<std::sync::Arc<str>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+    }
 }
 
 /// A write transaction (see [`Store::write_tx`]). Queries run on it as on a connection (`&mut *tx`); nothing is
@@ -153,7 +162,8 @@ impl Store {
         if backend == Backend::Sqlite {
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
-        Ok(Store { pool, backend, write_turn: Default::default() })
+        let url = (backend == Backend::Postgres).then(|| std::sync::Arc::from(url.as_str()));
+        Ok(Store { pool, backend, write_turn: Default::default(), url })
     }
 
     /// Begins a transaction that will write. On SQLite a plain `BEGIN` reads under a snapshot and fails with

@@ -15,6 +15,6 @@ impl Store {
 
 /// Bumps the content version inside the caller's transaction.
 pub async fn bump_content_version(conn: &mut AnyConnection) -> StoreResult<()> {
-    sqlx::query("UPDATE site_state SET content_version = content_version + 1 WHERE id = 1").execute(conn).await?;
-    Ok(())
+    sqlx::query("UPDATE site_state SET content_version = content_version + 1 WHERE id = 1").execute(&mut *conn).await?;
+    crate::notify::notify(conn, crate::notify::CONTENT).await
 }

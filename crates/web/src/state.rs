@@ -25,6 +25,8 @@ pub struct StateInner {
     pub cache: PageCache,
     /// Attempts per client for public POSTs (sign-in, setup).
     pub limiter: RateLimiter,
+    /// The News Feed's recent events, loaded once for all this node's live streams.
+    pub feed_hub: crate::routes::public::feed::FeedHub,
     /// Requests, streams and such counted in memory for `/metrics`.
     pub metrics: crate::metrics::Metrics,
     /// The content version this node last saw; pages rendered under an older one are stale.
@@ -65,6 +67,7 @@ impl AppState {
             cache: PageCache::new(10_000),
             limiter: RateLimiter::default(),
             metrics: Default::default(),
+            feed_hub: Default::default(),
             content_version: AtomicI64::new(0),
             secure_cookies,
             chrome: std::sync::RwLock::new(None),
@@ -104,9 +107,10 @@ impl AppState {
         })
     }
 
-    /// Tells live streams on this node that the News Feed changed (after a local write).
+    /// Loads News Feed changes into this node's hub and wakes its live streams (after a local write, a notice or
+    /// a poll).
     pub async fn notify_feed(&self) {
-        match self.store.feed_last_seq().await {
+        match self.feed_hub.refresh(self).await {
             Ok(seq) => {
                 self.feed_signal.send_if_modified(|v| {
                     let newer = seq > *v;
@@ -116,8 +120,46 @@ impl AppState {
                     newer
                 });
             }
-            Err(e) => tracing::warn!(error = %e, "cannot read the news feed sequence"),
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "cannot read the news feed's events"),
         }
+    }
+
+    /// On PostgreSQL, one connection per node listens for changes committed anywhere (`store::notify`) and applies
+    /// them at once: the content version, and the News Feed for open streams. It reconnects by itself; after a
+    /// reconnect (notices may have been missed) it re-reads both. Nothing on SQLite, where the polls do it.
+    pub fn spawn_notice_listener(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let mut listener = match state.store.listener().await {
+                    Ok(Some(l)) => l,
+                    Ok(None) => return,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen for changes; polling meanwhile, retrying in 2 s");
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                        continue;
+                    }
+                };
+                tracing::debug!("listening for changes (LISTEN/NOTIFY)");
+                state.refresh_version().await;
+                state.notify_feed().await;
+                loop {
+                    match listener.next().await {
+                        Ok(newsdesk_store::notify::Notice::Content) => state.refresh_version().await,
+                        Ok(newsdesk_store::notify::Notice::Feed) => state.notify_feed().await,
+                        Ok(newsdesk_store::notify::Notice::Reconnected) => {
+                            state.refresh_version().await;
+                            state.notify_feed().await;
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "the change listener lost its connection; reconnecting");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                            break;
+                        }
+                    }
+                }
+            }
+        })
     }
 
     /// Watches for News Feed changes made anywhere (other nodes, the API, the CLI) while streams are open.

@@ -79,6 +79,42 @@ async fn start(config: Config, db: TestDb, dir: TempDir, backend: Backend, demo:
     TestApp { address, store, config, backend, state, stop: Some(tx), handle: Some(handle), db, dir }
 }
 
+/// Another node of the same site: its own server and page cache on the same database and data directory, as a
+/// second `newsdesk serve --no-worker` behind a load balancer.
+pub struct TestNode {
+    pub address: String,
+    pub state: newsdesk_web::AppState,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestNode {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.expect("node task").expect("node stopped cleanly");
+        }
+    }
+}
+
+/// Starts another node of `app`'s site.
+pub async fn spawn_node(app: &TestApp) -> TestNode {
+    let node = Application::build(&app.config, false).await.expect("build node");
+    let address = format!("http://127.0.0.1:{}", node.port());
+    let state = node.state().clone();
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(node.run_until_stopped(async move {
+        let _ = rx.await;
+    }));
+    TestNode { address, state, stop: Some(tx), handle: Some(handle) }
+}
+
 impl TestApp {
     /// Stops the server gracefully, then starts a new one on the same data and database (a restart).
     pub async fn restart(mut self) -> TestApp {

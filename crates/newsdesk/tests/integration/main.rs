@@ -23,6 +23,7 @@ mod members;
 mod meter;
 mod newsletters;
 mod newsroom;
+mod nodes;
 mod operations;
 mod payments;
 mod public;

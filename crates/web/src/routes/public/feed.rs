@@ -1,9 +1,10 @@
 //! The News Feed for readers: `/news-feed/` (with "More news" paging), its RSS and JSON feeds, and
 //! `/news-feed/events`, the server-sent event stream that pushes new, edited and retracted items to open pages.
 //!
-//! Live updates come from the `feed_events` table, not from memory: a reconnecting browser sends Last-Event-ID and
-//! gets every change it missed, and an item posted on any node reaches readers on every node (each node's
-//! [`crate::state::AppState::spawn_feed_watch`] notices new events within half a second).
+//! Live updates come from the `feed_events` table: a reconnecting browser sends Last-Event-ID and gets every change
+//! it missed, and an item posted on any node reaches readers on every node. Each node loads a change once, into its
+//! [`FeedHub`], and all its open streams send it from there; a node learns of changes from PostgreSQL's `NOTIFY` at
+//! once, and by polling (`crate::state::AppState::spawn_feed_watch`) on SQLite and as a safety net.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -219,11 +220,17 @@ async fn next_event(mut live: Live) -> Option<(Result<Event, Infallible>, Live)>
         }
         // Anything signalled from now on wakes the wait below, so nothing committed meanwhile is missed.
         live.signal.borrow_and_update();
-        match load_events(&live.state, live.last).await {
+        // From the node's hub when it holds everything after `last` (no query); else (a reconnect from long ago)
+        // from the database.
+        let batch = match live.state.feed_hub.since(live.last) {
+            Some(batch) => Ok(batch),
+            None => load_events(&live.state, live.last).await,
+        };
+        match batch {
             Ok(events) if !events.is_empty() => {
-                for (seq, ev) in events {
+                for (seq, data) in events {
                     live.last = seq;
-                    live.pending.push_back(ev);
+                    live.pending.push_back(Event::default().id(seq.to_string()).event("feed-item").data(&*data));
                 }
                 continue;
             }
@@ -241,8 +248,11 @@ async fn next_event(mut live: Live) -> Option<(Result<Event, Infallible>, Live)>
     }
 }
 
-/// Events after `seq` with the current state of their items, rendered as the page renders them.
-async fn load_events(state: &AppState, seq: i64) -> anyhow::Result<Vec<(i64, Event)>> {
+/// An event as a stream sends it: its sequence and its data (the item's JSON, with its HTML as the page shows it).
+pub type FeedEvent = (i64, std::sync::Arc<str>);
+
+/// Events after `seq` (up to 100) with the current state of their items, rendered as the page renders them.
+async fn load_events(state: &AppState, seq: i64) -> anyhow::Result<Vec<FeedEvent>> {
     let events = state.store.feed_events_after(seq, 100).await?;
     let mut ids: Vec<i64> = events.iter().map(|e| e.item_id).collect();
     ids.sort_unstable();
@@ -254,7 +264,73 @@ async fn load_events(state: &AppState, seq: i64) -> anyhow::Result<Vec<(i64, Eve
         let view = feed_item_view(item);
         let html = state.templates.render("partials/feed_item.html", context! { item => view })?;
         let data = serde_json::json!({ "id": item.id, "kind": e.kind, "html": html, "item": view });
-        out.push((e.seq, Event::default().id(e.seq.to_string()).event("feed-item").data(data.to_string())));
+        out.push((e.seq, std::sync::Arc::from(data.to_string())));
     }
     Ok(out)
+}
+
+/// The node's recent News Feed events, loaded and rendered once for all its open streams: a change costs a node
+/// one query however many readers have the page open.
+#[derive(Default)]
+pub struct FeedHub {
+    state: std::sync::RwLock<Hub>,
+    /// Held while loading, so concurrent notices load once.
+    loading: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct Hub {
+    /// Whether `loaded` has been read from the database yet.
+    ready: bool,
+    /// `recent` holds every event after this one.
+    from: i64,
+    /// The newest event loaded.
+    loaded: i64,
+    recent: std::collections::VecDeque<FeedEvent>,
+}
+
+/// Events the hub keeps: a stream that fell further behind reads the database.
+const HUB_KEEP: usize = 512;
+
+impl FeedHub {
+    /// The events after `last`, when the hub holds all of them.
+    pub fn since(&self, last: i64) -> Option<Vec<FeedEvent>> {
+        let hub = self.state.read().ok()?;
+        (hub.ready && last >= hub.from)
+            .then(|| hub.recent.iter().filter(|(seq, _)| *seq > last).map(|(s, d)| (*s, d.clone())).collect())
+    }
+
+    /// Loads what is new since the last load (the first time, only where the feed stands) and returns the newest
+    /// sequence the hub holds.
+    pub async fn refresh(&self, state: &AppState) -> anyhow::Result<i64> {
+        let _one = self.loading.lock().await;
+        let (ready, loaded) = self.state.read().map(|h| (h.ready, h.loaded)).unwrap_or_default();
+        if !ready {
+            let last = state.store.feed_last_seq().await?;
+            if let Ok(mut hub) = self.state.write() {
+                *hub = Hub { ready: true, from: last, loaded: last, recent: Default::default() };
+            }
+            return Ok(last);
+        }
+        let mut newest = loaded;
+        loop {
+            let batch = load_events(state, newest).await?;
+            let Some(&(last, _)) = batch.last() else { break };
+            let full = batch.len() >= 100;
+            newest = last;
+            if let Ok(mut hub) = self.state.write() {
+                hub.recent.extend(batch);
+                hub.loaded = newest;
+                while hub.recent.len() > HUB_KEEP {
+                    if let Some((seq, _)) = hub.recent.pop_front() {
+                        hub.from = seq;
+                    }
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(newest)
+    }
 }
