@@ -27,6 +27,7 @@ pub mod newsletters;
 pub mod notify;
 pub mod payments;
 pub mod posts;
+pub mod rate_limits;
 pub mod redirects;
 pub mod revenue;
 pub mod revisions;

@@ -62,10 +62,11 @@ impl std::ops::Deref for StateInner {
 impl AppState {
     pub fn new(store: Store, site: SiteSettings, data_dir: PathBuf, options: WebOptions) -> AppState {
         let secure_cookies = site.url.starts_with("https://");
+        let limiter = RateLimiter::for_store(&store);
         AppState(Arc::new(StateInner {
             ctx: Context::new(store, site, &data_dir, options),
             cache: PageCache::new(10_000),
-            limiter: RateLimiter::default(),
+            limiter,
             metrics: Default::default(),
             feed_hub: Default::default(),
             content_version: AtomicI64::new(0),

@@ -154,7 +154,8 @@ impl Worker {
     }
 
     /// Periodic upkeep: deletes signups nobody confirmed in time, jobs done more than a week ago, expired
-    /// sessions (staff and members'), and login links that were used or ran out; reconciles with Stripe.
+    /// sessions (staff and members'), login links that were used or ran out, and rate-limit windows that ended;
+    /// reconciles with Stripe.
     pub async fn housekeeping(&self) -> anyhow::Result<()> {
         let now = newsdesk_store::now();
         let days = self.ctx.newsletters.purge_unconfirmed_after_days;
@@ -168,8 +169,17 @@ impl Worker {
         let sessions = self.store.purge_expired_sessions(now).await?;
         let links = self.store.purge_spent_login_links(now).await?;
         let member_sessions = self.store.purge_member_sessions(now).await?;
-        if jobs + sessions + links + member_sessions > 0 {
-            tracing::info!(jobs, sessions, login_links = links, member_sessions, "housekeeping purged");
+        // The longest limit's window is an hour.
+        let windows = self.store.purge_rate_limits(now - 2 * 3600).await?;
+        if jobs + sessions + links + member_sessions + windows > 0 {
+            tracing::info!(
+                jobs,
+                sessions,
+                login_links = links,
+                member_sessions,
+                rate_windows = windows,
+                "housekeeping purged"
+            );
         }
         // Subscriptions as Stripe has them now (what webhooks missed while down); Stripe unreachable is not fatal.
         if let Err(e) = newsdesk_services::payments::reconcile(&self.store, &self.ctx.payments).await {

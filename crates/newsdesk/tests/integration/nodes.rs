@@ -1,7 +1,7 @@
 //! Several nodes on one PostgreSQL: a change made through one node reaches the others' readers pushed by
 //! `LISTEN`/`NOTIFY`, well inside the one-second promise (their polls, the safety net, run every ten seconds on
-//! PostgreSQL, so only the push can pass), and a News Feed item posted on one node reaches live streams open on
-//! another.
+//! PostgreSQL, so only the push can pass), a News Feed item posted on one node reaches live streams open on
+//! another, and a rate limit counts requests whichever node they reach.
 
 use std::time::{Duration, Instant};
 
@@ -88,5 +88,21 @@ async fn a_change_on_one_node_reaches_the_others_at_once() {
         assert!(got.contains("event: feed-item"));
     }
     eprintln!("feed item on A to streams on B: {} ms", posted.elapsed().as_millis());
+
+    // A rate limit holds across nodes: searches from one address alternate between A and B, and the limit (120 a
+    // minute) is reached at the 121st in all, not at each node's 121st. (A window may turn over mid-run, which
+    // only moves the count: the check is that no node lets 240 through.)
+    let mut first_refused = None;
+    for i in 0..240 {
+        let node = if i % 2 == 0 { &a.address } else { &b.address };
+        let r = http.get(format!("{node}/search/?q=ferry")).send().await.unwrap();
+        if r.status() == 429 {
+            first_refused = Some(i);
+            break;
+        }
+    }
+    let refused = first_refused.expect("the limit held across the nodes");
+    assert!(refused < 2 * newsdesk_web::routes::public::search::PER_MINUTE as usize, "refused at {refused}");
+    eprintln!("search limit across two nodes: refused at request {}", refused + 1);
     b.stop().await;
 }

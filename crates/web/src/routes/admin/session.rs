@@ -100,8 +100,8 @@ pub async fn signin(
         )
     };
     let window = Duration::from_secs(300);
-    if !state.limiter.allow(&format!("signin-ip:{}", addr.ip()), 20, window)
-        || !state.limiter.allow(&format!("signin-email:{}", email.to_lowercase()), 10, window)
+    if !state.limiter.allow(&format!("signin-ip:{}", addr.ip()), 20, window).await
+        || !state.limiter.allow(&format!("signin-email:{}", email.to_lowercase()), 10, window).await
     {
         tracing::warn!(client.ip = %addr.ip(), "sign-in rate limit reached");
         return again(StatusCode::TOO_MANY_REQUESTS, "Too many attempts. Wait five minutes and try again.");
@@ -185,7 +185,7 @@ pub async fn setup(
     form: FormData,
 ) -> Result<Response, AppError> {
     check_anon_csrf(&headers, &form)?;
-    if !state.limiter.allow(&format!("setup-ip:{}", addr.ip()), 20, Duration::from_secs(300)) {
+    if !state.limiter.allow(&format!("setup-ip:{}", addr.ip()), 20, Duration::from_secs(300)).await {
         return Err(AppError::BadRequest("Too many attempts. Wait five minutes and try again.".into()));
     }
     let setup = SetupForm {
@@ -239,8 +239,8 @@ pub async fn forgot(
         );
     };
     let window = Duration::from_secs(3600);
-    let allowed = state.limiter.allow(&format!("forgot-ip:{}", addr.ip()), 10, window)
-        && state.limiter.allow(&format!("forgot-email:{}", parsed.as_str().to_lowercase()), 3, window);
+    let allowed = state.limiter.allow(&format!("forgot-ip:{}", addr.ip()), 10, window).await
+        && state.limiter.allow(&format!("forgot-email:{}", parsed.as_str().to_lowercase()), 3, window).await;
     if allowed {
         staff::send_reset_link(&state, &parsed).await?;
     } else if !allowed {

@@ -55,7 +55,7 @@ pub async fn search(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<SearchAnswer>, ApiError> {
-    if auth.0.is_none() && !crate::routes::public::search::allowed(&state, &addr) {
+    if auth.0.is_none() && !crate::routes::public::search::allowed(&state, &addr).await {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",

@@ -59,15 +59,15 @@ pub async fn request_signin(
         tracing::info!(client.ip = %addr.ip(), "member sign-in honeypot filled");
         return signin_page(&state, StatusCode::OK, sent);
     }
-    if !state.limiter.allow(&format!("member-signin-ip:{}", addr.ip()), 20, Duration::from_secs(3600)) {
+    if !state.limiter.allow(&format!("member-signin-ip:{}", addr.ip()), 20, Duration::from_secs(3600)).await {
         return fail(StatusCode::TOO_MANY_REQUESTS, locale.text("signin_too_many", &[]));
     }
     // Per address: over the limit, answer as usual but send nothing.
-    if state.limiter.allow(
-        &format!("member-signin-email:{}", address.as_str().to_lowercase()),
-        5,
-        Duration::from_secs(3600),
-    ) {
+    if state
+        .limiter
+        .allow(&format!("member-signin-email:{}", address.as_str().to_lowercase()), 5, Duration::from_secs(3600))
+        .await
+    {
         members::request_sign_in(&state.ctx, &address, next.as_deref()).await?;
     } else {
         tracing::warn!(client.ip = %addr.ip(), "member sign-in: per-address limit reached; no mail sent");

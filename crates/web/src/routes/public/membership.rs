@@ -105,7 +105,7 @@ pub async fn checkout(
         let member = &member;
         async move { page(&state, member, status, Some(message), &email).await }
     };
-    if !state.limiter.allow(&format!("checkout-ip:{}", addr.ip()), 30, Duration::from_secs(3600)) {
+    if !state.limiter.allow(&format!("checkout-ip:{}", addr.ip()), 30, Duration::from_secs(3600)).await {
         return refuse(StatusCode::TOO_MANY_REQUESTS, "join_too_many").await;
     }
     let Some(tier) = state.store.tier_by_slug(form.str("tier")).await?.filter(|t| t.is_paid() && t.active == 1) else {

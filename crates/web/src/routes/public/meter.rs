@@ -68,7 +68,7 @@ async fn answer(
     id: i64,
 ) -> Result<Response, ApiError> {
     // Generous: a reader opening many stories is fine; a script walking every id is not.
-    if !state.limiter.allow(&format!("meter-ip:{}", addr.ip()), 300, Duration::from_secs(3600)) {
+    if !state.limiter.allow(&format!("meter-ip:{}", addr.ip()), 300, Duration::from_secs(3600)).await {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",

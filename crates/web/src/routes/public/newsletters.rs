@@ -119,7 +119,7 @@ pub async fn subscribe(
         }
         Err(e) => return Err(e.into()),
     };
-    if !state.limiter.allow(&format!("signup-ip:{}", addr.ip()), 20, Duration::from_secs(3600)) {
+    if !state.limiter.allow(&format!("signup-ip:{}", addr.ip()), 20, Duration::from_secs(3600)).await {
         return fail(
             StatusCode::TOO_MANY_REQUESTS,
             "email",
@@ -128,7 +128,11 @@ pub async fn subscribe(
         .await;
     }
     // Per address: over the limit, answer as usual but send nothing (a stranger's inbox is not flooded).
-    if state.limiter.allow(&format!("signup-email:{}", address.as_str().to_lowercase()), 3, Duration::from_secs(3600)) {
+    if state
+        .limiter
+        .allow(&format!("signup-email:{}", address.as_str().to_lowercase()), 3, Duration::from_secs(3600))
+        .await
+    {
         let ip = addr.ip().to_string();
         let outcome =
             newsdesk_services::subscribers::sign_up(&state, &address, &newsletters, Some(&ip), form.get("form_url"))
@@ -225,14 +229,14 @@ pub async fn resend(
         );
     };
     let email = address.as_str().to_lowercase();
-    if !state.limiter.allow(&format!("signup-ip:{}", addr.ip()), 20, Duration::from_secs(3600)) {
+    if !state.limiter.allow(&format!("signup-ip:{}", addr.ip()), 20, Duration::from_secs(3600)).await {
         return confirm_page(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
             serde_json::json!({ "state": "expired", "email": crate::forms::echo(&raw, ECHO_MAX), "error": "Too many requests from your connection. Please try again in an hour." }),
         );
     }
-    if state.limiter.allow(&format!("signup-email:{email}"), 3, Duration::from_secs(3600)) {
+    if state.limiter.allow(&format!("signup-email:{email}"), 3, Duration::from_secs(3600)).await {
         let sent = newsdesk_services::subscribers::renew_confirmation(&state, &email).await?;
         tracing::info!(sent, "newsletter confirmation link re-requested");
     }

@@ -95,7 +95,7 @@ pub async fn preferences(
                 Err(e) => return Err(e.into()),
             };
             // Over the per-address limit the answer is the same, and nothing is sent.
-            if state.limiter.allow(&format!("signup-email:{new_email}"), 3, Duration::from_secs(3600)) {
+            if state.limiter.allow(&format!("signup-email:{new_email}"), 3, Duration::from_secs(3600)).await {
                 subscribers::request_address_change(&state, &subscriber, &new_email).await?;
             }
             "We sent a link to the new address. Your newsletters move there once you confirm."

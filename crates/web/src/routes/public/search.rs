@@ -76,8 +76,8 @@ impl Params {
 }
 
 /// Whether one more search from this address is allowed now.
-pub fn allowed(state: &AppState, addr: &SocketAddr) -> bool {
-    state.limiter.allow(&format!("search-ip:{}", addr.ip()), PER_MINUTE, Duration::from_secs(60))
+pub async fn allowed(state: &AppState, addr: &SocketAddr) -> bool {
+    state.limiter.allow(&format!("search-ip:{}", addr.ip()), PER_MINUTE, Duration::from_secs(60)).await
 }
 
 pub async fn page(
@@ -98,7 +98,7 @@ pub async fn page(
     let mut errors = serde_json::Map::new();
     let mut results = Vec::new();
     let mut total = 0;
-    if asked && staff.0.is_none() && !allowed(&state, &addr) {
+    if asked && staff.0.is_none() && !allowed(&state, &addr).await {
         status = StatusCode::TOO_MANY_REQUESTS;
         errors.insert("q".into(), state.templates.locales().get(&edition.tag).text("search_too_fast", &[]).into());
     } else if asked {

@@ -105,7 +105,7 @@ pub async fn checkout(
         tracing::info!(client.ip = %addr.ip(), "donation honeypot filled");
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, "form", locale.text("join_try_again", &[])).await;
     }
-    if !state.limiter.allow(&format!("donate-ip:{}", addr.ip()), 30, Duration::from_secs(3600)) {
+    if !state.limiter.allow(&format!("donate-ip:{}", addr.ip()), 30, Duration::from_secs(3600)).await {
         return refuse(StatusCode::TOO_MANY_REQUESTS, "form", locale.text("join_too_many", &[])).await;
     }
     let draft = match donations::parse_donation(
