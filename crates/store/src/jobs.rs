@@ -116,6 +116,22 @@ pub struct QueueDepth {
 }
 
 impl Store {
+    /// Claims the periodic work `name` for this run if it last ran `every` seconds ago or more (or never): true for
+    /// exactly one of the workers asking at once, which then does it.
+    pub async fn claim_periodic(&self, name: &str, every: i64, now: i64) -> StoreResult<bool> {
+        let claimed: Option<String> = sqlx::query_scalar(
+            "INSERT INTO periodic_runs (name, last_run) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run WHERE periodic_runs.last_run <= $3
+             RETURNING name",
+        )
+        .bind(name)
+        .bind(now)
+        .bind(now - every)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(claimed.is_some())
+    }
+
     /// The queue by kind of job: how many are due and running, and how long the oldest due one has waited (two
     /// queries on the `(status, run_at)` index, over waiting and running jobs only).
     pub async fn job_queue(&self, now: i64) -> StoreResult<Vec<QueueDepth>> {

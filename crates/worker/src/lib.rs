@@ -52,6 +52,9 @@ pub struct JobContext {
     pub payments: newsdesk_services::members::PaymentsConfig,
 }
 
+/// How often the upkeep runs, across all workers.
+pub const UPKEEP_EVERY_SECONDS: i64 = 3600;
+
 /// How long finished jobs stay listed in the admin before housekeeping deletes them (failed ones stay).
 pub const DONE_JOBS_KEPT_SECONDS: i64 = 7 * 86_400;
 
@@ -188,6 +191,15 @@ impl Worker {
         Ok(())
     }
 
+    /// Runs [`Worker::housekeeping`] when an hour has passed since any worker last did; returns whether this one did.
+    pub async fn upkeep_if_due(&self) -> anyhow::Result<bool> {
+        if !self.store.claim_periodic("housekeeping", UPKEEP_EVERY_SECONDS, newsdesk_store::now()).await? {
+            return Ok(false);
+        }
+        self.housekeeping().await?;
+        Ok(true)
+    }
+
     /// Runs every job and newsletter delivery that is due now, then returns how many jobs and delivery batches
     /// ran. For tests and `newsdesk worker --once`.
     pub async fn drain(&self) -> anyhow::Result<usize> {
@@ -228,16 +240,17 @@ impl Worker {
                 None
             }
         };
-        let mut last_upkeep: Option<std::time::Instant> = None;
+        let mut last_check: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            if last_upkeep.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
-                if let Err(e) = self.housekeeping().await {
+            // Upkeep runs hourly, by one worker of however many there are; each looks a minute after the last.
+            if last_check.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
+                if let Err(e) = self.upkeep_if_due().await {
                     tracing::error!(error = format!("{e:#}"), "housekeeping failed");
                 }
-                last_upkeep = Some(std::time::Instant::now());
+                last_check = Some(std::time::Instant::now());
             }
             let ran = match self.run_once().await {
                 Ok(ran) => ran,

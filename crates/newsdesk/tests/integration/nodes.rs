@@ -106,3 +106,22 @@ async fn a_change_on_one_node_reaches_the_others_at_once() {
     eprintln!("search limit across two nodes: refused at request {}", refused + 1);
     b.stop().await;
 }
+
+#[tokio::test]
+async fn the_hourly_upkeep_runs_once_however_many_workers_ask() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let worker = || {
+            newsdesk_worker::Worker::new(app.store.clone(), app.config.job_context(app.url("").trim_end_matches('/')))
+        };
+        let (one, two, three) = (worker(), worker(), worker());
+        let (a, b, c) = tokio::join!(one.upkeep_if_due(), two.upkeep_if_due(), three.upkeep_if_due());
+        let ran = [a.unwrap(), b.unwrap(), c.unwrap()];
+        assert_eq!(ran.iter().filter(|r| **r).count(), 1, "{backend:?}: one of three workers runs it: {ran:?}");
+        assert!(!worker().upkeep_if_due().await.unwrap(), "not again within the hour");
+        // An hour later, it is due again (for one of them).
+        let past = newsdesk_store::now() - newsdesk_worker::UPKEEP_EVERY_SECONDS - 1;
+        sqlx::query("UPDATE periodic_runs SET last_run = $1").bind(past).execute(&app.store.pool).await.unwrap();
+        assert!(worker().upkeep_if_due().await.unwrap());
+    }
+}

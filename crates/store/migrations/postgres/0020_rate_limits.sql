@@ -7,3 +7,10 @@ CREATE TABLE rate_limits (
     PRIMARY KEY (key, window_start)
 );
 CREATE INDEX rate_limits_window ON rate_limits (window_start);
+
+-- Periodic work (the worker's upkeep: purges, reconciling with Stripe) runs once per period across every worker:
+-- the worker that moves `last_run` forward runs it.
+CREATE TABLE periodic_runs (
+    name TEXT PRIMARY KEY,
+    last_run BIGINT NOT NULL
+);
