@@ -37,18 +37,24 @@ pub struct ServerConfig {
     pub listen: String,
     /// The bearer token Prometheus sends to `/metrics`; empty turns the metrics off.
     pub metrics_token: String,
+    /// The most memory the page cache holds, in MiB (pages and their gzip copies).
+    pub page_cache_mb: u64,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: "127.0.0.1:8080".into(), metrics_token: String::new() }
+        ServerConfig { listen: "127.0.0.1:8080".into(), metrics_token: String::new(), page_cache_mb: 256 }
     }
 }
 
 impl std::fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let token = if self.metrics_token.is_empty() { "" } else { "[redacted]" };
-        f.debug_struct("ServerConfig").field("listen", &self.listen).field("metrics_token", &token).finish()
+        f.debug_struct("ServerConfig")
+            .field("listen", &self.listen)
+            .field("metrics_token", &token)
+            .field("page_cache_mb", &self.page_cache_mb)
+            .finish()
     }
 }
 
@@ -232,6 +238,7 @@ impl Config {
             oembed_private_networks: self.editor.oembed_private_networks,
             payments: self.payments.clone(),
             metrics_token: self.server.metrics_token.clone(),
+            page_cache_mb: self.server.page_cache_mb.clamp(1, 1 << 20),
         }
     }
 
@@ -346,6 +353,8 @@ languages = []
 listen = "127.0.0.1:8080"
 # Prometheus metrics at /metrics for scrapers sending "Authorization: Bearer <this>"; empty turns them off.
 metrics_token = ""
+# The most memory the page cache holds (MiB); the least useful pages are dropped first.
+page_cache_mb = 256
 
 [database]
 # Empty: SQLite in this directory (newsdesk.db). For several nodes use PostgreSQL:

@@ -26,6 +26,8 @@ pub struct Options {
     pub payments: crate::members::PaymentsConfig,
     /// `[server] metrics_token`: the bearer token `/metrics` wants (empty: no metrics).
     pub metrics_token: String,
+    /// `[server] page_cache_mb`: the most memory the page cache holds, in MiB.
+    pub page_cache_mb: u64,
 }
 
 impl Default for Options {
@@ -39,6 +41,7 @@ impl Default for Options {
             oembed_private_networks: false,
             payments: Default::default(),
             metrics_token: String::new(),
+            page_cache_mb: 256,
         }
     }
 }

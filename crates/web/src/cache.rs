@@ -1,4 +1,4 @@
-//! Per-node cache of rendered public pages for anonymous readers.
+//! Per-node cache of rendered public pages for anonymous readers, bounded by bytes (`[server] page_cache_mb`).
 //!
 //! An entry is fresh for the content version it was rendered under; any publish, edit of public content or
 //! unpublish bumps the version in the database. A bump does not throw pages away: a page of an older version is
@@ -10,7 +10,7 @@
 //! never read or fill the cache (they see "Edit post" and drafts).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -60,13 +60,26 @@ pub fn gzip(body: &[u8], level: u32) -> Option<Bytes> {
     enc.finish().ok().map(Bytes::from)
 }
 
+/// A page's weight in the cache: what it holds in memory (both encodings, its key and some bookkeeping).
+#[derive(Clone)]
+struct PageBytes;
+
+impl quick_cache::Weighter<String, Arc<CachedPage>> for PageBytes {
+    fn weight(&self, key: &String, page: &Arc<CachedPage>) -> u64 {
+        (key.len() + page.body.len() + page.gzip.as_ref().map_or(0, |g| g.len()) + page.etag.len() + 256) as u64
+    }
+}
+
+/// The pages, bounded by bytes: `quick_cache`'s S3-FIFO evicts what is least worth keeping (a crawler walking the
+/// archive once does not push the hot pages out), in shards so readers on several cores do not contend.
+type Pages = quick_cache::sync::Cache<String, Arc<CachedPage>, PageBytes>;
+
 pub struct PageCache {
-    pages: RwLock<HashMap<String, Arc<CachedPage>>>,
+    pages: Pages,
     /// URLs being rendered now, and since when.
     rendering: Mutex<HashMap<String, Instant>>,
     /// Moves whenever a render ends, so requests waiting for another's render look again.
     renders_done: tokio::sync::watch::Sender<u64>,
-    max_entries: usize,
     /// Lookups by result, for `/metrics`.
     hits: std::sync::atomic::AtomicU64,
     stale: std::sync::atomic::AtomicU64,
@@ -102,10 +115,8 @@ pub struct RenderClaim<'a> {
 
 impl Drop for RenderClaim<'_> {
     fn drop(&mut self) {
-        if !self.filled
-            && let Ok(mut pages) = self.cache.pages.write()
-        {
-            pages.remove(&self.key);
+        if !self.filled {
+            self.cache.pages.remove(&self.key);
         }
         if let Ok(mut rendering) = self.cache.rendering.lock() {
             rendering.remove(&self.key);
@@ -115,12 +126,14 @@ impl Drop for RenderClaim<'_> {
 }
 
 impl PageCache {
-    pub fn new(max_entries: usize) -> PageCache {
+    /// A cache of up to `max_bytes` of pages.
+    pub fn new(max_bytes: u64) -> PageCache {
+        // The estimate only sizes the shards' tables up front (about 30 KiB a page with its gzip copy).
+        let estimated = (max_bytes / 30_000).clamp(16, 1_000_000) as usize;
         PageCache {
-            pages: RwLock::new(HashMap::new()),
+            pages: Pages::with_weighter(estimated, max_bytes.max(1 << 20), PageBytes),
             rendering: Mutex::new(HashMap::new()),
             renders_done: tokio::sync::watch::Sender::new(0),
-            max_entries,
             hits: Default::default(),
             stale: Default::default(),
             misses: Default::default(),
@@ -129,11 +142,7 @@ impl PageCache {
 
     pub fn stats(&self) -> CacheStats {
         use std::sync::atomic::Ordering::Relaxed;
-        let (entries, bytes) = self
-            .pages
-            .read()
-            .map(|p| (p.len(), p.values().map(|v| v.body.len() + v.gzip.as_ref().map_or(0, |g| g.len())).sum()))
-            .unwrap_or((0, 0));
+        let (entries, bytes) = (self.pages.len(), self.pages.weight() as usize);
         CacheStats {
             hits: self.hits.load(Relaxed),
             stale: self.stale.load(Relaxed),
@@ -146,7 +155,7 @@ impl PageCache {
     /// The copy of a URL there is (fresh or stale), without claiming anything: for members, who are served a copy
     /// only when it is the same for everyone and otherwise get their own render, never cached.
     pub fn peek(&self, key: &str) -> Option<std::sync::Arc<CachedPage>> {
-        self.pages.read().ok().and_then(|p| p.get(key).cloned())
+        self.pages.get(key)
     }
 
     /// Looks a URL up for an anonymous reader: a fresh copy; else a stale copy while someone else renders; else the
@@ -163,8 +172,8 @@ impl PageCache {
     }
 
     async fn find(&self, key: &str, version: i64) -> Lookup<'_> {
-        let current = || self.pages.read().ok().and_then(|p| p.get(key).cloned());
-        // The hot path: a fresh copy costs one read lock, nothing else.
+        let current = || self.pages.get(key);
+        // The hot path: a fresh copy costs one shard's read lock, nothing else.
         let mut page = current();
         if let Some(p) = page.as_ref().filter(|p| p.version >= version) {
             return Lookup::Fresh(p.clone());
@@ -216,13 +225,7 @@ impl PageCache {
     /// Stores a rendered page (ending the claim on its URL, if the caller held one).
     pub fn put(&self, key: String, page: CachedPage, claim: Option<RenderClaim<'_>>) -> Arc<CachedPage> {
         let page = Arc::new(page);
-        if let Ok(mut pages) = self.pages.write() {
-            if pages.len() >= self.max_entries && !pages.contains_key(&key) {
-                // Simple and bounded: a full cache starts again. Hot pages refill at once.
-                pages.clear();
-            }
-            pages.insert(key, page.clone());
-        }
+        self.pages.insert(key, page.clone());
         if let Some(mut claim) = claim {
             claim.filled = true;
         }
@@ -230,13 +233,11 @@ impl PageCache {
     }
 
     pub fn clear(&self) {
-        if let Ok(mut pages) = self.pages.write() {
-            pages.clear();
-        }
+        self.pages.clear();
     }
 
     pub fn len(&self) -> usize {
-        self.pages.read().map(|p| p.len()).unwrap_or(0)
+        self.pages.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -337,7 +338,7 @@ mod tests {
     /// request that arrived before the first render finished (p99 from 32 ms to seconds at 256 connections).
     #[tokio::test]
     async fn after_a_publish_one_request_renders_and_the_others_get_the_stale_copy() {
-        let cache = PageCache::new(100);
+        let cache = PageCache::new(1 << 20);
         let Lookup::Render(claim) = cache.lookup("/a/", 1).await else { panic!("an empty cache renders") };
         cache.put("/a/".into(), page(1, "v1"), Some(claim));
         assert!(matches!(cache.lookup("/a/", 1).await, Lookup::Fresh(_)));
@@ -359,7 +360,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_misses_wait_for_the_one_render() {
-        let cache = Arc::new(PageCache::new(100));
+        let cache = Arc::new(PageCache::new(1 << 20));
         let Lookup::Render(claim) = cache.lookup("/b/", 1).await else { panic!("first") };
         let waiters: Vec<_> = (0..8)
             .map(|_| {
@@ -380,9 +381,36 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_cache_is_bounded_by_bytes_and_keeps_what_is_read() {
+        let cache = PageCache::new(2 << 20);
+        // Incompressible bodies of 64 KiB each (no gzip copy is smaller), 100 of them: 6.4 MiB offered.
+        let body = |i: u64| {
+            let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            Bytes::from(
+                (0..65_536)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        x as u8
+                    })
+                    .collect::<Vec<u8>>(),
+            )
+        };
+        cache.put("/hot/".into(), CachedPage::new(StatusCode::OK, 1, "text/html", body(0)), None);
+        for i in 1..100 {
+            assert!(cache.peek("/hot/").is_some(), "a page read all along stays, {i} pages in");
+            cache.put(format!("/story-{i}/"), CachedPage::new(StatusCode::OK, 1, "text/html", body(i)), None);
+        }
+        let s = cache.stats();
+        assert!(s.bytes <= (2 << 20) + (80 << 10), "within the bound: {} bytes", s.bytes);
+        assert!(s.entries < 40, "{} pages kept", s.entries);
+    }
+
     #[tokio::test]
     async fn a_render_that_ends_without_a_page_drops_the_stale_copy() {
-        let cache = PageCache::new(100);
+        let cache = PageCache::new(1 << 20);
         let Lookup::Render(claim) = cache.lookup("/gone/", 1).await else { panic!() };
         cache.put("/gone/".into(), page(1, "story"), Some(claim));
         // The story is unpublished (version 2): its re-render finds nothing and gives the claim up.

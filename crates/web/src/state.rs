@@ -63,9 +63,10 @@ impl AppState {
     pub fn new(store: Store, site: SiteSettings, data_dir: PathBuf, options: WebOptions) -> AppState {
         let secure_cookies = site.url.starts_with("https://");
         let limiter = RateLimiter::for_store(&store);
+        let cache = PageCache::new(options.page_cache_mb << 20);
         AppState(Arc::new(StateInner {
             ctx: Context::new(store, site, &data_dir, options),
-            cache: PageCache::new(10_000),
+            cache,
             limiter,
             metrics: Default::default(),
             feed_hub: Default::default(),
