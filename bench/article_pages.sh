@@ -5,8 +5,8 @@
 #
 # 1. generates a corpus of invented articles (bench/gen_corpus.py) and imports it with `newsdesk import markdown`;
 # 2. starts `newsdesk serve` (release build, SQLite) and nginx on loopback, nginx serving pages saved from Newsdesk;
-# 3. runs wrk against both for: one article page, the home page, and a random article among the first 1,000
-#    (the first pass over those is uncached, so this also shows rendering from the database);
+# 3. runs wrk against both for: one article page, the home page, and a random article among all of them (up to
+#    10,000) — first with a cold cache, then warm, and prints the cold p99 over the warm one (no cliff: <= 10);
 # 4. runs the article and home pages again at 256 connections, with and without a writer posting a News Feed item
 #    (which changes every page's sidebar, so every cached page goes stale) five times a second: a publish must not
 #    stall readers;
@@ -20,7 +20,8 @@ CONNS=${3:-64}
 OUT=bench/out
 ND_PORT=18080
 NGINX_PORT=18081
-ROTATE=1000
+# Random articles are drawn from the first ROTATE (all of them, up to 10,000).
+ROTATE=$(( ARTICLES < 10000 ? ARTICLES : 10000 ))
 
 for tool in wrk nginx python3 curl; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install wrk nginx-light)" >&2; exit 1; }
@@ -100,6 +101,7 @@ run() { # name port path [script] [header]
 }
 echo "== wrk -t2 -c$CONNS -d$DURATION" >&2
 run nd-rotate $ND_PORT / bench/rotate.lua
+run nd-rotate-warm $ND_PORT / bench/rotate.lua
 run nginx-rotate $NGINX_PORT / bench/rotate.lua
 run nd-article $ND_PORT /story-0/
 run nginx-article $NGINX_PORT /story-0/
@@ -135,9 +137,9 @@ echo "$WRITES_ARTICLE $WRITE_ERRORS_ARTICLE $WRITES_HOME $WRITE_ERRORS_HOME" >"$
 kill "$SAMPLER" 2>/dev/null || true
 LOAD_RSS=$(cat "$PEAK_FILE")
 
-python3 - "$OUT" "$IDLE_RSS" "$LOAD_RSS" "$ARTICLES" "$import_s" <<'PY'
+python3 - "$OUT" "$IDLE_RSS" "$LOAD_RSS" "$ARTICLES" "$import_s" "$ROTATE" <<'PY'
 import re, sys
-out, idle, peak, n, imp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+out, idle, peak, n, imp, rot = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
 def parse(name):
     t = open(f"{out}/wrk-{name}.txt").read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
@@ -146,15 +148,17 @@ def parse(name):
         return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
     return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0
-rows = [("article page (one URL)", "article"), ("home page", "home"), ("random article of 1,000 (cold cache)", "rotate"),
-        ("random article, signed-in staff (no cache)", "staff")]
+rows = [("article page (one URL)", "article"), ("home page", "home"), (f"random article of {rot:,} (cold cache)", "rotate"),
+        (f"random article of {rot:,} (warm cache)", "rotate-warm"), ("random article, signed-in staff (no cache)", "staff")]
 lines = [f"Newsdesk vs nginx (same bytes), {n} articles imported in {imp}s; wrk on loopback, 2 cores shared",
          f"{'page':44} {'newsdesk req/s':>14} {'p50 ms':>7} {'p99 ms':>7} | {'nginx req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>6}"]
 for label, key in rows:
-    a, b = parse(f"nd-{key}"), parse(f"nginx-{key}")
+    a, b = parse(f"nd-{key}"), parse(f"nginx-{key.replace('-warm', '')}")
     if a[3] or b[3]:
         lines.append(f"  !! non-2xx responses: newsdesk {a[3]}, nginx {b[3]}")
     lines.append(f"{label:44} {a[0]:14.0f} {a[1]:7.2f} {a[2]:7.2f} | {b[0]:11.0f} {b[1]:7.2f} {b[2]:7.2f} | {a[0]/b[0]:6.2f}")
+cold, warm = parse("nd-rotate")[2], parse("nd-rotate-warm")[2]
+lines.append(f"no cliff on a miss: cold-cache p99 / warm p99 = {cold / warm:.1f} (goal: <= 10)")
 wa, wea, wh, weh = (int(x) for x in open(f"{out}/writes-summary").read().split())
 lines.append("256 connections, without and with a writer posting a News Feed item every 0.2 s (each makes every page stale):")
 for label, key, ref, writes in [("article page, 256 connections", "article256", "article256", None),
