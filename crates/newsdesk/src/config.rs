@@ -39,11 +39,18 @@ pub struct ServerConfig {
     pub metrics_token: String,
     /// The most memory the page cache holds, in MiB (pages and their gzip copies).
     pub page_cache_mb: u64,
+    /// Load balancers and proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: "127.0.0.1:8080".into(), metrics_token: String::new(), page_cache_mb: 256 }
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            metrics_token: String::new(),
+            page_cache_mb: 256,
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 
@@ -54,6 +61,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("listen", &self.listen)
             .field("metrics_token", &token)
             .field("page_cache_mb", &self.page_cache_mb)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -239,6 +247,7 @@ impl Config {
             payments: self.payments.clone(),
             metrics_token: self.server.metrics_token.clone(),
             page_cache_mb: self.server.page_cache_mb.clamp(1, 1 << 20),
+            trusted_proxies: self.server.trusted_proxies.clone(),
         }
     }
 
@@ -355,6 +364,9 @@ listen = "127.0.0.1:8080"
 metrics_token = ""
 # The most memory the page cache holds (MiB); the least useful pages are dropped first.
 page_cache_mb = 256
+# Behind a load balancer or proxy: its addresses or ranges (e.g. ["127.0.0.1", "10.0.0.0/8"]), so the client is
+# taken from X-Forwarded-For (rate limits, logs, consent records). Empty: the header is ignored.
+trusted_proxies = []
 
 [database]
 # Empty: SQLite in this directory (newsdesk.db). For several nodes use PostgreSQL:

@@ -26,6 +26,7 @@ impl Application {
     /// Binds the listener and opens the (already initialised) database.
     pub async fn build(config: &Config, run_worker: bool) -> anyhow::Result<Application> {
         let addr = config.listen_addr()?;
+        newsdesk_web::client_ip::TrustedProxies::parse(&config.server.trusted_proxies).map_err(anyhow::Error::msg)?;
         let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let bound = listener.local_addr()?;
         let site = config.site_settings(Some(bound))?;

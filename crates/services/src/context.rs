@@ -28,6 +28,8 @@ pub struct Options {
     pub metrics_token: String,
     /// `[server] page_cache_mb`: the most memory the page cache holds, in MiB.
     pub page_cache_mb: u64,
+    /// `[server] trusted_proxies`: addresses and CIDR ranges whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Options {
@@ -42,6 +44,7 @@ impl Default for Options {
             payments: Default::default(),
             metrics_token: String::new(),
             page_cache_mb: 256,
+            trusted_proxies: Vec::new(),
         }
     }
 }

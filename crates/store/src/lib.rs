@@ -48,9 +48,6 @@ use sqlx::{AnyPool, ConnectOptions};
 
 pub use error::{StoreError, StoreResult};
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
 /// Text for inside a `LIKE` pattern with `ESCAPE '\'`: its `%`, `_` and `\` match only themselves.
 pub(crate) fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
@@ -189,13 +186,28 @@ impl Store {
         Ok(store)
     }
 
-    /// Runs the embedded migrations of this backend that have not run yet.
+    /// Runs the embedded migrations of this backend that have not run yet. A database that a newer release has
+    /// already migrated further is accepted (with a warning): in a rolling upgrade the old nodes keep running, and
+    /// may restart, beside the new ones — which is why migrations only add (expand) and a later release removes
+    /// what the old one needed (contract); see docs/deployment.md.
     pub async fn migrate(&self) -> StoreResult<()> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        let mut migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
-        migrator.run(&self.pool).await.map_err(|e| StoreError::Migrate(e.to_string()))
+        migrator.set_ignore_missing(true);
+        migrator.run(&self.pool).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
+        let ours = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(&self.pool).await?;
+        if applied.is_some_and(|v| v > ours) {
+            tracing::warn!(
+                database.migration = applied,
+                binary.migration = ours,
+                "the database was migrated by a newer release; running beside it (a rolling upgrade)"
+            );
+        }
+        Ok(())
     }
 
     /// Cheap liveness check for `/healthz`.

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cache;
 pub mod chrome;
+pub mod client_ip;
 pub mod error;
 pub mod forms;
 pub mod metrics;

@@ -27,6 +27,8 @@ pub struct StateInner {
     pub limiter: RateLimiter,
     /// The News Feed's recent events, loaded once for all this node's live streams.
     pub feed_hub: crate::routes::public::feed::FeedHub,
+    /// The proxies whose `X-Forwarded-For` names the client (`client_ip`).
+    pub trusted_proxies: crate::client_ip::TrustedProxies,
     /// Requests, streams and such counted in memory for `/metrics`.
     pub metrics: crate::metrics::Metrics,
     /// The content version this node last saw; pages rendered under an older one are stale.
@@ -64,12 +66,15 @@ impl AppState {
         let secure_cookies = site.url.starts_with("https://");
         let limiter = RateLimiter::for_store(&store);
         let cache = PageCache::new(options.page_cache_mb << 20);
+        // Checked at start-up (`Application::build`); an entry that cannot be read trusts nothing here.
+        let trusted_proxies = crate::client_ip::TrustedProxies::parse(&options.trusted_proxies).unwrap_or_default();
         AppState(Arc::new(StateInner {
             ctx: Context::new(store, site, &data_dir, options),
             cache,
             limiter,
             metrics: Default::default(),
             feed_hub: Default::default(),
+            trusted_proxies,
             content_version: AtomicI64::new(0),
             secure_cookies,
             chrome: std::sync::RwLock::new(None),

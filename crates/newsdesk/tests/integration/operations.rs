@@ -113,3 +113,36 @@ async fn metrics_are_off_without_a_token() {
     let r = reqwest::Client::new().get(app.url("/metrics")).bearer_auth("").send().await.unwrap();
     assert_eq!(r.status(), 404);
 }
+
+/// Searches `/search/?q=…` as `client` (an `X-Forwarded-For` value) until refused; returns how many were answered.
+async fn searches_until_refused(app: &TestApp, forwarded: &dyn Fn(usize) -> String) -> usize {
+    let http = reqwest::Client::new();
+    for i in 0..200 {
+        let r = http.get(app.url("/search/?q=ferry")).header("x-forwarded-for", forwarded(i)).send().await.unwrap();
+        if r.status() == 429 {
+            return i;
+        }
+    }
+    200
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_reader_has_their_own_limits() {
+    for backend in backends() {
+        let app = spawn_app_config(backend, |c| c.server.trusted_proxies = vec!["127.0.0.1".into()]).await;
+        // The balancer appends the address it saw; whatever a reader put before it is not believed.
+        let one = searches_until_refused(&app, &|i| format!("198.51.100.{}, 203.0.113.7", i % 200)).await;
+        assert_eq!(one, newsdesk_web::routes::public::search::PER_MINUTE as usize, "{backend:?}");
+        let other = reqwest::Client::new()
+            .get(app.url("/search/?q=ferry"))
+            .header("x-forwarded-for", "203.0.113.8")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 200, "another reader behind the same balancer is not limited with the first");
+    }
+    // Without trusted proxies the header changes nothing: a flood cannot dodge the limit by inventing addresses.
+    let app = spawn_app(newsdesk_store::Backend::Sqlite).await;
+    let n = searches_until_refused(&app, &|i| format!("203.0.113.{}", i % 250)).await;
+    assert_eq!(n, newsdesk_web::routes::public::search::PER_MINUTE as usize);
+}

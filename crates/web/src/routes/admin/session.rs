@@ -1,9 +1,8 @@
 //! Sign-in, sign-out, and one-time links (owner setup on a new site, invitations, password resets).
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -83,7 +82,7 @@ pub async fn start_session(state: &AppState, user_id: i64, to: &str) -> Result<R
 #[tracing::instrument(skip_all, name = "admin.session.signin")]
 pub async fn signin(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, AppError> {
@@ -179,7 +178,7 @@ fn dead_link(state: &AppState, headers: &HeaderMap) -> Result<Response, AppError
 #[tracing::instrument(skip_all, name = "admin.session.setup")]
 pub async fn setup(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     headers: HeaderMap,
     Path(token): Path<String>,
     form: FormData,
@@ -223,7 +222,7 @@ pub async fn forgot_form(State(state): State<AppState>, headers: HeaderMap) -> R
 #[tracing::instrument(skip_all, name = "admin.session.forgot")]
 pub async fn forgot(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, AppError> {

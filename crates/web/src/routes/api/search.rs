@@ -1,9 +1,7 @@
 //! `GET /api/v1/search`: full-text search over published stories and pages (public), for front-ends.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use newsdesk_services::api_views::{ApiSearchHit, PageMeta, search_hit};
 use newsdesk_services::search;
@@ -52,7 +50,7 @@ pub struct SearchAnswer {
 pub async fn search(
     State(state): State<AppState>,
     auth: MaybeApiAuth,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<SearchAnswer>, ApiError> {
     if auth.0.is_none() && !crate::routes::public::search::allowed(&state, &addr).await {

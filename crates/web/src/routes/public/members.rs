@@ -5,10 +5,9 @@
 //! catches simple bots, and requests are limited per client and per address so nobody can flood a stranger's inbox.
 //! The answer is the same whether or not the address had an account.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use newsdesk_domain::EmailAddress;
@@ -38,7 +37,7 @@ pub async fn signin_form(State(state): State<AppState>, Query(q): Query<NextQuer
 #[tracing::instrument(skip_all, name = "public.members.signin")]
 pub async fn request_signin(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
     let email = form.str("email").trim().to_owned();
@@ -89,7 +88,7 @@ pub async fn link_form(State(state): State<AppState>, Path(token): Path<String>)
 #[tracing::instrument(skip_all, name = "public.members.redeem")]
 pub async fn redeem(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let Some((member_id, next)) = state.store.redeem_member_link(&newsdesk_store::hash_token(&token)).await? else {

@@ -3,10 +3,9 @@
 //! member); `/membership/welcome` thanks them. `POST /account/billing` opens Stripe's customer portal. If Stripe is
 //! down, the reader is told to try again and nothing is charged; a double click makes one session.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use newsdesk_services::payments::{self, CheckoutError};
@@ -92,7 +91,7 @@ pub async fn index(State(state): State<AppState>, member: MaybeMember) -> Result
 #[tracing::instrument(skip_all, name = "public.membership.checkout")]
 pub async fn checkout(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     member: MaybeMember,
     form: FormData,
 ) -> Result<Response, AppError> {

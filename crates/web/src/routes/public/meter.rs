@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use newsdesk_domain::membership::Meter;
@@ -47,7 +47,7 @@ pub async fn read(
     State(state): State<AppState>,
     staff: MaybeStaff,
     member: MaybeMember,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> Response {

@@ -6,11 +6,10 @@
 //! reveals whether an address was already subscribed. Confirmation is a POST from the page the emailed link opens:
 //! link scanners that prefetch GETs confirm no one.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use newsdesk_domain::EmailAddress;
@@ -73,7 +72,7 @@ fn answer(headers: &HeaderMap, status: StatusCode, field: Option<&str>, message:
 #[tracing::instrument(skip_all, name = "public.newsletters.subscribe")]
 pub async fn subscribe(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, AppError> {
@@ -180,7 +179,7 @@ pub async fn confirm_form(State(state): State<AppState>, Path(token): Path<Strin
 #[tracing::instrument(skip_all, name = "public.newsletters.confirm")]
 pub async fn confirm(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let ip = addr.ip().to_string();
@@ -217,7 +216,7 @@ pub async fn confirm(
 #[tracing::instrument(skip_all, name = "public.newsletters.resend")]
 pub async fn resend(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
     let raw = form.str("email").trim().to_owned();

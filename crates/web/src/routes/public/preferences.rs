@@ -3,10 +3,9 @@
 //! and RFC 8058 one-click unsubscribe. A GET only shows a page; changes are POSTs. The one-click POST needs no
 //! cookie and no Origin (mail providers send it from their servers): the signature is the authority.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use newsdesk_store::links::LinkKey;
@@ -68,7 +67,7 @@ pub async fn preferences_form(State(state): State<AppState>, Path(token): Path<S
 #[tracing::instrument(skip_all, name = "public.preferences.preferences")]
 pub async fn preferences(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     Path(token): Path<String>,
     form: FormData,
 ) -> Result<Response, AppError> {
@@ -161,7 +160,7 @@ pub async fn unsubscribe_form(State(state): State<AppState>, Path(token): Path<S
 #[tracing::instrument(skip_all, name = "public.preferences.unsubscribe")]
 pub async fn unsubscribe(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let Some((s, n, key)) = unsubscribe_target(&state, &token).await? else {

@@ -5,7 +5,7 @@
 //! push articles out of it. Browsers and CDNs may keep one for a minute.
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use newsdesk_domain::search::MAX_CHARS;
@@ -84,7 +84,7 @@ pub async fn page(
     State(state): State<AppState>,
     staff: MaybeStaff,
     edition: Edition,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let mut p = params.map(|Query(p)| p).unwrap_or_default();

@@ -3,10 +3,9 @@
 //! donor (the receipt is mailed once Stripe confirms the payment). A bad field re-renders the form with the message
 //! beside it; Stripe being down says so and charges nothing.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use newsdesk_domain::membership::{covering_fee, format_price};
@@ -82,7 +81,7 @@ pub async fn index(State(state): State<AppState>, member: MaybeMember) -> Result
 #[tracing::instrument(skip_all, name = "public.support.checkout")]
 pub async fn checkout(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client_ip::ClientAddr(addr): crate::client_ip::ClientAddr,
     member: MaybeMember,
     form: FormData,
 ) -> Result<Response, AppError> {
