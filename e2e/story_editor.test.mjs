@@ -218,7 +218,15 @@ test("a reporter writes a story with every kind of block and readers get it with
   const figure = body.locator("figure.block-image.size-wide");
   assert.equal(await figure.locator("img").getAttribute("alt"), "Dredgers moored at the north quay");
   assert.match(await figure.locator("figcaption").textContent(), /The dredgers at the north quay\.\s+Photo: Tidewater Wire/);
-  assert.ok((await figure.locator("img").evaluate((i) => i.naturalWidth)) > 0, "the dropped photo was uploaded and loads");
+  // Under load the photo may still be on its way when the page's load event fires (or wait for the viewport):
+  // bring it into view and wait for it to load or fail.
+  const dropped = figure.locator("img");
+  await dropped.scrollIntoViewIfNeeded();
+  const width = await dropped.evaluate((i) => i.complete ? i.naturalWidth : new Promise((ok) => {
+    i.addEventListener("load", () => ok(i.naturalWidth), { once: true });
+    i.addEventListener("error", () => ok(0), { once: true });
+  }));
+  assert.ok(width > 0, "the dropped photo was uploaded and loads");
   assert.equal(await body.locator("figure.gallery img").count(), 2);
   assert.match(await body.locator("figure.pull-quote").textContent(), /We took the cheapest safe offer\.\s*Harbour board chair Lin Abara/);
   const embed = body.locator("figure.embed");
