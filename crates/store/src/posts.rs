@@ -394,18 +394,14 @@ impl Store {
             "SELECT pa.post_id, a.* FROM post_authors pa JOIN authors a ON a.id = pa.author_id
              WHERE pa.post_id IN ({list}) ORDER BY pa.post_id, pa.position"
         );
-        let authors_sql = sql;
-        let authors = async {
-            let mut q = sqlx::query_as::<_, AuthorLink>(AssertSqlSafe(authors_sql));
-            for id in &ids {
-                q = q.bind(*id);
-            }
-            let mut authors: HashMap<i64, Vec<Author>> = HashMap::new();
-            for l in q.fetch_all(&self.pool).await? {
-                authors.entry(l.post_id).or_default().push(l.author);
-            }
-            Ok::<_, crate::StoreError>(authors)
-        };
+        let mut q = sqlx::query_as::<_, AuthorLink>(AssertSqlSafe(sql.clone()));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let mut authors: HashMap<i64, Vec<Author>> = HashMap::new();
+        for l in q.fetch_all(&self.pool).await? {
+            authors.entry(l.post_id).or_default().push(l.author);
+        }
 
         #[derive(sqlx::FromRow)]
         struct TagLink {
@@ -413,32 +409,23 @@ impl Store {
             #[sqlx(flatten)]
             tag: Tag,
         }
-        let tags_sql = format!(
+        let sql = format!(
             "SELECT pt.post_id, t.* FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
              WHERE pt.post_id IN ({list}) ORDER BY pt.post_id, pt.position"
         );
-        let tags = async {
-            let mut q = sqlx::query_as::<_, TagLink>(AssertSqlSafe(tags_sql));
-            for id in &ids {
-                q = q.bind(*id);
-            }
-            let mut tags: HashMap<i64, Vec<Tag>> = HashMap::new();
-            for l in q.fetch_all(&self.pool).await? {
-                tags.entry(l.post_id).or_default().push(l.tag);
-            }
-            Ok::<_, crate::StoreError>(tags)
-        };
+        let mut q = sqlx::query_as::<_, TagLink>(AssertSqlSafe(sql.clone()));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let mut tags: HashMap<i64, Vec<Tag>> = HashMap::new();
+        for l in q.fetch_all(&self.pool).await? {
+            tags.entry(l.post_id).or_default().push(l.tag);
+        }
 
         let mut image_ids: Vec<i64> = rows.iter().filter_map(|r| r.feature_image_id).collect();
         image_ids.sort_unstable();
         image_ids.dedup();
-        let images = async {
-            Ok::<_, crate::StoreError>(
-                self.media_many(&image_ids).await?.into_iter().map(|m| (m.id, m)).collect::<HashMap<i64, Media>>(),
-            )
-        };
-        // The three are independent: read at once.
-        let (mut authors, mut tags, images) = tokio::try_join!(authors, tags, images)?;
+        let images: HashMap<i64, Media> = self.media_many(&image_ids).await?.into_iter().map(|m| (m.id, m)).collect();
 
         Ok(rows
             .into_iter()

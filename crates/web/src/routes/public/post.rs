@@ -78,6 +78,16 @@ pub async fn show(
     let Some(post) = post else {
         return not_found(&state, &staff, &headers).await;
     };
+    let corrections: Vec<_> = state
+        .store
+        .corrections_for(&[post.row.id])
+        .await?
+        .remove(&post.row.id)
+        .unwrap_or_default()
+        .iter()
+        .map(correction_view)
+        .collect();
+    let related = related(&state, &post).await?;
     let mut view = post_view(&post);
     // Who may read the whole story: the cached copy is always the anonymous reader's.
     let access = if staff.0.is_some() { Access::Staff } else { member.access() };
@@ -85,27 +95,12 @@ pub async fn show(
     let entitled = post.row.visibility().allows(&access);
     // A metered page shows the preview; `meter.js` asks for the rest (`routes::public::meter`).
     let metered = super::meter::is_metered(&state, &post.row, &access);
-    // What else the page shows, read at once rather than one query after another (a cache miss waits for all).
-    let corrections = async {
-        let mut by_post = state.store.corrections_for(&[post.row.id]).await?;
-        Ok::<_, AppError>(
-            by_post.remove(&post.row.id).unwrap_or_default().iter().map(correction_view).collect::<Vec<_>>(),
-        )
-    };
-    let tiers = async { Ok::<_, AppError>(if gated && !entitled { state.store.tiers().await? } else { Vec::new() }) };
-    // The audio edition reads the whole story: only for those who may read it (not a metered page's reader, who
-    // may be past the meter).
-    let audio = async {
-        Ok::<_, AppError>(if entitled && !metered { state.store.audio_edition(post.row.id).await? } else { None })
-    };
-    let (corrections, related, tiers, audio, languages) =
-        tokio::try_join!(corrections, related(&state, &post), tiers, audio, translations(&state, &post))?;
     let paywall = match (gated, entitled) {
         (true, true) => {
             view.html = format!("{}<div class=\"paid-content\">{}</div>", view.html, post.row.paid_html);
             serde_json::Value::Null
         }
-        (true, false) => paywall(&post, &member, &key, &tiers),
+        (true, false) => paywall(&post, &member, &key, &state.store.tiers().await?),
         _ if metered => {
             view.html = post.row.metered_parts().0.to_owned();
             serde_json::json!({ "kind": "meter", "signed_in": false, "free": state.options.payments.meter,
@@ -114,8 +109,10 @@ pub async fn show(
         }
         _ => serde_json::Value::Null,
     };
+    // The audio edition reads the whole story: only for those who may read it (not a metered page's reader, who
+    // may be past the meter).
     if entitled && !metered {
-        view.audio = newsdesk_services::views::audio_of(&post, audio.as_ref());
+        view.audio = newsdesk_services::views::audio_of(&post, state.store.audio_edition(post.row.id).await?.as_ref());
     }
     let publisher = newsdesk_render::jsonld::Publisher {
         name: &state.site.title,
@@ -138,6 +135,7 @@ pub async fn show(
     }
     trail.push((view.title.as_str(), view.url.clone()));
     let jsonld = vec![newsdesk_render::jsonld::script_json(&article), super::breadcrumbs(&state, &trail)];
+    let languages = translations(&state, &post).await?;
     serve_page(&state, &staff, &headers, &key, claim, gated || metered_site(&state, &post), || async {
         let template = if view.kind == "page" { "page.html" } else { "post.html" };
         // The article's own language and alternates (its translations) win over its edition's.
