@@ -223,15 +223,16 @@ async fn next_event(mut live: Live) -> Option<(Result<Event, Infallible>, Live)>
         // From the node's hub when it holds everything after `last` (no query); else (a reconnect from long ago)
         // from the database.
         let batch = match live.state.feed_hub.since(live.last) {
-            Some(batch) => Ok(batch),
+            Some(batch) => Ok(Loaded { read_to: batch.last().map(|(s, _)| *s), events: batch, full: false }),
             None => load_events(&live.state, live.last).await,
         };
         match batch {
-            Ok(events) if !events.is_empty() => {
-                for (seq, data) in events {
-                    live.last = seq;
+            Ok(loaded) if loaded.read_to.is_some() => {
+                for (seq, data) in loaded.events {
                     live.pending.push_back(Event::default().id(seq.to_string()).event("feed-item").data(&*data));
                 }
+                // Past events whose item is gone too, so they are not read again.
+                live.last = loaded.read_to.unwrap_or(live.last).max(live.last);
                 continue;
             }
             Ok(_) => {}
@@ -251,9 +252,19 @@ async fn next_event(mut live: Live) -> Option<(Result<Event, Infallible>, Live)>
 /// An event as a stream sends it: its sequence and its data (the item's JSON, with its HTML as the page shows it).
 pub type FeedEvent = (i64, std::sync::Arc<str>);
 
+/// A read of the event log: the events to send, and how far it read (events whose item is gone are skipped).
+struct Loaded {
+    events: Vec<FeedEvent>,
+    /// The last sequence read, sent or skipped; `None`: nothing new.
+    read_to: Option<i64>,
+    /// Whether the read was a whole batch (there may be more).
+    full: bool,
+}
+
 /// Events after `seq` (up to 100) with the current state of their items, rendered as the page renders them.
-async fn load_events(state: &AppState, seq: i64) -> anyhow::Result<Vec<FeedEvent>> {
+async fn load_events(state: &AppState, seq: i64) -> anyhow::Result<Loaded> {
     let events = state.store.feed_events_after(seq, 100).await?;
+    let (read_to, full) = (events.last().map(|e| e.seq), events.len() >= 100);
     let mut ids: Vec<i64> = events.iter().map(|e| e.item_id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -266,7 +277,7 @@ async fn load_events(state: &AppState, seq: i64) -> anyhow::Result<Vec<FeedEvent
         let data = serde_json::json!({ "id": item.id, "kind": e.kind, "html": html, "item": view });
         out.push((e.seq, std::sync::Arc::from(data.to_string())));
     }
-    Ok(out)
+    Ok(Loaded { events: out, read_to, full })
 }
 
 /// The node's recent News Feed events, loaded and rendered once for all its open streams: a change costs a node
@@ -314,12 +325,11 @@ impl FeedHub {
         }
         let mut newest = loaded;
         loop {
-            let batch = load_events(state, newest).await?;
-            let Some(&(last, _)) = batch.last() else { break };
-            let full = batch.len() >= 100;
+            let Loaded { events, read_to, full } = load_events(state, newest).await?;
+            let Some(last) = read_to else { break };
             newest = last;
             if let Ok(mut hub) = self.state.write() {
-                hub.recent.extend(batch);
+                hub.recent.extend(events);
                 hub.loaded = newest;
                 while hub.recent.len() > HUB_KEEP {
                     if let Some((seq, _)) = hub.recent.pop_front() {
