@@ -628,7 +628,7 @@ pub struct ApiMember {
     pub last_seen_at: Option<String>,
 }
 
-/// A member with what their subscriptions give at `now` (`subs` empty: the list's short form).
+/// A member with what their subscriptions give at `now`; without `with_subscriptions`, the list's short form.
 pub fn member(
     m: &newsdesk_store::members::Member,
     subs: &[newsdesk_store::members::MemberSubscription],
@@ -636,13 +636,14 @@ pub fn member(
     grace: i64,
     with_subscriptions: bool,
 ) -> ApiMember {
-    let live: Vec<_> = subs.iter().filter(|s| s.tier_paid == 1 && s.grants_access(now, grace)).collect();
-    let mut tiers: Vec<String> = live.iter().map(|s| s.tier_slug.clone()).collect();
-    tiers.sort();
-    tiers.dedup();
-    let status = if live.iter().any(|s| s.source == "stripe") {
+    let tiers = match crate::members::access_from(subs, grace) {
+        newsdesk_domain::Access::Member { paid_tiers } => paid_tiers,
+        _ => Vec::new(),
+    };
+    let paying = subs.iter().any(|s| s.tier_paid == 1 && s.source == "stripe" && s.grants_access(now, grace));
+    let status = if paying {
         "paid"
-    } else if live.is_empty() {
+    } else if tiers.is_empty() {
         "free"
     } else {
         "comped"

@@ -375,7 +375,7 @@ pub async fn grant_tier(
     let Some(tier) = tier else { return Err(ServiceError::NotFound) };
     let note = Some(note.trim()).filter(|n| !n.is_empty()).map(|n| n.chars().take(300).collect::<String>());
     ctx.store.grant_comp(member_id, tier.id, until, note.as_deref(), by).await?;
-    tracing::info!(member.id = member_id, tier = %tier.slug, "tier granted by staff");
+    tracing::info!(member.id = member_id, tier = %tier.slug, by, "tier granted by staff");
     Ok(())
 }
 

@@ -44,6 +44,12 @@ impl Tier {
     }
 }
 
+/// The statuses the members list filters by: a paid tier now, none, or one granted by staff.
+pub const MEMBER_STATUSES: &[&str] = &["paid", "free", "comp"];
+
+/// How members came: signing up, added by staff, imported, through checkout, through a donation.
+pub const MEMBER_SOURCES: &[&str] = &["signup", "staff", "import", "checkout", "donation"];
+
 /// Filters of the admin's members list.
 #[derive(Debug, Clone, Default)]
 pub struct MemberFilter {

@@ -10,6 +10,7 @@ use crate::auth::Staff;
 use crate::error::AppError;
 use crate::forms::FormData;
 use crate::state::AppState;
+use newsdesk_store::members::{MEMBER_SOURCES, MEMBER_STATUSES};
 
 const PER_PAGE: i64 = 50;
 
@@ -50,11 +51,8 @@ pub async fn list(
     let filter = newsdesk_store::members::MemberFilter {
         search: search.clone(),
         tier: q.tier.clone().filter(|t| !t.is_empty()),
-        status: q.status.clone().filter(|s| matches!(s.as_str(), "paid" | "free" | "comp")),
-        source: q
-            .source
-            .clone()
-            .filter(|s| matches!(s.as_str(), "signup" | "staff" | "import" | "checkout" | "donation")),
+        status: q.status.clone().filter(|s| MEMBER_STATUSES.contains(&s.as_str())),
+        source: q.source.clone().filter(|s| MEMBER_SOURCES.contains(&s.as_str())),
         joined_from: day(&state, q.from.as_deref(), false),
         joined_before: day(&state, q.to.as_deref(), true),
     };
@@ -156,7 +154,6 @@ pub async fn grant(
 ) -> Result<Response, AppError> {
     check_csrf(&staff, &form)?;
     require(&staff)?;
-    state.store.member(id).await?.ok_or(AppError::NotFound)?;
     let values = serde_json::json!({ "tier": form.str("tier"), "until": form.str("until"), "note": form.str("note") });
     let tier = form.get("tier").and_then(|t| t.parse::<i64>().ok());
     let granted = newsdesk_services::members::grant_tier(
@@ -170,13 +167,9 @@ pub async fn grant(
     )
     .await;
     match granted {
-        Ok(()) => tracing::info!(member.id = id, by.user.id = staff.user.id, "tier granted by staff"),
+        Ok(()) => {}
         Err(newsdesk_services::ServiceError::Invalid { errors, .. }) => {
-            let mut shown = crate::forms::FieldErrors::new();
-            for (field, message) in errors {
-                shown.insert(field, message);
-            }
-            return member_page(&state, &staff, id, None, Some((&shown, values))).await;
+            return member_page(&state, &staff, id, None, Some((&errors, values))).await;
         }
         Err(e) => return Err(e.into()),
     }

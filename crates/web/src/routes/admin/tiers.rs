@@ -108,8 +108,7 @@ async fn save(state: AppState, staff: Staff, id: Option<i64>, form: FormData) ->
         "active": form.get("active").is_some(), "position": form.str("position"),
     });
     match newsdesk_services::members::save_tier(&state.ctx, &staff.actor(), id, &draft_of(&form)).await {
-        Ok(tier) => {
-            tracing::info!(tier.id = tier.id, by.user.id = staff.user.id, "membership tier saved");
+        Ok(_) => {
             state.refresh_version().await;
             Ok(see_other("/admin/tiers?done=saved"))
         }

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use newsdesk_services::api_views::{ApiMember, PageMeta, member as member_json};
 use newsdesk_services::members::may_manage;
+use newsdesk_store::members::{MEMBER_SOURCES, MEMBER_STATUSES};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -67,11 +68,11 @@ pub async fn list(
 ) -> Result<Json<MemberList>, ApiError> {
     may_manage(&auth.actor, "read members")?;
     let status = q.status.filter(|s| !s.is_empty());
-    if status.as_deref().is_some_and(|s| !matches!(s, "paid" | "free" | "comp")) {
+    if status.as_deref().is_some_and(|s| !MEMBER_STATUSES.contains(&s)) {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "status_invalid", "status is paid, free or comp."));
     }
     let source = q.source.filter(|s| !s.is_empty());
-    if source.as_deref().is_some_and(|s| !matches!(s, "signup" | "staff" | "import" | "checkout" | "donation")) {
+    if source.as_deref().is_some_and(|s| !MEMBER_SOURCES.contains(&s)) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "source_invalid",

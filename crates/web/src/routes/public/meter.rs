@@ -77,7 +77,7 @@ async fn answer(
     }
     let free = state.options.payments.meter as usize;
     let post = match state.store.post(id).await? {
-        Some(p) if free > 0 && p.row.status == "published" && !p.row.is_gated() && p.row.kind == "post" => p,
+        Some(p) if is_metered(state, &p.row, &newsdesk_domain::Access::Anonymous) => p,
         _ => return Err(ApiError::not_found("metered story")),
     };
     let locale = state.templates.locales().get(state.site.language_of(post.row.language.as_deref())).clone();

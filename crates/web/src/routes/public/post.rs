@@ -32,12 +32,6 @@ async fn related(state: &AppState, post: &Post) -> Result<Option<PostView>, AppE
     Ok(None)
 }
 
-/// Whether members see this story differently from the anonymous page because the site meters it (so they never get
-/// the metered copy from the cache).
-fn metered_site(state: &AppState, post: &Post) -> bool {
-    super::meter::is_metered(state, &post.row, &Access::Anonymous)
-}
-
 /// The paywall a reader who may not read the whole story sees instead of the rest: what it takes (an account, a
 /// paid tier, one of some tiers) and whether they are signed in already.
 fn paywall(post: &Post, member: &MaybeMember, key: &str, tiers: &[newsdesk_store::members::Tier]) -> serde_json::Value {
@@ -136,7 +130,8 @@ pub async fn show(
     trail.push((view.title.as_str(), view.url.clone()));
     let jsonld = vec![newsdesk_render::jsonld::script_json(&article), super::breadcrumbs(&state, &trail)];
     let languages = translations(&state, &post).await?;
-    serve_page(&state, &staff, &headers, &key, claim, gated || metered_site(&state, &post), || async {
+    // Only anonymous renders are cached, and for them `metered` is the site's meter: members never get that copy.
+    serve_page(&state, &staff, &headers, &key, claim, gated || metered, || async {
         let template = if view.kind == "page" { "page.html" } else { "post.html" };
         // The article's own language and alternates (its translations) win over its edition's.
         let lang = state.site.language_of(post.row.language.as_deref());
