@@ -74,6 +74,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Manage media storage.
+    Media {
+        #[command(subcommand)]
+        command: MediaCommand,
+    },
     /// Import or export a newsletter's subscribers.
     Subscribers {
         #[command(subcommand)]
@@ -182,6 +187,20 @@ pub enum ExportCommand {
         data: DataArg,
         /// The archive to write (a new file; .zip).
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MediaCommand {
+    /// Copy media from the data directory's media/ (or --from) into the bucket [storage] names (backend = "s3"),
+    /// keeping every file's key, so pages and audio work unchanged. Files already there are skipped, so a run that
+    /// stopped can be started again. The local files are left in place.
+    Migrate {
+        #[command(flatten)]
+        data: DataArg,
+        /// The directory to copy from (default: <data>/media).
+        #[arg(long)]
+        from: Option<PathBuf>,
     },
 }
 
@@ -336,7 +355,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = prepare(&data, false)?;
             let store = init::open(&config, false).await?;
             let worker =
-                newsdesk_worker::Worker::new(store.clone(), config.job_context(&config.site_settings(None)?.url));
+                newsdesk_worker::Worker::new(store.clone(), config.job_context(&config.site_settings(None)?.url)?);
             if once {
                 let n = worker.drain().await?;
                 eprintln!("ran {n} job(s)");
@@ -407,6 +426,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 _ => eprintln!("This token is shown only once. Send it as: Authorization: Bearer nd_…"),
             }
+            Ok(())
+        }
+        Command::Media { command: MediaCommand::Migrate { data, from } } => {
+            let config = prepare(&data, false)?;
+            let to = config.media()?;
+            if !to.is_remote() {
+                bail!("[storage] backend is \"local\": set backend = \"s3\" and the bucket first, then migrate");
+            }
+            let dir = from.unwrap_or_else(|| config.data_dir.join("media"));
+            if !dir.is_dir() {
+                bail!("{} is not a directory", dir.display());
+            }
+            let source = newsdesk_services::storage::MediaStore::local(&dir)?;
+            let started = std::time::Instant::now();
+            let mut progress = import::CliProgress::new();
+            let done = newsdesk_services::storage::copy_all(&source, &to, &mut progress).await?;
+            println!(
+                "copied {} files ({:.1} MB) from {} to {} in {:.1} s; {} were there already",
+                done.files,
+                done.bytes as f64 / 1e6,
+                dir.display(),
+                to.place(),
+                started.elapsed().as_secs_f64(),
+                done.skipped
+            );
             Ok(())
         }
         Command::Export { command: ExportCommand::Archive { data, file } } => {
@@ -523,7 +567,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = prepare(&data, false)?;
             let site = config.site_settings(None)?;
             let store = init::open(&config, false).await?;
-            let result = import::run(&store, &site, &config.data_dir.join("media"), &path).await;
+            let result = import::run(&store, &site, &config.media()?, &path).await;
             store.close().await;
             let n = result?;
             if n == 0 {

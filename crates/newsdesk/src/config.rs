@@ -25,6 +25,7 @@ pub struct Config {
     pub mail: newsdesk_worker::mail::MailConfig,
     pub newsletters: newsdesk_worker::delivery::NewsletterConfig,
     pub payments: newsdesk_services::members::PaymentsConfig,
+    pub storage: newsdesk_services::storage::StorageConfig,
     /// The data directory (not a config key: from `--data` or `NEWSDESK_DATA`).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -231,6 +232,7 @@ impl Config {
         // to the list's own folder) must find the same files.
         config.data_dir = std::path::absolute(data_dir)
             .with_context(|| format!("data directory {}: cannot make the path absolute", data_dir.display()))?;
+        config.storage.check()?;
         Ok(config)
     }
 
@@ -248,17 +250,18 @@ impl Config {
             metrics_token: self.server.metrics_token.clone(),
             page_cache_mb: self.server.page_cache_mb.clamp(1, 1 << 20),
             trusted_proxies: self.server.trusted_proxies.clone(),
+            storage: self.storage.clone(),
         }
     }
 
     /// The use cases' context for a command run from the CLI (the site's URL from `[site] url` or the listen
     /// address).
     pub fn services(&self, store: newsdesk_store::Store) -> anyhow::Result<newsdesk_services::Context> {
-        Ok(newsdesk_services::Context::new(store, self.site_settings(None)?, &self.data_dir, self.web_options()))
+        newsdesk_services::Context::new(store, self.site_settings(None)?, &self.data_dir, self.web_options())
     }
 
     /// What the worker needs; `site_url` is the public base URL (see `site_settings`).
-    pub fn job_context(&self, site_url: &str) -> newsdesk_worker::JobContext {
+    pub fn job_context(&self, site_url: &str) -> anyhow::Result<newsdesk_worker::JobContext> {
         let (mailer, mail_error) = match newsdesk_worker::mail::Mailer::from_config(
             &self.mail,
             &self.data_dir,
@@ -267,8 +270,9 @@ impl Config {
             Ok(m) => (Some(std::sync::Arc::new(m)), None),
             Err(e) => (None, Some(e)),
         };
-        newsdesk_worker::JobContext {
-            media_dir: self.data_dir.join("media"),
+        Ok(newsdesk_worker::JobContext {
+            media: self.media()?,
+            work_dir: self.data_dir.join("work"),
             narration: self.narration.clone(),
             language: self.site.language.clone(),
             mail: self.mail.clone(),
@@ -279,7 +283,12 @@ impl Config {
             webhooks_private_networks: self.webhooks.private_networks,
             grace_seconds: self.payments.grace_seconds(),
             payments: self.payments.clone(),
-        }
+        })
+    }
+
+    /// The media store `[storage]` names.
+    pub fn media(&self) -> anyhow::Result<newsdesk_services::storage::MediaStore> {
+        newsdesk_services::storage::MediaStore::open(&self.storage, &self.data_dir)
     }
 
     /// Checks `[mail]`: a transport that can be built and a sender address that parses.
@@ -442,6 +451,19 @@ donation_fee_fixed = 20
 # The meter: stories a month a reader who is not signed in may read whole before being asked to create a free
 # account (or join); 0 turns it off. It needs no Stripe keys.
 meter = 0
+
+[storage]
+# Where media lives: "local" (the data directory's media/) or "s3" (an S3-compatible bucket: AWS, Garage,
+# MinIO, R2…), which every node of a fleet shares. `newsdesk media migrate` copies local media into the bucket.
+backend = "local"
+# endpoint = "https://s3.eu-west-1.amazonaws.com"
+# bucket = "newsdesk-media"
+# region = "eu-west-1"
+# access_key_id = ""
+# secret_access_key = ""
+# path_style = true
+# Where browsers fetch library images from when not from Newsdesk (the bucket's public address or a CDN).
+# public_url = "https://media.example.org"
 
 [log]
 # "text" for people, "json" for log collectors.

@@ -2,7 +2,6 @@
 //! reporters and desks, and stories with generated photographs. Everything here is made up.
 
 use std::io::Cursor;
-use std::path::Path;
 
 use anyhow::Context;
 use image::{ImageFormat, Rgb, RgbImage};
@@ -264,7 +263,11 @@ fn photo(palette: [[u8; 3]; 3], seed: u32) -> anyhow::Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
-pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyhow::Result<()> {
+pub async fn create(
+    store: &Store,
+    site: &SiteSettings,
+    media: &newsdesk_services::storage::MediaStore,
+) -> anyhow::Result<()> {
     for (i, (slug, name, cadence, description)) in NEWSLETTERS.iter().enumerate() {
         store
             .create_newsletter(&newsdesk_store::newsletters::NewsletterInput {
@@ -293,18 +296,17 @@ pub async fn create(store: &Store, site: &SiteSettings, data_dir: &Path) -> anyh
             .await?;
     }
     let actor = Actor { user_id: None, role: Role::Owner, author_id: None };
-    let media_dir = data_dir.join("media");
     let now = jiff::Timestamp::now().as_second();
     for (i, s) in STORIES.iter().enumerate() {
         let bytes = photo(s.palette, i as u32)?;
-        let media =
-            match newsdesk_services::media::store_image(store, &media_dir, "demo.png", bytes, "feature_image").await {
-                Ok(m) => m,
-                Err(newsdesk_services::media::UploadError::Invalid(e)) => {
-                    anyhow::bail!("demo image: {}", e.message)
-                }
-                Err(newsdesk_services::media::UploadError::Internal(e)) => return Err(e),
-            };
+        let media = match newsdesk_services::media::store_image(store, media, "demo.png", bytes, "feature_image").await
+        {
+            Ok(m) => m,
+            Err(newsdesk_services::media::UploadError::Invalid(e)) => {
+                anyhow::bail!("demo image: {}", e.message)
+            }
+            Err(newsdesk_services::media::UploadError::Internal(e)) => return Err(e),
+        };
         let published = jiff::Timestamp::from_second(now - s.hours_ago * 3600)?.to_string();
         let draft = PostDraft {
             title: s.title.into(),

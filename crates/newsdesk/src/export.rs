@@ -224,7 +224,8 @@ pub async fn run(config: &Config, dir: &Path) -> anyhow::Result<Summary> {
     let previous = prepare_dir(dir)?;
     let site = config.site_settings(None)?;
     let store = newsdesk_store::Store::open(&config.database_url()).await?;
-    let state = newsdesk_web::AppState::new(store.clone(), site.clone(), config.data_dir.clone(), config.web_options());
+    let state =
+        newsdesk_web::AppState::new(store.clone(), site.clone(), config.data_dir.clone(), config.web_options())?;
     state.refresh_version().await;
     let router = newsdesk_web::router(state.clone());
 

@@ -146,7 +146,12 @@ fn prepare(path: &Path, tz: &jiff::tz::TimeZone) -> anyhow::Result<Prepared> {
 }
 
 /// Imports every Markdown file under `path`. Returns the number of posts created or updated.
-pub async fn run(store: &Store, site: &SiteSettings, media_dir: &Path, path: &Path) -> anyhow::Result<usize> {
+pub async fn run(
+    store: &Store,
+    site: &SiteSettings,
+    media: &newsdesk_services::storage::MediaStore,
+    path: &Path,
+) -> anyhow::Result<usize> {
     let tz = site.timezone.tz();
     let files = markdown_files(path)?;
     let mut prepared = Vec::with_capacity(files.len());
@@ -182,7 +187,7 @@ pub async fn run(store: &Store, site: &SiteSettings, media_dir: &Path, path: &Pa
         }
         let image_id = match p.image {
             Some((rel, bytes)) => {
-                match newsdesk_services::media::store_image(store, media_dir, &rel, bytes, "feature_image").await {
+                match newsdesk_services::media::store_image(store, media, &rel, bytes, "feature_image").await {
                     Ok(m) => Some(m.id),
                     Err(newsdesk_services::media::UploadError::Invalid(e)) => {
                         bail!("{name}: feature_image: {}", e.message)
@@ -317,7 +322,7 @@ pub async fn wordpress(
     let store = crate::init::open(config, false).await?;
     let started = std::time::Instant::now();
     let mut progress = CliProgress::new();
-    let media = config.data_dir.join("media");
+    let media = config.media()?;
     let result = newsdesk_services::import::wordpress::import(&store, &site, &media, file, opts, &mut progress).await;
     store.close().await;
     finish(result, file, report_file, started)
@@ -339,7 +344,7 @@ pub async fn ghost(
     let store = crate::init::open(config, false).await?;
     let started = std::time::Instant::now();
     let mut progress = CliProgress::new();
-    let media = config.data_dir.join("media");
+    let media = config.media()?;
     let site = config.site_settings(None)?;
     let result =
         newsdesk_services::import::ghost::import(&store, &site, &media, file, content, opts, &mut progress).await;
@@ -358,7 +363,7 @@ pub async fn substack(
     let store = crate::init::open(config, false).await?;
     let started = std::time::Instant::now();
     let mut progress = CliProgress::new();
-    let media = config.data_dir.join("media");
+    let media = config.media()?;
     let result = newsdesk_services::import::substack::import(&store, &media, file, opts, sub, &mut progress).await;
     store.close().await;
     finish(result, file, report_file, started)
@@ -370,7 +375,7 @@ pub async fn archive(config: &crate::config::Config, file: &Path, export: bool) 
     let store = crate::init::open(config, false).await?;
     let started = std::time::Instant::now();
     let mut progress = CliProgress::new();
-    let media = config.data_dir.join("media");
+    let media = config.media()?;
     let result = if export {
         newsdesk_services::archive::export(&store, &media, file, &mut progress).await
     } else {

@@ -36,7 +36,7 @@ pub async fn open(config: &Config, demo: bool) -> anyhow::Result<Store> {
     newsdesk_services::documents::convert_existing(&store).await.context("converting stories to the document model")?;
     if demo && store.user_count().await? == 0 && store.list_posts(&Default::default(), 1, 1).await?.total == 0 {
         let site = config.site_settings(None)?;
-        crate::demo::create(&store, &site, &config.data_dir).await.context("creating demo content")?;
+        crate::demo::create(&store, &site, &config.media()?).await.context("creating demo content")?;
         tracing::info!("demo content created");
     }
     Ok(store)

@@ -35,8 +35,8 @@ impl Application {
             tracing::info!(language = %site.language, "the site's language changed: its posts were re-indexed for search");
         }
         newsdesk_services::documents::convert_existing(&store).await?;
-        let jobs = config.job_context(&site.url);
-        let state = AppState::new(store.clone(), site, config.data_dir.clone(), config.web_options());
+        let jobs = config.job_context(&site.url)?;
+        let state = AppState::new(store.clone(), site, config.data_dir.clone(), config.web_options())?;
         if let Some(e) = state.templates.locale_error() {
             tracing::error!(error = %e, "a translation catalogue of the theme cannot be read; the built-in ones are used");
         }

@@ -7,13 +7,14 @@
 //! job queue. A restore goes into an empty database only, in one transaction: it is all there, or nothing is.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use newsdesk_store::Store;
 use newsdesk_store::archive::TABLES;
 use serde::{Deserialize, Serialize};
 
 use crate::import::{ImportError, Progress};
+use crate::storage::MediaStore;
 
 const FORMAT: &str = "newsdesk-archive";
 const FORMAT_VERSION: i64 = 1;
@@ -39,22 +40,18 @@ pub struct Summary {
     pub media_files: u64,
 }
 
-fn media_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_none_or(|x| x != "tmp") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+/// Every file in the media store, by key, in order (narration's work in progress and temporary files left out).
+async fn media_files(media: &MediaStore) -> Result<Vec<String>, ImportError> {
+    let mut keys: Vec<String> = media
+        .list(None)
+        .await
+        .map_err(|e| ImportError::File(e.to_string()))?
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| !k.ends_with(".tmp") && !k.starts_with("audio/tmp-") && !k.contains('#'))
+        .collect();
+    keys.sort();
+    Ok(keys)
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> ImportError + '_ {
@@ -68,7 +65,7 @@ fn zip_err(path: &Path) -> impl Fn(zip::result::ZipError) -> ImportError + '_ {
 /// Writes the archive to `path` (through a temporary file, so a crash leaves no half archive under that name).
 pub async fn export(
     store: &Store,
-    media_dir: &Path,
+    media: &MediaStore,
     path: &Path,
     progress: &mut dyn Progress,
 ) -> Result<Summary, ImportError> {
@@ -111,13 +108,13 @@ pub async fn export(
         progress.advance(1);
     }
     progress.finish();
-    let files = media_files(media_dir);
+    let files = media_files(media).await?;
     progress.phase("files", files.len() as u64);
-    for f in &files {
-        let rel = f.strip_prefix(media_dir).unwrap_or(f).to_string_lossy().replace('\\', "/");
-        zip.start_file(format!("media/{rel}"), stored).map_err(zip_err(path))?;
-        let mut src = std::fs::File::open(f).map_err(io(f))?;
-        std::io::copy(&mut src, &mut zip).map_err(io(f))?;
+    for key in &files {
+        // A file deleted since the listing is left out.
+        let Some(bytes) = media.get(key).await.map_err(|e| ImportError::File(e.to_string()))? else { continue };
+        zip.start_file(format!("media/{key}"), stored).map_err(zip_err(path))?;
+        zip.write_all(&bytes).map_err(io(&tmp))?;
         summary.media_files += 1;
         progress.advance(1);
     }
@@ -174,10 +171,10 @@ fn manifest(zip: &mut zip::ZipArchive<std::fs::File>, path: &Path, ours: i64) ->
     Ok(m)
 }
 
-/// Restores an archive into an empty database (and its files into the media directory).
+/// Restores an archive into an empty database (and its files into the media store).
 pub async fn import(
     store: &Store,
-    media_dir: &Path,
+    media: &MediaStore,
     path: &Path,
     progress: &mut dyn Progress,
 ) -> Result<Summary, ImportError> {
@@ -254,16 +251,9 @@ pub async fn import(
                 path.display()
             )));
         }
-        let dest = media_dir.join(rel);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        let mut entry = zip.by_name(name).map_err(zip_err(path))?;
-        let tmp = dest.with_extension("restore.tmp");
-        let mut out = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        std::io::copy(&mut entry, &mut out).map_err(io(&tmp))?;
-        out.sync_all().map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &dest).map_err(io(&dest))?;
+        let mut bytes = Vec::new();
+        zip.by_name(name).map_err(zip_err(path))?.read_to_end(&mut bytes).map_err(io(path))?;
+        media.put(rel, bytes).await.map_err(|e| ImportError::File(e.to_string()))?;
         summary.media_files += 1;
         progress.advance(1);
     }

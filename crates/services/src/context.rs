@@ -30,6 +30,8 @@ pub struct Options {
     pub page_cache_mb: u64,
     /// `[server] trusted_proxies`: addresses and CIDR ranges whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<String>,
+    /// `[storage]`: the data directory's `media/` or an S3-compatible bucket.
+    pub storage: crate::storage::StorageConfig,
 }
 
 impl Default for Options {
@@ -45,6 +47,7 @@ impl Default for Options {
             metrics_token: String::new(),
             page_cache_mb: 256,
             trusted_proxies: Vec::new(),
+            storage: Default::default(),
         }
     }
 }
@@ -56,8 +59,8 @@ pub struct Context {
     pub templates: Templates,
     /// `[site]` settings: title, public URL, time zone, language.
     pub site: SiteSettings,
-    /// Where uploaded media is stored (`<data>/media`).
-    pub media_dir: PathBuf,
+    /// Where uploaded media is stored (`<data>/media` or a bucket, `[storage]`).
+    pub media: crate::storage::MediaStore,
     /// The site's theme overrides (`<data>/theme`): templates, and a `favicon.ico`.
     pub theme_dir: PathBuf,
     /// Where the `outbox` mail transport writes messages (`<data>/outbox`).
@@ -67,17 +70,11 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(store: Store, site: SiteSettings, data_dir: &Path, options: Options) -> Context {
+    /// Fails when `[storage]` cannot be used (a media directory that cannot be made, a bucket that is not named).
+    pub fn new(store: Store, site: SiteSettings, data_dir: &Path, options: Options) -> anyhow::Result<Context> {
         let theme_dir = data_dir.join("theme");
         let templates = Templates::new(&site, Some(theme_dir.clone()));
-        Context {
-            store,
-            templates,
-            site,
-            media_dir: data_dir.join("media"),
-            theme_dir,
-            outbox_dir: data_dir.join("outbox"),
-            options,
-        }
+        let media = crate::storage::MediaStore::open(&options.storage, data_dir)?;
+        Ok(Context { store, templates, site, media, theme_dir, outbox_dir: data_dir.join("outbox"), options })
     }
 }

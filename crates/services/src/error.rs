@@ -143,6 +143,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("link_invalid", 422, "a link is not http(s), mailto, tel, a path or a fragment"),
     ("raw_html_not_allowed", 422, "the role may not add or change raw HTML blocks"),
     ("image_too_large", 422, "the image is over 12,000 pixels on a side or 60 megapixels"),
+    ("storage_unavailable", 422, "the media store did not answer; nothing was saved, so the upload can be tried again"),
     ("file_too_large", 422, "the file is over 25 MB"),
     ("media_in_use", 422, "a library file that stories use cannot be deleted"),
     ("media_duplicate", 422, "the new file is already in the library as another entry"),

@@ -31,6 +31,7 @@ pub mod redirects;
 pub mod revenue;
 pub mod search;
 pub mod staff;
+pub mod storage;
 pub mod stripe;
 pub mod subscribers;
 pub mod taxonomy;

@@ -1,10 +1,8 @@
 //! The media library's files: uploads checked by their bytes (not by name or declared type), stored once per
-//! distinct file under `<data>/media/<key[..2]>/<key>/`; images rendered at several widths as JPEG and WebP for
+//! distinct file under `<key[..2]>/<key>/` in the media store (`storage`: the data directory's `media/` or a
+//! bucket); images rendered at several widths as JPEG and WebP for
 //! `srcset` and `<picture>`; audio and documents kept as uploaded. Replacing a file keeps its key (and so its URLs and
 //! every story that uses it); the stories are rendered again.
-
-use std::io::Cursor;
-use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use image::codecs::jpeg::JpegEncoder;
@@ -15,7 +13,9 @@ use newsdesk_render::views::IMAGE_WIDTHS;
 use newsdesk_store::Store;
 use newsdesk_store::media::{Media, MediaMeta, NewMedia, Replacement};
 use sha2::{Digest, Sha256};
+use std::io::Cursor;
 
+use crate::storage::MediaStore;
 use crate::{Actor, ServiceError};
 
 /// Largest upload accepted (bytes).
@@ -46,9 +46,19 @@ impl From<UploadError> for ServiceError {
     }
 }
 
-/// Directory of one file's bytes and renditions.
-pub fn media_path(media_dir: &Path, key: &str) -> PathBuf {
-    media_dir.join(&key[..2.min(key.len())]).join(key)
+/// Where one library file's bytes and renditions are kept in the media store: `<key[..2]>/<key>`.
+pub fn media_prefix(key: &str) -> String {
+    format!("{}/{key}", &key[..2.min(key.len())])
+}
+
+/// The store key of one of a library file's renditions (or its `original.<ext>`).
+pub fn media_key(key: &str, file: &str) -> String {
+    format!("{}/{file}", media_prefix(key))
+}
+
+/// The store key of an audio edition's file.
+pub fn audio_key(file: &str) -> String {
+    format!("audio/{file}")
 }
 
 /// What an upload is, from its first bytes.
@@ -107,12 +117,12 @@ fn clean_name(filename: &str) -> String {
 /// Stores an uploaded image and its renditions; returns the (possibly existing) media row.
 pub async fn store_image(
     store: &Store,
-    media_dir: &Path,
+    media: &MediaStore,
     filename: &str,
     bytes: Vec<u8>,
     field: &'static str,
 ) -> Result<Media, UploadError> {
-    store_upload(store, media_dir, filename, bytes, field, None, true).await
+    store_upload(store, media, filename, bytes, field, None, true).await
 }
 
 /// What a file's bytes render to, ready for a row.
@@ -136,10 +146,11 @@ fn sha_of(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Checks and renders `bytes` (whose SHA-256 is `sha`) into `dir` (renditions first, each written to a temporary
-/// name and renamed, so a reader never gets half a file).
+/// Checks and renders `bytes` (whose SHA-256 is `sha`) into the media store under `key` (each file whole or not at
+/// all, so a reader never gets half of one). A store that does not answer is the uploader's to retry, said so.
 async fn render_into(
-    dir: PathBuf,
+    media: &MediaStore,
+    key: &str,
     bytes: Vec<u8>,
     sha: String,
     field: &'static str,
@@ -166,7 +177,7 @@ async fn render_into(
     let size = bytes.len();
     match sniffed {
         Sniffed::Image(format) => {
-            let (width, height, widths) = tokio::task::spawn_blocking(move || render_widths(&bytes, format, &dir))
+            let (width, height, widths, files) = tokio::task::spawn_blocking(move || render_widths(&bytes, format))
                 .await
                 .context("image worker panicked")?
                 .map_err(|e| match e {
@@ -182,6 +193,10 @@ async fn render_into(
                     ),
                     RenderError::Io(e) => UploadError::Internal(e),
                 })?;
+            // The renditions first and the original last: a key with its original is complete.
+            for (name, data) in files.into_iter().rev() {
+                put(media, key, &name, data, field).await?;
+            }
             Ok(Rendered {
                 sha,
                 mime: format.to_mime_type(),
@@ -198,15 +213,7 @@ async fn render_into(
         }
         Sniffed::Audio(mime, ext) | Sniffed::Document(mime, ext) => {
             let kind = if matches!(sniffed, Sniffed::Audio(..)) { "audio" } else { "document" };
-            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-                std::fs::create_dir_all(&dir).context("creating media directory")?;
-                let tmp = dir.join(format!("original.{ext}.tmp"));
-                std::fs::write(&tmp, &bytes).context("writing the file")?;
-                std::fs::rename(&tmp, dir.join(format!("original.{ext}"))).context("renaming the file")?;
-                Ok(())
-            })
-            .await
-            .context("file worker panicked")??;
+            put(media, key, &format!("original.{ext}"), bytes, field).await?;
             Ok(Rendered { sha, mime, kind, width: 0, height: 0, widths: Vec::new(), formats: "", size })
         }
     }
@@ -216,7 +223,7 @@ async fn render_into(
 /// library row.
 pub async fn store_upload(
     store: &Store,
-    media_dir: &Path,
+    media: &MediaStore,
     filename: &str,
     bytes: Vec<u8>,
     field: &'static str,
@@ -235,7 +242,7 @@ pub async fn store_upload(
     while store.media_key_taken(&key).await.map_err(|e| UploadError::Internal(e.into()))? {
         key = format!("{sha}-{:08x}", rand::random::<u32>());
     }
-    let r = render_into(media_path(media_dir, &key), bytes, sha, field, images_only).await?;
+    let r = render_into(media, &key, bytes, sha, field, images_only).await?;
     let widths = r.widths.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
     store
         .insert_media(NewMedia {
@@ -271,7 +278,7 @@ pub async fn replace(
     }
     let old = ctx.store.media(id).await?.ok_or(ServiceError::NotFound)?;
     let sha = sha_of(&bytes);
-    let r = render_into(media_path(&ctx.media_dir, &old.file_key), bytes, sha, "file", old.kind == "image").await?;
+    let r = render_into(&ctx.media, &old.file_key, bytes, sha, "file", old.kind == "image").await?;
     if r.kind != old.kind {
         return Err(ServiceError::invalid(
             "file",
@@ -356,12 +363,24 @@ pub async fn delete(ctx: &crate::Context, actor: &Actor, id: i64) -> Result<(), 
         }
         Err(e) => return Err(e.into()),
     }
-    let dir = media_path(&ctx.media_dir, &m.file_key);
-    if let Err(e) = tokio::fs::remove_dir_all(&dir).await {
-        tracing::warn!(media.id = id, error = %e, "library file's directory could not be removed");
+    if let Err(e) = ctx.media.delete_all(&media_prefix(&m.file_key)).await {
+        tracing::warn!(media.id = id, error = %e, "library file's bytes could not be removed");
     }
     tracing::info!(media.id = id, user.id = actor.user_id, "library file deleted");
     Ok(())
+}
+
+/// Puts one of a library file's files into the store; a store that does not answer is a message for the uploader.
+async fn put(media: &MediaStore, key: &str, name: &str, data: Vec<u8>, field: &'static str) -> Result<(), UploadError> {
+    media.put(&media_key(key, name), data).await.map_err(|e| {
+        tracing::warn!(error = %e, "an upload could not be stored");
+        invalid(
+            field,
+            "storage_unavailable",
+            "The file could not be stored: the media store is not answering. Nothing was saved; try again in a \
+             minute.",
+        )
+    })
 }
 
 enum RenderError {
@@ -370,7 +389,11 @@ enum RenderError {
     Io(anyhow::Error),
 }
 
-fn render_widths(bytes: &[u8], format: ImageFormat, dir: &Path) -> Result<(u32, u32, Vec<u32>), RenderError> {
+/// One rendition's name and bytes.
+type RenderedFile = (String, Vec<u8>);
+
+/// The image's size, the widths rendered, and the files: the original first, then each width as JPEG and WebP.
+fn render_widths(bytes: &[u8], format: ImageFormat) -> Result<(u32, u32, Vec<u32>, Vec<RenderedFile>), RenderError> {
     // Dimensions first, from the header: a 20,000-pixel image is refused before it is decoded.
     let (w, h) =
         ImageReader::with_format(Cursor::new(bytes), format).into_dimensions().map_err(|_| RenderError::Decode)?;
@@ -391,14 +414,8 @@ fn render_widths(bytes: &[u8], format: ImageFormat, dir: &Path) -> Result<(u32, 
     if widths.len() < IMAGE_WIDTHS.len() {
         widths.push(w.min(IMAGE_WIDTHS[IMAGE_WIDTHS.len() - 1]));
     }
-    std::fs::create_dir_all(dir).context("creating media directory").map_err(RenderError::Io)?;
     let ext = format.extensions_str().first().copied().unwrap_or("bin");
-    let write = |name: String, data: &[u8]| -> Result<(), RenderError> {
-        let tmp = dir.join(format!("{name}.tmp"));
-        std::fs::write(&tmp, data).context("writing rendition").map_err(RenderError::Io)?;
-        std::fs::rename(&tmp, dir.join(&name)).context("renaming rendition").map_err(RenderError::Io)
-    };
-    write(format!("original.{ext}"), bytes)?;
+    let mut files = vec![(format!("original.{ext}"), bytes.to_vec())];
     let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
     for &tw in &widths {
         let th = ((u64::from(h) * u64::from(tw)) / u64::from(w)).max(1) as u32;
@@ -408,10 +425,10 @@ fn render_widths(bytes: &[u8], format: ImageFormat, dir: &Path) -> Result<(u32, 
             .encode_image(&resized)
             .context("encoding JPEG")
             .map_err(RenderError::Io)?;
-        write(format!("{tw}.jpg"), &out)?;
+        files.push((format!("{tw}.jpg"), out));
         let rgb8 = resized.to_rgb8();
         let webp = webp::Encoder::from_rgb(rgb8.as_raw(), rgb8.width(), rgb8.height()).encode(78.0);
-        write(format!("{tw}.webp"), &webp)?;
+        files.push((format!("{tw}.webp"), webp.to_vec()));
     }
-    Ok((w, h, widths))
+    Ok((w, h, widths, files))
 }

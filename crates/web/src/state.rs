@@ -62,14 +62,15 @@ impl std::ops::Deref for StateInner {
 }
 
 impl AppState {
-    pub fn new(store: Store, site: SiteSettings, data_dir: PathBuf, options: WebOptions) -> AppState {
+    pub fn new(store: Store, site: SiteSettings, data_dir: PathBuf, options: WebOptions) -> anyhow::Result<AppState> {
         let secure_cookies = site.url.starts_with("https://");
         let limiter = RateLimiter::for_store(&store);
         let cache = PageCache::new(options.page_cache_mb << 20);
         // Checked at start-up (`Application::build`); an entry that cannot be read trusts nothing here.
         let trusted_proxies = crate::client_ip::TrustedProxies::parse(&options.trusted_proxies).unwrap_or_default();
-        AppState(Arc::new(StateInner {
-            ctx: Context::new(store, site, &data_dir, options),
+        let ctx = Context::new(store, site, &data_dir, options)?;
+        Ok(AppState(Arc::new(StateInner {
+            ctx,
             cache,
             limiter,
             metrics: Default::default(),
@@ -82,7 +83,7 @@ impl AppState {
             content_keys: Default::default(),
             feed_signal: tokio::sync::watch::Sender::new(0),
             closing: tokio::sync::watch::Sender::new(false),
-        }))
+        })))
     }
 
     pub fn version(&self) -> i64 {

@@ -26,15 +26,17 @@ pub enum Outcome {
 }
 
 /// What jobs need besides the database.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct JobContext {
     /// `[mail]` settings (the sender address).
     pub mail: mail::MailConfig,
     /// The transport, built once; `None` when `[mail]` is unusable (then `mail_error` says why).
     pub mailer: Option<std::sync::Arc<mail::Mailer>>,
     pub mail_error: Option<String>,
-    /// `<data>/media`: uploaded images, and narrated audio under `audio/`.
-    pub media_dir: std::path::PathBuf,
+    /// The media store (`[storage]`): library files, and narrated audio under `audio/`.
+    pub media: newsdesk_services::storage::MediaStore,
+    /// Scratch space on this machine for work on files before they go into the store (`<data>/work`, absolute).
+    pub work_dir: std::path::PathBuf,
     /// `[narration]` settings.
     pub narration: narration::NarrationConfig,
     /// The site's language (`[site] language`), which picks the narration voice.

@@ -15,12 +15,12 @@ use crate::public::publish;
 
 const BODY: &str = "The harbour board met for three hours on Tuesday night.\n\n## What was decided\n\n- The dredging contract goes to open tender.\n- An audit starts next month.\n\n![The board room, full of residents](room.jpg)\n\nResidents applauded when the vote was read out. The chair said the port would publish every document.";
 
-fn have(cmd: &str, arg: &str) -> bool {
+pub(crate) fn have(cmd: &str, arg: &str) -> bool {
     Command::new(cmd).arg(arg).output().is_ok_and(|o| o.status.success())
 }
 
 /// Skips loudly when a real engine is missing (fails under NEWSDESK_REQUIRE_ALL=1).
-fn require(what: &str, ok: bool) -> bool {
+pub(crate) fn require(what: &str, ok: bool) -> bool {
     if !ok {
         assert_ne!(
             std::env::var("NEWSDESK_REQUIRE_ALL").as_deref(),

@@ -420,7 +420,7 @@ async fn concurrent_edits_publishes_feed_items_and_signups_answer_no_5xx() {
         }
         let worker = {
             let store = app.store.clone();
-            let ctx = app.config.job_context(&app.address);
+            let ctx = app.config.job_context(&app.address).unwrap();
             tokio::spawn(async move {
                 let w = newsdesk_worker::Worker::new(store, ctx);
                 for _ in 0..40 {

@@ -105,7 +105,12 @@ impl TestNode {
 
 /// Starts another node of `app`'s site.
 pub async fn spawn_node(app: &TestApp) -> TestNode {
-    let node = Application::build(&app.config, false).await.expect("build node");
+    spawn_node_config(&app.config).await
+}
+
+/// Starts a node with this configuration (another node's, with its own data directory, say).
+pub async fn spawn_node_config(config: &Config) -> TestNode {
+    let node = Application::build(config, false).await.expect("build node");
     let address = format!("http://127.0.0.1:{}", node.port());
     let state = node.state().clone();
     let (tx, rx) = oneshot::channel::<()>();
@@ -153,7 +158,7 @@ impl TestApp {
 
     /// Runs every due job to completion.
     pub async fn run_jobs(&self) -> usize {
-        Worker::new(self.store.clone(), self.config.job_context(self.url("").trim_end_matches('/')))
+        Worker::new(self.store.clone(), self.config.job_context(self.url("").trim_end_matches('/')).unwrap())
             .drain()
             .await
             .expect("jobs run")

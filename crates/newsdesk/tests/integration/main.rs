@@ -30,5 +30,6 @@ mod public;
 mod scheduling;
 mod search;
 mod sending;
+mod storage;
 mod subscribers;
 mod webhooks;

@@ -227,7 +227,7 @@ async fn the_library_stores_searches_reuses_replaces_and_guards_files() {
             .unwrap();
         assert_eq!(r.status(), 303);
         assert!(app.store.media(doc.id).await.unwrap().is_none());
-        assert!(!newsdesk_services::media::media_path(&app.data_dir().join("media"), &doc.file_key).exists());
+        assert!(!app.data_dir().join("media").join(newsdesk_services::media::media_prefix(&doc.file_key)).exists());
         let json: serde_json::Value =
             staff.get(app.url("/admin/media.json?kind=image&q=cranes")).send().await.unwrap().json().await.unwrap();
         assert_eq!(json["media"][0]["id"], id);

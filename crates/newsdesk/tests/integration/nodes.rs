@@ -112,7 +112,10 @@ async fn the_hourly_upkeep_runs_once_however_many_workers_ask() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         let worker = || {
-            newsdesk_worker::Worker::new(app.store.clone(), app.config.job_context(app.url("").trim_end_matches('/')))
+            newsdesk_worker::Worker::new(
+                app.store.clone(),
+                app.config.job_context(app.url("").trim_end_matches('/')).unwrap(),
+            )
         };
         let (one, two, three) = (worker(), worker(), worker());
         let (a, b, c) = tokio::join!(one.upkeep_if_due(), two.upkeep_if_due(), three.upkeep_if_due());

@@ -263,12 +263,15 @@ async fn stripe_webhooks_give_and_end_access_once_in_order_and_only_when_signed(
         assert_eq!(r.status(), 200);
         assert_eq!(access(&app, member.id).await, Access::Member { paid_tiers: vec!["supporter".into()] });
 
-        // A failed payment: access for the grace period, then not; a paid invoice ends the grace.
-        let failed = json!({ "id": "evt_failed", "type": "invoice.payment_failed", "created": now,
+        // A failed payment: access for the grace period, then not; a paid invoice ends the grace. These events happen
+        // after the worker's run above reconciled with the stand-in (which stamps what it read with its own time), so
+        // they are a second newer than that: with `now` a reconciliation that ran a second later would make them stale.
+        let later = newsdesk_store::now() + 1;
+        let failed = json!({ "id": "evt_failed", "type": "invoice.payment_failed", "created": later,
             "data": { "object": { "id": "in_failed_1", "customer": cus, "subscription": sub_id, "amount_due": 500,
                 "amount_paid": 0, "currency": "gbp" } } });
         send_event(&app, &failed, SECRET, now).await;
-        let past_due = json!({ "id": "evt_past_due", "type": "customer.subscription.updated", "created": now,
+        let past_due = json!({ "id": "evt_past_due", "type": "customer.subscription.updated", "created": later,
             "data": { "object": { "id": sub_id, "customer": cus, "status": "past_due", "metadata": { "tier": "supporter" },
                 "items": { "data": [{ "plan": { "id": plan["id"], "amount": 500, "currency": "gbp", "interval": "month" } }] } } } });
         send_event(&app, &past_due, SECRET, now).await;
@@ -292,7 +295,7 @@ async fn stripe_webhooks_give_and_end_access_once_in_order_and_only_when_signed(
         let payments = app.store.member_payments(member.id).await.unwrap();
         assert!(payments.iter().any(|p| p.stripe_invoice_id == "in_failed_1" && p.status == "failed"));
         assert!(payments.iter().any(|p| p.status == "paid" && p.amount == 500), "the first invoice, from localstripe");
-        let recovered = json!({ "id": "evt_recovered", "type": "customer.subscription.updated", "created": now,
+        let recovered = json!({ "id": "evt_recovered", "type": "customer.subscription.updated", "created": later,
             "data": { "object": { "id": sub_id, "customer": cus, "status": "active", "metadata": { "tier": "supporter" },
                 "items": { "data": [{ "plan": { "id": plan["id"], "amount": 500, "currency": "gbp", "interval": "month" } }] } } } });
         send_event(&app, &recovered, SECRET, now).await;

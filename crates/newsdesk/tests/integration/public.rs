@@ -31,7 +31,7 @@ pub async fn reference_article(app: &TestApp) -> String {
     app.author("Harbourside news desk", "desk").await;
     let media = newsdesk_services::media::store_image(
         &app.store,
-        &app.data_dir().join("media"),
+        &app.state.media,
         "pier.png",
         png(1200, 675),
         "feature_image",

@@ -2,7 +2,7 @@
 //! over HTTP with timeouts, each stored once (by its key) however many stories use it.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use newsdesk_store::Store;
@@ -12,7 +12,7 @@ use super::ImportError;
 /// Files: where they come from, and what they became.
 pub(crate) struct Files<'a> {
     store: &'a Store,
-    media_dir: &'a Path,
+    media: &'a crate::storage::MediaStore,
     /// The copy of the old site's uploads; a key is a path under it.
     root: Option<PathBuf>,
     http: Option<reqwest::Client>,
@@ -34,7 +34,12 @@ pub(crate) fn public_url(m: &newsdesk_store::media::Media) -> String {
 
 impl<'a> Files<'a> {
     /// Files under `root` (when given); `fetch` also fetches over HTTP what is not there.
-    pub fn new(store: &'a Store, media_dir: &'a Path, root: Option<PathBuf>, fetch: bool) -> Result<Self, ImportError> {
+    pub fn new(
+        store: &'a Store,
+        media: &'a crate::storage::MediaStore,
+        root: Option<PathBuf>,
+        fetch: bool,
+    ) -> Result<Self, ImportError> {
         let http = match fetch {
             true => Some(
                 reqwest::Client::builder()
@@ -46,7 +51,7 @@ impl<'a> Files<'a> {
             ),
             false => None,
         };
-        Ok(Files { store, media_dir, root, http, by_key: HashMap::new(), missing: HashSet::new() })
+        Ok(Files { store, media, root, http, by_key: HashMap::new(), missing: HashSet::new() })
     }
 
     /// The directory files are read from, if any.
@@ -93,8 +98,7 @@ impl<'a> Files<'a> {
         let result = async {
             let bytes = self.bytes(key, url).await?;
             let name = key.rsplit('/').next().unwrap_or(key).to_owned();
-            match crate::media::store_upload(self.store, self.media_dir, &name, bytes, "file", None, images_only).await
-            {
+            match crate::media::store_upload(self.store, self.media, &name, bytes, "file", None, images_only).await {
                 Ok(m) => Ok((m.id, public_url(&m))),
                 Err(crate::media::UploadError::Invalid(e)) => Err(format!("{key}: {}", e.message)),
                 Err(crate::media::UploadError::Internal(e)) => Err(format!("{key}: {e:#}")),

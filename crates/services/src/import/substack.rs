@@ -284,7 +284,7 @@ fn remove_elements(html: &str, class: &str) -> String {
 /// Imports a Substack export. Nothing is written when the file fails its checks (unless `skip_invalid`).
 pub async fn import(
     store: &Store,
-    media_dir: &Path,
+    media: &crate::storage::MediaStore,
     path: &Path,
     opts: &ImportOptions,
     sub: &SubstackOptions,
@@ -369,7 +369,7 @@ pub async fn import(
     let author = author_ids["byline"];
 
     // Posts, in batches; their photos are fetched into the library.
-    let mut files = super::files::Files::new(store, media_dir, None, true)?;
+    let mut files = super::files::Files::new(store, media, None, true)?;
     let known = store.import_ids(&source, "post").await?;
     let mut slugs = Slugs::default();
     let mut batch = super::Batch::default();

@@ -1,5 +1,6 @@
 //! Narrates a published post: headline, dek and body (not captions or promos), in chunks, stitched and encoded
-//! to MP3 (and Opus when configured), stored under `<data>/media/audio/`, attached to the post.
+//! to MP3 (and Opus when configured) in scratch space on this machine (`<data>/work`), then stored in the media
+//! store under `audio/` (the data directory's `media/audio/`, or the bucket), and attached to the post.
 //!
 //! Idempotent: a hash of the text and voice is kept with the audio, so an unchanged article is never narrated
 //! again (unless forced). The previous audio stays online until the new one is ready. Failures are recorded on the
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use newsdesk_render::document::stored_body_text;
 use newsdesk_render::narration::{chunks, narration_text};
+use newsdesk_services::media::audio_key;
 use newsdesk_store::Store;
 use newsdesk_store::audio::{Narrate, ReadyAudio};
 use newsdesk_store::jobs::Job;
@@ -43,6 +45,11 @@ impl From<newsdesk_store::StoreError> for Failure {
     fn from(e: newsdesk_store::StoreError) -> Self {
         Failure::Store(e)
     }
+}
+
+/// The media store did not answer or refused: the queue tries again later.
+fn transient(e: impl std::fmt::Display) -> NarrationError {
+    NarrationError { transient: true, message: format!("{e:#}") }
 }
 
 impl From<NarrationError> for Failure {
@@ -86,12 +93,15 @@ async fn narrate(store: &Store, ctx: &JobContext, post_id: i64, force: bool) -> 
         }
         hex::encode(h.finalize())
     };
-    let audio_dir = ctx.media_dir.join("audio");
     let existing = store.audio_edition(post_id).await?;
+    let stored = match existing.as_ref().and_then(|e| e.file.as_deref()) {
+        Some(f) => ctx.media.size(&audio_key(f)).await.map_err(transient)?.is_some(),
+        None => false,
+    };
     if let Some(e) = &existing
         && !force
         && e.text_hash.as_deref() == Some(hash.as_str())
-        && e.file.as_ref().is_some_and(|f| audio_dir.join(f).is_file())
+        && stored
     {
         if e.status != "ready" {
             store.set_audio_state(post_id, "ready", None, None).await?;
@@ -102,7 +112,8 @@ async fn narrate(store: &Store, ctx: &JobContext, post_id: i64, force: bool) -> 
 
     let parts = chunks(&text, ctx.narration.chunk_chars);
     let limit = Duration::from_secs(ctx.narration.timeout_seconds.max(5));
-    let work = audio_dir.join(format!("tmp-{post_id}-{}", &hash[..12]));
+    // Engines and ffmpeg work on files: on this machine's disk, then the results go into the media store.
+    let work = ctx.work_dir.join(format!("narration-{post_id}-{}", &hash[..12]));
     tokio::fs::create_dir_all(&work)
         .await
         .map_err(|e| NarrationError { transient: true, message: format!("cannot create {}: {e}", work.display()) })?;
@@ -123,18 +134,20 @@ async fn narrate(store: &Store, ctx: &JobContext, post_id: i64, force: bool) -> 
         }
         store.set_audio_state(post_id, "running", Some("Encoding"), None).await?;
         let name = format!("{post_id}-{}", &hash[..16]);
-        let mp3 = audio_dir.join(format!("{name}.mp3"));
+        let mp3 = work.join(format!("{name}.mp3"));
         narration::encode(&ctx.narration.ffmpeg_command, &files, &mp3, "libmp3lame", "64k", limit * 2).await?;
         let duration_ms = narration::duration_ms(&ctx.narration.ffmpeg_command, &mp3).await?;
         let opus = if ctx.narration.opus {
-            let path = audio_dir.join(format!("{name}.opus"));
+            let path = work.join(format!("{name}.opus"));
             narration::encode(&ctx.narration.ffmpeg_command, &files, &path, "libopus", "32k", limit * 2).await?;
+            ctx.media.put_file(&audio_key(&format!("{name}.opus")), &path).await.map_err(transient)?;
             Some(format!("{name}.opus"))
         } else {
             None
         };
-        let bytes = tokio::fs::metadata(&mp3).await.map(|m| m.len() as i64).unwrap_or(0);
         let file = format!("{name}.mp3");
+        // Into the store before the row names it: a listener never gets a file that is not there.
+        let bytes = ctx.media.put_file(&audio_key(&file), &mp3).await.map_err(transient)? as i64;
         let voice = engine.voice();
         let replaced = store
             .set_audio_ready(
@@ -151,8 +164,11 @@ async fn narrate(store: &Store, ctx: &JobContext, post_id: i64, force: bool) -> 
             )
             .await?;
         if let Some(old) = replaced {
-            let _ = tokio::fs::remove_file(audio_dir.join(&old)).await;
-            let _ = tokio::fs::remove_file(audio_dir.join(old.replace(".mp3", ".opus"))).await;
+            for f in [old.clone(), old.replace(".mp3", ".opus")] {
+                if let Err(e) = ctx.media.delete(&audio_key(&f)).await {
+                    tracing::warn!(post.id = post_id, error = %e, "the previous audio edition could not be deleted");
+                }
+            }
         }
         tracing::info!(
             post.id = post_id,

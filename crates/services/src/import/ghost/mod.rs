@@ -529,7 +529,7 @@ fn body_of(p: &GhostPost, sources: &Sources) -> Result<cards::Rendered, String> 
 pub async fn import(
     store: &Store,
     site: &newsdesk_domain::SiteSettings,
-    media_dir: &Path,
+    media: &crate::storage::MediaStore,
     path: &Path,
     content: Option<&Path>,
     opts: &ImportOptions,
@@ -552,7 +552,7 @@ pub async fn import(
     for p in &plan.problems {
         report.skipped.push(Skipped { item: p.split(':').next().unwrap_or_default().to_owned(), reason: p.clone() });
     }
-    let mut files = Files::new(store, media_dir, content.map(Path::to_path_buf), true)?;
+    let mut files = Files::new(store, media, content.map(Path::to_path_buf), true)?;
 
     // Bylines, with their portraits.
     let authors: Vec<SourceAuthor<'_>> = data

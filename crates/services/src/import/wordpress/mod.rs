@@ -261,7 +261,7 @@ fn origin_of(ch: &Channel) -> String {
 pub async fn import(
     store: &Store,
     site: &SiteSettings,
-    media_dir: &Path,
+    media: &crate::storage::MediaStore,
     path: &Path,
     opts: &ImportOptions,
     progress: &mut dyn Progress,
@@ -332,7 +332,7 @@ pub async fn import(
 
     // Files.
     let known_media = store.import_ids(&source, "media").await?;
-    let mut files = Files::new(store, media_dir, opts.uploads.clone(), opts.fetch_media)?;
+    let mut files = Files::new(store, media, opts.uploads.clone(), opts.fetch_media)?;
     let mut attachment_media: HashMap<String, (i64, String)> = HashMap::new();
     let mut ordered: Vec<&Attachment> = plan.attachments.values().collect();
     ordered.sort_by_key(|a| a.id.parse::<i64>().unwrap_or(i64::MAX));

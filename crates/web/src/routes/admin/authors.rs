@@ -53,7 +53,7 @@ async fn save(state: &AppState, staff: &Staff, id: Option<i64>, mut form: FormDa
     let mut image_id =
         form.get("image_id").and_then(|v| v.parse::<i64>().ok()).filter(|_| form.get("remove_photo").is_none());
     if let Some(upload) = form.file.take() {
-        match store_image(&state.store, &state.media_dir, &upload.filename, upload.bytes, "photo").await {
+        match store_image(&state.store, &state.media, &upload.filename, upload.bytes, "photo").await {
             Ok(m) => image_id = Some(m.id),
             Err(UploadError::Invalid(e)) => {
                 errors.insert(e.field, e.message);

@@ -29,10 +29,9 @@ pub async fn upload(State(state): State<AppState>, staff: Staff, form: FormData)
     let file = form.file.ok_or_else(|| {
         ApiError::new(StatusCode::BAD_REQUEST, "file_missing", "Send the image as multipart field \"file\".")
     })?;
-    let media =
-        store_upload(&state.store, &state.media_dir, &file.filename, file.bytes, "file", Some(staff.user.id), true)
-            .await
-            .map_err(newsdesk_services::ServiceError::from)?;
+    let media = store_upload(&state.store, &state.media, &file.filename, file.bytes, "file", Some(staff.user.id), true)
+        .await
+        .map_err(newsdesk_services::ServiceError::from)?;
     let view = image_view(&media, None, None, None);
     tracing::info!(media.id = media.id, user.id = staff.user.id, "image uploaded from the editor");
     Ok((

@@ -112,7 +112,7 @@ pub async fn upload(State(state): State<AppState>, staff: Staff, mut form: FormD
     };
     match library::store_upload(
         &state.store,
-        &state.media_dir,
+        &state.media,
         &file.filename,
         file.bytes,
         "file",

@@ -224,7 +224,7 @@ async fn draft_from_form(
         image_id = None;
     }
     if let Some(upload) = form.file.take() {
-        match store_image(&state.store, &state.media_dir, &upload.filename, upload.bytes, "feature_image").await {
+        match store_image(&state.store, &state.media, &upload.filename, upload.bytes, "feature_image").await {
             Ok(m) => image_id = Some(m.id),
             Err(UploadError::Invalid(e)) => {
                 errors.insert(e.field, e.message);

@@ -49,7 +49,7 @@ pub async fn upload(State(state): State<AppState>, auth: ApiAuth, form: FormData
     let file = form.file.ok_or_else(|| {
         ApiError::new(StatusCode::BAD_REQUEST, "file_missing", "Send the image as multipart field \"file\".")
     })?;
-    let media = store_image(&state.store, &state.media_dir, &file.filename, file.bytes, "file")
+    let media = store_image(&state.store, &state.media, &file.filename, file.bytes, "file")
         .await
         .map_err(newsdesk_services::ServiceError::from)?;
     Ok((StatusCode::CREATED, Json(MediaAnswer { media: media_json(&state, &media, None) })).into_response())

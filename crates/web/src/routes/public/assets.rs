@@ -103,13 +103,13 @@ pub async fn media(
     if !valid_key || mime.is_empty() {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let path = newsdesk_services::media::media_path(&state.media_dir, &key).join(&file);
-    match tokio::fs::read(&path).await {
-        Ok(bytes) if mime.starts_with("audio/") => ranged(bytes, mime, &headers),
-        Ok(bytes) => {
+    match state.media.get(&newsdesk_services::media::media_key(&key, &file)).await {
+        Ok(Some(bytes)) if mime.starts_with("audio/") => ranged(bytes, mime, &headers),
+        Ok(Some(bytes)) => {
             ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, IMMUTABLE)], Body::from(bytes)).into_response()
         }
-        Err(_) => StatusCode::NOT_FOUND.into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => storage_down(e),
     }
 }
 
@@ -145,8 +145,10 @@ pub async fn audio(
     if gated && !visibility.allows(&access) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let Ok(bytes) = tokio::fs::read(state.media_dir.join("audio").join(&file)).await else {
-        return StatusCode::NOT_FOUND.into_response();
+    let bytes = match state.media.get(&newsdesk_services::media::audio_key(&file)).await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => return storage_down(e),
     };
     let mime = if ext == "mp3" { "audio/mpeg" } else { "audio/ogg; codecs=opus" };
     let mut r = ranged(bytes, mime, &headers);
@@ -156,8 +158,15 @@ pub async fn audio(
     r
 }
 
+/// The media store did not answer: 503 with a retry hint (the page that names the file is fine; the file will be).
+fn storage_down(e: newsdesk_services::storage::StorageError) -> Response {
+    tracing::warn!(error = %e, "a media file could not be read");
+    (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], "The media store is not answering; try again.")
+        .into_response()
+}
+
 /// Audio with single-range requests, so players can seek.
-fn ranged(bytes: Vec<u8>, mime: &'static str, headers: &HeaderMap) -> Response {
+fn ranged(bytes: bytes::Bytes, mime: &'static str, headers: &HeaderMap) -> Response {
     let len = bytes.len() as u64;
     let range =
         headers.get(header::RANGE).and_then(|v| v.to_str().ok()).and_then(|r| r.strip_prefix("bytes=")).and_then(|r| {
@@ -172,7 +181,7 @@ fn ranged(bytes: Vec<u8>, mime: &'static str, headers: &HeaderMap) -> Response {
     let common = [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, IMMUTABLE), (header::ACCEPT_RANGES, "bytes")];
     match range {
         Some((a, b)) => {
-            let body = bytes[a as usize..=b as usize].to_vec();
+            let body = bytes.slice(a as usize..=b as usize);
             (
                 StatusCode::PARTIAL_CONTENT,
                 common,

@@ -25,13 +25,14 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             "unavailable"
         }
     };
-    let media = state.media_dir.clone();
-    let storage = match tokio::fs::metadata(&media).await {
-        Ok(m) if m.is_dir() => "ok",
-        // A new site has no media yet: the data directory is what must be there.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && media.parent().is_some_and(|d| d.is_dir()) => "ok",
-        _ => {
-            tracing::error!(path = %media.display(), "readiness: media storage unavailable");
+    let storage = match tokio::time::timeout(std::time::Duration::from_secs(2), state.media.check()).await {
+        Ok(Ok(())) => "ok",
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "readiness: media storage unavailable");
+            "unavailable"
+        }
+        Err(_) => {
+            tracing::error!(place = state.media.place(), "readiness: media storage did not answer within 2 s");
             "unavailable"
         }
     };

@@ -151,7 +151,8 @@ pub async fn page_html<T: Serialize>(
         canonical_path: path.to_owned(),
         year: jiff::Timestamp::now().to_zoned(state.site.timezone.tz().clone()).year(),
     };
-    Ok(state.templates.render(template, Value::from_serialize(&common))?)
+    let html = state.templates.render(template, Value::from_serialize(&common))?;
+    Ok(state.media.public_addresses(html, &state.site.url))
 }
 
 /// Serves a non-HTML document (a feed) through the same cache; staff get the same bytes as everyone.

@@ -98,9 +98,8 @@ async fn entries(state: &AppState, posts: &[Post]) -> Result<Vec<FeedEntry>, App
         let mut enclosures = Vec::new();
         if let (Some(img), Some(m)) = (&v.feature_image, &p.feature_image) {
             let largest = m.width_list().last().copied().unwrap_or(0);
-            let file =
-                newsdesk_services::media::media_path(&state.media_dir, &m.file_key).join(format!("{largest}.jpg"));
-            let length = tokio::fs::metadata(&file).await.map(|md| md.len()).unwrap_or(0);
+            let file = newsdesk_services::media::media_key(&m.file_key, &format!("{largest}.jpg"));
+            let length = state.media.size(&file).await.ok().flatten().unwrap_or(0);
             enclosures.push(Enclosure { url: format!("{site}{}", img.src), mime: "image/jpeg".into(), length });
         }
         let summary = v
