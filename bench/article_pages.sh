@@ -7,9 +7,9 @@
 # 2. starts `newsdesk serve` (release build, SQLite) and nginx on loopback, nginx serving pages saved from Newsdesk;
 # 3. runs wrk against both for: one article page, the home page, and a random article among all of them (up to
 #    10,000) — first with a cold cache, then warm, and prints the cold p99 over the warm one (no cliff: <= 10);
-# 4. runs the article and home pages again at 256 connections, with and without a writer posting a News Feed item
-#    (which changes every page's sidebar, so every cached page goes stale) five times a second: a publish must not
-#    stall readers;
+# 4. runs the article and home pages again at 256 connections, and random articles at 64, with and without a
+#    writer posting a News Feed item (which changes every page's sidebar) every FEED_EVERY seconds (default 1, the
+#    issue's stream of one a second): the ratio with the writer to without is what an item costs readers;
 # 5. prints req/s, p50/p99 latency, the ratio to nginx, and Newsdesk's RSS at idle and its peak under load.
 # Needs: cargo, python3, wrk, nginx (Debian: apt-get install wrk nginx-light). Everything stays on 127.0.0.1.
 set -euo pipefail
@@ -22,6 +22,8 @@ ND_PORT=18080
 NGINX_PORT=18081
 # Random articles are drawn from the first ROTATE (all of them, up to 10,000).
 ROTATE=$(( ARTICLES < 10000 ? ARTICLES : 10000 ))
+# Seconds between News Feed items while the writer runs.
+FEED_EVERY=${FEED_EVERY:-1}
 
 for tool in wrk nginx python3 curl; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install wrk nginx-light)" >&2; exit 1; }
@@ -109,7 +111,7 @@ run nd-home $ND_PORT /
 run nginx-home $NGINX_PORT /
 run nd-staff $ND_PORT / bench/rotate.lua "Cookie: nd_session=$SESSION"
 run nginx-staff $NGINX_PORT / bench/rotate.lua
-# Writers: a News Feed item five times a second while readers load a page (each item makes every page stale).
+# Writers: a News Feed item every FEED_EVERY seconds while readers load pages (each changes every page's sidebar).
 writer() {
   local n=0
   : >"$OUT/writes"
@@ -117,7 +119,7 @@ writer() {
     curl -s -o /dev/null -w '%{http_code}\n' -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
       --data "{\"headline\": \"Bench update $n\", \"summary\": \"Posted while readers load pages.\"}" \
       "http://127.0.0.1:$ND_PORT/api/v1/feed-items" >>"$OUT/writes"
-    n=$((n + 1)); sleep 0.2
+    n=$((n + 1)); sleep "$FEED_EVERY"
   done
 }
 with_writer() { # name port path
@@ -133,13 +135,16 @@ RUN_CONNS=256 run nd-home256 $ND_PORT /
 RUN_CONNS=256 run nginx-home256 $NGINX_PORT /
 RUN_CONNS=256 with_writer nd-home256w $ND_PORT /
 WRITES_HOME=$(grep -c '^201$' "$OUT/writes" || true); WRITE_ERRORS_HOME=$(grep -vc '^201$' "$OUT/writes" || true)
-echo "$WRITES_ARTICLE $WRITE_ERRORS_ARTICLE $WRITES_HOME $WRITE_ERRORS_HOME" >"$OUT/writes-summary"
+with_writer nd-rotate-warmw $ND_PORT / bench/rotate.lua
+WRITES_ROTATE=$(grep -c '^201$' "$OUT/writes" || true); WRITE_ERRORS_ROTATE=$(grep -vc '^201$' "$OUT/writes" || true)
+echo "$WRITES_ARTICLE $WRITE_ERRORS_ARTICLE $WRITES_HOME $WRITE_ERRORS_HOME $WRITES_ROTATE $WRITE_ERRORS_ROTATE" >"$OUT/writes-summary"
 kill "$SAMPLER" 2>/dev/null || true
 LOAD_RSS=$(cat "$PEAK_FILE")
 
-python3 - "$OUT" "$IDLE_RSS" "$LOAD_RSS" "$ARTICLES" "$import_s" "$ROTATE" <<'PY'
+python3 - "$OUT" "$IDLE_RSS" "$LOAD_RSS" "$ARTICLES" "$import_s" "$ROTATE" "$FEED_EVERY" <<'PY'
 import re, sys
 out, idle, peak, n, imp, rot = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+every = sys.argv[7]
 def parse(name):
     t = open(f"{out}/wrk-{name}.txt").read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
@@ -159,16 +164,19 @@ for label, key in rows:
     lines.append(f"{label:44} {a[0]:14.0f} {a[1]:7.2f} {a[2]:7.2f} | {b[0]:11.0f} {b[1]:7.2f} {b[2]:7.2f} | {a[0]/b[0]:6.2f}")
 cold, warm = parse("nd-rotate")[2], parse("nd-rotate-warm")[2]
 lines.append(f"no cliff on a miss: cold-cache p99 / warm p99 = {cold / warm:.1f} (goal: <= 10)")
-wa, wea, wh, weh = (int(x) for x in open(f"{out}/writes-summary").read().split())
-lines.append("256 connections, without and with a writer posting a News Feed item every 0.2 s (each makes every page stale):")
-for label, key, ref, writes in [("article page, 256 connections", "article256", "article256", None),
-                                (f"article page, 256 conn., {wa} writes ({wea} failed)", "article256w", "article256", wa),
-                                ("home page, 256 connections", "home256", "home256", None),
-                                (f"home page, 256 conn., {wh} writes ({weh} failed)", "home256w", "home256", wh)]:
+wa, wea, wh, weh, wr, wer = (int(x) for x in open(f"{out}/writes-summary").read().split())
+lines.append(f"without and with a writer posting a News Feed item every {every} s (each changes every page's sidebar);"
+             " the last column is the ratio to the same page without the writer:")
+for label, key, ref, alone in [("article page, 256 connections", "article256", "article256", None),
+                               (f"article page, 256 conn., {wa} writes ({wea} failed)", "article256w", "article256", "article256"),
+                               ("home page, 256 connections", "home256", "home256", None),
+                               (f"home page, 256 conn., {wh} writes ({weh} failed)", "home256w", "home256", "home256"),
+                               (f"random article (warm), {wr} writes ({wer} failed)", "rotate-warmw", "rotate", "rotate-warm")]:
     a, b = parse(f"nd-{key}"), parse(f"nginx-{ref}")
     if a[3] or b[3]:
         lines.append(f"  !! non-2xx responses: newsdesk {a[3]}, nginx {b[3]}")
-    lines.append(f"{label:44} {a[0]:14.0f} {a[1]:7.2f} {a[2]:7.2f} | {b[0]:11.0f} {b[1]:7.2f} {b[2]:7.2f} | {a[0]/b[0]:6.2f}")
+    cost = f" | {a[0] / parse(f'nd-{alone}')[0]:6.2f} of no writer" if alone else ""
+    lines.append(f"{label:44} {a[0]:14.0f} {a[1]:7.2f} {a[2]:7.2f} | {b[0]:11.0f} {b[1]:7.2f} {b[2]:7.2f} | {a[0]/b[0]:6.2f}{cost}")
 lines.append(f"Newsdesk RSS: {idle/1024:.1f} MiB idle, {peak/1024:.1f} MiB peak under load")
 text = "\n".join(lines)
 print(text)

@@ -4,7 +4,6 @@
 use serde::Serialize;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use crate::site::bump_content_version;
 use crate::{Store, StoreError, StoreResult, now, placeholders};
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -80,7 +79,9 @@ async fn log_event(conn: &mut AnyConnection, item_id: i64, kind: &str) -> StoreR
         });
         crate::webhooks::emit(conn, &format!("feed_item.{kind}"), data).await?;
     }
-    bump_content_version(conn).await
+    // No content version bump: pages show the News Feed as a fragment that nodes splice in anew when the event
+    // sequence moves (web::cache), so an item does not make every page render again. The notice above tells them.
+    Ok(())
 }
 
 impl Store {

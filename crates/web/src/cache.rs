@@ -8,6 +8,14 @@
 //! (a few milliseconds) rather than repeat it. A render that ends without a page (the story was unpublished, an
 //! error) drops the stale copy, so nothing withdrawn is served for longer than its re-render takes. Signed-in staff
 //! never read or fill the cache (they see "Edit post" and drafts).
+//!
+//! The News Feed changes far more often than anything else (an item a minute on a busy morning), and nearly every
+//! page shows it in its sidebar, so it has a version of its own (the newest event's sequence) and does not bump
+//! the content version. A page remembers which News Feed it shows ([`FeedDep`]): where in its body the sidebar is
+//! (between `<!--nd:feed-->` and `<!--/nd:feed-->`) or that it lists the feed as a whole (`/news-feed/`). When the
+//! feed moves on, the first request for a sidebar page gets [`Lookup::Splice`]: the current sidebar (rendered once
+//! per node and language) replaces the old one in the cached body — a copy and a gzip, no queries, no template —
+//! while others get the old copy meanwhile; a page listing the feed is re-rendered like a page of an old version.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -27,7 +35,7 @@ const CLAIM_TTL: Duration = Duration::from_secs(10);
 /// How long a request waits for another request's render of a URL that has no copy yet.
 const WAIT_FOR_RENDER: Duration = Duration::from_secs(5);
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CachedPage {
     pub status: StatusCode,
     pub content_type: &'static str,
@@ -41,6 +49,30 @@ pub struct CachedPage {
     /// The anonymous reader's version of a page that signed-in members may see differently (a story not for
     /// everyone): a member is never served this copy.
     pub personal: bool,
+    /// The News Feed this page shows, if it shows it.
+    pub feed: Option<FeedDep>,
+}
+
+/// How a cached page depends on the News Feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedDep {
+    /// The event sequence its News Feed is current to.
+    pub seq: i64,
+    /// Where the sidebar is in the body (its markers included), so a newer one can be spliced in; `None` when
+    /// the page lists the feed itself and must be rendered again.
+    pub span: Option<(usize, usize)>,
+    /// The page's language, which the sidebar is rendered in.
+    pub lang: Option<String>,
+}
+
+/// Where the News Feed sidebar is in `body`: from its opening marker to the end of its closing one, when there is
+/// exactly one.
+pub fn feed_span(body: &str) -> Option<(usize, usize)> {
+    const OPEN: &str = "<!--nd:feed-->";
+    const CLOSE: &str = "<!--/nd:feed-->";
+    let start = body.find(OPEN)?;
+    let end = start + body[start..].find(CLOSE)? + CLOSE.len();
+    (!body[end..].contains(OPEN)).then_some((start, end))
 }
 
 impl CachedPage {
@@ -48,7 +80,36 @@ impl CachedPage {
         let etag = etag_for(&body, version);
         let gzip = (body.len() > 1024).then(|| gzip(&body, 6)).flatten();
         let created_at = jiff::Timestamp::now().as_second();
-        CachedPage { status, content_type, version, etag, body, gzip, created_at, personal: false }
+        CachedPage { status, content_type, version, etag, body, gzip, created_at, personal: false, feed: None }
+    }
+
+    /// Whether its News Feed (if it shows one) is current to `feed`.
+    fn feed_current(&self, feed: i64) -> bool {
+        self.feed.as_ref().is_none_or(|f| f.seq >= feed)
+    }
+
+    /// Whether a newer News Feed can be spliced into it.
+    fn spliceable(&self) -> bool {
+        self.feed.as_ref().is_some_and(|f| f.span.is_some())
+    }
+
+    /// This page with `sidebar` (current to event `seq`) in place of the one it shows.
+    pub fn with_sidebar(&self, sidebar: &str, seq: i64) -> Option<CachedPage> {
+        let dep = self.feed.as_ref()?;
+        let (start, end) = dep.span?;
+        let mut body = Vec::with_capacity(self.body.len() + sidebar.len());
+        body.extend_from_slice(self.body.get(..start)?);
+        body.extend_from_slice(sidebar.as_bytes());
+        body.extend_from_slice(self.body.get(end..)?);
+        let mut page = CachedPage::new(self.status, self.version, self.content_type, Bytes::from(body));
+        page.personal = self.personal;
+        page.feed = Some(FeedDep { seq, span: Some((start, start + sidebar.len())), lang: dep.lang.clone() });
+        Some(page)
+    }
+
+    /// Whether it is current to content version `version` and News Feed `feed`.
+    pub fn current(&self, version: i64, feed: i64) -> bool {
+        self.version >= version && self.feed_current(feed)
     }
 }
 
@@ -101,6 +162,9 @@ pub enum Lookup<'a> {
     Fresh(Arc<CachedPage>),
     /// A copy of an older version; another request is rendering the current one.
     Stale(Arc<CachedPage>),
+    /// A copy of the current version with an older News Feed sidebar: the caller splices the current one in and
+    /// puts the page, holding the URL meanwhile.
+    Splice(Arc<CachedPage>, RenderClaim<'a>),
     /// Nothing usable: the caller renders the page, holding the URL until it puts the page or gives up.
     Render(RenderClaim<'a>),
 }
@@ -160,22 +224,22 @@ impl PageCache {
 
     /// Looks a URL up for an anonymous reader: a fresh copy; else a stale copy while someone else renders; else the
     /// claim to render it. When another request is rendering a URL that has no copy yet, waits for that render.
-    pub async fn lookup(&self, key: &str, version: i64) -> Lookup<'_> {
+    pub async fn lookup(&self, key: &str, version: i64, feed: i64) -> Lookup<'_> {
         use std::sync::atomic::Ordering::Relaxed;
-        let found = self.find(key, version).await;
+        let found = self.find(key, version, feed).await;
         match &found {
             Lookup::Fresh(_) => self.hits.fetch_add(1, Relaxed),
-            Lookup::Stale(_) => self.stale.fetch_add(1, Relaxed),
+            Lookup::Stale(_) | Lookup::Splice(..) => self.stale.fetch_add(1, Relaxed),
             Lookup::Render(_) => self.misses.fetch_add(1, Relaxed),
         };
         found
     }
 
-    async fn find(&self, key: &str, version: i64) -> Lookup<'_> {
+    async fn find(&self, key: &str, version: i64, feed: i64) -> Lookup<'_> {
         let current = || self.pages.get(key);
         // The hot path: a fresh copy costs one shard's read lock, nothing else.
         let mut page = current();
-        if let Some(p) = page.as_ref().filter(|p| p.version >= version) {
+        if let Some(p) = page.as_ref().filter(|p| p.current(version, feed)) {
             return Lookup::Fresh(p.clone());
         }
         let deadline = tokio::time::Instant::now() + WAIT_FOR_RENDER;
@@ -195,7 +259,11 @@ impl PageCache {
                 }
             };
             if !claimed_by_other {
-                return Lookup::Render(RenderClaim { cache: self, key: key.to_owned(), filled: false });
+                let claim = RenderClaim { cache: self, key: key.to_owned(), filled: false };
+                return match page {
+                    Some(p) if p.version >= version && p.spliceable() => Lookup::Splice(p, claim),
+                    _ => Lookup::Render(claim),
+                };
             }
             if let Some(p) = page {
                 return Lookup::Stale(p);
@@ -208,7 +276,7 @@ impl PageCache {
             // A render ended (this URL's, or another's): look again.
             done.mark_unchanged();
             page = current();
-            if let Some(p) = page.as_ref().filter(|p| p.version >= version) {
+            if let Some(p) = page.as_ref().filter(|p| p.current(version, feed)) {
                 return Lookup::Fresh(p.clone());
             }
         }
@@ -339,20 +407,20 @@ mod tests {
     #[tokio::test]
     async fn after_a_publish_one_request_renders_and_the_others_get_the_stale_copy() {
         let cache = PageCache::new(1 << 20);
-        let Lookup::Render(claim) = cache.lookup("/a/", 1).await else { panic!("an empty cache renders") };
+        let Lookup::Render(claim) = cache.lookup("/a/", 1, 0).await else { panic!("an empty cache renders") };
         cache.put("/a/".into(), page(1, "v1"), Some(claim));
-        assert!(matches!(cache.lookup("/a/", 1).await, Lookup::Fresh(_)));
+        assert!(matches!(cache.lookup("/a/", 1, 0).await, Lookup::Fresh(_)));
 
         // Version 2: the first request renders; while it does, the rest are served version 1.
-        let Lookup::Render(claim) = cache.lookup("/a/", 2).await else { panic!("the first request renders") };
+        let Lookup::Render(claim) = cache.lookup("/a/", 2, 0).await else { panic!("the first request renders") };
         for _ in 0..50 {
-            match cache.lookup("/a/", 2).await {
+            match cache.lookup("/a/", 2, 0).await {
                 Lookup::Stale(p) => assert_eq!(&p.body[..], b"v1"),
                 _ => panic!("only one render per URL is in flight"),
             }
         }
         cache.put("/a/".into(), page(2, "v2"), Some(claim));
-        match cache.lookup("/a/", 2).await {
+        match cache.lookup("/a/", 2, 0).await {
             Lookup::Fresh(p) => assert_eq!(&p.body[..], b"v2"),
             _ => panic!("the new copy is fresh"),
         }
@@ -361,15 +429,15 @@ mod tests {
     #[tokio::test]
     async fn concurrent_misses_wait_for_the_one_render() {
         let cache = Arc::new(PageCache::new(1 << 20));
-        let Lookup::Render(claim) = cache.lookup("/b/", 1).await else { panic!("first") };
+        let Lookup::Render(claim) = cache.lookup("/b/", 1, 0).await else { panic!("first") };
         let waiters: Vec<_> = (0..8)
             .map(|_| {
                 let cache = cache.clone();
                 tokio::spawn(async move {
-                    match cache.lookup("/b/", 1).await {
+                    match cache.lookup("/b/", 1, 0).await {
                         Lookup::Fresh(p) => String::from_utf8(p.body.to_vec()).unwrap(),
                         Lookup::Stale(_) => "stale".into(),
-                        Lookup::Render(_) => "rendered again".into(),
+                        Lookup::Render(_) | Lookup::Splice(..) => "rendered again".into(),
                     }
                 })
             })
@@ -411,11 +479,47 @@ mod tests {
     #[tokio::test]
     async fn a_render_that_ends_without_a_page_drops_the_stale_copy() {
         let cache = PageCache::new(1 << 20);
-        let Lookup::Render(claim) = cache.lookup("/gone/", 1).await else { panic!() };
+        let Lookup::Render(claim) = cache.lookup("/gone/", 1, 0).await else { panic!() };
         cache.put("/gone/".into(), page(1, "story"), Some(claim));
         // The story is unpublished (version 2): its re-render finds nothing and gives the claim up.
-        let Lookup::Render(claim) = cache.lookup("/gone/", 2).await else { panic!() };
+        let Lookup::Render(claim) = cache.lookup("/gone/", 2, 0).await else { panic!() };
         drop(claim);
-        assert!(matches!(cache.lookup("/gone/", 2).await, Lookup::Render(_)), "the withdrawn copy is not served");
+        assert!(matches!(cache.lookup("/gone/", 2, 0).await, Lookup::Render(_)), "the withdrawn copy is not served");
+    }
+
+    #[tokio::test]
+    async fn a_newer_news_feed_is_spliced_into_sidebar_pages_once_and_makes_feed_pages_stale() {
+        let cache = PageCache::new(1 << 20);
+        let html = "<main>Story</main><!--nd:feed--><ol data-after=\"4\">old</ol><!--/nd:feed--><footer>f</footer>";
+        let mut story = CachedPage::new(StatusCode::OK, 7, "text/html", Bytes::from(html));
+        story.feed = Some(FeedDep { seq: 4, span: feed_span(html), lang: Some("uk".into()) });
+        assert_eq!(story.feed.as_ref().unwrap().span, Some((18, html.len() - "<footer>f</footer>".len())));
+        cache.put("/story/".into(), story, None);
+        let mut list = page(7, "the feed");
+        list.feed = Some(FeedDep { seq: 4, span: None, lang: None });
+        cache.put("/news-feed/".into(), list, None);
+        assert!(matches!(cache.lookup("/story/", 7, 4).await, Lookup::Fresh(_)), "current to event 4");
+
+        // Event 5: the first request splices; others meanwhile get the copy there is.
+        let Lookup::Splice(old, claim) = cache.lookup("/story/", 7, 5).await else { panic!("a splice") };
+        assert!(matches!(cache.lookup("/story/", 7, 5).await, Lookup::Stale(_)));
+        let sidebar = "<!--nd:feed--><ol data-after=\"5\">new item, old</ol><!--/nd:feed-->";
+        let fresh = old.with_sidebar(sidebar, 5).unwrap();
+        assert_eq!(fresh.feed.as_ref().unwrap().lang.as_deref(), Some("uk"), "its language kept");
+        assert_ne!(fresh.etag, old.etag);
+        cache.put("/story/".into(), fresh, Some(claim));
+        let Lookup::Fresh(now) = cache.lookup("/story/", 7, 5).await else { panic!("fresh after the splice") };
+        let body = std::str::from_utf8(&now.body).unwrap();
+        assert_eq!(
+            body,
+            "<main>Story</main><!--nd:feed--><ol data-after=\"5\">new item, old</ol><!--/nd:feed--><footer>f</footer>"
+        );
+        assert_eq!(now.feed.as_ref().unwrap().span, feed_span(body), "the new span is where the sidebar is");
+        assert!(now.gzip.is_none() || now.gzip.as_ref().unwrap().len() > 10);
+
+        // A page listing the feed is rendered again; a new content version re-renders the story, not a splice.
+        assert!(matches!(cache.lookup("/news-feed/", 7, 5).await, Lookup::Render(_)));
+        assert!(matches!(cache.lookup("/story/", 8, 5).await, Lookup::Render(_)));
+        assert_eq!(feed_span("<!--nd:feed-->a<!--/nd:feed--><!--nd:feed-->b<!--/nd:feed-->"), None, "two: neither");
     }
 }

@@ -33,6 +33,9 @@ pub struct StateInner {
     pub metrics: crate::metrics::Metrics,
     /// The content version this node last saw; pages rendered under an older one are stale.
     pub content_version: AtomicI64,
+    /// The newest News Feed event this node knows of; a page showing an older News Feed gets the current one spliced
+    /// in (see `cache`), a page listing the feed is stale.
+    pub feed_version: AtomicI64,
     /// Whether cookies get the `Secure` flag (the site is served over https).
     pub secure_cookies: bool,
     /// The newest News Feed event sequence this node knows of; live streams wait on it.
@@ -43,6 +46,9 @@ pub struct StateInner {
     pub chrome: std::sync::RwLock<Option<Arc<crate::chrome::Chrome>>>,
     /// Held while the chrome of a new version is built, so it is built once.
     pub chrome_rebuild: tokio::sync::Mutex<()>,
+    /// The News Feed sidebar for the current content version and News Feed (see `chrome::feed_sidebar`).
+    pub sidebar: std::sync::RwLock<Option<Arc<crate::chrome::FeedSidebar>>>,
+    pub sidebar_rebuild: tokio::sync::Mutex<()>,
     /// Content API keys this node found valid lately (hash → when checked); see `routes::ghost`.
     pub content_keys: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
@@ -77,9 +83,12 @@ impl AppState {
             feed_hub: Default::default(),
             trusted_proxies,
             content_version: AtomicI64::new(0),
+            feed_version: AtomicI64::new(0),
             secure_cookies,
             chrome: std::sync::RwLock::new(None),
             chrome_rebuild: tokio::sync::Mutex::new(()),
+            sidebar: std::sync::RwLock::new(None),
+            sidebar_rebuild: tokio::sync::Mutex::new(()),
             content_keys: Default::default(),
             feed_signal: tokio::sync::watch::Sender::new(0),
             closing: tokio::sync::watch::Sender::new(false),
@@ -90,13 +99,18 @@ impl AppState {
         self.content_version.load(Ordering::Acquire)
     }
 
+    pub fn feed_version(&self) -> i64 {
+        self.feed_version.load(Ordering::Acquire)
+    }
+
     /// Re-reads the content version from the database (after a local write, and periodically for other nodes'
     /// and workers' writes).
     pub async fn refresh_version(&self) {
-        match self.store.content_version().await {
-            Ok(v) => {
+        match self.store.versions().await {
+            Ok((v, feed)) => {
                 // Pages of the old version are now stale: each is re-rendered by its next request (see `cache`).
                 self.content_version.fetch_max(v, Ordering::AcqRel);
+                self.feed_version.fetch_max(feed, Ordering::AcqRel);
             }
             Err(e) => tracing::warn!(error = %e, "cannot read content version"),
         }
@@ -120,6 +134,7 @@ impl AppState {
     pub async fn notify_feed(&self) {
         match self.feed_hub.refresh(self).await {
             Ok(seq) => {
+                self.feed_version.fetch_max(seq, Ordering::AcqRel);
                 self.feed_signal.send_if_modified(|v| {
                     let newer = seq > *v;
                     if newer {

@@ -609,3 +609,78 @@ async fn related_promo_corrections_revisions_and_conflicts() {
         let _ = inv;
     }
 }
+
+/// A News Feed item reaches every cached page's sidebar without rendering any page again: the content version
+/// stays where it was, the cache counts no miss, and the story part of each page is byte for byte what it was —
+/// while `/news-feed/` itself is rendered anew. Retracting works the same way.
+#[tokio::test]
+async fn a_news_feed_item_is_spliced_into_cached_pages_without_rendering_them_again() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.author("Ana Okafor", "person").await;
+        let slugs =
+            [story(&app, "Tram depot plan approved", &["City"]).await, story(&app, "Ferry timetable", &[]).await];
+        let http = Client::new();
+        app.state.refresh_version().await;
+        let get = |path: String| {
+            let http = http.clone();
+            let url = app.url(&path);
+            async move { http.get(url).send().await.unwrap().text().await.unwrap() }
+        };
+        let mut before = Vec::new();
+        for s in &slugs {
+            get(format!("/{s}/")).await;
+            before.push(get(format!("/{s}/")).await);
+        }
+        let feed_before = get("/news-feed/".into()).await;
+        let (version, misses) = (app.state.version(), app.state.cache.stats().misses);
+
+        let token = crate::api::token(&app, "editor").await;
+        let r = http
+            .post(app.url("/api/v1/feed-items"))
+            .bearer_auth(&token)
+            .json(&json!({ "headline": "Storm warning for the coast", "summary": "Gusts of 90 km/h are expected." }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let item = r.json::<Value>().await.unwrap()["feed_item"]["id"].as_i64().unwrap();
+        app.state.refresh_version().await;
+        assert_eq!(app.state.version(), version, "a News Feed item is not a content change");
+        for (s, old) in slugs.iter().zip(&before) {
+            let page = get(format!("/{s}/")).await;
+            let sidebar = &page[page.find("<!--nd:feed-->").unwrap()..page.find("<!--/nd:feed-->").unwrap()];
+            assert!(sidebar.contains("Storm warning for the coast"), "{sidebar}");
+            let outside = |p: &str| {
+                let (a, b) = (p.find("<!--nd:feed-->").unwrap(), p.find("<!--/nd:feed-->").unwrap());
+                format!("{}{}", &p[..a], &p[b..])
+            };
+            assert_eq!(outside(&page), outside(old), "only the sidebar changed");
+        }
+        assert_eq!(app.state.cache.stats().misses, misses, "no page was rendered again");
+        let feed_page = get("/news-feed/".into()).await;
+        assert!(feed_page.contains("Storm warning for the coast") && !feed_before.contains("Storm warning"));
+        assert_eq!(app.state.cache.stats().misses, misses + 1, "the News Feed page itself was");
+
+        // The same page again: the spliced copy is fresh (a hit, no second splice), with a new ETag.
+        let r = http.get(app.url(&format!("/{}/", slugs[0]))).send().await.unwrap();
+        let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+        let r = http.get(app.url(&format!("/{}/", slugs[0]))).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(r.status(), 304);
+
+        // Retracted: the sidebars say so.
+        let r = http
+            .post(app.url(&format!("/api/v1/feed-items/{item}/retract")))
+            .bearer_auth(&token)
+            .json(&json!({ "note": "Issued in error." }))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        app.state.refresh_version().await;
+        let page = get(format!("/{}/", slugs[1])).await;
+        let sidebar = &page[page.find("<!--nd:feed-->").unwrap()..page.find("<!--/nd:feed-->").unwrap()];
+        assert!(sidebar.contains("Issued in error."), "{sidebar}");
+        assert_eq!(app.state.cache.stats().misses, misses + 1);
+    }
+}

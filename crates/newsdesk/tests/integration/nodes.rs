@@ -88,6 +88,11 @@ async fn a_change_on_one_node_reaches_the_others_at_once() {
         assert!(got.contains("event: feed-item"));
     }
     eprintln!("feed item on A to streams on B: {} ms", posted.elapsed().as_millis());
+    // And B's cached home page has it in its sidebar, spliced in, not rendered again.
+    let misses = b.state.cache.stats().misses;
+    let page = home(b.address.clone()).await;
+    assert!(page[page.find("<!--nd:feed-->").unwrap()..].contains("Harbour bridge reopens"), "{page}");
+    assert_eq!(b.state.cache.stats().misses, misses, "spliced, not rendered");
 
     // A rate limit holds across nodes: searches from one address alternate between A and B, and the limit (120 a
     // minute) is reached at the 121st in all, not at each node's 121st. (A window may turn over mid-run, which

@@ -90,9 +90,10 @@ where
         uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty() && !p.starts_with("key=")).collect();
     let cache_key = format!("ghost:{}?{}", uri.path(), query.join("&"));
     let version = state.version();
-    let claim = match state.cache.lookup(&cache_key, version).await {
+    // The Ghost API has no News Feed in it: its pages depend on the content version alone.
+    let claim = match state.cache.lookup(&cache_key, version, 0).await {
         Lookup::Fresh(page) | Lookup::Stale(page) => return finish(cache::respond(&page, headers), headers),
-        Lookup::Render(claim) => claim,
+        Lookup::Splice(_, claim) | Lookup::Render(claim) => claim,
     };
     match render().await {
         Ok(json) => {

@@ -69,15 +69,57 @@ pub async fn cached<'a>(state: &'a AppState, staff: &MaybeStaff, headers: &Heade
     }
     // A member gets the cached copy only when it is everyone's page; otherwise their own render, never cached.
     if crate::auth::member::has_member_cookie(headers) {
-        return match state.cache.peek(key).filter(|p| !p.personal && p.version >= state.version()) {
+        return match state.cache.peek(key).filter(|p| !p.personal && p.current(state.version(), state.feed_version())) {
             Some(page) => Cached::Hit(cache::respond(&page, headers)),
             None => Cached::Miss(None),
         };
     }
-    match state.cache.lookup(key, state.version()).await {
+    match state.cache.lookup(key, state.version(), state.feed_version()).await {
         Lookup::Fresh(page) | Lookup::Stale(page) => Cached::Hit(cache::respond(&page, headers)),
+        Lookup::Splice(page, claim) => match splice(state, key, &page, claim).await {
+            Some(fresh) => Cached::Hit(cache::respond(&fresh, headers)),
+            // The sidebar could not be had (the database is away): the copy there is, as it was.
+            None => Cached::Hit(cache::respond(&page, headers)),
+        },
         Lookup::Render(claim) => Cached::Miss(Some(claim)),
     }
+}
+
+/// The cached `page` with the current News Feed sidebar in place of its old one, put in the cache.
+async fn splice(
+    state: &AppState,
+    key: &str,
+    page: &CachedPage,
+    claim: RenderClaim<'_>,
+) -> Option<std::sync::Arc<CachedPage>> {
+    let lang = page.feed.as_ref().and_then(|f| f.lang.as_deref());
+    let fresh = match crate::chrome::feed_sidebar(state).await {
+        Ok(sidebar) => match sidebar.html(state, lang) {
+            Ok(html) => page.with_sidebar(&html, sidebar.seq),
+            Err(e) => {
+                tracing::warn!(error = %e, "the News Feed sidebar could not be rendered");
+                None
+            }
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "the News Feed sidebar could not be built; serving the page as it was");
+            None
+        }
+    };
+    match fresh {
+        Some(fresh) => Some(state.cache.put(key.to_owned(), fresh, Some(claim))),
+        None => {
+            // Keep the copy (the next request tries again): a failed splice is not a withdrawn page.
+            state.cache.put(key.to_owned(), page.clone(), Some(claim));
+            None
+        }
+    }
+}
+
+/// Pages and documents under `/news-feed/` (in any edition) list the News Feed itself: a new item makes them stale.
+/// Every other page shows it only in the sidebar, which is spliced (`cache`).
+fn lists_feed(key: &str) -> bool {
+    key.contains("/news-feed/")
 }
 
 pub use crate::chrome::{Chrome, FEED_SIDEBAR, LATEST, chrome};
@@ -116,15 +158,21 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(StatusCode, &'static str, T), AppError>>,
 {
-    let version = state.version();
+    let (version, feed) = (state.version(), state.feed_version());
     let (status, template, data) = render().await?;
-    let html = page_html(state, staff, key, template, data).await?;
+    let (html, shown) = page_html_shown(state, staff, key, template, data).await?;
     if staff.0.is_some() || crate::auth::member::has_member_cookie(headers) {
         return Ok((status, [(header::CACHE_CONTROL, "private, no-store")], axum::response::Html(html)).into_response());
     }
+    let span = cache::feed_span(&html);
     let body = Bytes::from(html);
     let mut page = CachedPage::new(status, version, "text/html; charset=utf-8", body);
     page.personal = personal;
+    page.feed = if lists_feed(key) {
+        Some(cache::FeedDep { seq: feed, span: None, lang: None })
+    } else {
+        span.map(|span| cache::FeedDep { seq: shown.seq, span: Some(span), lang: shown.lang })
+    };
     let page = state.cache.put(key.to_owned(), page, claim);
     Ok(cache::respond(&page, headers))
 }
@@ -137,13 +185,31 @@ pub async fn page_html<T: Serialize>(
     template: &str,
     data: T,
 ) -> Result<String, AppError> {
+    Ok(page_html_shown(state, staff, path, template, data).await?.0)
+}
+
+/// Which News Feed sidebar a page was rendered with: its sequence and the page's language.
+pub struct Shown {
+    pub seq: i64,
+    pub lang: Option<String>,
+}
+
+/// [`page_html`], saying which News Feed sidebar it shows.
+async fn page_html_shown<T: Serialize>(
+    state: &AppState,
+    staff: &MaybeStaff,
+    path: &str,
+    template: &str,
+    data: T,
+) -> Result<(String, Shown), AppError> {
     let chrome = chrome(state).await?;
+    let sidebar = crate::chrome::feed_sidebar(state).await?;
     let common = Common {
         page: data,
         nav: &chrome.nav,
         latest: &chrome.latest,
-        feed: &chrome.feed,
-        feed_seq: chrome.feed_seq,
+        feed: &sidebar.items,
+        feed_seq: sidebar.seq,
         picks: &chrome.picks,
         newsletters: &chrome.newsletters,
         consent_text: newsletters::consent_text(&state.site.title),
@@ -151,8 +217,10 @@ pub async fn page_html<T: Serialize>(
         canonical_path: path.to_owned(),
         year: jiff::Timestamp::now().to_zoned(state.site.timezone.tz().clone()).year(),
     };
-    let html = state.templates.render(template, Value::from_serialize(&common))?;
-    Ok(state.media.public_addresses(html, &state.site.url))
+    let value = Value::from_serialize(&common);
+    let lang = value.get_attr("lang").ok().filter(|v| !v.is_undefined() && !v.is_none()).map(|v| v.to_string());
+    let html = state.templates.render(template, value)?;
+    Ok((state.media.public_addresses(html, &state.site.url), Shown { seq: sidebar.seq, lang }))
 }
 
 /// Serves a non-HTML document (a feed) through the same cache; staff get the same bytes as everyone.
@@ -167,14 +235,15 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<String, AppError>>,
 {
-    let version = state.version();
-    let claim = match state.cache.lookup(key, version).await {
+    let (version, feed) = (state.version(), state.feed_version());
+    let claim = match state.cache.lookup(key, version, feed).await {
         Lookup::Fresh(page) | Lookup::Stale(page) => return Ok(cache::respond(&page, headers)),
-        Lookup::Render(claim) => claim,
+        Lookup::Splice(_, claim) | Lookup::Render(claim) => claim,
     };
     let body = Bytes::from(render().await?);
-    let page =
-        state.cache.put(key.to_owned(), CachedPage::new(StatusCode::OK, version, content_type, body), Some(claim));
+    let mut page = CachedPage::new(StatusCode::OK, version, content_type, body);
+    page.feed = lists_feed(key).then_some(cache::FeedDep { seq: feed, span: None, lang: None });
+    let page = state.cache.put(key.to_owned(), page, Some(claim));
     Ok(cache::respond(&page, headers))
 }
 
