@@ -26,6 +26,7 @@ pub struct Config {
     pub newsletters: newsdesk_worker::delivery::NewsletterConfig,
     pub payments: newsdesk_services::members::PaymentsConfig,
     pub storage: newsdesk_services::storage::StorageConfig,
+    pub cdn: newsdesk_worker::cdn::CdnConfig,
     /// The data directory (not a config key: from `--data` or `NEWSDESK_DATA`).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -283,6 +284,7 @@ impl Config {
             webhooks_private_networks: self.webhooks.private_networks,
             grace_seconds: self.payments.grace_seconds(),
             payments: self.payments.clone(),
+            cdn: self.cdn.clone(),
         })
     }
 
@@ -464,6 +466,13 @@ backend = "local"
 # path_style = true
 # Where browsers fetch library images from when not from Newsdesk (the bucket's public address or a CDN).
 # public_url = "https://media.example.org"
+
+[cdn]
+# A CDN in front of Newsdesk: pages carry the cache tags `content` (every page) and `feed` (pages showing the News
+# Feed) in Surrogate-Key and Cache-Tag, and a worker POSTs the tags that changed here (Surrogate-Key header and a
+# JSON body {{"tags": [...]}}), with the token as a bearer token. Empty: no purges.
+purge_url = ""
+purge_token = ""
 
 [log]
 # "text" for people, "json" for log collectors.

@@ -132,6 +132,36 @@ impl Store {
         Ok(claimed.is_some())
     }
 
+    /// What the CDN in front was last told to purge (`worker::cdn`): the content version and the News Feed
+    /// sequence it is current to, kept in `periodic_runs` as `cdn:content` and `cdn:feed` (0 when never told).
+    pub async fn cdn_told(&self) -> StoreResult<(i64, i64)> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT name, last_run FROM periodic_runs WHERE name IN ('cdn:content', 'cdn:feed')")
+                .fetch_all(&self.pool)
+                .await?;
+        let of = |n: &str| rows.iter().find(|(name, _)| name == n).map_or(0, |(_, v)| *v);
+        Ok((of("cdn:content"), of("cdn:feed")))
+    }
+
+    /// Records that the CDN was told of everything up to `content` and `feed` (never moving either back, when two
+    /// workers purge at once).
+    pub async fn set_cdn_told(&self, content: i64, feed: i64) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        for (name, v) in [("cdn:content", content), ("cdn:feed", feed)] {
+            sqlx::query(
+                "INSERT INTO periodic_runs (name, last_run) VALUES ($1, $2)
+                 ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run
+                 WHERE periodic_runs.last_run < excluded.last_run",
+            )
+            .bind(name)
+            .bind(v)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The queue by kind of job: how many are due and running, and how long the oldest due one has waited (two
     /// queries on the `(status, run_at)` index, over waiting and running jobs only).
     pub async fn job_queue(&self, now: i64) -> StoreResult<Vec<QueueDepth>> {

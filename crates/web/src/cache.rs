@@ -29,6 +29,9 @@ use axum::http::header::{
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+const SURROGATE_KEY: axum::http::HeaderName = axum::http::HeaderName::from_static("surrogate-key");
+const CACHE_TAG: axum::http::HeaderName = axum::http::HeaderName::from_static("cache-tag");
+
 /// How long a render may hold its URL before others stop waiting for it (a render that hangs, or panicked).
 const CLAIM_TTL: Duration = Duration::from_secs(10);
 
@@ -378,12 +381,19 @@ pub fn respond(page: &CachedPage, request_headers: &HeaderMap) -> Response {
         let headers = [(ETAG, etag), (CACHE_CONTROL, cache_control), (VARY, vary), (LAST_MODIFIED, last_modified)];
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
+    // The tags a CDN purges by (`worker::cdn`): Fastly reads Surrogate-Key (space-separated), Cloudflare Cache-Tag.
+    let (surrogate, cache_tag) = match page.feed {
+        Some(_) => (HeaderValue::from_static("content feed"), HeaderValue::from_static("content,feed")),
+        None => (HeaderValue::from_static("content"), HeaderValue::from_static("content")),
+    };
     let headers = [
         (CONTENT_TYPE, HeaderValue::from_static(page.content_type)),
         (ETAG, etag),
         (CACHE_CONTROL, cache_control),
         (VARY, vary),
         (LAST_MODIFIED, last_modified),
+        (SURROGATE_KEY, surrogate),
+        (CACHE_TAG, cache_tag),
     ];
     match gz {
         Some(body) => {

@@ -2,6 +2,7 @@
 //! (retried with backoff by the store). Runs inside `newsdesk serve` or alone as `newsdesk worker`; any number of
 //! runners may share one database.
 
+pub mod cdn;
 pub mod delivery;
 pub mod identity;
 pub mod jobs;
@@ -52,6 +53,8 @@ pub struct JobContext {
     pub grace_seconds: i64,
     /// `[payments]`: Stripe, for reconciling subscriptions in housekeeping.
     pub payments: newsdesk_services::members::PaymentsConfig,
+    /// `[cdn]`: where to send purges when content changes.
+    pub cdn: cdn::CdnConfig,
 }
 
 /// How often the upkeep runs, across all workers.
@@ -207,6 +210,9 @@ impl Worker {
     pub async fn drain(&self) -> anyhow::Result<usize> {
         self.reclaim_from_the_dead().await?;
         self.housekeeping().await?;
+        if let Err(e) = cdn::purge_if_changed(&self.store, &self.ctx.cdn, &reqwest::Client::new()).await {
+            tracing::warn!(error = format!("{e:#}"), "could not purge the CDN");
+        }
         let sender = self.sender().await?;
         let mut n = 0;
         loop {
@@ -243,9 +249,19 @@ impl Worker {
             }
         };
         let mut last_check: Option<std::time::Instant> = None;
+        let http = reqwest::Client::new();
+        let mut next_purge = std::time::Instant::now();
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            // The CDN hears of changes within about a second; one that does not answer is asked again in 5 s.
+            if !self.ctx.cdn.purge_url.is_empty() && std::time::Instant::now() >= next_purge {
+                next_purge = std::time::Instant::now() + Duration::from_secs(1);
+                if let Err(e) = cdn::purge_if_changed(&self.store, &self.ctx.cdn, &http).await {
+                    tracing::warn!(error = format!("{e:#}"), "could not purge the CDN; trying again in 5 s");
+                    next_purge = std::time::Instant::now() + Duration::from_secs(5);
+                }
             }
             // Upkeep runs hourly, by one worker of however many there are; each looks a minute after the last.
             if last_check.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {

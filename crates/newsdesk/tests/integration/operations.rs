@@ -146,3 +146,85 @@ async fn behind_a_trusted_proxy_each_reader_has_their_own_limits() {
     let n = searches_until_refused(&app, &|i| format!("203.0.113.{}", i % 250)).await;
     assert_eq!(n, newsdesk_web::routes::public::search::PER_MINUTE as usize);
 }
+
+/// A CDN in front: pages carry cache tags, and a change makes the worker POST a purge of the tags that changed to
+/// `[cdn] purge_url` — once, with the token — here to a loopback endpoint that records what it is sent (a stand-in
+/// for the CDN's purge API, which cannot run here). A purge the endpoint refuses is sent again later.
+#[tokio::test]
+async fn a_cdn_in_front_is_told_what_to_purge_when_content_or_the_news_feed_changes() {
+    use std::sync::{Arc, Mutex};
+    type Seen = Arc<Mutex<Vec<(String, Option<String>, serde_json::Value)>>>;
+    for backend in crate::helpers::backends() {
+        let seen: Seen = Arc::default();
+        let refuse = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (seen2, refuse2) = (seen.clone(), refuse.clone());
+        let endpoint = axum::Router::new().route(
+            "/purge",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::Json<serde_json::Value>| {
+                let (seen, refuse) = (seen2.clone(), refuse2.clone());
+                async move {
+                    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    seen.lock().unwrap().push((h("surrogate-key").unwrap_or_default(), h("authorization"), body.0));
+                    if refuse.load(std::sync::atomic::Ordering::SeqCst) {
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE
+                    } else {
+                        axum::http::StatusCode::OK
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let purge_url = format!("http://{}/purge", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, endpoint).await.unwrap() });
+        let app = crate::helpers::spawn_app_config(backend, |c| {
+            c.cdn.purge_url = purge_url.clone();
+            c.cdn.purge_token = "cdn-secret".into();
+        })
+        .await;
+        app.author("Ana Okafor", "person").await;
+        let slug = crate::public::publish(
+            &app,
+            newsdesk_services::posts::PostDraft {
+                title: "Bridge tolls scrapped".into(),
+                body: "Text.".into(),
+                authors: vec!["Ana Okafor".into()],
+                ..Default::default()
+            },
+        )
+        .await;
+        app.state.refresh_version().await;
+        let r = reqwest::get(app.url(&format!("/{slug}/"))).await.unwrap();
+        assert_eq!(r.headers()["surrogate-key"], "content feed", "an article shows the News Feed");
+        assert_eq!(r.headers()["cache-tag"], "content,feed");
+        let r = reqwest::get(app.url("/rss/")).await.unwrap();
+        assert_eq!(r.headers()["surrogate-key"], "content");
+
+        // The publish: one purge of `content` (which covers the feed's pages too).
+        app.run_jobs().await;
+        let purges = seen.lock().unwrap().clone();
+        assert_eq!(purges.len(), 1, "{purges:?}");
+        assert_eq!(purges[0].0, "content");
+        assert_eq!(purges[0].1.as_deref(), Some("Bearer cdn-secret"));
+        assert_eq!(purges[0].2, serde_json::json!({ "tags": ["content"] }));
+        app.run_jobs().await;
+        assert_eq!(seen.lock().unwrap().len(), 1, "nothing changed, nothing sent");
+
+        // A News Feed item: `feed` only. Refused first (the CDN is down), sent again on the next run.
+        refuse.store(true, std::sync::atomic::Ordering::SeqCst);
+        let editor = crate::api::token(&app, "editor").await;
+        let r = reqwest::Client::new()
+            .post(app.url("/api/v1/feed-items"))
+            .bearer_auth(&editor)
+            .json(&serde_json::json!({ "headline": "Toll booths removed", "summary": "Crews work overnight." }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        app.run_jobs().await;
+        refuse.store(false, std::sync::atomic::Ordering::SeqCst);
+        app.run_jobs().await;
+        app.run_jobs().await;
+        let tags: Vec<String> = seen.lock().unwrap().iter().map(|p| p.0.clone()).collect();
+        assert_eq!(tags, ["content", "feed", "feed"], "refused once, then told once");
+    }
+}
