@@ -143,6 +143,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("link_invalid", 422, "a link is not http(s), mailto, tel, a path or a fragment"),
     ("raw_html_not_allowed", 422, "the role may not add or change raw HTML blocks"),
     ("image_too_large", 422, "the image is over 12,000 pixels on a side or 60 megapixels"),
+    (
+        "database_unavailable",
+        503,
+        "the database could not be reached; nothing was changed, so the request can be repeated",
+    ),
     ("storage_unavailable", 422, "the media store did not answer; nothing was saved, so the upload can be tried again"),
     ("file_too_large", 422, "the file is over 25 MB"),
     ("media_in_use", 422, "a library file that stories use cannot be deleted"),

@@ -18,6 +18,21 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 impl StoreError {
+    /// Whether the database could not be reached (down, restarting, refusing connections, the pool exhausted)
+    /// rather than refusing this statement: the request may work in a moment (503, not 500).
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(e) = self else { return false };
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+            // Connection exceptions (08…), operator intervention (57P01–57P03: shutting down, restarting), and
+            // "not currently accepting connections" (55000, a database closed to connections).
+            sqlx::Error::Database(db) => {
+                db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "55000")
+            }
+            _ => false,
+        }
+    }
+
     pub fn is_unique_violation(err: &sqlx::Error) -> bool {
         match err {
             sqlx::Error::Database(db) => {

@@ -70,9 +70,24 @@ fn page(status: StatusCode, title: &str, message: &str) -> Response {
     (status, Html(body)).into_response()
 }
 
+/// Whether an error comes from the database being out of reach (see `StoreError::is_unavailable`).
+fn unavailable(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<StoreError>().is_some_and(StoreError::is_unavailable))
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
+            AppError::Internal(e) if unavailable(&e) => {
+                tracing::warn!(error = format!("{e:#}"), "the database is out of reach");
+                let mut r = page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Back in a moment",
+                    "This page cannot be shown just now. Please try again in a few seconds.",
+                );
+                r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+                r
+            }
             AppError::NotFound => page(StatusCode::NOT_FOUND, "Not found", "There is nothing here."),
             AppError::Forbidden(m) => page(StatusCode::FORBIDDEN, "Not allowed", &m),
             AppError::BadRequest(m) => page(StatusCode::BAD_REQUEST, "That did not work", &m),
@@ -141,6 +156,14 @@ impl From<ServiceError> for ApiError {
 
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
+        if unavailable(&e) {
+            tracing::warn!(error = format!("{e:#}"), "the database is out of reach");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "The database cannot be reached just now; nothing was changed. Try again in a few seconds.",
+            );
+        }
         tracing::error!(error = format!("{e:#}"), "internal error in API");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error; it has been logged.")
     }

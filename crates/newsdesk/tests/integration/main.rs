@@ -12,6 +12,7 @@ mod distribution;
 mod documents;
 mod donations;
 mod first_run;
+mod fleet;
 mod ghost_import;
 mod hardening;
 mod helpers;
