@@ -301,7 +301,11 @@ async fn stripe_webhooks_give_and_end_access_once_in_order_and_only_when_signed(
         send_event(&app, &recovered, SECRET, now).await;
         assert_eq!(access(&app, member.id).await, Access::Member { paid_tiers: vec!["supporter".into()] });
 
-        // Cancelled at Stripe: localstripe's own customer.subscription.deleted ends access.
+        // Cancelled at Stripe: localstripe's own customer.subscription.deleted ends access. It is stamped with the
+        // stand-in's clock, so it must come after `later` (the recovery above) to be newer, as at Stripe it would.
+        while newsdesk_store::now() <= later {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         stripe(&ls, reqwest::Method::DELETE, &format!("/v1/subscriptions/{sub_id}"), &[]).await;
         eventually("the cancellation ends access", async || {
             access(&app, member.id).await == Access::Member { paid_tiers: vec![] }
