@@ -48,7 +48,7 @@ async fn media_files(media: &MediaStore) -> Result<Vec<String>, ImportError> {
         .map_err(|e| ImportError::File(e.to_string()))?
         .into_iter()
         .map(|(k, _)| k)
-        .filter(|k| !k.ends_with(".tmp") && !k.starts_with("audio/tmp-") && !k.contains('#'))
+        .filter(|k| !crate::storage::is_scratch(k))
         .collect();
     keys.sort();
     Ok(keys)

@@ -326,6 +326,12 @@ impl MediaStore {
     }
 }
 
+/// Whether `key` is work in progress rather than a stored file: a temporary file (`.tmp`, object_store's `#n`
+/// staging names) or narration's old in-place work directory (`audio/tmp-…`). Archives and copies leave these out.
+pub fn is_scratch(key: &str) -> bool {
+    key.ends_with(".tmp") || key.contains('#') || key.starts_with("audio/tmp-")
+}
+
 /// What a copy between stores did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Copied {
@@ -344,7 +350,7 @@ pub async fn copy_all(
     progress: &mut dyn crate::import::Progress,
 ) -> Result<Copied, StorageError> {
     let mut files = from.list(None).await?;
-    files.retain(|(k, _)| !k.ends_with(".tmp") && !k.contains('#') && !k.starts_with("audio/tmp-"));
+    files.retain(|(k, _)| !is_scratch(k));
     files.sort();
     let mut done = Copied::default();
     progress.phase("files", files.len() as u64);

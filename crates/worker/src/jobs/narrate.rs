@@ -94,15 +94,15 @@ async fn narrate(store: &Store, ctx: &JobContext, post_id: i64, force: bool) -> 
         hex::encode(h.finalize())
     };
     let existing = store.audio_edition(post_id).await?;
-    let stored = match existing.as_ref().and_then(|e| e.file.as_deref()) {
-        Some(f) => ctx.media.size(&audio_key(f)).await.map_err(transient)?.is_some(),
+    // The store is asked whether the file is there only when the text is unchanged (one request fewer otherwise).
+    let unchanged = match existing.as_ref().filter(|e| !force && e.text_hash.as_deref() == Some(hash.as_str())) {
+        Some(e) => match e.file.as_deref() {
+            Some(f) => ctx.media.size(&audio_key(f)).await.map_err(transient)?.is_some(),
+            None => false,
+        },
         None => false,
     };
-    if let Some(e) = &existing
-        && !force
-        && e.text_hash.as_deref() == Some(hash.as_str())
-        && stored
-    {
+    if let Some(e) = existing.as_ref().filter(|_| unchanged) {
         if e.status != "ready" {
             store.set_audio_state(post_id, "ready", None, None).await?;
         }
