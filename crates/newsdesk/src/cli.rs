@@ -371,7 +371,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate { data } => {
             let config = prepare(&data, false)?;
-            let store = newsdesk_store::Store::open(&config.database_url()).await?;
+            let store = config.open_store().await?;
             store.close().await;
             eprintln!("database is up to date ({})", newsdesk_store::redact_url(&config.database_url()));
             Ok(())

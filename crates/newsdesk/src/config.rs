@@ -68,11 +68,23 @@ impl std::fmt::Debug for ServerConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
     /// `sqlite://…` or `postgres://…`; empty means `sqlite://<data>/newsdesk.db`.
     pub url: String,
+    /// PostgreSQL without the pooler, when `url` goes through pgbouncer in transaction mode: the migrations and
+    /// each node's listening connection need a session of their own. Empty: `url` serves for everything.
+    pub direct_url: String,
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &newsdesk_store::redact_url(&self.url))
+            .field("direct_url", &newsdesk_store::redact_url(&self.direct_url))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -307,6 +319,12 @@ impl Config {
         }
     }
 
+    /// Opens the database (migrating it), through `[database] direct_url` for what needs a session of its own.
+    pub async fn open_store(&self) -> anyhow::Result<newsdesk_store::Store> {
+        let direct = Some(self.database.direct_url.as_str()).filter(|d| !d.is_empty());
+        Ok(newsdesk_store::Store::open_direct(&self.database_url(), direct).await?)
+    }
+
     pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
         self.server.listen.parse().with_context(|| {
             format!("[server] listen: \"{}\" is not an address like 127.0.0.1:8080", self.server.listen)
@@ -383,6 +401,9 @@ trusted_proxies = []
 # Empty: SQLite in this directory (newsdesk.db). For several nodes use PostgreSQL:
 # url = "postgres://newsdesk:secret@db.internal:5432/newsdesk"
 url = ""
+# With url through pgbouncer in transaction mode: PostgreSQL itself, for the migrations and LISTEN.
+# direct_url = "postgres://newsdesk:secret@db.internal:5432/newsdesk"
+direct_url = ""
 
 [feeds]
 # Whole articles in RSS, Atom and JSON feeds (true), or only each article's dek (false).

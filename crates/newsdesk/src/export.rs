@@ -223,7 +223,7 @@ impl Progress {
 pub async fn run(config: &Config, dir: &Path) -> anyhow::Result<Summary> {
     let previous = prepare_dir(dir)?;
     let site = config.site_settings(None)?;
-    let store = newsdesk_store::Store::open(&config.database_url()).await?;
+    let store = config.open_store().await?;
     let state =
         newsdesk_web::AppState::new(store.clone(), site.clone(), config.data_dir.clone(), config.web_options())?;
     state.refresh_version().await;

@@ -32,7 +32,7 @@ pub fn ensure_dir(data_dir: &Path, demo: bool) -> anyhow::Result<bool> {
 /// Opens (creating and migrating) the database of a data directory, converts stories saved before the document
 /// model, and adds demo content to a new, empty site.
 pub async fn open(config: &Config, demo: bool) -> anyhow::Result<Store> {
-    let store = Store::open(&config.database_url()).await.context("opening the database")?;
+    let store = config.open_store().await.context("opening the database")?;
     newsdesk_services::documents::convert_existing(&store).await.context("converting stories to the document model")?;
     if demo && store.user_count().await? == 0 && store.list_posts(&Default::default(), 1, 1).await?.total == 0 {
         let site = config.site_settings(None)?;

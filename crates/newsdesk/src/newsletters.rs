@@ -12,7 +12,7 @@ use newsdesk_store::newsletters::{Consent, Newsletter};
 use crate::config::Config;
 
 async fn state(config: &Config) -> anyhow::Result<newsdesk_services::Context> {
-    config.services(Store::open(&config.database_url()).await?)
+    config.services(config.open_store().await?)
 }
 
 async fn newsletter(store: &Store, slug: &str) -> anyhow::Result<Newsletter> {
@@ -168,7 +168,7 @@ async fn watch(store: &Store, id: i64) -> anyhow::Result<()> {
 }
 
 pub async fn status(config: &Config, id: Option<i64>) -> anyhow::Result<()> {
-    let store = Store::open(&config.database_url()).await?;
+    let store = config.open_store().await?;
     let issues = match id {
         Some(id) => vec![store.issue(id).await?.with_context(|| format!("no issue {id}"))?],
         None => store.issues(None, 20).await?,
@@ -190,7 +190,7 @@ pub async fn status(config: &Config, id: Option<i64>) -> anyhow::Result<()> {
 }
 
 pub async fn control(config: &Config, id: i64, action: &str) -> anyhow::Result<()> {
-    let store = Store::open(&config.database_url()).await?;
+    let store = config.open_store().await?;
     let control = IssueControl::parse(action).with_context(|| format!("unknown action {action}"))?;
     let issue = store.issue(id).await?.with_context(|| format!("no issue {id}"))?;
     if !store.control_issue(id, control).await? {

@@ -30,7 +30,7 @@ impl Application {
         let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let bound = listener.local_addr()?;
         let site = config.site_settings(Some(bound))?;
-        let store = Store::open(&config.database_url()).await?;
+        let store = config.open_store().await?;
         if store.set_site_language(&site.language).await? {
             tracing::info!(language = %site.language, "the site's language changed: its posts were re-indexed for search");
         }

@@ -136,13 +136,16 @@ impl Store {
             .map_err(|e| StoreError::Config(format!("invalid database URL {}: {e}", redact_url(&url))))?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
-        let max = match backend {
-            Backend::Sqlite => 8,
-            Backend::Postgres => 16,
+        // A request waits this long for a connection, then answers 503. On PostgreSQL that includes connecting,
+        // which sqlx retries while the server refuses (restarting, or down): long enough to ride out a restart,
+        // short enough that a reader is told to come back rather than left hanging.
+        let (max, wait) = match backend {
+            Backend::Sqlite => (8, Duration::from_secs(10)),
+            Backend::Postgres => (16, Duration::from_secs(3)),
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(wait)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -181,8 +184,32 @@ impl Store {
 
     /// Connects and brings the schema up to date.
     pub async fn open(url: &str) -> StoreResult<Store> {
-        let store = Store::connect(url).await?;
-        store.migrate().await?;
+        Store::open_direct(url, None).await
+    }
+
+    /// Connects through `url` and brings the schema up to date. `direct`, when given, reaches the same PostgreSQL
+    /// without the pooler that `url` goes through (pgbouncer in transaction mode, which hands each transaction to
+    /// any server connection): what needs a session of its own uses it — the migrations, which hold a session lock
+    /// while they run, and the node's listening connection ([`Store::listener`]).
+    pub async fn open_direct(url: &str, direct: Option<&str>) -> StoreResult<Store> {
+        let Some(direct) = direct.filter(|d| !d.is_empty()) else {
+            let store = Store::connect(url).await?;
+            store.migrate().await?;
+            return Ok(store);
+        };
+        if Backend::from_url(url)? != Backend::Postgres || Backend::from_url(direct)? != Backend::Postgres {
+            return Err(StoreError::Config(
+                "[database] direct_url is for PostgreSQL behind a pooler: both it and [database] url must be \
+                 postgres:// URLs"
+                    .into(),
+            ));
+        }
+        let mut store = Store::connect(url).await?;
+        let session = Store::connect(direct).await?;
+        let migrated = session.migrate().await;
+        session.close().await;
+        migrated?;
+        store.url = session.url;
         Ok(store)
     }
 

@@ -22,7 +22,7 @@ use crate::storage::S3Server;
 const METRICS: &str = "fleet-metrics-token-0001";
 
 /// A child process, killed when dropped.
-struct Proc(Child);
+pub(crate) struct Proc(pub(crate) Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -41,7 +41,7 @@ impl Drop for Nginx {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -71,7 +71,7 @@ fn newsdesk(app: &TestApp, s3: &S3Server, dir: &Path, args: &[&str], env: &[(&st
     Proc(cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start newsdesk"))
 }
 
-async fn wait_until(what: &str, limit: Duration, mut ok: impl AsyncFnMut() -> bool) -> Duration {
+pub(crate) async fn wait_until(what: &str, limit: Duration, mut ok: impl AsyncFnMut() -> bool) -> Duration {
     let started = Instant::now();
     loop {
         if ok().await {
@@ -82,15 +82,50 @@ async fn wait_until(what: &str, limit: Duration, mut ok: impl AsyncFnMut() -> bo
     }
 }
 
-async fn status(http: &reqwest::Client, url: &str) -> u16 {
+pub(crate) async fn status(http: &reqwest::Client, url: &str) -> u16 {
     http.get(url).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
 }
 
-async fn text(http: &reqwest::Client, url: &str) -> String {
+pub(crate) async fn text(http: &reqwest::Client, url: &str) -> String {
     match http.get(url).send().await {
         Ok(r) => r.text().await.unwrap_or_default(),
         Err(_) => String::new(),
     }
+}
+
+/// Opens a live stream on `reader`, posts a News Feed item headed `headline` through `poster`, and returns how long
+/// the item took to reach the stream (at most three seconds).
+pub(crate) async fn feed_item_reaches_stream(
+    http: &reqwest::Client,
+    token: &str,
+    poster: &str,
+    reader: &str,
+    headline: &str,
+) -> Duration {
+    let mut stream = http.get(format!("{reader}/news-feed/events")).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let posted = Instant::now();
+    let r = http
+        .post(format!("{poster}/api/v1/feed-items"))
+        .bearer_auth(token)
+        .json(&json!({ "headline": headline, "summary": "Posted in a test." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let mut got = String::new();
+    let read = tokio::time::timeout(Duration::from_secs(3), async {
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            got.push_str(&String::from_utf8_lossy(&chunk));
+            if got.contains(headline) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the item reached the stream: {got}");
+    posted.elapsed()
 }
 
 /// Runs SQL on the test server's own database (not the app's): the operator's console.
@@ -233,31 +268,8 @@ async fn three_nodes_and_two_workers_behind_nginx_serve_one_site() {
     assert_eq!((r.status().as_u16(), r.headers()["content-type"].to_str().unwrap()), (200, "image/jpeg"));
 
     // A News Feed item posted on A reaches a live stream open on C.
-    let mut stream = http.get(format!("{}/news-feed/events", node(2))).send().await.unwrap();
-    assert_eq!(stream.status(), 200);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let posted = Instant::now();
-    let r = http
-        .post(format!("{}/api/v1/feed-items", node(0)))
-        .bearer_auth(&token)
-        .json(&json!({ "headline": "Tunnel tolls announced", "summary": "Cars pay two euros." }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let mut got = String::new();
-    let read = tokio::time::timeout(Duration::from_secs(3), async {
-        while let Some(chunk) = stream.chunk().await.unwrap() {
-            got.push_str(&String::from_utf8_lossy(&chunk));
-            if got.contains("Tunnel tolls announced") {
-                return;
-            }
-        }
-    })
-    .await;
-    assert!(read.is_ok(), "the item reached the stream on C: {got}");
-    eprintln!("feed item on A to a stream on C: {} ms", posted.elapsed().as_millis());
-    drop(stream);
+    let took = feed_item_reaches_stream(&http, &token, &node(0), &node(2), "Tunnel tolls announced").await;
+    eprintln!("feed item on A to a stream on C: {} ms", took.as_millis());
 
     // Signups through the balancer, which spreads them over the nodes: the limit (20 an hour from one address)
     // is reached at the 21st in all, not at each node's.

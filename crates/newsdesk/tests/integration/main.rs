@@ -27,6 +27,7 @@ mod newsroom;
 mod nodes;
 mod operations;
 mod payments;
+mod pooling;
 mod public;
 mod scheduling;
 mod search;
