@@ -4,7 +4,7 @@
 use sqlx::AssertSqlSafe;
 
 use crate::posts::Post;
-use crate::site::bump_content_version;
+use crate::site::{bump_content_version, bump_picks_version};
 use crate::{Store, StoreError, StoreResult, now};
 
 /// Home page slots, in page order.
@@ -51,7 +51,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::conflict_on("post", "That post is already an Editors' Pick."))?;
-        bump_content_version(&mut tx).await?;
+        bump_picks_version(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -62,7 +62,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        bump_content_version(&mut tx).await?;
+        bump_picks_version(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -85,7 +85,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        bump_content_version(&mut tx).await?;
+        bump_picks_version(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

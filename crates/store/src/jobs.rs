@@ -132,22 +132,23 @@ impl Store {
         Ok(claimed.is_some())
     }
 
-    /// What the CDN in front was last told to purge (`worker::cdn`): the content version and the News Feed
-    /// sequence it is current to, kept in `periodic_runs` as `cdn:content` and `cdn:feed` (0 when never told).
-    pub async fn cdn_told(&self) -> StoreResult<(i64, i64)> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT name, last_run FROM periodic_runs WHERE name IN ('cdn:content', 'cdn:feed')")
-                .fetch_all(&self.pool)
-                .await?;
+    /// What the CDN in front was last told to purge (`worker::cdn`): the versions it is current to, kept in
+    /// `periodic_runs` as `cdn:content`, `cdn:feed` and `cdn:picks` (0 when never told).
+    pub async fn cdn_told(&self) -> StoreResult<crate::site::Versions> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT name, last_run FROM periodic_runs WHERE name IN ('cdn:content', 'cdn:feed', 'cdn:picks')",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let of = |n: &str| rows.iter().find(|(name, _)| name == n).map_or(0, |(_, v)| *v);
-        Ok((of("cdn:content"), of("cdn:feed")))
+        Ok(crate::site::Versions { content: of("cdn:content"), feed: of("cdn:feed"), picks: of("cdn:picks") })
     }
 
-    /// Records that the CDN was told of everything up to `content` and `feed` (never moving either back, when two
-    /// workers purge at once).
-    pub async fn set_cdn_told(&self, content: i64, feed: i64) -> StoreResult<()> {
+    /// Records that the CDN was told of everything up to `told` (never moving any version back, when two workers
+    /// purge at once).
+    pub async fn set_cdn_told(&self, told: &crate::site::Versions) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        for (name, v) in [("cdn:content", content), ("cdn:feed", feed)] {
+        for (name, v) in [("cdn:content", told.content), ("cdn:feed", told.feed), ("cdn:picks", told.picks)] {
             sqlx::query(
                 "INSERT INTO periodic_runs (name, last_run) VALUES ($1, $2)
                  ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run

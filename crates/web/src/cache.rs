@@ -9,13 +9,15 @@
 //! error) drops the stale copy, so nothing withdrawn is served for longer than its re-render takes. Signed-in staff
 //! never read or fill the cache (they see "Edit post" and drafts).
 //!
-//! The News Feed changes far more often than anything else (an item a minute on a busy morning), and nearly every
-//! page shows it in its sidebar, so it has a version of its own (the newest event's sequence) and does not bump
-//! the content version. A page remembers which News Feed it shows ([`FeedDep`]): where in its body the sidebar is
-//! (between `<!--nd:feed-->` and `<!--/nd:feed-->`) or that it lists the feed as a whole (`/news-feed/`). When the
-//! feed moves on, the first request for a sidebar page gets [`Lookup::Splice`]: the current sidebar (rendered once
-//! per node and language) replaces the old one in the cached body — a copy and a gzip, no queries, no template —
-//! while others get the old copy meanwhile; a page listing the feed is re-rendered like a page of an old version.
+//! Two parts of pages change on their own, far more often than anything else, and show on nearly every page: the
+//! News Feed (an item a minute on a busy morning) and the Editors' Picks. Each has a version of its own (the
+//! newest event's sequence; a counter the picks bump) and changing them does not bump the content version. A page
+//! remembers which version of each part it shows ([`PartDep`]): where in its body the part is (between
+//! `<!--nd:feed-->` and `<!--/nd:feed-->`, or `<!--nd:picks-->` and `<!--/nd:picks-->`), or that it lists the part
+//! as a whole (`/news-feed/`). When a part moves on, the first request for a page showing it gets
+//! [`Lookup::Splice`]: the current part (rendered once per node and language) replaces the old one in the cached
+//! body — a copy and a gzip, no queries, no template — while others get the old copy meanwhile; a page listing the
+//! part is re-rendered like a page of an old version.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,6 +30,7 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use newsdesk_store::site::Versions;
 
 const SURROGATE_KEY: axum::http::HeaderName = axum::http::HeaderName::from_static("surrogate-key");
 const CACHE_TAG: axum::http::HeaderName = axum::http::HeaderName::from_static("cache-tag");
@@ -52,30 +55,66 @@ pub struct CachedPage {
     /// The anonymous reader's version of a page that signed-in members may see differently (a story not for
     /// everyone): a member is never served this copy.
     pub personal: bool,
-    /// The News Feed this page shows, if it shows it.
-    pub feed: Option<FeedDep>,
-}
-
-/// How a cached page depends on the News Feed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedDep {
-    /// The event sequence its News Feed is current to.
-    pub seq: i64,
-    /// Where the sidebar is in the body (its markers included), so a newer one can be spliced in; `None` when
-    /// the page lists the feed itself and must be rendered again.
-    pub span: Option<(usize, usize)>,
-    /// The page's language, which the sidebar is rendered in.
+    /// The parts that change on their own which this page shows, and which version of each.
+    pub parts: Vec<PartDep>,
+    /// The page's language, which its parts are rendered in.
     pub lang: Option<String>,
 }
 
-/// Where the News Feed sidebar is in `body`: from its opening marker to the end of its closing one, when there is
-/// exactly one.
-pub fn feed_span(body: &str) -> Option<(usize, usize)> {
-    const OPEN: &str = "<!--nd:feed-->";
-    const CLOSE: &str = "<!--/nd:feed-->";
-    let start = body.find(OPEN)?;
-    let end = start + body[start..].find(CLOSE)? + CLOSE.len();
-    (!body[end..].contains(OPEN)).then_some((start, end))
+/// A part of pages that changes on its own, with a version of its own ([`Versions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The News Feed sidebar (`partials/news_feed.html`).
+    Feed,
+    /// The Editors' Picks box (`partials/editors_picks.html`).
+    Picks,
+}
+
+impl Part {
+    pub const ALL: [Part; 2] = [Part::Feed, Part::Picks];
+
+    /// The comments the theme puts around the part.
+    fn markers(self) -> (&'static str, &'static str) {
+        match self {
+            Part::Feed => ("<!--nd:feed-->", "<!--/nd:feed-->"),
+            Part::Picks => ("<!--nd:picks-->", "<!--/nd:picks-->"),
+        }
+    }
+
+    /// The part's version in `v`.
+    pub fn version(self, v: &Versions) -> i64 {
+        match self {
+            Part::Feed => v.feed,
+            Part::Picks => v.picks,
+        }
+    }
+
+    /// Its cache tag (`worker::cdn`).
+    fn tag(self) -> &'static str {
+        match self {
+            Part::Feed => "feed",
+            Part::Picks => "picks",
+        }
+    }
+}
+
+/// How a cached page depends on one part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartDep {
+    pub part: Part,
+    /// The version of the part it shows.
+    pub version: i64,
+    /// Where the part is in the body (its markers included), so a newer one can be spliced in; `None` when the
+    /// page lists the part itself and must be rendered again.
+    pub span: Option<(usize, usize)>,
+}
+
+/// Where `part` is in `body`: from its opening marker to the end of its closing one, when there is exactly one.
+pub fn part_span(body: &str, part: Part) -> Option<(usize, usize)> {
+    let (open, close) = part.markers();
+    let start = body.find(open)?;
+    let end = start + body[start..].find(close)? + close.len();
+    (!body[end..].contains(open)).then_some((start, end))
 }
 
 impl CachedPage {
@@ -83,36 +122,66 @@ impl CachedPage {
         let etag = etag_for(&body, version);
         let gzip = (body.len() > 1024).then(|| gzip(&body, 6)).flatten();
         let created_at = jiff::Timestamp::now().as_second();
-        CachedPage { status, content_type, version, etag, body, gzip, created_at, personal: false, feed: None }
+        CachedPage {
+            status,
+            content_type,
+            version,
+            etag,
+            body,
+            gzip,
+            created_at,
+            personal: false,
+            parts: Vec::new(),
+            lang: None,
+        }
     }
 
-    /// Whether its News Feed (if it shows one) is current to `feed`.
-    fn feed_current(&self, feed: i64) -> bool {
-        self.feed.as_ref().is_none_or(|f| f.seq >= feed)
+    /// The parts it shows that are older than `now`.
+    fn stale_parts<'p>(&'p self, now: &'p Versions) -> impl Iterator<Item = &'p PartDep> + 'p {
+        self.parts.iter().filter(move |d| d.version < d.part.version(now))
     }
 
-    /// Whether a newer News Feed can be spliced into it.
-    fn spliceable(&self) -> bool {
-        self.feed.as_ref().is_some_and(|f| f.span.is_some())
+    /// Whether every part it shows that moved on can be spliced in.
+    fn spliceable(&self, now: &Versions) -> bool {
+        self.stale_parts(now).all(|d| d.span.is_some())
     }
 
-    /// This page with `sidebar` (current to event `seq`) in place of the one it shows.
-    pub fn with_sidebar(&self, sidebar: &str, seq: i64) -> Option<CachedPage> {
-        let dep = self.feed.as_ref()?;
-        let (start, end) = dep.span?;
-        let mut body = Vec::with_capacity(self.body.len() + sidebar.len());
-        body.extend_from_slice(self.body.get(..start)?);
-        body.extend_from_slice(sidebar.as_bytes());
-        body.extend_from_slice(self.body.get(end..)?);
+    /// The parts to splice in to bring it up to `now`.
+    pub fn parts_to_splice(&self, now: &Versions) -> Vec<Part> {
+        self.stale_parts(now).map(|d| d.part).collect()
+    }
+
+    /// This page with each of `fresh` (a part, its HTML, its version) in place of the one it shows.
+    pub fn with_parts(&self, fresh: &[(Part, &str, i64)]) -> Option<CachedPage> {
+        let mut deps = self.parts.clone();
+        deps.sort_by_key(|d| d.span.map_or(usize::MAX, |s| s.0));
+        let mut body = Vec::with_capacity(self.body.len() + fresh.iter().map(|f| f.1.len()).sum::<usize>());
+        let mut from = 0;
+        for dep in &mut deps {
+            let Some((start, end)) = dep.span else { continue };
+            body.extend_from_slice(self.body.get(from..start)?);
+            let at = body.len();
+            match fresh.iter().find(|f| f.0 == dep.part) {
+                Some((_, html, version)) => {
+                    body.extend_from_slice(html.as_bytes());
+                    dep.version = *version;
+                }
+                None => body.extend_from_slice(self.body.get(start..end)?),
+            }
+            dep.span = Some((at, body.len()));
+            from = end;
+        }
+        body.extend_from_slice(self.body.get(from..)?);
         let mut page = CachedPage::new(self.status, self.version, self.content_type, Bytes::from(body));
         page.personal = self.personal;
-        page.feed = Some(FeedDep { seq, span: Some((start, start + sidebar.len())), lang: dep.lang.clone() });
+        page.parts = deps;
+        page.lang = self.lang.clone();
         Some(page)
     }
 
-    /// Whether it is current to content version `version` and News Feed `feed`.
-    pub fn current(&self, version: i64, feed: i64) -> bool {
-        self.version >= version && self.feed_current(feed)
+    /// Whether it is current to `now`: its content version and every part it shows.
+    pub fn current(&self, now: &Versions) -> bool {
+        self.version >= now.content && self.stale_parts(now).next().is_none()
     }
 }
 
@@ -165,8 +234,8 @@ pub enum Lookup<'a> {
     Fresh(Arc<CachedPage>),
     /// A copy of an older version; another request is rendering the current one.
     Stale(Arc<CachedPage>),
-    /// A copy of the current version with an older News Feed sidebar: the caller splices the current one in and
-    /// puts the page, holding the URL meanwhile.
+    /// A copy of the current content version showing an older News Feed or Editors' Picks: the caller splices
+    /// the current parts in and puts the page, holding the URL meanwhile.
     Splice(Arc<CachedPage>, RenderClaim<'a>),
     /// Nothing usable: the caller renders the page, holding the URL until it puts the page or gives up.
     Render(RenderClaim<'a>),
@@ -227,9 +296,9 @@ impl PageCache {
 
     /// Looks a URL up for an anonymous reader: a fresh copy; else a stale copy while someone else renders; else the
     /// claim to render it. When another request is rendering a URL that has no copy yet, waits for that render.
-    pub async fn lookup(&self, key: &str, version: i64, feed: i64) -> Lookup<'_> {
+    pub async fn lookup(&self, key: &str, now: &Versions) -> Lookup<'_> {
         use std::sync::atomic::Ordering::Relaxed;
-        let found = self.find(key, version, feed).await;
+        let found = self.find(key, now).await;
         match &found {
             Lookup::Fresh(_) => self.hits.fetch_add(1, Relaxed),
             Lookup::Stale(_) | Lookup::Splice(..) => self.stale.fetch_add(1, Relaxed),
@@ -238,25 +307,25 @@ impl PageCache {
         found
     }
 
-    async fn find(&self, key: &str, version: i64, feed: i64) -> Lookup<'_> {
+    async fn find(&self, key: &str, now: &Versions) -> Lookup<'_> {
         let current = || self.pages.get(key);
         // The hot path: a fresh copy costs one shard's read lock, nothing else.
         let mut page = current();
-        if let Some(p) = page.as_ref().filter(|p| p.current(version, feed)) {
+        if let Some(p) = page.as_ref().filter(|p| p.current(now)) {
             return Lookup::Fresh(p.clone());
         }
         let deadline = tokio::time::Instant::now() + WAIT_FOR_RENDER;
         let mut done = self.renders_done.subscribe();
         loop {
-            let now = Instant::now();
+            let at = Instant::now();
             let claimed_by_other = {
                 let Ok(mut rendering) = self.rendering.lock() else {
                     return Lookup::Render(self.claim(key));
                 };
                 match rendering.get(key) {
-                    Some(since) if now.duration_since(*since) < CLAIM_TTL => true,
+                    Some(since) if at.duration_since(*since) < CLAIM_TTL => true,
                     _ => {
-                        rendering.insert(key.to_owned(), now);
+                        rendering.insert(key.to_owned(), at);
                         false
                     }
                 }
@@ -264,7 +333,7 @@ impl PageCache {
             if !claimed_by_other {
                 let claim = RenderClaim { cache: self, key: key.to_owned(), filled: false };
                 return match page {
-                    Some(p) if p.version >= version && p.spliceable() => Lookup::Splice(p, claim),
+                    Some(p) if p.version >= now.content && p.spliceable(now) => Lookup::Splice(p, claim),
                     _ => Lookup::Render(claim),
                 };
             }
@@ -279,7 +348,7 @@ impl PageCache {
             // A render ended (this URL's, or another's): look again.
             done.mark_unchanged();
             page = current();
-            if let Some(p) = page.as_ref().filter(|p| p.current(version, feed)) {
+            if let Some(p) = page.as_ref().filter(|p| p.current(now)) {
                 return Lookup::Fresh(p.clone());
             }
         }
@@ -382,10 +451,11 @@ pub fn respond(page: &CachedPage, request_headers: &HeaderMap) -> Response {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     // The tags a CDN purges by (`worker::cdn`): Fastly reads Surrogate-Key (space-separated), Cloudflare Cache-Tag.
-    let (surrogate, cache_tag) = match page.feed {
-        Some(_) => (HeaderValue::from_static("content feed"), HeaderValue::from_static("content,feed")),
-        None => (HeaderValue::from_static("content"), HeaderValue::from_static("content")),
-    };
+    let tags = || std::iter::once("content").chain(page.parts.iter().map(|d| d.part.tag()));
+    let surrogate =
+        HeaderValue::from_str(&tags().collect::<Vec<_>>().join(" ")).unwrap_or(HeaderValue::from_static(""));
+    let cache_tag =
+        HeaderValue::from_str(&tags().collect::<Vec<_>>().join(",")).unwrap_or(HeaderValue::from_static(""));
     let headers = [
         (CONTENT_TYPE, HeaderValue::from_static(page.content_type)),
         (ETAG, etag),
@@ -408,6 +478,11 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    /// The versions at content version `content` and News Feed event `feed` (no picks change).
+    fn at(content: i64, feed: i64) -> Versions {
+        Versions { content, feed, picks: 0 }
+    }
+
     fn page(version: i64, body: &'static str) -> CachedPage {
         CachedPage::new(StatusCode::OK, version, "text/html; charset=utf-8", Bytes::from_static(body.as_bytes()))
     }
@@ -417,20 +492,20 @@ mod tests {
     #[tokio::test]
     async fn after_a_publish_one_request_renders_and_the_others_get_the_stale_copy() {
         let cache = PageCache::new(1 << 20);
-        let Lookup::Render(claim) = cache.lookup("/a/", 1, 0).await else { panic!("an empty cache renders") };
+        let Lookup::Render(claim) = cache.lookup("/a/", &at(1, 0)).await else { panic!("an empty cache renders") };
         cache.put("/a/".into(), page(1, "v1"), Some(claim));
-        assert!(matches!(cache.lookup("/a/", 1, 0).await, Lookup::Fresh(_)));
+        assert!(matches!(cache.lookup("/a/", &at(1, 0)).await, Lookup::Fresh(_)));
 
         // Version 2: the first request renders; while it does, the rest are served version 1.
-        let Lookup::Render(claim) = cache.lookup("/a/", 2, 0).await else { panic!("the first request renders") };
+        let Lookup::Render(claim) = cache.lookup("/a/", &at(2, 0)).await else { panic!("the first request renders") };
         for _ in 0..50 {
-            match cache.lookup("/a/", 2, 0).await {
+            match cache.lookup("/a/", &at(2, 0)).await {
                 Lookup::Stale(p) => assert_eq!(&p.body[..], b"v1"),
                 _ => panic!("only one render per URL is in flight"),
             }
         }
         cache.put("/a/".into(), page(2, "v2"), Some(claim));
-        match cache.lookup("/a/", 2, 0).await {
+        match cache.lookup("/a/", &at(2, 0)).await {
             Lookup::Fresh(p) => assert_eq!(&p.body[..], b"v2"),
             _ => panic!("the new copy is fresh"),
         }
@@ -439,12 +514,12 @@ mod tests {
     #[tokio::test]
     async fn concurrent_misses_wait_for_the_one_render() {
         let cache = Arc::new(PageCache::new(1 << 20));
-        let Lookup::Render(claim) = cache.lookup("/b/", 1, 0).await else { panic!("first") };
+        let Lookup::Render(claim) = cache.lookup("/b/", &at(1, 0)).await else { panic!("first") };
         let waiters: Vec<_> = (0..8)
             .map(|_| {
                 let cache = cache.clone();
                 tokio::spawn(async move {
-                    match cache.lookup("/b/", 1, 0).await {
+                    match cache.lookup("/b/", &at(1, 0)).await {
                         Lookup::Fresh(p) => String::from_utf8(p.body.to_vec()).unwrap(),
                         Lookup::Stale(_) => "stale".into(),
                         Lookup::Render(_) | Lookup::Splice(..) => "rendered again".into(),
@@ -489,12 +564,15 @@ mod tests {
     #[tokio::test]
     async fn a_render_that_ends_without_a_page_drops_the_stale_copy() {
         let cache = PageCache::new(1 << 20);
-        let Lookup::Render(claim) = cache.lookup("/gone/", 1, 0).await else { panic!() };
+        let Lookup::Render(claim) = cache.lookup("/gone/", &at(1, 0)).await else { panic!() };
         cache.put("/gone/".into(), page(1, "story"), Some(claim));
         // The story is unpublished (version 2): its re-render finds nothing and gives the claim up.
-        let Lookup::Render(claim) = cache.lookup("/gone/", 2, 0).await else { panic!() };
+        let Lookup::Render(claim) = cache.lookup("/gone/", &at(2, 0)).await else { panic!() };
         drop(claim);
-        assert!(matches!(cache.lookup("/gone/", 2, 0).await, Lookup::Render(_)), "the withdrawn copy is not served");
+        assert!(
+            matches!(cache.lookup("/gone/", &at(2, 0)).await, Lookup::Render(_)),
+            "the withdrawn copy is not served"
+        );
     }
 
     #[tokio::test]
@@ -502,34 +580,84 @@ mod tests {
         let cache = PageCache::new(1 << 20);
         let html = "<main>Story</main><!--nd:feed--><ol data-after=\"4\">old</ol><!--/nd:feed--><footer>f</footer>";
         let mut story = CachedPage::new(StatusCode::OK, 7, "text/html", Bytes::from(html));
-        story.feed = Some(FeedDep { seq: 4, span: feed_span(html), lang: Some("uk".into()) });
-        assert_eq!(story.feed.as_ref().unwrap().span, Some((18, html.len() - "<footer>f</footer>".len())));
+        story.parts = vec![PartDep { part: Part::Feed, version: 4, span: part_span(html, Part::Feed) }];
+        story.lang = Some("uk".into());
+        assert_eq!(story.parts[0].span, Some((18, html.len() - "<footer>f</footer>".len())));
         cache.put("/story/".into(), story, None);
         let mut list = page(7, "the feed");
-        list.feed = Some(FeedDep { seq: 4, span: None, lang: None });
+        list.parts = vec![PartDep { part: Part::Feed, version: 4, span: None }];
         cache.put("/news-feed/".into(), list, None);
-        assert!(matches!(cache.lookup("/story/", 7, 4).await, Lookup::Fresh(_)), "current to event 4");
+        assert!(matches!(cache.lookup("/story/", &at(7, 4)).await, Lookup::Fresh(_)), "current to event 4");
 
         // Event 5: the first request splices; others meanwhile get the copy there is.
-        let Lookup::Splice(old, claim) = cache.lookup("/story/", 7, 5).await else { panic!("a splice") };
-        assert!(matches!(cache.lookup("/story/", 7, 5).await, Lookup::Stale(_)));
+        let Lookup::Splice(old, claim) = cache.lookup("/story/", &at(7, 5)).await else { panic!("a splice") };
+        assert!(matches!(cache.lookup("/story/", &at(7, 5)).await, Lookup::Stale(_)));
+        assert_eq!(old.parts_to_splice(&at(7, 5)), vec![Part::Feed]);
         let sidebar = "<!--nd:feed--><ol data-after=\"5\">new item, old</ol><!--/nd:feed-->";
-        let fresh = old.with_sidebar(sidebar, 5).unwrap();
-        assert_eq!(fresh.feed.as_ref().unwrap().lang.as_deref(), Some("uk"), "its language kept");
+        let fresh = old.with_parts(&[(Part::Feed, sidebar, 5)]).unwrap();
+        assert_eq!(fresh.lang.as_deref(), Some("uk"), "its language kept");
         assert_ne!(fresh.etag, old.etag);
         cache.put("/story/".into(), fresh, Some(claim));
-        let Lookup::Fresh(now) = cache.lookup("/story/", 7, 5).await else { panic!("fresh after the splice") };
+        let Lookup::Fresh(now) = cache.lookup("/story/", &at(7, 5)).await else { panic!("fresh after the splice") };
         let body = std::str::from_utf8(&now.body).unwrap();
         assert_eq!(
             body,
             "<main>Story</main><!--nd:feed--><ol data-after=\"5\">new item, old</ol><!--/nd:feed--><footer>f</footer>"
         );
-        assert_eq!(now.feed.as_ref().unwrap().span, feed_span(body), "the new span is where the sidebar is");
+        assert_eq!(now.parts[0].span, part_span(body, Part::Feed), "the new span is where the sidebar is");
         assert!(now.gzip.is_none() || now.gzip.as_ref().unwrap().len() > 10);
 
         // A page listing the feed is rendered again; a new content version re-renders the story, not a splice.
-        assert!(matches!(cache.lookup("/news-feed/", 7, 5).await, Lookup::Render(_)));
-        assert!(matches!(cache.lookup("/story/", 8, 5).await, Lookup::Render(_)));
-        assert_eq!(feed_span("<!--nd:feed-->a<!--/nd:feed--><!--nd:feed-->b<!--/nd:feed-->"), None, "two: neither");
+        assert!(matches!(cache.lookup("/news-feed/", &at(7, 5)).await, Lookup::Render(_)));
+        assert!(matches!(cache.lookup("/story/", &at(8, 5)).await, Lookup::Render(_)));
+        let two = "<!--nd:feed-->a<!--/nd:feed--><!--nd:feed-->b<!--/nd:feed-->";
+        assert_eq!(part_span(two, Part::Feed), None, "two: neither");
+    }
+
+    #[tokio::test]
+    async fn both_parts_are_spliced_together_and_each_alone_keeps_the_other() {
+        let cache = PageCache::new(1 << 20);
+        let html = "<h1>S</h1><!--nd:picks--><ul>p1</ul><!--/nd:picks--><p>body</p>\
+                    <!--nd:feed--><ol>f1</ol><!--/nd:feed--><footer>f</footer>";
+        let mut story = CachedPage::new(StatusCode::OK, 3, "text/html", Bytes::from(html));
+        story.parts = Part::ALL.map(|part| PartDep { part, version: 1, span: part_span(html, part) }).to_vec();
+        cache.put("/s/".into(), story, None);
+        let both = Versions { content: 3, feed: 2, picks: 2 };
+        let Lookup::Splice(old, claim) = cache.lookup("/s/", &both).await else { panic!("a splice") };
+        assert_eq!(old.parts_to_splice(&both), vec![Part::Feed, Part::Picks]);
+        let fresh = old
+            .with_parts(&[
+                (Part::Feed, "<!--nd:feed--><ol>f2, f1</ol><!--/nd:feed-->", 2),
+                (Part::Picks, "<!--nd:picks--><ul>p2, p1, p0</ul><!--/nd:picks-->", 2),
+            ])
+            .unwrap();
+        cache.put("/s/".into(), fresh, Some(claim));
+        let Lookup::Fresh(now) = cache.lookup("/s/", &both).await else { panic!("fresh after the splice") };
+        let body = std::str::from_utf8(&now.body).unwrap().to_owned();
+        assert_eq!(
+            body,
+            "<h1>S</h1><!--nd:picks--><ul>p2, p1, p0</ul><!--/nd:picks--><p>body</p>\
+             <!--nd:feed--><ol>f2, f1</ol><!--/nd:feed--><footer>f</footer>"
+        );
+        for dep in &now.parts {
+            assert_eq!(dep.span, part_span(&body, dep.part), "{:?} is where it says", dep.part);
+            assert_eq!(dep.version, 2);
+        }
+
+        // Only the picks move on: the News Feed is kept as it is, byte for byte.
+        let picks = Versions { picks: 3, ..both };
+        let Lookup::Splice(old, claim) = cache.lookup("/s/", &picks).await else { panic!("a splice") };
+        assert_eq!(old.parts_to_splice(&picks), vec![Part::Picks]);
+        let fresh = old.with_parts(&[(Part::Picks, "<!--nd:picks--><ul>p3</ul><!--/nd:picks-->", 3)]).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&fresh.body).unwrap(),
+            "<h1>S</h1><!--nd:picks--><ul>p3</ul><!--/nd:picks--><p>body</p>\
+             <!--nd:feed--><ol>f2, f1</ol><!--/nd:feed--><footer>f</footer>"
+        );
+        cache.put("/s/".into(), fresh, Some(claim));
+        assert!(matches!(cache.lookup("/s/", &picks).await, Lookup::Fresh(_)));
+        // A page that does not show the picks is not touched by them.
+        cache.put("/plain/".into(), page(3, "no parts"), None);
+        assert!(matches!(cache.lookup("/plain/", &Versions { picks: 9, ..picks }).await, Lookup::Fresh(_)));
     }
 }

@@ -36,6 +36,8 @@ pub struct StateInner {
     /// The newest News Feed event this node knows of; a page showing an older News Feed gets the current one spliced
     /// in (see `cache`), a page listing the feed is stale.
     pub feed_version: AtomicI64,
+    /// The Editors' Picks' version this node last saw; a page showing older picks gets the current ones spliced in.
+    pub picks_version: AtomicI64,
     /// Whether cookies get the `Secure` flag (the site is served over https).
     pub secure_cookies: bool,
     /// The newest News Feed event sequence this node knows of; live streams wait on it.
@@ -43,12 +45,11 @@ pub struct StateInner {
     /// Turns true when the server is shutting down, so long-lived streams end and shutdown can finish.
     pub closing: tokio::sync::watch::Sender<bool>,
     /// Nav and latest stories for the current content version (see `chrome`).
-    pub chrome: std::sync::RwLock<Option<Arc<crate::chrome::Chrome>>>,
-    /// Held while the chrome of a new version is built, so it is built once.
-    pub chrome_rebuild: tokio::sync::Mutex<()>,
+    pub chrome: crate::chrome::Built<crate::chrome::Chrome>,
     /// The News Feed sidebar for the current content version and News Feed (see `chrome::feed_sidebar`).
-    pub sidebar: std::sync::RwLock<Option<Arc<crate::chrome::FeedSidebar>>>,
-    pub sidebar_rebuild: tokio::sync::Mutex<()>,
+    pub sidebar: crate::chrome::Built<crate::chrome::FeedSidebar>,
+    /// The Editors' Picks for the current content and picks versions (see `chrome::picks_box`).
+    pub picks: crate::chrome::Built<crate::chrome::PicksBox>,
     /// Content API keys this node found valid lately (hash → when checked); see `routes::ghost`.
     pub content_keys: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
@@ -84,11 +85,11 @@ impl AppState {
             trusted_proxies,
             content_version: AtomicI64::new(0),
             feed_version: AtomicI64::new(0),
+            picks_version: AtomicI64::new(0),
             secure_cookies,
-            chrome: std::sync::RwLock::new(None),
-            chrome_rebuild: tokio::sync::Mutex::new(()),
-            sidebar: std::sync::RwLock::new(None),
-            sidebar_rebuild: tokio::sync::Mutex::new(()),
+            chrome: Default::default(),
+            sidebar: Default::default(),
+            picks: Default::default(),
             content_keys: Default::default(),
             feed_signal: tokio::sync::watch::Sender::new(0),
             closing: tokio::sync::watch::Sender::new(false),
@@ -103,14 +104,28 @@ impl AppState {
         self.feed_version.load(Ordering::Acquire)
     }
 
+    pub fn picks_version(&self) -> i64 {
+        self.picks_version.load(Ordering::Acquire)
+    }
+
+    /// What this node's cached pages must be current to.
+    pub fn versions(&self) -> newsdesk_store::site::Versions {
+        newsdesk_store::site::Versions {
+            content: self.version(),
+            feed: self.feed_version(),
+            picks: self.picks_version(),
+        }
+    }
+
     /// Re-reads the content version from the database (after a local write, and periodically for other nodes'
     /// and workers' writes).
     pub async fn refresh_version(&self) {
         match self.store.versions().await {
-            Ok((v, feed)) => {
+            Ok(v) => {
                 // Pages of the old version are now stale: each is re-rendered by its next request (see `cache`).
-                self.content_version.fetch_max(v, Ordering::AcqRel);
-                self.feed_version.fetch_max(feed, Ordering::AcqRel);
+                self.content_version.fetch_max(v.content, Ordering::AcqRel);
+                self.feed_version.fetch_max(v.feed, Ordering::AcqRel);
+                self.picks_version.fetch_max(v.picks, Ordering::AcqRel);
             }
             Err(e) => tracing::warn!(error = %e, "cannot read content version"),
         }

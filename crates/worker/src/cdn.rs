@@ -1,5 +1,6 @@
 //! Keeps a CDN in front of the site correct: public responses carry cache tags (`Surrogate-Key` and `Cache-Tag`:
-//! `content` on every page, `feed` on pages that show the News Feed), and when content or the News Feed changes,
+//! `content` on every page, `feed` on pages that show the News Feed, `picks` on pages that show the Editors'
+//! Picks), and when content, the News Feed or the picks change,
 //! a worker asks the CDN to purge the tags that changed, through `[cdn] purge_url`. The request is a `POST` with
 //! the tags both in a `Surrogate-Key` header (space-separated, as Fastly's purge takes them) and in a JSON body
 //! `{"tags": [...]}` (as Cloudflare's does), with `Authorization: Bearer <purge_token>` when a token is set.
@@ -30,9 +31,11 @@ impl std::fmt::Debug for CdnConfig {
     }
 }
 
-/// The tags public responses carry: every page is `content`; pages showing the News Feed are also `feed`.
+/// The tags public responses carry: every page is `content`; pages showing the News Feed are also `feed`, and
+/// pages showing the Editors' Picks `picks`.
 pub const CONTENT: &str = "content";
 pub const FEED: &str = "feed";
+pub const PICKS: &str = "picks";
 
 /// Purges what changed since the CDN was last told; returns the tags purged (none when nothing changed or purging
 /// is off). An error leaves the record as it was, so the next call tries again.
@@ -44,15 +47,19 @@ pub async fn purge_if_changed(
     if cdn.purge_url.is_empty() {
         return Ok(Vec::new());
     }
-    let (content, feed) = store.versions().await?;
-    let (told_content, told_feed) = store.cdn_told().await?;
+    let now = store.versions().await?;
+    let told = store.cdn_told().await?;
     let mut tags = Vec::new();
-    if content > told_content {
+    if now.content > told.content {
+        // Every page is `content`: a content purge covers the parts too.
         tags.push(CONTENT);
-    }
-    if feed > told_feed && !tags.contains(&CONTENT) {
-        // Pages that show the feed are `content` too: a content purge covers them.
-        tags.push(FEED);
+    } else {
+        if now.feed > told.feed {
+            tags.push(FEED);
+        }
+        if now.picks > told.picks {
+            tags.push(PICKS);
+        }
     }
     if tags.is_empty() {
         return Ok(tags);
@@ -69,7 +76,7 @@ pub async fn purge_if_changed(
     if !r.status().is_success() {
         anyhow::bail!("the CDN refused the purge: HTTP {}", r.status().as_u16());
     }
-    store.set_cdn_told(content, feed).await?;
-    tracing::info!(tags = tags.join(" "), content_version = content, feed_seq = feed, "CDN purged");
+    store.set_cdn_told(&now).await?;
+    tracing::info!(tags = tags.join(" "), content_version = now.content, feed_seq = now.feed, "CDN purged");
     Ok(tags)
 }

@@ -93,6 +93,13 @@ pub(crate) async fn text(http: &reqwest::Client, url: &str) -> String {
     }
 }
 
+/// Publishes a story titled `title` by `author` through `node`'s API.
+pub(crate) async fn publish_through(http: &reqwest::Client, node: &str, token: &str, title: &str, author: &str) {
+    let body = json!({ "title": title, "body": "Filed in a test.", "authors": [author], "status": "published" });
+    let r = http.post(format!("{node}/api/v1/posts")).bearer_auth(token).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+}
+
 /// Opens a live stream on `reader`, posts a News Feed item headed `headline` through `poster`, and returns how long
 /// the item took to reach the stream (at most three seconds).
 pub(crate) async fn feed_item_reaches_stream(
@@ -234,14 +241,7 @@ async fn three_nodes_and_two_workers_behind_nginx_serve_one_site() {
         assert!(!text(&http, &format!("{}/", node(i))).await.contains(title));
     }
     let started = Instant::now();
-    let r = http
-        .post(format!("{}/api/v1/posts", node(0)))
-        .bearer_auth(&token)
-        .json(&json!({ "title": title, "body": "The tunnel opened on Monday.", "authors": ["Ana Okafor"], "status": "published" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    publish_through(&http, &node(0), &token, title, "Ana Okafor").await;
     let mut seen = Vec::new();
     for i in 1..3 {
         let home = format!("{}/", node(i));
@@ -351,14 +351,7 @@ async fn three_nodes_and_two_workers_behind_nginx_serve_one_site() {
     }
     // And changes flow again (the listeners reconnected).
     let title = "Tunnel reopens after the outage";
-    let r = http
-        .post(format!("{}/api/v1/posts", node(0)))
-        .bearer_auth(&token)
-        .json(&json!({ "title": title, "body": "Back.", "authors": ["Ana Okafor"], "status": "published" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    publish_through(&http, &node(0), &token, title, "Ana Okafor").await;
     let home = format!("{}/", node(2));
     wait_until("a story after the outage reaches C", Duration::from_secs(15), async || {
         text(&http, &home).await.contains(title)

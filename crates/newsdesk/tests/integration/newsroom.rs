@@ -613,6 +613,74 @@ async fn related_promo_corrections_revisions_and_conflicts() {
 /// A News Feed item reaches every cached page's sidebar without rendering any page again: the content version
 /// stays where it was, the cache counts no miss, and the story part of each page is byte for byte what it was —
 /// while `/news-feed/` itself is rendered anew. Retracting works the same way.
+/// The same for the Editors' Picks: a pick added, moved or removed reaches every cached article and the home page
+/// without rendering any of them again, and without touching their News Feed.
+#[tokio::test]
+async fn editors_picks_are_spliced_into_cached_pages_without_rendering_them_again() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.author("Ana Okafor", "person").await;
+        let slugs = [
+            story(&app, "Harbour wall repairs begin", &["City"]).await,
+            story(&app, "Library extends its hours", &[]).await,
+            story(&app, "Bridge closed for inspection", &[]).await,
+        ];
+        let http = Client::new();
+        app.state.refresh_version().await;
+        let get = |path: String| {
+            let http = http.clone();
+            let url = app.url(&path);
+            async move { http.get(url).send().await.unwrap() }
+        };
+        let picks_of = |page: &str| {
+            let (a, b) = (page.find("<!--nd:picks-->").unwrap(), page.find("<!--/nd:picks-->").unwrap());
+            (page[a..b].to_owned(), format!("{}{}", &page[..a], &page[b..]))
+        };
+        let token = crate::api::token(&app, "editor").await;
+        let pick = |slug: String| {
+            let (http, url, token) = (http.clone(), app.url("/api/v1/curation/picks"), token.clone());
+            async move {
+                let r = http.post(url).bearer_auth(token).json(&json!({ "post": slug })).send().await.unwrap();
+                assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+            }
+        };
+        pick(slugs[2].clone()).await;
+        app.state.refresh_version().await;
+        let pages: Vec<String> = slugs.iter().map(|s| format!("/{s}/")).chain(["/".to_owned()]).collect();
+        let mut before = Vec::new();
+        for p in &pages {
+            get(p.clone()).await;
+            let r = get(p.clone()).await;
+            assert!(r.headers()["surrogate-key"].to_str().unwrap().contains("picks"), "{p} says it shows the picks");
+            before.push(r.text().await.unwrap());
+        }
+        let (version, misses) = (app.state.version(), app.state.cache.stats().misses);
+
+        pick(slugs[0].clone()).await;
+        app.state.refresh_version().await;
+        assert_eq!(app.state.version(), version, "a pick is not a content change");
+        for (p, old) in pages.iter().zip(&before) {
+            let page = get(p.clone()).await.text().await.unwrap();
+            let (box_now, rest_now) = picks_of(&page);
+            let (box_then, rest_then) = picks_of(old);
+            assert!(box_now.contains("Harbour wall repairs begin") && !box_then.contains("Harbour wall"), "{box_now}");
+            assert!(box_now.contains("Bridge closed for inspection"), "the earlier pick stays: {box_now}");
+            assert_eq!(rest_now, rest_then, "only the picks changed on {p}");
+        }
+        assert_eq!(app.state.cache.stats().misses, misses, "no page was rendered again");
+
+        // Taken off again: the pages say so, still without a render.
+        let id = app.store.published_by_slug(&slugs[2]).await.unwrap().unwrap().row.id;
+        let r = http.delete(app.url(&format!("/api/v1/curation/picks/{id}"))).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 204);
+        app.state.refresh_version().await;
+        let page = get(pages[1].clone()).await.text().await.unwrap();
+        let (box_now, _) = picks_of(&page);
+        assert!(!box_now.contains("Bridge closed") && box_now.contains("Harbour wall"), "{box_now}");
+        assert_eq!(app.state.cache.stats().misses, misses, "still no render");
+    }
+}
+
 #[tokio::test]
 async fn a_news_feed_item_is_spliced_into_cached_pages_without_rendering_them_again() {
     for backend in backends() {

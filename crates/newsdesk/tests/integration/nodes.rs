@@ -93,6 +93,26 @@ async fn a_change_on_one_node_reaches_the_others_at_once() {
     let page = home(b.address.clone()).await;
     assert!(page[page.find("<!--nd:feed-->").unwrap()..].contains("Harbour bridge reopens"), "{page}");
     assert_eq!(b.state.cache.stats().misses, misses, "spliced, not rendered");
+    // An Editors' Pick made through A: in B's cached home page within a second, spliced too.
+    let picked = Instant::now();
+    let r = http
+        .post(a.url("/api/v1/curation/picks"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "post": "ferry-fares-frozen" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    loop {
+        let page = home(b.address.clone()).await;
+        if page[page.find("<!--nd:picks-->").unwrap()..page.find("<!--/nd:picks-->").unwrap()].contains("Ferry fares") {
+            break;
+        }
+        assert!(picked.elapsed() < Duration::from_secs(1), "the pick reached node B within a second");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    eprintln!("pick on A to B's home page: {} ms", picked.elapsed().as_millis());
+    assert_eq!(b.state.cache.stats().misses, misses, "spliced, not rendered");
 
     // A rate limit holds across nodes: searches from one address alternate between A and B, and the limit (120 a
     // minute) is reached at the 121st in all, not at each node's 121st. (A window may turn over mid-run, which

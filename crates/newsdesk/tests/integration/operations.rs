@@ -151,7 +151,7 @@ async fn behind_a_trusted_proxy_each_reader_has_their_own_limits() {
 /// `[cdn] purge_url` — once, with the token — here to a loopback endpoint that records what it is sent (a stand-in
 /// for the CDN's purge API, which cannot run here). A purge the endpoint refuses is sent again later.
 #[tokio::test]
-async fn a_cdn_in_front_is_told_what_to_purge_when_content_or_the_news_feed_changes() {
+async fn a_cdn_in_front_is_told_what_to_purge_when_content_the_news_feed_or_the_picks_change() {
     use std::sync::{Arc, Mutex};
     type Seen = Arc<Mutex<Vec<(String, Option<String>, serde_json::Value)>>>;
     for backend in crate::helpers::backends() {
@@ -194,8 +194,8 @@ async fn a_cdn_in_front_is_told_what_to_purge_when_content_or_the_news_feed_chan
         .await;
         app.state.refresh_version().await;
         let r = reqwest::get(app.url(&format!("/{slug}/"))).await.unwrap();
-        assert_eq!(r.headers()["surrogate-key"], "content feed", "an article shows the News Feed");
-        assert_eq!(r.headers()["cache-tag"], "content,feed");
+        assert_eq!(r.headers()["surrogate-key"], "content feed picks", "an article shows the News Feed and picks");
+        assert_eq!(r.headers()["cache-tag"], "content,feed,picks");
         let r = reqwest::get(app.url("/rss/")).await.unwrap();
         assert_eq!(r.headers()["surrogate-key"], "content");
 
@@ -226,5 +226,18 @@ async fn a_cdn_in_front_is_told_what_to_purge_when_content_or_the_news_feed_chan
         app.run_jobs().await;
         let tags: Vec<String> = seen.lock().unwrap().iter().map(|p| p.0.clone()).collect();
         assert_eq!(tags, ["content", "feed", "feed"], "refused once, then told once");
+
+        // An Editors' Pick: `picks` only.
+        let r = reqwest::Client::new()
+            .post(app.url("/api/v1/curation/picks"))
+            .bearer_auth(&editor)
+            .json(&serde_json::json!({ "post": slug }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        app.run_jobs().await;
+        let tags: Vec<String> = seen.lock().unwrap().iter().map(|p| p.0.clone()).collect();
+        assert_eq!(tags, ["content", "feed", "feed", "picks"], "a pick purges the pages that show the picks");
     }
 }

@@ -20,7 +20,7 @@ use newsdesk_store::testing::TempDir;
 use newsdesk_store::{Backend, Store};
 use serde_json::json;
 
-use crate::fleet::{Proc, feed_item_reaches_stream, free_port, status, text, wait_until};
+use crate::fleet::{Proc, feed_item_reaches_stream, free_port, publish_through, status, text, wait_until};
 use crate::helpers::{SmtpSink, backends};
 
 const POOL_SIZE: i64 = 4;
@@ -290,16 +290,7 @@ async fn nodes_share_a_few_connections_through_pgbouncer_and_ride_out_a_postgres
     // Changes reach the other node (its listener is on the direct connection).
     let title = "Pooler story reaches node B";
     let started = Instant::now();
-    let r = http
-        .post(format!("{}/api/v1/posts", base(0)))
-        .bearer_auth(&token)
-        .json(
-            &json!({ "title": title, "body": "Seen everywhere.", "authors": ["Tomasz Reyes"], "status": "published" }),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    publish_through(&http, &base(0), &token, title, "Tomasz Reyes").await;
     let home = format!("{}/", base(1));
     wait_until("the story reaches B", Duration::from_secs(5), async || text(&http, &home).await.contains(title)).await;
     let seen = started.elapsed();
@@ -378,14 +369,7 @@ async fn nodes_share_a_few_connections_through_pgbouncer_and_ride_out_a_postgres
             .await;
     }
     let title = "Published after the restart";
-    let r = http
-        .post(format!("{}/api/v1/posts", base(0)))
-        .bearer_auth(&token)
-        .json(&json!({ "title": title, "body": "Back.", "authors": ["Tomasz Reyes"], "status": "published" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    publish_through(&http, &base(0), &token, title, "Tomasz Reyes").await;
     for i in 1..3 {
         let home = format!("{}/", base(i));
         let seen = wait_until("B and C hear of changes again", Duration::from_secs(15), async || {

@@ -90,8 +90,9 @@ where
         uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty() && !p.starts_with("key=")).collect();
     let cache_key = format!("ghost:{}?{}", uri.path(), query.join("&"));
     let version = state.version();
-    // The Ghost API has no News Feed in it: its pages depend on the content version alone.
-    let claim = match state.cache.lookup(&cache_key, version, 0).await {
+    // The Ghost API has no News Feed or picks in it: its pages depend on the content version alone.
+    let now = newsdesk_store::site::Versions { content: version, ..Default::default() };
+    let claim = match state.cache.lookup(&cache_key, &now).await {
         Lookup::Fresh(page) | Lookup::Stale(page) => return finish(cache::respond(&page, headers), headers),
         Lookup::Splice(_, claim) | Lookup::Render(claim) => claim,
     };

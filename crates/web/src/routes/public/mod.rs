@@ -24,7 +24,7 @@ use newsdesk_render::minijinja::Value;
 use serde::Serialize;
 
 use crate::auth::MaybeStaff;
-use crate::cache::{self, CachedPage, Lookup, RenderClaim};
+use crate::cache::{self, CachedPage, Lookup, Part, PartDep, RenderClaim};
 use crate::error::AppError;
 use crate::state::AppState;
 use newsdesk_render::views::{FeedItemView, PostView, TagView};
@@ -69,12 +69,12 @@ pub async fn cached<'a>(state: &'a AppState, staff: &MaybeStaff, headers: &Heade
     }
     // A member gets the cached copy only when it is everyone's page; otherwise their own render, never cached.
     if crate::auth::member::has_member_cookie(headers) {
-        return match state.cache.peek(key).filter(|p| !p.personal && p.current(state.version(), state.feed_version())) {
+        return match state.cache.peek(key).filter(|p| !p.personal && p.current(&state.versions())) {
             Some(page) => Cached::Hit(cache::respond(&page, headers)),
             None => Cached::Miss(None),
         };
     }
-    match state.cache.lookup(key, state.version(), state.feed_version()).await {
+    match state.cache.lookup(key, &state.versions()).await {
         Lookup::Fresh(page) | Lookup::Stale(page) => Cached::Hit(cache::respond(&page, headers)),
         Lookup::Splice(page, claim) => match splice(state, key, &page, claim).await {
             Some(fresh) => Cached::Hit(cache::respond(&fresh, headers)),
@@ -85,35 +85,36 @@ pub async fn cached<'a>(state: &'a AppState, staff: &MaybeStaff, headers: &Heade
     }
 }
 
-/// The cached `page` with the current News Feed sidebar in place of its old one, put in the cache.
+/// The cached `page` with the current News Feed and Editors' Picks in place of the ones it shows, put in the
+/// cache.
 async fn splice(
     state: &AppState,
     key: &str,
     page: &CachedPage,
     claim: RenderClaim<'_>,
 ) -> Option<std::sync::Arc<CachedPage>> {
-    let lang = page.feed.as_ref().and_then(|f| f.lang.as_deref());
-    let fresh = match crate::chrome::feed_sidebar(state).await {
-        Ok(sidebar) => match sidebar.html(state, lang) {
-            Ok(html) => page.with_sidebar(&html, sidebar.seq),
-            Err(e) => {
-                tracing::warn!(error = %e, "the News Feed sidebar could not be rendered");
-                None
+    let lang = page.lang.as_deref();
+    let mut fresh = Vec::new();
+    for part in page.parts_to_splice(&state.versions()) {
+        let html = match part {
+            Part::Feed => crate::chrome::feed_sidebar(state).await.and_then(|s| Ok((s.html(state, lang)?, s.seq))),
+            Part::Picks => {
+                crate::chrome::picks_box(state).await.and_then(|p| Ok((p.html(state, lang)?, p.picks_version)))
             }
-        },
-        Err(e) => {
-            tracing::warn!(error = %e, "the News Feed sidebar could not be built; serving the page as it was");
-            None
-        }
-    };
-    match fresh {
-        Some(fresh) => Some(state.cache.put(key.to_owned(), fresh, Some(claim))),
-        None => {
-            // Keep the copy (the next request tries again): a failed splice is not a withdrawn page.
-            state.cache.put(key.to_owned(), page.clone(), Some(claim));
-            None
+        };
+        match html {
+            Ok((html, version)) => fresh.push((part, html, version)),
+            Err(e) => {
+                tracing::warn!(error = %e, part = ?part, "a part of cached pages could not be had; serving the page as it was");
+                // Keep the copy (the next request tries again): a failed splice is not a withdrawn page.
+                state.cache.put(key.to_owned(), page.clone(), Some(claim));
+                return None;
+            }
         }
     }
+    let parts: Vec<_> = fresh.iter().map(|(part, html, version)| (*part, &**html, *version)).collect();
+    let spliced = page.with_parts(&parts).unwrap_or_else(|| page.clone());
+    Some(state.cache.put(key.to_owned(), spliced, Some(claim)))
 }
 
 /// Pages and documents under `/news-feed/` (in any edition) list the News Feed itself: a new item makes them stale.
@@ -158,21 +159,27 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(StatusCode, &'static str, T), AppError>>,
 {
-    let (version, feed) = (state.version(), state.feed_version());
+    // Taken before the render: a page listing the News Feed is current to at most what it saw when it began.
+    let before = state.versions();
     let (status, template, data) = render().await?;
     let (html, shown) = page_html_shown(state, staff, key, template, data).await?;
     if staff.0.is_some() || crate::auth::member::has_member_cookie(headers) {
         return Ok((status, [(header::CACHE_CONTROL, "private, no-store")], axum::response::Html(html)).into_response());
     }
-    let span = cache::feed_span(&html);
+    let spans = Part::ALL.map(|part| cache::part_span(&html, part));
     let body = Bytes::from(html);
-    let mut page = CachedPage::new(status, version, "text/html; charset=utf-8", body);
+    let mut page = CachedPage::new(status, before.content, "text/html; charset=utf-8", body);
     page.personal = personal;
-    page.feed = if lists_feed(key) {
-        Some(cache::FeedDep { seq: feed, span: None, lang: None })
-    } else {
-        span.map(|span| cache::FeedDep { seq: shown.seq, span: Some(span), lang: shown.lang })
-    };
+    page.lang = shown.lang;
+    page.parts = Part::ALL
+        .into_iter()
+        .zip(spans)
+        .filter_map(|(part, span)| match part {
+            Part::Feed if lists_feed(key) => Some(PartDep { part, version: before.feed, span: None }),
+            Part::Feed => span.map(|span| PartDep { part, version: shown.feed_seq, span: Some(span) }),
+            Part::Picks => span.map(|span| PartDep { part, version: shown.picks_version, span: Some(span) }),
+        })
+        .collect();
     let page = state.cache.put(key.to_owned(), page, claim);
     Ok(cache::respond(&page, headers))
 }
@@ -188,13 +195,14 @@ pub async fn page_html<T: Serialize>(
     Ok(page_html_shown(state, staff, path, template, data).await?.0)
 }
 
-/// Which News Feed sidebar a page was rendered with: its sequence and the page's language.
+/// Which News Feed and Editors' Picks a page was rendered with, and the page's language.
 pub struct Shown {
-    pub seq: i64,
+    pub feed_seq: i64,
+    pub picks_version: i64,
     pub lang: Option<String>,
 }
 
-/// [`page_html`], saying which News Feed sidebar it shows.
+/// [`page_html`], saying which News Feed and picks it shows.
 async fn page_html_shown<T: Serialize>(
     state: &AppState,
     staff: &MaybeStaff,
@@ -204,13 +212,14 @@ async fn page_html_shown<T: Serialize>(
 ) -> Result<(String, Shown), AppError> {
     let chrome = chrome(state).await?;
     let sidebar = crate::chrome::feed_sidebar(state).await?;
+    let picks = crate::chrome::picks_box(state).await?;
     let common = Common {
         page: data,
         nav: &chrome.nav,
         latest: &chrome.latest,
         feed: &sidebar.items,
         feed_seq: sidebar.seq,
-        picks: &chrome.picks,
+        picks: &picks.picks,
         newsletters: &chrome.newsletters,
         consent_text: newsletters::consent_text(&state.site.title),
         staff: staff.0.is_some(),
@@ -220,7 +229,8 @@ async fn page_html_shown<T: Serialize>(
     let value = Value::from_serialize(&common);
     let lang = value.get_attr("lang").ok().filter(|v| !v.is_undefined() && !v.is_none()).map(|v| v.to_string());
     let html = state.templates.render(template, value)?;
-    Ok((state.media.public_addresses(html, &state.site.url), Shown { seq: sidebar.seq, lang }))
+    let shown = Shown { feed_seq: sidebar.seq, picks_version: picks.picks_version, lang };
+    Ok((state.media.public_addresses(html, &state.site.url), shown))
 }
 
 /// Serves a non-HTML document (a feed) through the same cache; staff get the same bytes as everyone.
@@ -235,14 +245,16 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<String, AppError>>,
 {
-    let (version, feed) = (state.version(), state.feed_version());
-    let claim = match state.cache.lookup(key, version, feed).await {
+    let now = state.versions();
+    let claim = match state.cache.lookup(key, &now).await {
         Lookup::Fresh(page) | Lookup::Stale(page) => return Ok(cache::respond(&page, headers)),
         Lookup::Splice(_, claim) | Lookup::Render(claim) => claim,
     };
     let body = Bytes::from(render().await?);
-    let mut page = CachedPage::new(StatusCode::OK, version, content_type, body);
-    page.feed = lists_feed(key).then_some(cache::FeedDep { seq: feed, span: None, lang: None });
+    let mut page = CachedPage::new(StatusCode::OK, now.content, content_type, body);
+    if lists_feed(key) {
+        page.parts = vec![PartDep { part: Part::Feed, version: now.feed, span: None }];
+    }
     let page = state.cache.put(key.to_owned(), page, Some(claim));
     Ok(cache::respond(&page, headers))
 }
