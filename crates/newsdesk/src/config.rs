@@ -27,6 +27,7 @@ pub struct Config {
     pub payments: newsdesk_services::members::PaymentsConfig,
     pub storage: newsdesk_services::storage::StorageConfig,
     pub cdn: newsdesk_worker::cdn::CdnConfig,
+    pub jobs: newsdesk_worker::JobsConfig,
     /// The data directory (not a config key: from `--data` or `NEWSDESK_DATA`).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -246,6 +247,7 @@ impl Config {
         config.data_dir = std::path::absolute(data_dir)
             .with_context(|| format!("data directory {}: cannot make the path absolute", data_dir.display()))?;
         config.storage.check()?;
+        config.jobs.check().map_err(anyhow::Error::msg)?;
         Ok(config)
     }
 
@@ -297,6 +299,7 @@ impl Config {
             grace_seconds: self.payments.grace_seconds(),
             payments: self.payments.clone(),
             cdn: self.cdn.clone(),
+            jobs: self.jobs.clone(),
         })
     }
 
@@ -489,11 +492,17 @@ backend = "local"
 # public_url = "https://media.example.org"
 
 [cdn]
-# A CDN in front of Newsdesk: pages carry the cache tags `content` (every page) and `feed` (pages showing the News
-# Feed) in Surrogate-Key and Cache-Tag, and a worker POSTs the tags that changed here (Surrogate-Key header and a
-# JSON body {{"tags": [...]}}), with the token as a bearer token. Empty: no purges.
+# A CDN in front of Newsdesk: pages carry the cache tags `content` (every page), `feed` (pages showing the News
+# Feed) and `picks` (pages showing the Editors' Picks) in Surrogate-Key and Cache-Tag, and a worker POSTs the tags
+# that changed here (Surrogate-Key header and a JSON body {{"tags": [...]}}), with the token as a bearer token.
+# Empty: no purges.
 purge_url = ""
 purge_token = ""
+
+[jobs]
+# How long a job a worker took stays reserved without word from it (renewed every third of this while it runs):
+# a worker that dies on another machine loses its jobs to the others this long after.
+lease_seconds = 60
 
 [log]
 # "text" for people, "json" for log collectors.

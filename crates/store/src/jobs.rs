@@ -266,6 +266,19 @@ impl Store {
             .await?)
     }
 
+    /// Extends `worker`'s lease on a running job to `lease_seconds` from now; false when it is no longer that
+    /// worker's (the lease ran out and another took it, or it ended).
+    pub async fn renew_job_lease(&self, id: i64, worker: &str, lease_seconds: i64) -> StoreResult<bool> {
+        let done =
+            sqlx::query("UPDATE jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'running'")
+                .bind(now() + lease_seconds)
+                .bind(id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Marks a claimed job done. Ignored when the lease was lost to another worker in the meantime.
     pub async fn complete_job(&self, id: i64, worker: &str) -> StoreResult<()> {
         sqlx::query(

@@ -163,6 +163,12 @@ async fn jobs_are_leased_retried_with_backoff_and_reclaimed() {
         let job = store.claim_job("w2", -1).await.unwrap().expect("due again");
         let job2 = store.claim_job("w3", 60).await.unwrap().expect("expired lease is reclaimed");
         assert_eq!(job.id, job2.id);
+        assert!(!store.renew_job_lease(job.id, "w2", 60).await.unwrap(), "the old holder cannot renew it");
+        assert!(store.renew_job_lease(job.id, "w3", -1).await.unwrap(), "its holder can");
+        let job3 = store.claim_job("w4", 60).await.unwrap().expect("a lease renewed into the past runs out");
+        assert!(store.renew_job_lease(job3.id, "w4", 60).await.unwrap());
+        assert!(store.claim_job("w3", 60).await.unwrap().is_none(), "a renewed lease holds");
+        sqlx::query("UPDATE jobs SET locked_by = 'w3'").execute(&store.pool).await.unwrap();
         store.complete_job(job.id, "w2").await.unwrap();
         assert_eq!(store.jobs(None, 10).await.unwrap()[0].status, "running", "the old lease holder cannot complete it");
         store.fail_job(&job2, "w3", "still broken", false).await.unwrap();

@@ -55,6 +55,33 @@ pub struct JobContext {
     pub payments: newsdesk_services::members::PaymentsConfig,
     /// `[cdn]`: where to send purges when content changes.
     pub cdn: cdn::CdnConfig,
+    /// `[jobs]`: how long a job a worker took stays reserved for it.
+    pub jobs: JobsConfig,
+}
+
+/// `[jobs]`: background jobs (narration, webhooks, mail, scheduled publishing).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// How long a claimed job is reserved without word from its worker. A running job renews it every third of
+    /// this, so a long job keeps it; a worker that dies on another machine loses its jobs to the others this long
+    /// after its last renewal (on the same machine they are taken back at once: `identity`).
+    pub lease_seconds: i64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig { lease_seconds: 60 }
+    }
+}
+
+impl JobsConfig {
+    pub fn check(&self) -> Result<(), String> {
+        if self.lease_seconds < 3 {
+            return Err(format!("[jobs] lease_seconds must be 3 or more, got {}", self.lease_seconds));
+        }
+        Ok(())
+    }
 }
 
 /// How often the upkeep runs, across all workers.
@@ -96,7 +123,8 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(store: Store, ctx: JobContext) -> Worker {
-        Worker { store, ctx, id: identity::new_id(), lease_seconds: 600 }
+        let lease_seconds = ctx.jobs.lease_seconds.max(3);
+        Worker { store, ctx, id: identity::new_id(), lease_seconds }
     }
 
     pub fn id(&self) -> &str {
@@ -110,7 +138,8 @@ impl Worker {
         };
         let start = std::time::Instant::now();
         let (store, ctx, claimed) = (self.store.clone(), self.ctx.clone(), job.clone());
-        let outcome = caught(async move { jobs::run(&store, &ctx, &claimed).await }).await;
+        let work = caught(async move { jobs::run(&store, &ctx, &claimed).await });
+        let outcome = self.keeping_lease(&job, work).await;
         let duration_ms = start.elapsed().as_secs_f64() * 1000.0;
         match outcome {
             Outcome::Done => {
@@ -121,6 +150,25 @@ impl Worker {
             Outcome::Fail(e) => self.failed(&job, &e, true, duration_ms).await?,
         }
         Ok(true)
+    }
+
+    /// Runs `work`, renewing the job's lease every third of it meanwhile, so that a job longer than the lease is
+    /// not taken by another worker while this one is alive.
+    async fn keeping_lease(&self, job: &Job, work: impl std::future::Future<Output = Outcome>) -> Outcome {
+        let every = Duration::from_secs((self.lease_seconds / 3).max(1) as u64);
+        let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                outcome = &mut work => return outcome,
+                _ = renew.tick() => match self.store.renew_job_lease(job.id, &self.id, self.lease_seconds).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(job.id = job.id, job.kind = %job.kind,
+                        "another worker took this job (its lease ran out); it finishes here too, unrecorded"),
+                    Err(e) => tracing::warn!(job.id = job.id, error = %e, "could not renew a job's lease"),
+                },
+            }
+        }
     }
 
     async fn failed(&self, job: &Job, error: &str, permanent: bool, duration_ms: f64) -> anyhow::Result<()> {

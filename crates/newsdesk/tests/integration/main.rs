@@ -18,6 +18,7 @@ mod hardening;
 mod helpers;
 mod imports;
 mod languages;
+mod leases;
 mod mail;
 mod media_library;
 mod members;
