@@ -1,15 +1,14 @@
 //! Connection pooling and a real PostgreSQL restart. A PostgreSQL cluster of the test's own (`initdb` into a
 //! temporary directory, run as the `postgres` user when the tests run as root), so that it can be restarted and
 //! stopped for real without disturbing the suite's shared server; pgbouncer (1.21 or later, which
-//! `scripts/install-pgbouncer` builds) in **transaction** mode in front of it, with four server connections; two
-//! `newsdesk serve` processes whose `[database] url` is pgbouncer and whose `direct_url` is the cluster itself (for
-//! the migrations and `LISTEN`), and a third connected directly; mail to the aiosmtpd sink. Checked: many client
-//! connections share the four server connections, with writes and reads all answered; changes reach the other
-//! node within a second and a live stream within three; jobs run through the pooler; the migrations left no
-//! session lock behind; PostgreSQL restarted while readers read leaves cached pages served and every other answer
-//! a success or a quick 503, and everything recovers by itself; PostgreSQL stopped says 503 within seconds, with
-//! or without the pooler, not after a hang.
-
+//! `scripts/install-pgbouncer` builds) with the configuration `deploy/pgbouncer/` ships (transaction mode), pointed
+//! at that cluster with four server connections; two `newsdesk serve` processes whose `[database] url` is
+//! pgbouncer and whose `direct_url` is the cluster itself (for the migrations and `LISTEN`), and a third connected
+//! directly; mail to the aiosmtpd sink. Checked: many client connections share the four server connections, with
+//! writes and reads all answered; changes reach the other node within a second and a live stream within three;
+//! jobs run through the pooler; the migrations left no session lock behind; PostgreSQL restarted while readers
+//! read leaves cached pages served and every other answer a success or a quick 503, and everything recovers by
+//! itself; PostgreSQL stopped says 503 within seconds, with or without the pooler, not after a hang.
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -133,25 +132,44 @@ fn pgbouncer(dir: &Path, cluster: &Cluster) -> Option<(Proc, u16)> {
     hand_over(dir);
     let port = free_port();
     std::fs::write(dir.join("users.txt"), "\"postgres\" \"\"\n").unwrap();
-    let ini = dir.join("pgbouncer.ini");
-    std::fs::write(
-        &ini,
-        format!(
-            "[databases]\n* = host={socket} port={pg}\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\n\
-             unix_socket_dir =\nauth_type = trust\nauth_file = {dir}/users.txt\nadmin_users = postgres\n\
-             pool_mode = transaction\ndefault_pool_size = {POOL_SIZE}\nmax_client_conn = 500\n\
-             max_prepared_statements = 200\nserver_login_retry = 1\nquery_wait_timeout = 5\n\
-             ignore_startup_parameters = extra_float_digits\nlogfile = {dir}/pgbouncer.log\n\
-             pidfile = {dir}/pgbouncer.pid\n",
-            socket = cluster.socket_dir.display(),
-            pg = cluster.port,
-            dir = dir.display()
-        ),
-    )
-    .unwrap();
+    // The configuration `deploy/` ships, pointed at the test's cluster, with a small pool and the admin console.
+    let shipped =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/pgbouncer/pgbouncer.ini"))
+            .expect("deploy/pgbouncer/pgbouncer.ini");
+    let set = [
+        ("listen_port", port.to_string()),
+        ("auth_type", "trust".to_owned()),
+        ("auth_file", format!("{}/users.txt", dir.display())),
+        ("default_pool_size", POOL_SIZE.to_string()),
+        ("admin_users", "postgres".to_owned()),
+        ("unix_socket_dir", String::new()),
+        ("logfile", format!("{}/pgbouncer.log", dir.display())),
+        ("pidfile", format!("{}/pgbouncer.pid", dir.display())),
+    ];
+    let mut ini: Vec<String> = shipped
+        .lines()
+        .map(|line| {
+            let key = line.split('=').next().unwrap_or("").trim();
+            match set.iter().find(|(k, _)| *k == key) {
+                Some((k, v)) => format!("{k} = {v}"),
+                None if line.starts_with("newsdesk =") => {
+                    format!("* = host={} port={}", cluster.socket_dir.display(), cluster.port)
+                }
+                None => line.to_owned(),
+            }
+        })
+        .collect();
+    for (k, v) in &set {
+        if !ini.iter().any(|l| l.starts_with(&format!("{k} ="))) {
+            ini.push(format!("{k} = {v}"));
+        }
+    }
+    assert!(ini.iter().any(|l| l == "pool_mode = transaction"), "the shipped configuration is in transaction mode");
+    let ini_path = dir.join("pgbouncer.ini");
+    std::fs::write(&ini_path, ini.join("\n") + "\n").unwrap();
     hand_over(dir);
     let child = as_postgres(Path::new("pgbouncer"))
-        .arg(&ini)
+        .arg(&ini_path)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
