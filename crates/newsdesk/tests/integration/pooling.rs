@@ -9,6 +9,7 @@
 //! jobs run through the pooler; the migrations left no session lock behind; PostgreSQL restarted while readers
 //! read leaves cached pages served and every other answer a success or a quick 503, and everything recovers by
 //! itself; PostgreSQL stopped says 503 within seconds, with or without the pooler, not after a hang.
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
