@@ -668,6 +668,16 @@ async fn editors_picks_are_spliced_into_cached_pages_without_rendering_them_agai
             assert_eq!(rest_now, rest_then, "only the picks changed on {p}");
         }
         assert_eq!(app.state.cache.stats().misses, misses, "no page was rendered again");
+        // The spliced page's gzip copy is the same page.
+        for p in &pages {
+            let plain = get(p.clone()).await.text().await.unwrap();
+            let r = http.get(app.url(p)).header("accept-encoding", "gzip").send().await.unwrap();
+            assert_eq!(r.headers()["content-encoding"], "gzip");
+            let mut unzipped = String::new();
+            use std::io::Read;
+            flate2::read::GzDecoder::new(&r.bytes().await.unwrap()[..]).read_to_string(&mut unzipped).unwrap();
+            assert_eq!(unzipped, plain, "{p}");
+        }
 
         // Taken off again: the pages say so, still without a render.
         let id = app.store.published_by_slug(&slugs[2]).await.unwrap().unwrap().row.id;
