@@ -241,3 +241,47 @@ async fn a_cdn_in_front_is_told_what_to_purge_when_content_the_news_feed_or_the_
         assert_eq!(tags, ["content", "feed", "feed", "picks"], "a pick purges the pages that show the picks");
     }
 }
+
+/// HTTP/2 without TLS (h2c with prior knowledge, as a proxy such as HAProxy, Envoy or Caddy speaks to its backends)
+/// on the same port as HTTP/1.1, checked with curl as the client: the same page, the same cached gzip copy, a form
+/// post, and the live stream. (curl runs blocking, on a thread of its own: the server has the runtime's others.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_cleartext_is_served_beside_http1() {
+    let have = std::process::Command::new("curl").arg("--version").output();
+    if !have.is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("HTTP2")) {
+        assert_ne!(std::env::var("NEWSDESK_REQUIRE_ALL").as_deref(), Ok("1"), "curl with HTTP/2 is required");
+        eprintln!("SKIPPED: curl with HTTP/2 is missing");
+        return;
+    }
+    let app = spawn_app(backends()[0]).await;
+    let curl = |args: &[&str]| {
+        let out = std::process::Command::new("curl").args(["-s", "--max-time", "10"]).args(args).output().unwrap();
+        (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code())
+    };
+    let home = app.url("/");
+    let (http1, _) = curl(&[&home]);
+    assert!(http1.contains("Skip to content"));
+    let (h2, _) = curl(&["--http2-prior-knowledge", "-w", "\n%{http_version} %{http_code}", &home]);
+    let (page, version) = h2.rsplit_once('\n').unwrap();
+    assert_eq!(version, "2 200");
+    assert_eq!(page, http1, "the same page over HTTP/2");
+    let (headers, _) =
+        curl(&["--http2-prior-knowledge", "-H", "accept-encoding: gzip", "-D", "-", "-o", "/dev/null", &home]);
+    assert!(headers.starts_with("HTTP/2 200"), "{headers}");
+    assert!(headers.contains("content-encoding: gzip"), "{headers}");
+    let (unzipped, _) = curl(&["--http2-prior-knowledge", "--compressed", &home]);
+    assert_eq!(unzipped, http1, "the gzip copy over HTTP/2 is the page");
+    // A bad signup over HTTP/2 is answered like over HTTP/1.1: the form again, with the message beside the field.
+    let (form, _) = curl(&[
+        "--http2-prior-knowledge",
+        "-H",
+        "accept: application/json",
+        "--data",
+        "email=not-an-address&newsletter=morning-ledger",
+        &app.url("/newsletters/subscribe"),
+    ]);
+    assert!(form.contains("\"error\""), "{form}");
+    // The live stream opens over HTTP/2 (curl stops after its time limit, as a reader closing the page).
+    let (stream, _) = curl(&["--http2-prior-knowledge", "--max-time", "2", "-D", "-", &app.url("/news-feed/events")]);
+    assert!(stream.starts_with("HTTP/2 200") && stream.contains("content-type: text/event-stream"), "{stream:?}");
+}
