@@ -413,14 +413,15 @@ async fn nodes_share_a_few_connections_through_pgbouncer_and_ride_out_a_postgres
     let waited = asked.elapsed();
     assert_eq!(r.status(), 503);
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"], "database_unavailable");
-    assert!(waited < Duration::from_secs(6), "503 quickly: {waited:?}");
+    // Within the pool's 3 s wait for a connection, or pgbouncer's query_wait_timeout (5 s) for a query it holds.
+    assert!(waited < Duration::from_secs(8), "503 quickly: {waited:?}");
     let asked = Instant::now();
     assert_eq!(status(&http, &format!("{}/readyz", base(1))).await, 503);
     assert!(asked.elapsed() < Duration::from_secs(4), "{:?}", asked.elapsed());
     let asked = Instant::now();
     let r = http.get(format!("{}/api/v1/posts?limit=2", base(2))).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 503, "and without the pooler");
-    assert!(asked.elapsed() < Duration::from_secs(6), "503 quickly: {:?}", asked.elapsed());
+    assert!(asked.elapsed() < Duration::from_secs(8), "503 quickly: {:?}", asked.elapsed());
     eprintln!(
         "PostgreSQL stopped: an API read answered 503 in {} ms through pgbouncer, {} ms directly",
         waited.as_millis(),
