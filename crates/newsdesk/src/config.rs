@@ -324,8 +324,7 @@ impl Config {
 
     /// Opens the database (migrating it), through `[database] direct_url` for what needs a session of its own.
     pub async fn open_store(&self) -> anyhow::Result<newsdesk_store::Store> {
-        let direct = Some(self.database.direct_url.as_str()).filter(|d| !d.is_empty());
-        Ok(newsdesk_store::Store::open_direct(&self.database_url(), direct).await?)
+        Ok(newsdesk_store::Store::open_direct(&self.database_url(), Some(&self.database.direct_url)).await?)
     }
 
     pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {

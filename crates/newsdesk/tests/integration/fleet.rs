@@ -82,6 +82,19 @@ pub(crate) async fn wait_until(what: &str, limit: Duration, mut ok: impl AsyncFn
     }
 }
 
+/// Waits until every node at `bases` says it is ready (`/readyz` 200), each within `limit`.
+pub(crate) async fn wait_ready(
+    http: &reqwest::Client,
+    bases: impl IntoIterator<Item = String>,
+    what: &str,
+    limit: Duration,
+) {
+    for base in bases {
+        let url = format!("{base}/readyz");
+        wait_until(what, limit, async || status(http, &url).await == 200).await;
+    }
+}
+
 pub(crate) async fn status(http: &reqwest::Client, url: &str) -> u16 {
     http.get(url).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
 }
@@ -222,12 +235,7 @@ async fn three_nodes_and_two_workers_behind_nginx_serve_one_site() {
     );
     let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
     let node = |i: usize| format!("http://127.0.0.1:{}", ports[i]);
-    for i in 0..3 {
-        wait_until("a node starts", Duration::from_secs(30), async || {
-            status(&http, &format!("{}/readyz", node(i))).await == 200
-        })
-        .await;
-    }
+    wait_ready(&http, (0..3).map(node), "a node starts", Duration::from_secs(30)).await;
     wait_until("nginx starts", Duration::from_secs(10), async || status(&http, &format!("{lb}/healthz")).await == 200)
         .await;
     for _ in 0..6 {
@@ -344,11 +352,7 @@ async fn three_nodes_and_two_workers_behind_nginx_serve_one_site() {
     assert!(asked.elapsed() < Duration::from_secs(4), "quickly: {:?}", asked.elapsed());
     eprintln!("without the database: an uncached page answered {uncached} in {} ms", asked.elapsed().as_millis());
     admin_sql(&format!("ALTER DATABASE \"{db_name}\" ALLOW_CONNECTIONS true;")).await;
-    for i in 0..3 {
-        let url = format!("{}/readyz", node(i));
-        wait_until("a node recovers by itself", Duration::from_secs(30), async || status(&http, &url).await == 200)
-            .await;
-    }
+    wait_ready(&http, (0..3).map(node), "a node recovers by itself", Duration::from_secs(30)).await;
     // And changes flow again (the listeners reconnected).
     let title = "Tunnel reopens after the outage";
     publish_through(&http, &node(0), &token, title, "Ana Okafor").await;

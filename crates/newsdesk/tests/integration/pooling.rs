@@ -20,7 +20,7 @@ use newsdesk_store::testing::TempDir;
 use newsdesk_store::{Backend, Store};
 use serde_json::json;
 
-use crate::fleet::{Proc, feed_item_reaches_stream, free_port, publish_through, status, text, wait_until};
+use crate::fleet::{Proc, feed_item_reaches_stream, free_port, publish_through, status, text, wait_ready, wait_until};
 use crate::helpers::{SmtpSink, backends};
 
 const POOL_SIZE: i64 = 4;
@@ -247,16 +247,10 @@ async fn nodes_share_a_few_connections_through_pgbouncer_and_ride_out_a_postgres
     let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
     let listen = |i: usize| format!("127.0.0.1:{}", ports[i]);
     let _a = node(&tmp.path().join("a"), &["serve", "--listen", &listen(0)], &env(0));
-    wait_until("node A starts", Duration::from_secs(60), async || {
-        status(&http, &format!("{}/readyz", base(0))).await == 200
-    })
-    .await;
+    wait_ready(&http, [base(0)], "node A starts", Duration::from_secs(60)).await;
     let _b = node(&tmp.path().join("b"), &["serve", "--no-worker", "--no-demo", "--listen", &listen(1)], &env(1));
     let _c = node(&tmp.path().join("c"), &["serve", "--no-worker", "--no-demo", "--listen", &listen(2)], &env(2));
-    for i in 1..3 {
-        let url = format!("{}/readyz", base(i));
-        wait_until("nodes B and C start", Duration::from_secs(60), async || status(&http, &url).await == 200).await;
-    }
+    wait_ready(&http, (1..3).map(base), "nodes B and C start", Duration::from_secs(60)).await;
 
     let direct = Store::connect(&direct_url).await.unwrap();
     let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'")
@@ -382,11 +376,7 @@ async fn nodes_share_a_few_connections_through_pgbouncer_and_ride_out_a_postgres
             slowest.as_millis()
         );
     }
-    for i in 0..3 {
-        let url = format!("{}/readyz", base(i));
-        wait_until("ready again after the restart", Duration::from_secs(30), async || status(&http, &url).await == 200)
-            .await;
-    }
+    wait_ready(&http, (0..3).map(base), "ready again after the restart", Duration::from_secs(30)).await;
     let title = "Published after the restart";
     publish_through(&http, &base(0), &token, title, "Tomasz Reyes").await;
     for i in 1..3 {
@@ -433,11 +423,7 @@ async fn nodes_share_a_few_connections_through_pgbouncer_and_ride_out_a_postgres
     })
     .await
     .unwrap();
-    for i in 0..3 {
-        let url = format!("{}/readyz", base(i));
-        wait_until("ready again after the stop", Duration::from_secs(30), async || status(&http, &url).await == 200)
-            .await;
-    }
+    wait_ready(&http, (0..3).map(base), "ready again after the stop", Duration::from_secs(30)).await;
     drop(cluster);
 }
 
